@@ -1,0 +1,359 @@
+//! Settings, read once at start: from a JSON pool file (the local runner) or from the environment
+//! (Lambda). Every failure names the bad setting.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+
+use crate::domain::code::{CodeKey, CodePolicy};
+use crate::domain::message::MessageTemplates;
+use crate::domain::password::PasswordPolicy;
+use crate::domain::pool::{AppClient, PoolSettings, PreventUserExistenceErrors};
+use crate::domain::recovery::{AccountRecovery, MechanismName, RecoveryMechanism};
+use crate::domain::user::User;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid setting {setting}: {problem}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub problem: String,
+}
+
+fn bad(setting: &str, problem: impl std::fmt::Display) -> ConfigError {
+    ConfigError {
+        setting: setting.to_string(),
+        problem: problem.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RecoverySettingFile {
+    #[serde(default)]
+    recovery_mechanisms: Vec<RecoveryMechanism>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Where delivered messages are appended, one JSON line each.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// When present, the outbox imitates a sandbox: only these destinations are accepted.
+    #[serde(default)]
+    pub verified_destinations: Option<Vec<String>>,
+}
+
+/// The pool file: Cognito's own names where Cognito has them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct PoolFile {
+    #[serde(default)]
+    user_pool_id: String,
+    clients: Vec<AppClient>,
+    #[serde(default)]
+    account_recovery_setting: Option<RecoverySettingFile>,
+    #[serde(default)]
+    prevent_user_existence_errors: PreventUserExistenceErrors,
+    #[serde(default)]
+    password_policy: PasswordPolicy,
+    #[serde(default)]
+    codes: CodePolicy,
+    #[serde(default)]
+    messages: MessageTemplates,
+    #[serde(default)]
+    users: Vec<User>,
+    #[serde(default)]
+    outbox: OutboxSettings,
+    /// Base64 of at least 32 bytes; random per start when absent.
+    #[serde(default)]
+    code_hash_key: Option<String>,
+}
+
+/// Everything a process needs to build its service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub pool: PoolSettings,
+    pub key: Option<CodeKey>,
+    pub users: Vec<User>,
+    pub outbox: OutboxSettings,
+}
+
+fn pool_settings(
+    user_pool_id: String,
+    clients: Vec<AppClient>,
+    mechanisms: &[RecoveryMechanism],
+    prevent: PreventUserExistenceErrors,
+    password_policy: PasswordPolicy,
+    codes: CodePolicy,
+    messages: MessageTemplates,
+) -> Result<PoolSettings, ConfigError> {
+    if clients.is_empty() {
+        return Err(bad("Clients", "at least one app client is needed"));
+    }
+    Ok(PoolSettings {
+        user_pool_id,
+        clients,
+        recovery: AccountRecovery::from_mechanisms(mechanisms)
+            .map_err(|e| bad("AccountRecoverySetting", e))?,
+        prevent_user_existence_errors: prevent,
+        password_policy: password_policy
+            .validated()
+            .map_err(|e| bad("PasswordPolicy", e))?,
+        codes: codes.validated().map_err(|e| bad("Codes", e))?,
+        messages: messages.validated().map_err(|e| bad("Messages", e))?,
+    })
+}
+
+fn decode_key(setting: &str, value: &str) -> Result<CodeKey, ConfigError> {
+    let bytes = STANDARD
+        .decode(value.trim())
+        .map_err(|_| bad(setting, "not valid base64"))?;
+    CodeKey::from_bytes(&bytes).map_err(|e| bad(setting, e))
+}
+
+impl Settings {
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let file: PoolFile = serde_json::from_str(text).map_err(|e| bad("pool file", e))?;
+        let mechanisms = file
+            .account_recovery_setting
+            .unwrap_or_default()
+            .recovery_mechanisms;
+        let pool = pool_settings(
+            file.user_pool_id,
+            file.clients,
+            &mechanisms,
+            file.prevent_user_existence_errors,
+            file.password_policy,
+            file.codes,
+            file.messages,
+        )?;
+        let key = file
+            .code_hash_key
+            .as_deref()
+            .map(|k| decode_key("CodeHashKey", k))
+            .transpose()?;
+        Ok(Self {
+            pool,
+            key,
+            users: file.users,
+            outbox: file.outbox,
+        })
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| bad(&path.display().to_string(), e))?;
+        Self::from_json(&text)
+    }
+
+    /// Lambda configuration. `env` is the process environment in production, a map in tests.
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let parse_num = |name: &str| -> Result<Option<u64>, ConfigError> {
+            env(name)
+                .map(|v| {
+                    v.trim()
+                        .parse::<u64>()
+                        .map_err(|_| bad(name, format!("{v:?} is not a number")))
+                })
+                .transpose()
+        };
+        let parse_bool = |name: &str, default: bool| -> Result<bool, ConfigError> {
+            match env(name).as_deref().map(str::trim) {
+                None | Some("") => Ok(default),
+                Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+                Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+                Some(v) => Err(bad(name, format!("{v:?} is neither true nor false"))),
+            }
+        };
+        let clients: Vec<AppClient> = match env("APP_CLIENTS") {
+            Some(v) => serde_json::from_str(&v).map_err(|e| {
+                bad(
+                    "APP_CLIENTS",
+                    format!("expected a JSON list of {{\"ClientId\", \"ClientSecret\"}}: {e}"),
+                )
+            })?,
+            None => return Err(bad("APP_CLIENTS", "not set")),
+        };
+        let mechanisms = env("RECOVERY_MECHANISMS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .zip(1u8..)
+            .map(|(name, priority)| {
+                let name = match name {
+                    "verified_email" => MechanismName::VerifiedEmail,
+                    "verified_phone_number" => MechanismName::VerifiedPhoneNumber,
+                    "admin_only" => MechanismName::AdminOnly,
+                    other => {
+                        return Err(bad(
+                            "RECOVERY_MECHANISMS",
+                            format!("unknown mechanism {other:?}"),
+                        ));
+                    }
+                };
+                Ok(RecoveryMechanism { name, priority })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let prevent = match env("PREVENT_USER_EXISTENCE_ERRORS")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("") | Some("ENABLED") => PreventUserExistenceErrors::Enabled,
+            Some("LEGACY") => PreventUserExistenceErrors::Legacy,
+            Some(v) => {
+                return Err(bad(
+                    "PREVENT_USER_EXISTENCE_ERRORS",
+                    format!("{v:?} is neither ENABLED nor LEGACY"),
+                ));
+            }
+        };
+        let d = CodePolicy::default();
+        let narrow = |name: &str, v: Option<u64>, default: u64| -> Result<u64, ConfigError> {
+            let v = v.unwrap_or(default);
+            if v > u64::from(u32::MAX) {
+                Err(bad(name, "too large"))
+            } else {
+                Ok(v)
+            }
+        };
+        let codes = CodePolicy {
+            length: u8::try_from(narrow(
+                "CODE_LENGTH",
+                parse_num("CODE_LENGTH")?,
+                u64::from(d.length),
+            )?)
+            .map_err(|_| bad("CODE_LENGTH", "must be 6-10"))?,
+            ttl_seconds: parse_num("CODE_TTL_SECONDS")?.unwrap_or(d.ttl_seconds),
+            max_requests: narrow(
+                "MAX_REQUESTS_PER_HOUR",
+                parse_num("MAX_REQUESTS_PER_HOUR")?,
+                u64::from(d.max_requests),
+            )? as u32,
+            window_seconds: d.window_seconds,
+            max_failed_attempts: narrow(
+                "MAX_FAILED_ATTEMPTS",
+                parse_num("MAX_FAILED_ATTEMPTS")?,
+                u64::from(d.max_failed_attempts),
+            )? as u32,
+        };
+        let p = PasswordPolicy::default();
+        let password_policy = PasswordPolicy {
+            minimum_length: u8::try_from(
+                parse_num("PASSWORD_MIN_LENGTH")?.unwrap_or(u64::from(p.minimum_length)),
+            )
+            .map_err(|_| bad("PASSWORD_MIN_LENGTH", "must be 6-99"))?,
+            require_uppercase: parse_bool("PASSWORD_REQUIRE_UPPERCASE", p.require_uppercase)?,
+            require_lowercase: parse_bool("PASSWORD_REQUIRE_LOWERCASE", p.require_lowercase)?,
+            require_numbers: parse_bool("PASSWORD_REQUIRE_NUMBERS", p.require_numbers)?,
+            require_symbols: parse_bool("PASSWORD_REQUIRE_SYMBOLS", p.require_symbols)?,
+        };
+        let messages = match env("MESSAGE_TEMPLATES") {
+            Some(v) => serde_json::from_str(&v).map_err(|e| bad("MESSAGE_TEMPLATES", e))?,
+            None => MessageTemplates::default(),
+        };
+        let pool = pool_settings(
+            env("USER_POOL_ID").unwrap_or_default(),
+            clients,
+            &mechanisms,
+            prevent,
+            password_policy,
+            codes,
+            messages,
+        )?;
+        let key = env("CODE_HASH_KEY")
+            .map(|k| decode_key("CODE_HASH_KEY", &k))
+            .transpose()?;
+        let users = match env("SEED_USERS_FILE") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| bad("SEED_USERS_FILE", format!("{path}: {e}")))?;
+                serde_json::from_str(&text)
+                    .map_err(|e| bad("SEED_USERS_FILE", format!("{path}: {e}")))?
+            }
+            None => Vec::new(),
+        };
+        let outbox = OutboxSettings {
+            path: env("OUTBOX_PATH").map(PathBuf::from),
+            verified_destinations: None,
+        };
+        Ok(Self {
+            pool,
+            key,
+            users,
+            outbox,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn environment_with_defaults() {
+        let s = Settings::from_env(env(&[("APP_CLIENTS", r#"[{"ClientId":"abc"}]"#)])).unwrap();
+        assert_eq!(s.pool.codes, CodePolicy::default());
+        assert_eq!(s.pool.recovery, AccountRecovery::Legacy);
+        assert_eq!(
+            s.pool.prevent_user_existence_errors,
+            PreventUserExistenceErrors::Enabled
+        );
+    }
+
+    #[test]
+    fn every_bad_setting_is_named() {
+        let clients = ("APP_CLIENTS", r#"[{"ClientId":"abc"}]"#);
+        for (name, value) in [
+            ("CODE_LENGTH", "5"),
+            ("CODE_LENGTH", "six"),
+            ("MAX_FAILED_ATTEMPTS", "0"),
+            ("PASSWORD_MIN_LENGTH", "3"),
+            ("PASSWORD_REQUIRE_SYMBOLS", "yes"),
+            ("RECOVERY_MECHANISMS", "carrier_pigeon"),
+            ("RECOVERY_MECHANISMS", "admin_only,verified_email"),
+            ("PREVENT_USER_EXISTENCE_ERRORS", "MAYBE"),
+            ("CODE_HASH_KEY", "c2hvcnQ="),
+        ] {
+            let err = Settings::from_env(env(&[clients, (name, value)])).unwrap_err();
+            let shown = err.to_string();
+            let expected = match name {
+                "CODE_LENGTH" | "MAX_FAILED_ATTEMPTS" if value != "six" => "Codes",
+                "PASSWORD_MIN_LENGTH" => "PasswordPolicy",
+                "RECOVERY_MECHANISMS" if value.contains(',') => "AccountRecoverySetting",
+                _ => name,
+            };
+            assert!(shown.contains(expected), "{name}={value}: {shown}");
+        }
+        assert!(
+            Settings::from_env(env(&[]))
+                .unwrap_err()
+                .to_string()
+                .contains("APP_CLIENTS")
+        );
+    }
+
+    #[test]
+    fn the_committed_demo_pool_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/demo-pool.json");
+        let s = Settings::from_file(&path).unwrap();
+        assert!(s.pool.client("38fjsnc484p94kpqsnet7mpld0").is_some());
+        assert!(
+            s.users
+                .iter()
+                .any(|u| u.attributes.get("email") == Some("jane@example.com"))
+        );
+    }
+}

@@ -1,0 +1,493 @@
+//! Confirmation codes: generation, keyed hashing, and the life of one user's code record.
+//!
+//! The record is the unit every store keeps per user and changes atomically: the live code's keyed
+//! hash with its expiry and failed attempts, and the times of the requests in the current window.
+
+use hmac::{Hmac, Mac};
+use rand::{CryptoRng, RngExt};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use super::delivery::DeliveryMedium;
+use super::time::UnixTime;
+
+/// Limits and lifetimes, published and configurable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CodePolicy {
+    /// Digits per code, 6-10.
+    pub length: u8,
+    /// Lifetime in seconds, clamped to 5 minutes .. 24 hours.
+    pub ttl_seconds: u64,
+    /// ForgotPassword requests per user per rolling window.
+    pub max_requests: u32,
+    pub window_seconds: u64,
+    /// Wrong codes per issued code before it is dead.
+    pub max_failed_attempts: u32,
+}
+
+impl Default for CodePolicy {
+    fn default() -> Self {
+        Self {
+            length: 6,
+            ttl_seconds: 3600,
+            max_requests: 5,
+            window_seconds: 3600,
+            max_failed_attempts: 5,
+        }
+    }
+}
+
+pub const MIN_TTL_SECONDS: u64 = 300;
+pub const MAX_TTL_SECONDS: u64 = 86_400;
+
+impl CodePolicy {
+    /// Checks the settings, clamping the lifetime into its published range.
+    pub fn validated(mut self) -> Result<Self, String> {
+        if !(6..=10).contains(&self.length) {
+            return Err(format!(
+                "code length must be 6-10 digits, got {}",
+                self.length
+            ));
+        }
+        if self.max_requests == 0 || self.max_failed_attempts == 0 || self.window_seconds == 0 {
+            return Err("request limit, window and attempt limit must be at least 1".into());
+        }
+        self.ttl_seconds = self.ttl_seconds.clamp(MIN_TTL_SECONDS, MAX_TTL_SECONDS);
+        Ok(self)
+    }
+}
+
+/// A code in clear: it exists only between generation and delivery, and in the confirm request.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConfirmationCode(String);
+
+impl std::fmt::Debug for ConfirmationCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConfirmationCode(<redacted>)")
+    }
+}
+
+impl ConfirmationCode {
+    /// Uniform decimal digits from a cryptographically secure generator.
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R, length: u8) -> Self {
+        Self(
+            (0..length)
+                .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+                .collect(),
+        )
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// HMAC-SHA256 of a code bound to its user.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeDigest(pub [u8; 32]);
+
+impl std::fmt::Debug for CodeDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeDigest(..)")
+    }
+}
+
+impl CodeDigest {
+    pub fn matches(&self, other: &CodeDigest) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+/// The server-side secret codes are hashed with (and decoys derived from).
+#[derive(Clone)]
+pub struct CodeKey(Vec<u8>);
+
+impl std::fmt::Debug for CodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeKey(<redacted>)")
+    }
+}
+
+pub const MIN_KEY_BYTES: usize = 32;
+
+impl CodeKey {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        if bytes.len() < MIN_KEY_BYTES {
+            return Err(format!(
+                "the code-hashing key needs at least {MIN_KEY_BYTES} bytes, got {}",
+                bytes.len()
+            ));
+        }
+        Ok(Self(bytes.to_vec()))
+    }
+
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut bytes = vec![0u8; MIN_KEY_BYTES];
+        rng.fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        // HMAC accepts keys of any length, so this cannot fail; the fallback keeps the library panic-free.
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
+            return [0u8; 32];
+        };
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The stored form of `code` for the user `user_key`.
+    pub fn digest(&self, user_key: &str, code: &str) -> CodeDigest {
+        CodeDigest(self.mac(&[b"code", user_key.as_bytes(), code.as_bytes()]))
+    }
+
+    /// A stable pseudonym for `value` under `purpose`: decoy record keys and simulated destinations.
+    pub fn derive(&self, purpose: &str, value: &str) -> [u8; 32] {
+        self.mac(&[purpose.as_bytes(), value.as_bytes()])
+    }
+}
+
+/// A code that was issued and not yet used up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveCode {
+    pub digest: CodeDigest,
+    pub issued_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub failed_attempts: u32,
+    pub medium: Option<DeliveryMedium>,
+}
+
+/// Where a user's code is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CodeState {
+    /// Never issued, revoked after a failed delivery, or consumed.
+    #[default]
+    Empty,
+    Live(LiveCode),
+    /// Too many wrong attempts: dead until a new code is requested.
+    Exhausted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CodeRecord {
+    pub state: CodeState,
+    /// Times of the requests counted in the current window, oldest first.
+    pub requests: Vec<UnixTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redemption {
+    Accepted,
+    /// Wrong code; the record counted it.
+    Mismatch,
+    /// No live code: never requested, consumed, or revoked.
+    NoCode,
+    Expired,
+    /// The attempt limit was reached earlier; even the right code is refused now.
+    Exhausted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("request limit reached for this user")]
+pub struct RequestLimitReached;
+
+impl CodeRecord {
+    /// The requests still inside the rolling window at `now`.
+    pub fn window(&self, now: UnixTime, policy: &CodePolicy) -> Vec<UnixTime> {
+        let start = now.minus(policy.window_seconds);
+        self.requests
+            .iter()
+            .copied()
+            .filter(|t| *t > start)
+            .collect()
+    }
+
+    /// Counts a request and makes `code` the live one, superseding any earlier code.
+    pub fn issue(
+        &self,
+        code: LiveCode,
+        policy: &CodePolicy,
+    ) -> Result<CodeRecord, RequestLimitReached> {
+        let mut requests = self.window(code.issued_at, policy);
+        if requests.len() >= policy.max_requests as usize {
+            return Err(RequestLimitReached);
+        }
+        requests.push(code.issued_at);
+        Ok(CodeRecord {
+            state: CodeState::Live(code),
+            requests,
+        })
+    }
+
+    /// Undoes `issue` after a failed delivery: the code dies and its request no longer counts.
+    /// A newer code issued in the meantime is left alone.
+    pub fn revoke(&self, digest: &CodeDigest) -> CodeRecord {
+        match &self.state {
+            CodeState::Live(live) if live.digest.matches(digest) => {
+                let mut requests = self.requests.clone();
+                if let Some(pos) = requests.iter().rposition(|t| *t == live.issued_at) {
+                    requests.remove(pos);
+                }
+                CodeRecord {
+                    state: CodeState::Empty,
+                    requests,
+                }
+            }
+            _ => self.clone(),
+        }
+    }
+
+    /// Checks an attempt. Accepted consumes the code; a mismatch counts an attempt and kills the
+    /// code at the limit. Expired and exhausted codes are refused without counting.
+    pub fn redeem(
+        &self,
+        attempt: &CodeDigest,
+        now: UnixTime,
+        policy: &CodePolicy,
+    ) -> (CodeRecord, Redemption) {
+        let live = match &self.state {
+            CodeState::Empty => return (self.clone(), Redemption::NoCode),
+            CodeState::Exhausted => return (self.clone(), Redemption::Exhausted),
+            CodeState::Live(live) => live,
+        };
+        if now >= live.expires_at {
+            return (self.clone(), Redemption::Expired);
+        }
+        if live.failed_attempts >= policy.max_failed_attempts {
+            return (
+                CodeRecord {
+                    state: CodeState::Exhausted,
+                    ..self.clone()
+                },
+                Redemption::Exhausted,
+            );
+        }
+        if live.digest.matches(attempt) {
+            return (
+                CodeRecord {
+                    state: CodeState::Empty,
+                    ..self.clone()
+                },
+                Redemption::Accepted,
+            );
+        }
+        let failed = live.failed_attempts + 1;
+        let state = if failed >= policy.max_failed_attempts {
+            CodeState::Exhausted
+        } else {
+            CodeState::Live(LiveCode {
+                failed_attempts: failed,
+                ..live.clone()
+            })
+        };
+        (
+            CodeRecord {
+                state,
+                ..self.clone()
+            },
+            Redemption::Mismatch,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    const T0: UnixTime = UnixTime(1_800_000_000);
+
+    fn key() -> CodeKey {
+        CodeKey::from_bytes(&[7u8; 32]).unwrap()
+    }
+
+    fn live(code: &str, at: UnixTime) -> LiveCode {
+        LiveCode {
+            digest: key().digest("jane", code),
+            issued_at: at,
+            expires_at: at.plus(3600),
+            failed_attempts: 0,
+            medium: Some(DeliveryMedium::Email),
+        }
+    }
+
+    #[test]
+    fn codes_are_digits_of_the_configured_length() {
+        let mut rng = StdRng::seed_from_u64(1);
+        for length in 6..=10 {
+            let code = ConfirmationCode::generate(&mut rng, length);
+            assert_eq!(code.expose().len(), length as usize);
+            assert!(code.expose().bytes().all(|b| b.is_ascii_digit()));
+        }
+        assert_eq!(
+            format!("{:?}", ConfirmationCode::generate(&mut rng, 6)),
+            "ConfirmationCode(<redacted>)"
+        );
+    }
+
+    #[test]
+    fn digits_are_roughly_uniform() {
+        let mut rng = StdRng::seed_from_u64(42);
+        let mut counts = [0u32; 10];
+        for _ in 0..10_000 {
+            for b in ConfirmationCode::generate(&mut rng, 6).expose().bytes() {
+                counts[(b - b'0') as usize] += 1;
+            }
+        }
+        // 60,000 digits: each expected 6,000; 5 sigma is about 370.
+        assert!(
+            counts.iter().all(|c| (5_600..=6_400).contains(c)),
+            "{counts:?}"
+        );
+    }
+
+    #[test]
+    fn digest_is_keyed_and_bound_to_the_user() {
+        let k = key();
+        assert!(
+            k.digest("jane", "123456")
+                .matches(&k.digest("jane", "123456"))
+        );
+        assert!(
+            !k.digest("jane", "123456")
+                .matches(&k.digest("john", "123456"))
+        );
+        let other = CodeKey::from_bytes(&[8u8; 32]).unwrap();
+        assert!(
+            !k.digest("jane", "123456")
+                .matches(&other.digest("jane", "123456"))
+        );
+        assert!(CodeKey::from_bytes(&[1u8; 31]).is_err());
+    }
+
+    #[test]
+    fn policy_clamps_ttl_and_checks_length() {
+        let p = CodePolicy {
+            ttl_seconds: 10,
+            ..Default::default()
+        }
+        .validated()
+        .unwrap();
+        assert_eq!(p.ttl_seconds, MIN_TTL_SECONDS);
+        let p = CodePolicy {
+            ttl_seconds: 999_999,
+            ..Default::default()
+        }
+        .validated()
+        .unwrap();
+        assert_eq!(p.ttl_seconds, MAX_TTL_SECONDS);
+        assert!(
+            CodePolicy {
+                length: 5,
+                ..Default::default()
+            }
+            .validated()
+            .is_err()
+        );
+        assert!(
+            CodePolicy {
+                length: 11,
+                ..Default::default()
+            }
+            .validated()
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn new_code_supersedes_the_old() {
+        let p = CodePolicy::default();
+        let r = CodeRecord::default().issue(live("111111", T0), &p).unwrap();
+        let r = r.issue(live("222222", T0.plus(10)), &p).unwrap();
+        let (_, old) = r.redeem(&key().digest("jane", "111111"), T0.plus(20), &p);
+        assert_eq!(old, Redemption::Mismatch);
+        let (after, new) = r.redeem(&key().digest("jane", "222222"), T0.plus(20), &p);
+        assert_eq!(new, Redemption::Accepted);
+        let (_, again) = after.redeem(&key().digest("jane", "222222"), T0.plus(21), &p);
+        assert_eq!(again, Redemption::NoCode, "single use");
+    }
+
+    #[test]
+    fn rolling_window_limits_requests() {
+        let p = CodePolicy::default();
+        let mut r = CodeRecord::default();
+        for i in 0..5 {
+            r = r.issue(live("1", T0.plus(i * 600)), &p).unwrap();
+        }
+        assert_eq!(
+            r.issue(live("1", T0.plus(3000)), &p),
+            Err(RequestLimitReached)
+        );
+        // An hour after the first request it leaves the window.
+        assert!(r.issue(live("1", T0.plus(3601)), &p).is_ok());
+    }
+
+    #[test]
+    fn expiry_and_exhaustion() {
+        let p = CodePolicy::default();
+        let r = CodeRecord::default().issue(live("123456", T0), &p).unwrap();
+        let right = key().digest("jane", "123456");
+        assert_eq!(r.redeem(&right, T0.plus(3600), &p).1, Redemption::Expired);
+        let wrong = key().digest("jane", "000000");
+        let mut cur = r;
+        for _ in 0..5 {
+            let (next, outcome) = cur.redeem(&wrong, T0.plus(1), &p);
+            assert_eq!(outcome, Redemption::Mismatch);
+            cur = next;
+        }
+        assert_eq!(cur.state, CodeState::Exhausted);
+        assert_eq!(cur.redeem(&right, T0.plus(2), &p).1, Redemption::Exhausted);
+    }
+
+    #[test]
+    fn revoke_undoes_issue_but_not_a_newer_code() {
+        let p = CodePolicy::default();
+        let first = live("111111", T0);
+        let r = CodeRecord::default().issue(first.clone(), &p).unwrap();
+        let revoked = r.revoke(&first.digest);
+        assert_eq!(revoked, CodeRecord::default());
+        let newer = r.issue(live("222222", T0.plus(1)), &p).unwrap();
+        assert_eq!(newer.revoke(&first.digest), newer);
+    }
+
+    proptest! {
+        #[test]
+        fn never_more_than_the_limit_in_any_window(gaps in proptest::collection::vec(0u64..2000, 1..60)) {
+            let p = CodePolicy::default();
+            let mut r = CodeRecord::default();
+            let mut now = T0;
+            let mut admitted: Vec<UnixTime> = Vec::new();
+            for gap in gaps {
+                now = now.plus(gap);
+                if let Ok(next) = r.issue(live("1", now), &p) {
+                    r = next;
+                    admitted.push(now);
+                }
+                let in_window = admitted.iter().filter(|t| **t > now.minus(p.window_seconds)).count();
+                prop_assert!(in_window <= p.max_requests as usize);
+            }
+        }
+
+        #[test]
+        fn wrong_codes_never_exceed_the_attempt_limit(n in 1usize..20) {
+            let p = CodePolicy::default();
+            let mut r = CodeRecord::default().issue(live("123456", T0), &p).unwrap();
+            let mut mismatches = 0;
+            for _ in 0..n {
+                let (next, outcome) = r.redeem(&key().digest("jane", "654321"), T0.plus(5), &p);
+                if outcome == Redemption::Mismatch { mismatches += 1; }
+                r = next;
+            }
+            prop_assert!(mismatches <= p.max_failed_attempts as usize);
+            let accepted = r.redeem(&key().digest("jane", "123456"), T0.plus(6), &p).1 == Redemption::Accepted;
+            prop_assert_eq!(accepted, n < p.max_failed_attempts as usize);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure rules: no I/O, no clock, no RNG of their own.
+
+pub mod code;
+pub mod delivery;
+pub mod error;
+pub mod mask;
+pub mod message;
+pub mod password;
+pub mod pool;
+pub mod recovery;
+pub mod request;
+pub mod secret_hash;
+pub mod time;
+pub mod user;

@@ -1,0 +1,52 @@
+//! The user pool's settings the reset workflow needs.
+
+use serde::{Deserialize, Serialize};
+
+use super::code::CodePolicy;
+use super::message::MessageTemplates;
+use super::password::PasswordPolicy;
+use super::recovery::AccountRecovery;
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AppClient {
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for AppClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppClient")
+            .field("client_id", &self.client_id)
+            .field("has_secret", &self.client_secret.is_some())
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum PreventUserExistenceErrors {
+    /// Unknown, disabled and unverified users get a simulated answer (ours: the default).
+    #[default]
+    Enabled,
+    /// Unknown users get UserNotFoundException.
+    Legacy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub user_pool_id: String,
+    pub clients: Vec<AppClient>,
+    pub recovery: AccountRecovery,
+    pub prevent_user_existence_errors: PreventUserExistenceErrors,
+    pub password_policy: PasswordPolicy,
+    pub codes: CodePolicy,
+    pub messages: MessageTemplates,
+}
+
+impl PoolSettings {
+    pub fn client(&self, client_id: &str) -> Option<&AppClient> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+}

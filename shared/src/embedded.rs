@@ -1,0 +1,44 @@
+//! The service assembled on the embedded adapters: memory store and outbox.
+
+use std::sync::Arc;
+
+use rand::CryptoRng;
+
+use crate::adapters::memory::MemoryStore;
+use crate::adapters::outbox::Outbox;
+use crate::config::Settings;
+use crate::domain::code::CodeKey;
+use crate::usecases::ResetService;
+
+pub struct Embedded {
+    pub service: ResetService,
+    pub store: Arc<MemoryStore>,
+    pub outbox: Arc<Outbox>,
+}
+
+/// `print`: whether the outbox prints each message to stdout (the local runner does).
+pub fn assemble<R: CryptoRng + ?Sized>(settings: &Settings, rng: &mut R, print: bool) -> Embedded {
+    let store = Arc::new(MemoryStore::with_users(settings.users.iter().cloned()));
+    let outbox = Arc::new(Outbox::new(
+        settings.outbox.path.clone(),
+        settings.outbox.verified_destinations.clone(),
+        print,
+    ));
+    let key = settings
+        .key
+        .clone()
+        .unwrap_or_else(|| CodeKey::generate(rng));
+    let service = ResetService {
+        pool: settings.pool.clone(),
+        key,
+        users: store.clone(),
+        codes: store.clone(),
+        email: outbox.clone(),
+        sms: outbox.clone(),
+    };
+    Embedded {
+        service,
+        store,
+        outbox,
+    }
+}

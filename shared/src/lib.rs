@@ -1,0 +1,25 @@
+//! Amazon Cognito's ForgotPassword / ConfirmForgotPassword, as a library.
+//!
+//! `domain` is pure (time and randomness are passed in), `ports` are the narrow traits the use cases
+//! need, `usecases` are the operations, `adapters` implement the ports, `protocol` speaks Cognito's
+//! JSON wire format and `config` reads the settings once at start.
+
+pub mod adapters;
+pub mod config;
+pub mod domain;
+pub mod embedded;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+pub mod ports;
+pub mod protocol;
+pub mod usecases;
+
+pub use domain::error::CognitoError;
+pub use usecases::ResetService;
+
+/// A CSPRNG for one request: ChaCha seeded from the thread's OS-seeded generator. It is `Send`, so
+/// a request future holding it can move between worker threads.
+pub fn request_rng() -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    rand::rngs::StdRng::from_rng(&mut rand::rng())
+}

@@ -1,0 +1,133 @@
+//! Cognito's JSON protocol: `X-Amz-Target` names the operation, the body is the request, errors
+//! are `{"__type", "message"}` with `x-amzn-ErrorType` and a 400/500 status.
+
+use rand::CryptoRng;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::domain::error::CognitoError;
+use crate::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
+use crate::domain::time::UnixTime;
+use crate::usecases::ResetService;
+
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    ForgotPassword,
+    ConfirmForgotPassword,
+}
+
+impl Operation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ForgotPassword => "ForgotPassword",
+            Self::ConfirmForgotPassword => "ConfirmForgotPassword",
+        }
+    }
+
+    /// The operation an `X-Amz-Target` header names; anything else is UnknownOperationException.
+    pub fn from_target(target: Option<&str>) -> Result<Self, CognitoError> {
+        let Some(target) = target else {
+            return Err(CognitoError::UnknownOperation(
+                "Missing X-Amz-Target header.".into(),
+            ));
+        };
+        match target.strip_prefix(TARGET_PREFIX) {
+            Some("ForgotPassword") => Ok(Self::ForgotPassword),
+            Some("ConfirmForgotPassword") => Ok(Self::ConfirmForgotPassword),
+            _ => Err(CognitoError::UnknownOperation(format!(
+                "Operation {target} is not supported: this endpoint serves {TARGET_PREFIX}ForgotPassword and \
+                 {TARGET_PREFIX}ConfirmForgotPassword."
+            ))),
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, CognitoError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body)
+        .map_err(|e| CognitoError::Serialization(format!("Malformed request body: {e}")))
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<serde_json::Value, CognitoError> {
+    serde_json::to_value(value).map_err(|e| {
+        tracing::error!(error = %e, "response encoding failed");
+        CognitoError::InternalError
+    })
+}
+
+/// Runs one operation on a raw JSON body and returns the response body.
+pub async fn execute<R: CryptoRng + Send>(
+    service: &ResetService,
+    operation: Operation,
+    body: &[u8],
+    now: UnixTime,
+    rng: &mut R,
+) -> Result<serde_json::Value, CognitoError> {
+    let result = match operation {
+        Operation::ForgotPassword => {
+            let request: ForgotPasswordRequest = decode(body)?;
+            encode(&service.forgot_password(&request, now, rng).await?)
+        }
+        Operation::ConfirmForgotPassword => {
+            let request: ConfirmForgotPasswordRequest = decode(body)?;
+            service.confirm_forgot_password(&request, now, rng).await?;
+            Ok(serde_json::json!({}))
+        }
+    };
+    if let Err(e) = &result {
+        tracing::info!(
+            operation = operation.name(),
+            error = e.kind(),
+            "request refused"
+        );
+    }
+    result
+}
+
+/// An HTTP answer in Cognito's wire form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    pub status: u16,
+    /// `x-amzn-ErrorType`, on errors.
+    pub error_type: Option<&'static str>,
+    pub body: String,
+}
+
+impl From<Result<serde_json::Value, CognitoError>> for HttpReply {
+    fn from(result: Result<serde_json::Value, CognitoError>) -> Self {
+        match result {
+            Ok(value) => HttpReply {
+                status: 200,
+                error_type: None,
+                body: value.to_string(),
+            },
+            Err(e) => HttpReply {
+                status: e.http_status(),
+                error_type: Some(e.kind()),
+                body: e.to_json().to_string(),
+            },
+        }
+    }
+}
+
+/// The whole HTTP exchange: target header and body in, reply out.
+pub async fn serve<R: CryptoRng + Send>(
+    service: &ResetService,
+    target: Option<&str>,
+    body: &[u8],
+    now: UnixTime,
+    rng: &mut R,
+) -> HttpReply {
+    let result = match Operation::from_target(target) {
+        Ok(operation) => execute(service, operation, body, now, rng).await,
+        Err(e) => Err(e),
+    };
+    HttpReply::from(result)
+}

@@ -1,0 +1,188 @@
+//! ForgotPassword: resolve the user and the channel, issue a code, deliver it.
+
+use rand::CryptoRng;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::code::{CodeDigest, ConfirmationCode, LiveCode};
+use crate::domain::delivery::{CodeDeliveryDetails, DeliveryMedium};
+use crate::domain::error::CognitoError;
+use crate::domain::mask;
+use crate::domain::pool::PreventUserExistenceErrors;
+use crate::domain::recovery::{self, AccountRecovery};
+use crate::domain::request::ForgotPasswordRequest;
+use crate::domain::time::UnixTime;
+use crate::domain::user::{User, UserStatus};
+use crate::ports::Issued;
+
+use super::ResetService;
+use super::outcome::{CANNOT_RESET, DISABLED, delivery_error, store_error};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ForgotPasswordResponse {
+    pub code_delivery_details: CodeDeliveryDetails,
+}
+
+/// What the request turns into once the user is known.
+enum Plan {
+    Deliver {
+        user: User,
+        channel: crate::domain::delivery::Channel,
+    },
+    /// PreventUserExistenceErrors: the same store work as a real request, nothing sent.
+    Simulate,
+}
+
+impl ResetService {
+    pub async fn forgot_password<R: CryptoRng + Send>(
+        &self,
+        request: &ForgotPasswordRequest,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ForgotPasswordResponse, CognitoError> {
+        request.validate()?;
+        self.authorize_client(
+            &request.client_id,
+            &request.username,
+            request.secret_hash.as_deref(),
+        )?;
+        if self.pool.recovery == AccountRecovery::AdminOnly {
+            return Err(CognitoError::NotAuthorized(recovery::ADMIN_ONLY.into()));
+        }
+        let code = ConfirmationCode::generate(rng, self.pool.codes.length);
+        let login = request.username.as_str();
+        let user = self.users.find(login).await.map_err(store_error)?;
+        let plan = self.plan(user)?;
+
+        match plan {
+            Plan::Deliver { user, channel } => {
+                let digest = self.key.digest(&user.username, code.expose());
+                self.issue(&user.username, digest, Some(channel.medium), now)
+                    .await?;
+                tracing::info!(user = %mask::login(&user.username), medium = channel.medium.as_str(),
+                    destination = %channel.masked(), "code issued");
+                let sent = match channel.medium {
+                    DeliveryMedium::Email => {
+                        let message = self.pool.messages.email(code.expose(), &user.username);
+                        self.email.send_email(&channel.destination, &message).await
+                    }
+                    DeliveryMedium::Sms => {
+                        let message = self.pool.messages.sms(code.expose(), &user.username);
+                        self.sms.send_sms(&channel.destination, &message).await
+                    }
+                };
+                if let Err(e) = sent {
+                    // No live code may outlive a failed delivery, and the request must not count.
+                    if let Err(revoke) = self.codes.revoke(&user.username, &digest).await {
+                        tracing::error!(error = %revoke, "revoking an undelivered code failed");
+                    }
+                    return Err(delivery_error(e));
+                }
+                Ok(ForgotPasswordResponse {
+                    code_delivery_details: channel.details(),
+                })
+            }
+            Plan::Simulate => {
+                let key = self.decoy_key(login);
+                let digest = self.key.digest(&key, code.expose());
+                self.issue(&key, digest, None, now).await?;
+                tracing::info!(user = %mask::login(login), "simulated delivery (PreventUserExistenceErrors)");
+                Ok(ForgotPasswordResponse {
+                    code_delivery_details: self.simulated_details(login),
+                })
+            }
+        }
+    }
+
+    fn plan(&self, user: Option<User>) -> Result<Plan, CognitoError> {
+        let legacy = self.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
+        let Some(user) = user else {
+            return if legacy {
+                Err(CognitoError::UserNotFound)
+            } else {
+                Ok(Plan::Simulate)
+            };
+        };
+        if user.status == UserStatus::ForceChangePassword {
+            return Err(CognitoError::NotAuthorized(CANNOT_RESET.into()));
+        }
+        if !user.enabled {
+            return if legacy {
+                Err(CognitoError::NotAuthorized(DISABLED.into()))
+            } else {
+                Ok(Plan::Simulate)
+            };
+        }
+        // An unconfirmed sign-up has not proven any channel: treated as having no verified one.
+        let channel = if user.status == UserStatus::Unconfirmed {
+            Err(CognitoError::InvalidParameter(
+                recovery::NO_VERIFIED_CHANNEL.into(),
+            ))
+        } else {
+            recovery::resolve_channel(&self.pool.recovery, &user)
+        };
+        match channel {
+            Ok(channel) => Ok(Plan::Deliver { user, channel }),
+            Err(e) if legacy => Err(e),
+            Err(_) => Ok(Plan::Simulate),
+        }
+    }
+
+    async fn issue(
+        &self,
+        key: &str,
+        digest: CodeDigest,
+        medium: Option<DeliveryMedium>,
+        now: UnixTime,
+    ) -> Result<(), CognitoError> {
+        let live = LiveCode {
+            digest,
+            issued_at: now,
+            expires_at: now.plus(self.pool.codes.ttl_seconds),
+            failed_attempts: 0,
+            medium,
+        };
+        match self
+            .codes
+            .issue(key, live, &self.pool.codes)
+            .await
+            .map_err(store_error)?
+        {
+            Issued::Admitted => Ok(()),
+            Issued::LimitReached => {
+                tracing::warn!("per-user request limit reached");
+                Err(CognitoError::LimitExceeded)
+            }
+        }
+    }
+
+    /// A stable, plausible CodeDeliveryDetails for a login with no deliverable user behind it: the
+    /// medium follows the login's form; a plain username gets a destination derived with the key.
+    fn simulated_details(&self, login: &str) -> CodeDeliveryDetails {
+        let looks_like_phone = login.starts_with('+')
+            && login.len() > 5
+            && login[1..].bytes().all(|b| b.is_ascii_digit());
+        if looks_like_phone {
+            return CodeDeliveryDetails {
+                destination: mask::phone(login),
+                delivery_medium: DeliveryMedium::Sms,
+                attribute_name: "phone_number".into(),
+            };
+        }
+        let destination = if login.contains('@') {
+            mask::email(login)
+        } else {
+            let d = self
+                .key
+                .derive("simulated-destination", &login.to_lowercase());
+            let letter = |b: u8| char::from(b'a' + b % 26);
+            let tld = ["com", "net", "org", "io"][usize::from(d[2] % 4)];
+            format!("{}***@{}***.{tld}", letter(d[0]), letter(d[1]))
+        };
+        CodeDeliveryDetails {
+            destination,
+            delivery_medium: DeliveryMedium::Email,
+            attribute_name: "email".into(),
+        }
+    }
+}

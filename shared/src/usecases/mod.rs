@@ -1,0 +1,23 @@
+//! The operations: plain async functions over the ports, the same for Lambda, the local runner and tests.
+
+mod confirm_forgot_password;
+mod forgot_password;
+mod outcome;
+
+use std::sync::Arc;
+
+use crate::domain::code::CodeKey;
+use crate::domain::pool::PoolSettings;
+use crate::ports::{CodeStore, EmailSender, SmsSender, UserDirectory};
+
+pub use forgot_password::ForgotPasswordResponse;
+
+/// Everything the operations need, built once at start and borrowed by every request.
+pub struct ResetService {
+    pub pool: PoolSettings,
+    pub key: CodeKey,
+    pub users: Arc<dyn UserDirectory>,
+    pub codes: Arc<dyn CodeStore>,
+    pub email: Arc<dyn EmailSender>,
+    pub sms: Arc<dyn SmsSender>,
+}
