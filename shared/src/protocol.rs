@@ -70,17 +70,20 @@ pub async fn execute<R: CryptoRng + Send>(
     now: UnixTime,
     rng: &mut R,
 ) -> Result<serde_json::Value, CognitoError> {
-    let result = match operation {
-        Operation::ForgotPassword => {
-            let request: ForgotPasswordRequest = decode(body)?;
-            encode(&service.forgot_password(&request, now, rng).await?)
+    let result = async {
+        match operation {
+            Operation::ForgotPassword => {
+                let request: ForgotPasswordRequest = decode(body)?;
+                encode(&service.forgot_password(&request, now, rng).await?)
+            }
+            Operation::ConfirmForgotPassword => {
+                let request: ConfirmForgotPasswordRequest = decode(body)?;
+                service.confirm_forgot_password(&request, now, rng).await?;
+                Ok(serde_json::json!({}))
+            }
         }
-        Operation::ConfirmForgotPassword => {
-            let request: ConfirmForgotPasswordRequest = decode(body)?;
-            service.confirm_forgot_password(&request, now, rng).await?;
-            Ok(serde_json::json!({}))
-        }
-    };
+    }
+    .await;
     if let Err(e) = &result {
         tracing::info!(
             operation = operation.name(),

@@ -1,0 +1,40 @@
+//! HTTP in front of the protocol: any path, POST, `X-Amz-Target` naming the operation.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use password_reset::domain::time::UnixTime;
+use password_reset::embedded::Embedded;
+use password_reset::protocol::{self, CONTENT_TYPE};
+
+async fn cognito(State(state): State<Arc<Embedded>>, headers: HeaderMap, body: Bytes) -> Response {
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    let mut rng = password_reset::request_rng();
+    let reply = protocol::serve(&state.service, target, &body, UnixTime::now(), &mut rng).await;
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, reply.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    if let Some(kind) = reply.error_type {
+        headers.insert("x-amzn-errortype", HeaderValue::from_static(kind));
+    }
+    response
+}
+
+pub fn router(embedded: Embedded) -> Router {
+    Router::new()
+        .fallback(cognito)
+        .with_state(Arc::new(embedded))
+}
+
+pub async fn serve(listener: tokio::net::TcpListener, embedded: Embedded) -> std::io::Result<()> {
+    axum::serve(listener, router(embedded))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
