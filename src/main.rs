@@ -77,6 +77,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
+    let addr = listener.local_addr().unwrap_or(addr);
     let pool = &embedded.service.pool;
     println!(
         "Cognito password reset on http://{addr} (user pool {})",
