@@ -1,0 +1,143 @@
+//! The whole reset flow, driven by the real `aws` CLI against the local runner.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use serde_json::json;
+use support::*;
+
+#[test]
+fn the_seed_command_prints_the_seed_output_and_the_code_resets_the_password_once() {
+    let runner = Runner::demo("seed");
+    let out = runner.forgot("jane@example.com");
+    assert!(out.ok, "{}", out.stderr);
+    assert_eq!(
+        out.json(),
+        json!({"CodeDeliveryDetails": {"Destination": "j***@e***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
+    );
+    // The runner prints the delivery (masked destination and code) and writes it to the outbox.
+    let code = runner.last_code("jane@example.com");
+    assert_eq!(code.len(), 6);
+    assert!(
+        runner
+            .stdout
+            .lock()
+            .unwrap()
+            .contains(&format!("EMAIL to j***@e***.com: code {code}"))
+    );
+
+    let confirmed = runner.confirm("jane@example.com", &code, NEW_PASSWORD);
+    assert!(confirmed.ok, "{}", confirmed.stderr);
+    assert_eq!(
+        confirmed.stdout.trim(),
+        "",
+        "an empty response prints nothing"
+    );
+
+    let again = runner.confirm("jane@example.com", &code, NEW_PASSWORD);
+    assert_eq!(again.error(), "CodeMismatchException");
+    assert_eq!(
+        again.message(),
+        "Invalid verification code provided, please try again."
+    );
+}
+
+#[test]
+fn sms_channel_by_username_and_by_phone_alias() {
+    let runner = Runner::demo("sms");
+    let out = runner.forgot("paul");
+    assert_eq!(
+        out.json(),
+        json!({"CodeDeliveryDetails": {"Destination": "+*******0142", "DeliveryMedium": "SMS", "AttributeName": "phone_number"}})
+    );
+    let by_phone = runner.forgot("+12065550142");
+    assert_eq!(
+        by_phone.json()["CodeDeliveryDetails"]["DeliveryMedium"],
+        "SMS"
+    );
+    let code = runner.last_code("+12065550142");
+    assert!(runner.confirm("+12065550142", &code, NEW_PASSWORD).ok);
+}
+
+#[test]
+fn priority_picks_email_for_a_user_with_both_channels() {
+    let runner = Runner::demo("priority");
+    let out = runner.forgot("maria");
+    assert_eq!(
+        out.json()["CodeDeliveryDetails"]["Destination"],
+        "m***@e***.org"
+    );
+    assert_eq!(runner.outbox().len(), 1, "exactly one channel is used");
+}
+
+#[test]
+fn a_new_code_supersedes_the_old_one() {
+    let runner = Runner::demo("supersede");
+    assert!(runner.forgot("jane").ok);
+    let first = runner.last_code("jane@example.com");
+    assert!(runner.forgot("jane").ok);
+    let second = runner.last_code("jane@example.com");
+    if first != second {
+        assert_eq!(
+            runner.confirm("jane", &first, NEW_PASSWORD).error(),
+            "CodeMismatchException"
+        );
+    }
+    assert!(runner.confirm("jane", &second, NEW_PASSWORD).ok);
+}
+
+#[test]
+fn a_client_with_a_secret_needs_the_right_secret_hash() {
+    let runner = Runner::demo("secret");
+    let hash = password_reset::domain::secret_hash::compute(SECRET, "jane", SECRET_CLIENT).unwrap();
+    let base = [
+        "forgot-password",
+        "--client-id",
+        SECRET_CLIENT,
+        "--username",
+        "jane",
+        "--no-sign-request",
+    ];
+    let missing = runner.aws(&base);
+    assert_eq!(missing.error(), "NotAuthorizedException");
+    assert_eq!(
+        missing.message(),
+        format!("Unable to verify secret hash for client {SECRET_CLIENT}")
+    );
+    let wrong_hash =
+        password_reset::domain::secret_hash::compute("other", "jane", SECRET_CLIENT).unwrap();
+    let wrong = runner.aws(&[&base[..], &["--secret-hash", &wrong_hash]].concat());
+    assert_eq!(wrong.error(), "NotAuthorizedException");
+    let right = runner.aws(&[&base[..], &["--secret-hash", &hash]].concat());
+    assert!(right.ok, "{}", right.stderr);
+    let code = runner.last_code("jane@example.com");
+    let confirm = runner.aws(&[
+        "confirm-forgot-password",
+        "--client-id",
+        SECRET_CLIENT,
+        "--username",
+        "jane",
+        "--confirmation-code",
+        &code,
+        "--password",
+        NEW_PASSWORD,
+        "--secret-hash",
+        &hash,
+        "--no-sign-request",
+    ]);
+    assert!(confirm.ok, "{}", confirm.stderr);
+}
+
+#[test]
+fn signed_requests_are_accepted_too() {
+    let runner = Runner::demo("signed");
+    let out = runner.aws(&[
+        "forgot-password",
+        "--client-id",
+        CLIENT,
+        "--username",
+        "jane@example.com",
+    ]);
+    assert!(out.ok, "{}", out.stderr);
+}

@@ -1,0 +1,70 @@
+//! No code, password, secret or full destination in any log line, even at debug level.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use support::*;
+
+#[test]
+fn logs_carry_no_secrets() {
+    let runner = Runner::start("logs", None, &[("RUST_LOG", "debug")]);
+    let hash = password_reset::domain::secret_hash::compute(SECRET, "jane", SECRET_CLIENT).unwrap();
+    assert!(
+        runner
+            .aws(&[
+                "forgot-password",
+                "--client-id",
+                SECRET_CLIENT,
+                "--username",
+                "jane",
+                "--secret-hash",
+                &hash,
+                "--no-sign-request"
+            ])
+            .ok
+    );
+    let code = runner.last_code("jane@example.com");
+    assert!(runner.forgot("+12065550142").ok);
+    let sms_code = runner.last_code("+12065550142");
+    assert_eq!(
+        runner.confirm("jane", "000001", "Wr0ng-but-valid!").error(),
+        "CodeMismatchException"
+    );
+    assert!(
+        runner
+            .aws(&[
+                "confirm-forgot-password",
+                "--client-id",
+                SECRET_CLIENT,
+                "--username",
+                "jane",
+                "--confirmation-code",
+                &code,
+                "--password",
+                NEW_PASSWORD,
+                "--secret-hash",
+                &hash,
+                "--no-sign-request",
+            ])
+            .ok
+    );
+    assert_eq!(runner.forgot("dora").ok, true);
+
+    let logs = runner.logs();
+    assert!(logs.contains("code issued"), "the log is captured: {logs}");
+    for secret in [
+        code.as_str(),
+        sms_code.as_str(),
+        NEW_PASSWORD,
+        "Wr0ng-but-valid!",
+        SECRET,
+        hash.as_str(),
+        "jane@example.com",
+        "+12065550142",
+        "2065550142",
+        "dora@example.com",
+    ] {
+        assert!(!logs.contains(secret), "log leaks {secret:?}:\n{logs}");
+    }
+}

@@ -1,0 +1,220 @@
+//! Black-box harness: the real local runner binary on a free loopback port, driven by the real
+//! `aws` CLI (installed into .venv by scripts/test).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
+pub const SECRET_CLIENT: &str = "5secretclient7h4s4s3cr3t0";
+pub const SECRET: &str = "demo-client-secret-do-not-use-in-production";
+pub const NEW_PASSWORD: &str = "N3w-Passw0rd!";
+
+pub fn demo_pool() -> Value {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo-pool.json"),
+    )
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "cognito-reset-tests/{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub struct CliResult {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliResult {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+
+    /// The error name the CLI reports: "An error occurred (NameException) when calling ...".
+    pub fn error(&self) -> String {
+        assert!(!self.ok, "expected an error, got success: {}", self.stdout);
+        let start = self.stderr.find('(').map(|i| i + 1).unwrap_or(0);
+        let end = self.stderr[start..]
+            .find(')')
+            .map(|i| i + start)
+            .unwrap_or(start);
+        self.stderr[start..end].to_string()
+    }
+
+    /// The error message after the operation name.
+    pub fn message(&self) -> String {
+        self.stderr
+            .split_once("operation: ")
+            .map(|(_, m)| m.trim().to_string())
+            .unwrap_or_default()
+    }
+}
+
+pub struct Runner {
+    child: Child,
+    pub endpoint: String,
+    pub outbox: PathBuf,
+    pub stderr_path: PathBuf,
+    pub stdout: Arc<Mutex<String>>,
+}
+
+impl Runner {
+    /// The runner on the bundled demo pool (no --config), as `cargo run` starts it.
+    pub fn demo(name: &str) -> Runner {
+        Self::start(name, None, &[])
+    }
+
+    /// The runner on a pool file written from `pool`.
+    pub fn with_pool(name: &str, pool: &Value) -> Runner {
+        Self::start(name, Some(pool), &[])
+    }
+
+    pub fn start(name: &str, pool: Option<&Value>, env: &[(&str, &str)]) -> Runner {
+        let dir = scratch_dir(name);
+        let outbox = dir.join("outbox.jsonl");
+        let stderr_path = dir.join("runner.log");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cognito-reset-local"));
+        cmd.args(["--port", "0", "--outbox"]).arg(&outbox);
+        if let Some(pool) = pool {
+            let path = dir.join("pool.json");
+            std::fs::write(&path, serde_json::to_vec_pretty(pool).unwrap()).unwrap();
+            cmd.arg("--config").arg(path);
+        }
+        cmd.envs(env.iter().copied());
+        cmd.stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_path).unwrap());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel();
+        let reader = BufReader::new(child.stdout.take().unwrap());
+        let sink = stdout.clone();
+        std::thread::spawn(move || {
+            for line in reader.lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("Cognito password reset on ") {
+                    let _ = tx.send(
+                        rest.split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_string(),
+                    );
+                }
+                let mut all = sink.lock().unwrap();
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
+        let endpoint = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "runner did not start: {}",
+                    std::fs::read_to_string(&stderr_path).unwrap_or_default()
+                )
+            });
+        Runner {
+            child,
+            endpoint,
+            outbox,
+            stderr_path,
+            stdout,
+        }
+    }
+
+    /// `aws cognito-idp <args> --endpoint-url <runner>`, as a user types it.
+    pub fn aws(&self, args: &[&str]) -> CliResult {
+        let out = Command::new("aws")
+            .arg("cognito-idp")
+            .args(args)
+            .args(["--endpoint-url", &self.endpoint, "--output", "json"])
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_PAGER", "")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run `aws` ({e}): run the tests with scripts/test, which installs it into .venv"));
+        CliResult {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn forgot(&self, username: &str) -> CliResult {
+        self.aws(&[
+            "forgot-password",
+            "--client-id",
+            CLIENT,
+            "--username",
+            username,
+            "--no-sign-request",
+        ])
+    }
+
+    pub fn confirm(&self, username: &str, code: &str, password: &str) -> CliResult {
+        self.aws(&[
+            "confirm-forgot-password",
+            "--client-id",
+            CLIENT,
+            "--username",
+            username,
+            "--confirmation-code",
+            code,
+            "--password",
+            password,
+            "--no-sign-request",
+        ])
+    }
+
+    /// Every message delivered so far, oldest first.
+    pub fn outbox(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.outbox)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// The code in the newest message sent to `destination`.
+    pub fn last_code(&self, destination: &str) -> String {
+        let messages = self.outbox();
+        let last = messages
+            .iter()
+            .rev()
+            .find(|m| m["destination"] == destination)
+            .unwrap_or_else(|| panic!("nothing delivered to {destination}: {messages:?}"));
+        let body = last["body"].as_str().unwrap();
+        let code = last["code"].as_str().unwrap().to_string();
+        assert!(body.contains(&code), "the message body carries the code");
+        code
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
