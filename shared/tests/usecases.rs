@@ -1,0 +1,468 @@
+//! The use cases on the memory adapters: limits under concurrency, lifecycle, failures.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use password_reset::adapters::memory::MemoryStore;
+use password_reset::config::Settings;
+use password_reset::domain::code::{CodeDigest, CodePolicy, CodeState, LiveCode, Redemption};
+use password_reset::domain::message::RenderedMessage;
+use password_reset::domain::password;
+use password_reset::domain::pool::PreventUserExistenceErrors;
+use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
+use password_reset::domain::time::UnixTime;
+use password_reset::domain::user::UserStatus;
+use password_reset::ports::{
+    CodeStore, DeliveryError, EmailSender, Issued, PasswordChange, SmsSender, StoreError,
+};
+use password_reset::{CognitoError, ResetService};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
+const T0: UnixTime = UnixTime(1_800_000_000);
+const PASSWORD: &str = "N3w-Passw0rd!";
+
+/// Records what was sent, or refuses everything when `refuse` is set.
+#[derive(Default)]
+struct Inbox {
+    sent: Mutex<Vec<(String, String)>>,
+    refuse: Option<DeliveryError>,
+}
+
+impl Inbox {
+    fn deliver(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
+        if let Some(e) = &self.refuse {
+            return Err(e.clone());
+        }
+        self.sent
+            .lock()
+            .unwrap()
+            .push((to.to_string(), m.code.clone()));
+        Ok(())
+    }
+
+    fn last_code(&self, to: &str) -> String {
+        let sent = self.sent.lock().unwrap();
+        sent.iter()
+            .rev()
+            .find(|(d, _)| d == to)
+            .map(|(_, c)| c.clone())
+            .expect("a delivery")
+    }
+}
+
+#[async_trait]
+impl EmailSender for Inbox {
+    async fn send_email(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
+        self.deliver(to, m)
+    }
+}
+
+#[async_trait]
+impl SmsSender for Inbox {
+    async fn send_sms(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
+        self.deliver(to, m)
+    }
+}
+
+struct Fixture {
+    service: Arc<ResetService>,
+    store: Arc<MemoryStore>,
+    inbox: Arc<Inbox>,
+}
+
+fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryStore>, inbox: Inbox) -> Fixture {
+    let settings =
+        Settings::from_json(include_str!("../../config/demo-pool.json")).expect("demo pool");
+    let inbox = Arc::new(inbox);
+    let service = ResetService {
+        pool: settings.pool,
+        key: password_reset::domain::code::CodeKey::from_bytes(&[3u8; 32]).unwrap(),
+        users: store.clone(),
+        codes,
+        email: inbox.clone(),
+        sms: inbox.clone(),
+    };
+    Fixture {
+        service: Arc::new(service),
+        store,
+        inbox,
+    }
+}
+
+fn demo_store() -> Arc<MemoryStore> {
+    let settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
+    Arc::new(MemoryStore::with_users(settings.users))
+}
+
+fn fixture() -> Fixture {
+    let store = demo_store();
+    fixture_with(store.clone(), store, Inbox::default())
+}
+
+fn forgot(user: &str) -> ForgotPasswordRequest {
+    ForgotPasswordRequest {
+        client_id: CLIENT.into(),
+        username: user.into(),
+        ..Default::default()
+    }
+}
+
+fn confirm(user: &str, code: &str) -> ConfirmForgotPasswordRequest {
+    ConfirmForgotPasswordRequest {
+        client_id: CLIENT.into(),
+        username: user.into(),
+        confirmation_code: code.into(),
+        password: PASSWORD.into(),
+        ..Default::default()
+    }
+}
+
+fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_for_one_user_admit_exactly_the_limit() {
+    let f = fixture();
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let service = f.service.clone();
+            tokio::spawn(async move {
+                service
+                    .forgot_password(&forgot("jane"), T0, &mut rng(i))
+                    .await
+            })
+        })
+        .collect();
+    let mut admitted = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => admitted += 1,
+            Err(e) => assert_eq!(e, CognitoError::LimitExceeded),
+        }
+    }
+    assert_eq!(admitted, 5);
+    assert_eq!(f.inbox.sent.lock().unwrap().len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_codes_never_count_past_the_limit() {
+    let f = fixture();
+    f.service
+        .forgot_password(&forgot("jane"), T0, &mut rng(1))
+        .await
+        .unwrap();
+    let right = f.inbox.last_code("jane@example.com");
+    let wrong = if right == "000000" {
+        "999999"
+    } else {
+        "000000"
+    };
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let service = f.service.clone();
+            let req = confirm("jane", wrong);
+            tokio::spawn(async move {
+                service
+                    .confirm_forgot_password(&req, T0.plus(1), &mut rng(i))
+                    .await
+            })
+        })
+        .collect();
+    let mut mismatches = 0;
+    for t in tasks {
+        match t.await.unwrap().unwrap_err() {
+            CognitoError::CodeMismatch => mismatches += 1,
+            CognitoError::TooManyFailedAttempts => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        mismatches, 5,
+        "exactly the attempt limit is counted as mismatches"
+    );
+    let err = f
+        .service
+        .confirm_forgot_password(&confirm("jane", &right), T0.plus(2), &mut rng(7))
+        .await;
+    assert_eq!(
+        err,
+        Err(CognitoError::TooManyFailedAttempts),
+        "a dead code stays dead"
+    );
+    assert_eq!(f.store.user("jane").unwrap().password_hash, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_right_code_raced_by_twenty_confirms_succeeds_once() {
+    let f = fixture();
+    f.service
+        .forgot_password(&forgot("jane"), T0, &mut rng(1))
+        .await
+        .unwrap();
+    let code = f.inbox.last_code("jane@example.com");
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let service = f.service.clone();
+            let req = confirm("jane", &code);
+            tokio::spawn(async move {
+                service
+                    .confirm_forgot_password(&req, T0.plus(1), &mut rng(i))
+                    .await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(e) => assert_eq!(e, CognitoError::CodeMismatch),
+        }
+    }
+    assert_eq!(ok, 1);
+    let user = f.store.user("jane").unwrap();
+    assert_eq!(user.status, UserStatus::Confirmed);
+    assert!(password::verify(
+        PASSWORD,
+        user.password_hash.as_deref().unwrap()
+    ));
+}
+
+#[tokio::test]
+async fn expired_codes_are_refused_and_reset_required_becomes_confirmed() {
+    let f = fixture();
+    let mut user = f.store.user("jane").unwrap();
+    user.status = UserStatus::ResetRequired;
+    password_reset::ports::UserDirectory::put(&*f.store, user)
+        .await
+        .unwrap();
+    f.service
+        .forgot_password(&forgot("jane"), T0, &mut rng(1))
+        .await
+        .unwrap();
+    let code = f.inbox.last_code("jane@example.com");
+    let ttl = f.service.pool.codes.ttl_seconds;
+    let late = f
+        .service
+        .confirm_forgot_password(&confirm("jane", &code), T0.plus(ttl), &mut rng(2))
+        .await;
+    assert_eq!(late, Err(CognitoError::ExpiredCode));
+    assert_eq!(
+        late.unwrap_err().to_string(),
+        "Invalid code provided, please request a code again."
+    );
+    f.service
+        .confirm_forgot_password(&confirm("jane", &code), T0.plus(ttl - 1), &mut rng(3))
+        .await
+        .unwrap();
+    assert_eq!(f.store.user("jane").unwrap().status, UserStatus::Confirmed);
+}
+
+#[tokio::test]
+async fn the_window_rolls() {
+    let f = fixture();
+    for i in 0..5 {
+        f.service
+            .forgot_password(&forgot("jane"), T0.plus(i * 60), &mut rng(i))
+            .await
+            .unwrap();
+    }
+    let err = f
+        .service
+        .forgot_password(&forgot("jane"), T0.plus(3599), &mut rng(9))
+        .await;
+    assert_eq!(err, Err(CognitoError::LimitExceeded));
+    assert!(
+        f.service
+            .forgot_password(&forgot("jane"), T0.plus(3601), &mut rng(10))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
+    let store = demo_store();
+    let inbox = Inbox {
+        refuse: Some(DeliveryError::Refused("sandbox says no".into())),
+        ..Default::default()
+    };
+    let f = fixture_with(store.clone(), store, inbox);
+    for i in 0..7 {
+        let err = f
+            .service
+            .forgot_password(&forgot("jane"), T0.plus(i), &mut rng(i))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            CognitoError::CodeDeliveryFailure("sandbox says no".into())
+        );
+    }
+    let record = f.store.code_record("jane").unwrap();
+    assert_eq!(record.state, CodeState::Empty);
+    assert!(record.requests.is_empty());
+
+    let store = demo_store();
+    let throttled = Inbox {
+        refuse: Some(DeliveryError::Throttled),
+        ..Default::default()
+    };
+    let f = fixture_with(store.clone(), store, throttled);
+    let err = f
+        .service
+        .forgot_password(&forgot("paul"), T0, &mut rng(1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "TooManyRequestsException");
+    let failed = Inbox {
+        refuse: Some(DeliveryError::Failed("smtp 554 secret detail".into())),
+        ..Default::default()
+    };
+    let store = demo_store();
+    let f = fixture_with(store.clone(), store, failed);
+    let err = f
+        .service
+        .forgot_password(&forgot("paul"), T0, &mut rng(1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "CodeDeliveryFailureException");
+    assert!(
+        !err.to_string().contains("secret detail"),
+        "internal detail stays in the log"
+    );
+}
+
+/// A code store that fails on demand, for the store-failure paths.
+struct FailingCodes {
+    inner: Arc<MemoryStore>,
+    failure: StoreError,
+}
+
+#[async_trait]
+impl CodeStore for FailingCodes {
+    async fn issue(&self, _: &str, _: LiveCode, _: &CodePolicy) -> Result<Issued, StoreError> {
+        Err(self.failure.clone())
+    }
+    async fn revoke(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
+        self.inner.revoke(key, digest).await
+    }
+    async fn redeem(
+        &self,
+        _: &str,
+        _: &CodeDigest,
+        _: UnixTime,
+        _: &CodePolicy,
+        _: Option<&PasswordChange>,
+    ) -> Result<Redemption, StoreError> {
+        Err(self.failure.clone())
+    }
+}
+
+#[tokio::test]
+async fn store_failures_map_to_cognito_errors_and_send_nothing() {
+    for (failure, kind) in [
+        (StoreError::Throttled, "TooManyRequestsException"),
+        (
+            StoreError::Unavailable("connection reset by 10.0.0.7".into()),
+            "InternalErrorException",
+        ),
+        (
+            StoreError::Malformed {
+                key: "jane".into(),
+                field: "expires_at".into(),
+            },
+            "InternalErrorException",
+        ),
+    ] {
+        let store = demo_store();
+        let codes = Arc::new(FailingCodes {
+            inner: store.clone(),
+            failure,
+        });
+        let f = fixture_with(codes, store, Inbox::default());
+        let err = f
+            .service
+            .forgot_password(&forgot("jane"), T0, &mut rng(1))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), kind);
+        if kind == "InternalErrorException" {
+            assert_eq!(err.to_string(), "Internal server error.");
+            assert_eq!(err.http_status(), 500);
+        }
+        let err = f
+            .service
+            .confirm_forgot_password(&confirm("jane", "123456"), T0, &mut rng(1))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), kind);
+        assert!(f.inbox.sent.lock().unwrap().is_empty());
+        assert_eq!(f.store.user("jane").unwrap().password_hash, None);
+    }
+}
+
+#[tokio::test]
+async fn simulated_requests_do_the_same_store_work_and_hit_the_same_limit() {
+    let f = fixture();
+    assert_eq!(
+        f.service.pool.prevent_user_existence_errors,
+        PreventUserExistenceErrors::Enabled
+    );
+    for i in 0..5 {
+        f.service
+            .forgot_password(&forgot("nobody"), T0.plus(i), &mut rng(i))
+            .await
+            .unwrap();
+    }
+    let err = f
+        .service
+        .forgot_password(&forgot("nobody"), T0.plus(9), &mut rng(9))
+        .await;
+    assert_eq!(
+        err,
+        Err(CognitoError::LimitExceeded),
+        "an unknown user is limited exactly like a real one"
+    );
+    assert!(f.inbox.sent.lock().unwrap().is_empty());
+    // Wrong codes for an unknown user exhaust like a real user's.
+    for i in 0..5 {
+        let e = f
+            .service
+            .confirm_forgot_password(&confirm("nobody", "123456"), T0.plus(10), &mut rng(i))
+            .await;
+        assert_eq!(e, Err(CognitoError::CodeMismatch));
+    }
+    let e = f
+        .service
+        .confirm_forgot_password(&confirm("nobody", "123456"), T0.plus(11), &mut rng(9))
+        .await;
+    assert_eq!(e, Err(CognitoError::TooManyFailedAttempts));
+}
+
+#[tokio::test]
+async fn username_sub_and_aliases_all_find_the_user() {
+    let f = fixture();
+    for login in [
+        "jane",
+        "jane@example.com",
+        "JANE@example.com",
+        "7d8e2f10-1b3c-4c5d-9e6f-0a1b2c3d4e5f",
+    ] {
+        let out = f
+            .service
+            .forgot_password(&forgot(login), T0, &mut rng(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            out.code_delivery_details.destination, "j***@e***.com",
+            "{login}"
+        );
+    }
+    let sent = f.inbox.sent.lock().unwrap().len();
+    assert_eq!(sent, 4);
+}
