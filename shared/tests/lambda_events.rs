@@ -9,7 +9,8 @@ use password_reset::protocol::Operation;
 use serde_json::{Value, json};
 
 fn service() -> password_reset::ResetService {
-    let settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
+    let mut settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
+    settings.outbox.path = None;
     password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false).service
 }
 
