@@ -41,11 +41,11 @@ fn load(cli: &Cli) -> Result<Settings, String> {
         settings.outbox.path = Some(path.clone());
     }
     // A relative outbox path is resolved once, so the path printed is the path written.
-    if let Some(path) = settings.outbox.path.as_mut() {
-        if path.is_relative() {
-            let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
-            *path = cwd.join(&*path);
-        }
+    if let Some(path) = settings.outbox.path.as_mut()
+        && path.is_relative()
+    {
+        let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
+        *path = cwd.join(&*path);
     }
     Ok(settings)
 }

@@ -127,18 +127,16 @@ impl CodeStore for MemoryStore {
             return Ok(Redemption::NoCode);
         };
         let (next, outcome) = record.redeem(attempt, now, policy);
-        if outcome == Redemption::Accepted {
-            if let Some(change) = change {
-                let Some(user) = state.users.get_mut(&change.username) else {
-                    // The user vanished: keep the code live rather than consume it for nothing.
-                    return Err(StoreError::Unavailable(format!(
-                        "user {} disappeared",
-                        change.username
-                    )));
-                };
-                user.password_hash = Some(change.password_hash.clone());
-                user.status = change.status;
-            }
+        if let (Redemption::Accepted, Some(change)) = (outcome, change) {
+            let Some(user) = state.users.get_mut(&change.username) else {
+                // The user vanished: keep the code live rather than consume it for nothing.
+                return Err(StoreError::Unavailable(format!(
+                    "user {} disappeared",
+                    change.username
+                )));
+            };
+            user.password_hash = Some(change.password_hash.clone());
+            user.status = change.status;
         }
         *record = next;
         Ok(outcome)

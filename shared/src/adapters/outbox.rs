@@ -55,13 +55,13 @@ impl Outbox {
         message: &RenderedMessage,
     ) -> Result<(), DeliveryError> {
         let masked = medium.mask(to);
-        if let Some(allowed) = &self.sandbox {
-            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(to)) {
-                return Err(DeliveryError::Refused(format!(
-                    "The outbox is in sandbox mode and {masked} is not a verified destination. \
-                     Add it to Outbox.VerifiedDestinations in the pool configuration, or turn the sandbox off."
-                )));
-            }
+        if let Some(allowed) = &self.sandbox
+            && !allowed.iter().any(|a| a.eq_ignore_ascii_case(to))
+        {
+            return Err(DeliveryError::Refused(format!(
+                "The outbox is in sandbox mode and {masked} is not a verified destination. \
+                 Add it to Outbox.VerifiedDestinations in the pool configuration, or turn the sandbox off."
+            )));
         }
         let line = OutboxLine {
             time: UnixTime::now(),

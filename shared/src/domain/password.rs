@@ -48,7 +48,8 @@ impl PasswordPolicy {
         if password.chars().count() < self.minimum_length as usize {
             missing.push("Password not long enough");
         }
-        let rules: [(bool, fn(char) -> bool, &str); 4] = [
+        type Rule = (bool, fn(char) -> bool, &'static str);
+        let rules: [Rule; 4] = [
             (
                 self.require_uppercase,
                 |c| c.is_uppercase(),

@@ -22,18 +22,13 @@ pub struct RecoveryMechanism {
 }
 
 /// A validated setting: `Legacy` when the pool has none (verified phone first, then email).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum AccountRecovery {
+    #[default]
     Legacy,
     AdminOnly,
     /// One or two self-service mechanisms, highest priority first.
     Ordered(Vec<DeliveryMedium>),
-}
-
-impl Default for AccountRecovery {
-    fn default() -> Self {
-        Self::Legacy
-    }
 }
 
 impl AccountRecovery {
