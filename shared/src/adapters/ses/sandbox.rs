@@ -1,0 +1,182 @@
+//! The SES account's sandbox. `GetAccount` is read once per container; in the sandbox mail goes
+//! only to verified identities (the address or its domain), so an unverified recipient is refused
+//! before SES is asked to send, with a message that says why and what to do. Each recipient's
+//! verdict is cached: once known, the check costs no round trip.
+
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::error::SdkError;
+use aws_sdk_sesv2::operation::get_email_identity::GetEmailIdentityError;
+use aws_sdk_sesv2::types::VerificationStatus;
+use tokio::sync::OnceCell;
+
+use crate::adapters::redact::describe;
+use crate::adapters::verified_cache::VerifiedCache;
+use crate::domain::mask;
+use crate::ports::DeliveryError;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SendQuota {
+    pub max_24_hour_send: f64,
+    pub max_send_rate: f64,
+    pub sent_last_24_hours: f64,
+}
+
+/// What `GetAccount` says about sending in this region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SesAccount {
+    /// `false`: the sandbox.
+    pub production_access: bool,
+    pub sending_enabled: bool,
+    /// HEALTHY, PROBATION or SHUTDOWN.
+    pub enforcement_status: Option<String>,
+    pub quota: Option<SendQuota>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccountState {
+    Known(SesAccount),
+    /// `GetAccount` failed (no permission, an emulator without it): no pre-check, SES decides
+    /// and its refusals are mapped as usual.
+    Unknown(String),
+}
+
+impl AccountState {
+    pub fn in_sandbox(&self) -> Option<bool> {
+        match self {
+            Self::Known(a) => Some(!a.production_access),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+/// Whether SES may send from / to an identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityStatus {
+    Verified,
+    /// Created but not (or no longer) verified.
+    Pending,
+    /// Not an identity of this account in this region.
+    Missing,
+}
+
+/// A service error's detail, one line, recipients masked, bounded (an emulator may answer HTML).
+pub async fn read_account(client: &Client) -> AccountState {
+    match client.get_account().send().await {
+        Ok(out) => AccountState::Known(SesAccount {
+            production_access: out.production_access_enabled(),
+            sending_enabled: out.sending_enabled(),
+            enforcement_status: out.enforcement_status().map(str::to_string),
+            quota: out.send_quota().map(|q| SendQuota {
+                max_24_hour_send: q.max24_hour_send(),
+                max_send_rate: q.max_send_rate(),
+                sent_last_24_hours: q.sent_last24_hours(),
+            }),
+        }),
+        Err(e) => AccountState::Unknown(describe(&e)),
+    }
+}
+
+pub async fn identity_status(client: &Client, identity: &str) -> Result<IdentityStatus, String> {
+    match client.get_email_identity().email_identity(identity).send().await {
+        Ok(out) => {
+            let verified = out.verified_for_sending_status()
+                || out.verification_status() == Some(&VerificationStatus::Success);
+            Ok(if verified {
+                IdentityStatus::Verified
+            } else {
+                IdentityStatus::Pending
+            })
+        }
+        Err(SdkError::ServiceError(e))
+            if matches!(e.err(), GetEmailIdentityError::NotFoundException(_)) =>
+        {
+            Ok(IdentityStatus::Missing)
+        }
+        Err(e) => Err(describe(&e)),
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Sandbox {
+    account: OnceCell<AccountState>,
+    identities: VerifiedCache,
+}
+
+impl Sandbox {
+    /// The account state, read on first use and kept for the life of the container.
+    pub async fn account(&self, client: &Client, region: &str) -> &AccountState {
+        self.account
+            .get_or_init(|| async {
+                let state = read_account(client).await;
+                log_account(&state, region);
+                state
+            })
+            .await
+    }
+
+    async fn verified(&self, client: &Client, identity: &str) -> Result<bool, String> {
+        if let Some(known) = self.identities.get(identity) {
+            return Ok(known);
+        }
+        let verified = identity_status(client, identity).await? == IdentityStatus::Verified;
+        self.identities.put(identity, verified);
+        Ok(verified)
+    }
+
+    /// `Ok` when SES may be asked to send to `to`; a refusal saying why otherwise.
+    pub async fn admit(&self, client: &Client, region: &str, to: &str) -> Result<(), DeliveryError> {
+        match self.account(client, region).await.in_sandbox() {
+            Some(true) => {}
+            Some(false) | None => return Ok(()),
+        }
+        let address = to.trim().to_ascii_lowercase();
+        let domain = address.rsplit_once('@').map(|(_, d)| d.to_string());
+        for identity in std::iter::once(address.clone()).chain(domain) {
+            match self.verified(client, &identity).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(detail) => {
+                    // The check is a courtesy; SES itself enforces the sandbox and its refusal is mapped.
+                    tracing::warn!(recipient = %mask::email(to), %detail,
+                        "could not check the recipient against the SES sandbox; sending anyway");
+                    return Ok(());
+                }
+            }
+        }
+        let masked = mask::email(to);
+        tracing::warn!(recipient = %masked, region,
+            remediation = "verify the recipient address or its domain (aws sesv2 create-email-identity --email-identity ...), or request production access (aws sesv2 put-account-details --production-access-enabled ...)",
+            "SES sandbox: recipient not verified, refused before sending");
+        Err(DeliveryError::Refused(sandbox_refusal(&masked, region)))
+    }
+}
+
+pub(super) fn sandbox_refusal(masked: &str, region: &str) -> String {
+    format!(
+        "The code could not be sent to {masked}: Amazon SES in {region} is in the sandbox, where mail \
+         goes only to verified addresses and domains, and this recipient is not verified. Verify the \
+         address or its domain in Amazon SES, or request production access for SES."
+    )
+}
+
+fn log_account(state: &AccountState, region: &str) {
+    match state {
+        AccountState::Known(a) => {
+            if !a.production_access {
+                tracing::warn!(region, "the SES account is in the sandbox: mail goes only to verified identities");
+            }
+            if !a.sending_enabled {
+                tracing::error!(region, remediation = "aws sesv2 put-account-sending-attributes --sending-enabled",
+                    "SES sending is disabled for this account: every email will be refused");
+            }
+            tracing::info!(region, sandbox = !a.production_access, sending_enabled = a.sending_enabled,
+                max_24_hour_send = a.quota.map(|q| q.max_24_hour_send),
+                sent_last_24_hours = a.quota.map(|q| q.sent_last_24_hours), "SES account read");
+        }
+        AccountState::Unknown(detail) => {
+            tracing::warn!(region, %detail,
+                remediation = "allow ses:GetAccount to the function's role",
+                "could not read the SES account (GetAccount): no sandbox pre-check, SES refusals are reported as they come");
+        }
+    }
+}
