@@ -1,6 +1,8 @@
 //! Settings, read once at start: from a JSON pool file (the local runner) or from the environment
 //! (Lambda). Every failure names the bad setting.
 
+pub mod delivery;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine;

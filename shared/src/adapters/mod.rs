@@ -2,3 +2,11 @@
 
 pub mod memory;
 pub mod outbox;
+#[cfg(any(feature = "ses", feature = "sms"))]
+pub mod redact;
+#[cfg(feature = "ses")]
+pub mod ses;
+#[cfg(feature = "sms")]
+pub mod sms;
+#[cfg(any(feature = "ses", feature = "sms"))]
+pub mod verified_cache;
