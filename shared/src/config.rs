@@ -10,7 +10,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
 use crate::domain::code::{CodeKey, CodePolicy};
-use crate::domain::message::MessageTemplates;
+use crate::domain::message_catalog::MessageCatalog;
+use crate::domain::migration::LegacyUser;
 use crate::domain::password::PasswordPolicy;
 use crate::domain::pool::{AppClient, PoolSettings, PreventUserExistenceErrors};
 use crate::domain::recovery::{AccountRecovery, MechanismName, RecoveryMechanism};
@@ -63,10 +64,14 @@ struct PoolFile {
     password_policy: PasswordPolicy,
     #[serde(default)]
     codes: CodePolicy,
+    /// CustomMessage templates (see `domain::message_catalog`).
     #[serde(default)]
-    messages: MessageTemplates,
+    messages: Option<serde_json::Value>,
     #[serde(default)]
     users: Vec<User>,
+    /// Users only a legacy system knows: migrated on their first ForgotPassword.
+    #[serde(default)]
+    legacy_users: Option<Vec<LegacyUser>>,
     #[serde(default)]
     outbox: OutboxSettings,
     /// Base64 of at least 32 bytes; random per start when absent.
@@ -80,6 +85,8 @@ pub struct Settings {
     pub pool: PoolSettings,
     pub key: Option<CodeKey>,
     pub users: Vec<User>,
+    /// A legacy user source kept in memory (the pool file's `LegacyUsers`, or `LEGACY_USERS_FILE`).
+    pub legacy_users: Option<Vec<LegacyUser>>,
     pub outbox: OutboxSettings,
 }
 
@@ -90,7 +97,7 @@ fn pool_settings(
     prevent: PreventUserExistenceErrors,
     password_policy: PasswordPolicy,
     codes: CodePolicy,
-    messages: MessageTemplates,
+    messages: MessageCatalog,
 ) -> Result<PoolSettings, ConfigError> {
     if clients.is_empty() {
         return Err(bad("Clients", "at least one app client is needed"));
@@ -105,7 +112,7 @@ fn pool_settings(
             .validated()
             .map_err(|e| bad("PasswordPolicy", e))?,
         codes: codes.validated().map_err(|e| bad("Codes", e))?,
-        messages: messages.validated().map_err(|e| bad("Messages", e))?,
+        messages,
     })
 }
 
@@ -130,7 +137,11 @@ impl Settings {
             file.prevent_user_existence_errors,
             file.password_policy,
             file.codes,
-            file.messages,
+            file.messages
+                .map(MessageCatalog::from_json)
+                .transpose()
+                .map_err(|e| bad("Messages", e))?
+                .unwrap_or_default(),
         )?;
         let key = file
             .code_hash_key
@@ -141,6 +152,7 @@ impl Settings {
             pool,
             key,
             users: file.users,
+            legacy_users: file.legacy_users,
             outbox: file.outbox,
         })
     }
@@ -179,27 +191,7 @@ impl Settings {
             })?,
             None => return Err(bad("APP_CLIENTS", "not set")),
         };
-        let mechanisms = env("RECOVERY_MECHANISMS")
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .zip(1u8..)
-            .map(|(name, priority)| {
-                let name = match name {
-                    "verified_email" => MechanismName::VerifiedEmail,
-                    "verified_phone_number" => MechanismName::VerifiedPhoneNumber,
-                    "admin_only" => MechanismName::AdminOnly,
-                    other => {
-                        return Err(bad(
-                            "RECOVERY_MECHANISMS",
-                            format!("unknown mechanism {other:?}"),
-                        ));
-                    }
-                };
-                Ok(RecoveryMechanism { name, priority })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mechanisms = mechanisms_from_env(&env)?;
         let prevent = match env("PREVENT_USER_EXISTENCE_ERRORS")
             .as_deref()
             .map(str::trim)
@@ -253,10 +245,7 @@ impl Settings {
             require_numbers: parse_bool("PASSWORD_REQUIRE_NUMBERS", p.require_numbers)?,
             require_symbols: parse_bool("PASSWORD_REQUIRE_SYMBOLS", p.require_symbols)?,
         };
-        let messages = match env("MESSAGE_TEMPLATES") {
-            Some(v) => serde_json::from_str(&v).map_err(|e| bad("MESSAGE_TEMPLATES", e))?,
-            None => MessageTemplates::default(),
-        };
+        let messages = messages_from_env(&env)?;
         let pool = pool_settings(
             env("USER_POOL_ID").unwrap_or_default(),
             clients,
@@ -282,13 +271,91 @@ impl Settings {
             path: env("OUTBOX_PATH").map(PathBuf::from),
             verified_destinations: None,
         };
+        let legacy_users = legacy_users_from_env(&env)?;
         Ok(Self {
             pool,
             key,
             users,
+            legacy_users,
             outbox,
         })
     }
+}
+
+/// The CustomMessage templates: `MESSAGE_TEMPLATES_FILE` (a JSON file shipped with the function)
+/// and/or `MESSAGE_TEMPLATES` (JSON), whose sources replace the file's; built-in texts otherwise.
+pub fn messages_from_env(
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<MessageCatalog, ConfigError> {
+    let mut merged = serde_json::Map::new();
+    if let Some(path) = env("MESSAGE_TEMPLATES_FILE") {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| bad("MESSAGE_TEMPLATES_FILE", format!("{path}: {e}")))?;
+        match serde_json::from_str(&text) {
+            Ok(serde_json::Value::Object(map)) => merged.extend(map),
+            Ok(_) => return Err(bad("MESSAGE_TEMPLATES_FILE", format!("{path}: not a JSON object"))),
+            Err(e) => return Err(bad("MESSAGE_TEMPLATES_FILE", format!("{path}: {e}"))),
+        }
+    }
+    let mut setting = "MESSAGE_TEMPLATES_FILE";
+    if let Some(text) = env("MESSAGE_TEMPLATES") {
+        setting = "MESSAGE_TEMPLATES";
+        match serde_json::from_str(&text) {
+            Ok(serde_json::Value::Object(map)) => merged.extend(map),
+            Ok(_) => return Err(bad(setting, "not a JSON object")),
+            Err(e) => return Err(bad(setting, e)),
+        }
+    }
+    MessageCatalog::from_json(serde_json::Value::Object(merged)).map_err(|e| bad(setting, e))
+}
+
+/// `LEGACY_USERS_FILE`: a JSON list of legacy users (`Username`, `Attributes`, `PasswordHash`)
+/// served from memory, for local runs and tests.
+pub fn legacy_users_from_env(
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<Vec<LegacyUser>>, ConfigError> {
+    env("LEGACY_USERS_FILE")
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| bad("LEGACY_USERS_FILE", format!("{path}: {e}")))?;
+            serde_json::from_str(&text).map_err(|e| bad("LEGACY_USERS_FILE", format!("{path}: {e}")))
+        })
+        .transpose()
+}
+
+/// `RECOVERY_MECHANISMS`: `verified_email,verified_phone_number` (comma-separated, highest
+/// priority first), `admin_only`, or unset for a legacy pool.
+pub fn recovery_from_env(
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<AccountRecovery, ConfigError> {
+    AccountRecovery::from_mechanisms(&mechanisms_from_env(env)?)
+        .map_err(|e| bad("RECOVERY_MECHANISMS", e))
+}
+
+fn mechanisms_from_env(
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<RecoveryMechanism>, ConfigError> {
+    env("RECOVERY_MECHANISMS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .zip(1u8..)
+        .map(|(name, priority)| {
+            let name = match name {
+                "verified_email" => MechanismName::VerifiedEmail,
+                "verified_phone_number" => MechanismName::VerifiedPhoneNumber,
+                "admin_only" => MechanismName::AdminOnly,
+                other => {
+                    return Err(bad(
+                        "RECOVERY_MECHANISMS",
+                        format!("unknown mechanism {other:?}"),
+                    ));
+                }
+            };
+            Ok(RecoveryMechanism { name, priority })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -35,6 +35,10 @@ pub fn assemble<R: CryptoRng + ?Sized>(settings: &Settings, rng: &mut R, print: 
         codes: store.clone(),
         email: outbox.clone(),
         sms: outbox.clone(),
+        legacy: settings.legacy_users.clone().map(|users| {
+            Arc::new(crate::adapters::legacy_memory::MemoryLegacyUsers::new(users))
+                as Arc<dyn crate::ports::LegacyUserSource>
+        }),
     };
     Embedded {
         service,

@@ -97,3 +97,13 @@ pub trait EmailSender: Send + Sync {
 pub trait SmsSender: Send + Sync {
     async fn send_sms(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError>;
 }
+
+/// A legacy user store the UserMigration logic imports users from.
+#[async_trait]
+pub trait LegacyUserSource: Send + Sync {
+    /// The legacy user known by `login` (as typed at sign-in or ForgotPassword), if any.
+    async fn find(
+        &self,
+        login: &str,
+    ) -> Result<Option<crate::domain::migration::LegacyUser>, StoreError>;
+}

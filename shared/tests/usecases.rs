@@ -85,6 +85,7 @@ fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryStore>, inbox: Inbox
         codes,
         email: inbox.clone(),
         sms: inbox.clone(),
+        legacy: None,
     };
     Fixture {
         service: Arc::new(service),

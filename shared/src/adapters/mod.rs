@@ -1,5 +1,8 @@
 //! Implementations of the ports.
 
+#[cfg(feature = "dynamodb")]
+pub mod legacy_dynamodb;
+pub mod legacy_memory;
 pub mod memory;
 pub mod outbox;
 #[cfg(any(feature = "ses", feature = "sms"))]

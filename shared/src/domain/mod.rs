@@ -3,8 +3,11 @@
 pub mod code;
 pub mod delivery;
 pub mod error;
+pub mod legacy_password;
 pub mod mask;
 pub mod message;
+pub mod message_catalog;
+pub mod migration;
 pub mod password;
 pub mod pool;
 pub mod recovery;

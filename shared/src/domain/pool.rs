@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::code::CodePolicy;
-use super::message::MessageTemplates;
+use super::message_catalog::MessageCatalog;
 use super::password::PasswordPolicy;
 use super::recovery::AccountRecovery;
 
@@ -42,7 +42,8 @@ pub struct PoolSettings {
     pub prevent_user_existence_errors: PreventUserExistenceErrors,
     pub password_policy: PasswordPolicy,
     pub codes: CodePolicy,
-    pub messages: MessageTemplates,
+    /// The CustomMessage templates; forgot-password renders CustomMessage_ForgotPassword.
+    pub messages: MessageCatalog,
 }
 
 impl PoolSettings {

@@ -7,6 +7,8 @@ use crate::domain::code::{CodeDigest, ConfirmationCode, LiveCode};
 use crate::domain::delivery::{CodeDeliveryDetails, DeliveryMedium};
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
+use crate::domain::message::CustomMessage;
+use crate::domain::message_catalog::MessageSource;
 use crate::domain::pool::PreventUserExistenceErrors;
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ForgotPasswordRequest;
@@ -15,6 +17,7 @@ use crate::domain::user::{User, UserStatus};
 use crate::ports::Issued;
 
 use super::ResetService;
+use super::custom_message::{CustomMessageRequest, custom_message};
 use super::outcome::{CANNOT_RESET, DISABLED, delivery_error, store_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,10 +55,16 @@ impl ResetService {
         let code = ConfirmationCode::generate(rng, self.pool.codes.length);
         let login = request.username.as_str();
         let user = self.users.find(login).await.map_err(store_error)?;
+        let user = match user {
+            None => self.migrate_for_reset(login, rng).await?,
+            found => found,
+        };
         let plan = self.plan(user)?;
 
         match plan {
             Plan::Deliver { user, channel } => {
+                // Rendered before the code is issued: a message that cannot be sent leaves no code.
+                let message = self.render(&user, code.expose())?;
                 let digest = self.key.digest(&user.username, code.expose());
                 self.issue(&user.username, digest, Some(channel.medium), now)
                     .await?;
@@ -63,11 +72,11 @@ impl ResetService {
                     destination = %channel.masked(), "code issued");
                 let sent = match channel.medium {
                     DeliveryMedium::Email => {
-                        let message = self.pool.messages.email(code.expose(), &user.username);
+                        let message = message.email(code.expose());
                         self.email.send_email(&channel.destination, &message).await
                     }
                     DeliveryMedium::Sms => {
-                        let message = self.pool.messages.sms(code.expose(), &user.username);
+                        let message = message.sms(code.expose());
                         self.sms.send_sms(&channel.destination, &message).await
                     }
                 };
@@ -92,6 +101,21 @@ impl ResetService {
                 })
             }
         }
+    }
+
+    /// CustomMessage_ForgotPassword, in-process: the same templates and checks as the trigger.
+    fn render(&self, user: &User, code: &str) -> Result<CustomMessage, CognitoError> {
+        Ok(custom_message(
+            &self.pool.messages,
+            &CustomMessageRequest {
+                source: MessageSource::ForgotPassword,
+                code_parameter: code,
+                username_parameter: None,
+                user_name: &user.username,
+                link_parameter: None,
+                user_attributes: &user.attributes,
+            },
+        )?)
     }
 
     fn plan(&self, user: Option<User>) -> Result<Plan, CognitoError> {

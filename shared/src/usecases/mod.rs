@@ -1,14 +1,16 @@
 //! The operations: plain async functions over the ports, the same for Lambda, the local runner and tests.
 
 mod confirm_forgot_password;
+pub mod custom_message;
 mod forgot_password;
+pub mod migrate_user;
 mod outcome;
 
 use std::sync::Arc;
 
 use crate::domain::code::CodeKey;
 use crate::domain::pool::PoolSettings;
-use crate::ports::{CodeStore, EmailSender, SmsSender, UserDirectory};
+use crate::ports::{CodeStore, EmailSender, LegacyUserSource, SmsSender, UserDirectory};
 
 pub use forgot_password::ForgotPasswordResponse;
 
@@ -20,4 +22,7 @@ pub struct ResetService {
     pub codes: Arc<dyn CodeStore>,
     pub email: Arc<dyn EmailSender>,
     pub sms: Arc<dyn SmsSender>,
+    /// When set, a login the directory does not know is looked up here and migrated, as
+    /// Cognito's UserMigration_ForgotPassword trigger does.
+    pub legacy: Option<Arc<dyn LegacyUserSource>>,
 }

@@ -1,0 +1,245 @@
+//! A legacy user table in DynamoDB: one GetItem by the configured key (and, when configured, one
+//! Query on an email index for a login that looks like an email). Names are configurable, so an
+//! existing table is read as it is.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::config::ConfigError;
+use crate::domain::migration::LegacyUser;
+use crate::domain::user::Attributes;
+use crate::ports::{LegacyUserSource, StoreError};
+
+/// Where the legacy users are and how their items read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyTable {
+    pub table: String,
+    /// The partition key (a string): what the user signs in with.
+    pub key: String,
+    /// The attribute holding the argon2 or bcrypt hash.
+    pub password_hash: String,
+    /// Cognito attribute name -> item attribute name.
+    pub attributes: BTreeMap<String, String>,
+    /// A global secondary index keyed by the mapped `email` attribute, for email logins.
+    pub email_index: Option<String>,
+    /// Treat the legacy contacts as verified when the item carries no `*_verified` flag.
+    pub assume_verified: bool,
+}
+
+const DEFAULT_ATTRIBUTES: [&str; 8] = [
+    "email",
+    "email_verified",
+    "phone_number",
+    "phone_number_verified",
+    "name",
+    "given_name",
+    "family_name",
+    "locale",
+];
+
+fn bad(setting: &str, problem: impl std::fmt::Display) -> ConfigError {
+    ConfigError {
+        setting: setting.into(),
+        problem: problem.to_string(),
+    }
+}
+
+impl LegacyTable {
+    /// `LEGACY_TABLE` (required), `LEGACY_KEY` (default `username`), `LEGACY_PASSWORD_HASH_ATTRIBUTE`
+    /// (default `password_hash`), `LEGACY_ATTRIBUTES` (JSON object, Cognito name -> item name, added
+    /// to the identity mapping of the standard attributes), `LEGACY_EMAIL_INDEX`,
+    /// `LEGACY_ASSUME_VERIFIED` (`true`/`false`, default `false`).
+    pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let non_empty = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let table = non_empty("LEGACY_TABLE").ok_or_else(|| bad("LEGACY_TABLE", "not set"))?;
+        let mut attributes: BTreeMap<String, String> = DEFAULT_ATTRIBUTES
+            .iter()
+            .map(|a| (a.to_string(), a.to_string()))
+            .collect();
+        if let Some(json) = non_empty("LEGACY_ATTRIBUTES") {
+            let extra: BTreeMap<String, String> = serde_json::from_str(&json).map_err(|e| {
+                bad("LEGACY_ATTRIBUTES", format!("expected a JSON object of attribute names: {e}"))
+            })?;
+            attributes.extend(extra);
+        }
+        let assume_verified = match non_empty("LEGACY_ASSUME_VERIFIED").as_deref() {
+            None => false,
+            Some(v) if v.eq_ignore_ascii_case("true") => true,
+            Some(v) if v.eq_ignore_ascii_case("false") => false,
+            Some(v) => return Err(bad("LEGACY_ASSUME_VERIFIED", format!("{v:?} is neither true nor false"))),
+        };
+        Ok(Self {
+            table,
+            key: non_empty("LEGACY_KEY").unwrap_or_else(|| "username".into()),
+            password_hash: non_empty("LEGACY_PASSWORD_HASH_ATTRIBUTE")
+                .unwrap_or_else(|| "password_hash".into()),
+            attributes,
+            email_index: non_empty("LEGACY_EMAIL_INDEX"),
+            assume_verified,
+        })
+    }
+
+    /// An item as a legacy user; a key or hash of the wrong type is a malformed item.
+    fn read(&self, item: &HashMap<String, AttributeValue>) -> Result<LegacyUser, StoreError> {
+        let malformed = |field: &str| StoreError::Malformed {
+            key: format!("{}/{}", self.table, self.key),
+            field: field.to_string(),
+        };
+        let username = match item.get(&self.key) {
+            Some(AttributeValue::S(s)) if !s.is_empty() => s.clone(),
+            _ => return Err(malformed(&self.key)),
+        };
+        let password_hash = match item.get(&self.password_hash) {
+            None | Some(AttributeValue::Null(_)) => None,
+            Some(AttributeValue::S(s)) => Some(s.clone()),
+            Some(_) => return Err(malformed(&self.password_hash)),
+        };
+        let mut attributes = Attributes::default();
+        for (cognito, column) in &self.attributes {
+            let value = match item.get(column) {
+                Some(AttributeValue::S(s)) => s.clone(),
+                Some(AttributeValue::Bool(b)) => b.to_string(),
+                Some(AttributeValue::N(n)) => n.clone(),
+                _ => continue,
+            };
+            attributes.set(cognito, value);
+        }
+        if self.assume_verified {
+            for (attr, flag) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
+                if attributes.get(attr).is_some() && attributes.get(flag).is_none() {
+                    attributes.set(flag, "true");
+                }
+            }
+        }
+        Ok(LegacyUser {
+            username,
+            attributes,
+            password_hash,
+        })
+    }
+}
+
+pub struct DynamoDbLegacyUsers {
+    client: Client,
+    table: LegacyTable,
+}
+
+impl DynamoDbLegacyUsers {
+    pub fn new(client: Client, table: LegacyTable) -> Self {
+        Self { client, table }
+    }
+}
+
+fn sdk_error<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match e.code() {
+        Some("ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded") => {
+            StoreError::Throttled
+        }
+        _ => StoreError::Unavailable(format!("legacy table: {}", DisplayErrorContext(&e))),
+    }
+}
+
+#[async_trait]
+impl LegacyUserSource for DynamoDbLegacyUsers {
+    async fn find(&self, login: &str) -> Result<Option<LegacyUser>, StoreError> {
+        let t = &self.table;
+        let got = self
+            .client
+            .get_item()
+            .table_name(&t.table)
+            .key(&t.key, AttributeValue::S(login.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        if let Some(item) = got.item() {
+            return t.read(item).map(Some);
+        }
+        let (Some(index), Some(email_column)) = (&t.email_index, t.attributes.get("email")) else {
+            return Ok(None);
+        };
+        if !login.contains('@') {
+            return Ok(None);
+        }
+        let found = self
+            .client
+            .query()
+            .table_name(&t.table)
+            .index_name(index)
+            .key_condition_expression("#e = :e")
+            .expression_attribute_names("#e", email_column)
+            .expression_attribute_values(":e", AttributeValue::S(login.to_string()))
+            .limit(2)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        match found.items() {
+            [item] => t.read(item).map(Some),
+            [] => Ok(None),
+            _ => {
+                // Two legacy accounts share the address: migrating either would be a guess.
+                tracing::warn!("legacy email index holds the address more than once");
+                Ok(None)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn settings_and_item_mapping() {
+        assert!(LegacyTable::from_env(&env(&[])).unwrap_err().to_string().contains("LEGACY_TABLE"));
+        assert!(
+            LegacyTable::from_env(&env(&[("LEGACY_TABLE", "t"), ("LEGACY_ATTRIBUTES", "[1]")]))
+                .unwrap_err()
+                .to_string()
+                .contains("LEGACY_ATTRIBUTES")
+        );
+        let t = LegacyTable::from_env(&env(&[
+            ("LEGACY_TABLE", "old_users"),
+            ("LEGACY_KEY", "login"),
+            ("LEGACY_ATTRIBUTES", r#"{"email": "mail", "custom:plan": "plan"}"#),
+            ("LEGACY_ASSUME_VERIFIED", "true"),
+        ]))
+        .unwrap();
+        let item: HashMap<String, AttributeValue> = [
+            ("login", AttributeValue::S("lee".into())),
+            ("mail", AttributeValue::S("lee@legacy.example.com".into())),
+            ("plan", AttributeValue::N("3".into())),
+            ("phone_number", AttributeValue::S("+14255550100".into())),
+            ("phone_number_verified", AttributeValue::Bool(false)),
+            ("password_hash", AttributeValue::S("$2b$04$x".into())),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let u = t.read(&item).unwrap();
+        assert_eq!(u.username, "lee");
+        assert_eq!(u.attributes.get("email"), Some("lee@legacy.example.com"));
+        assert_eq!(u.attributes.get("email_verified"), Some("true"));
+        assert_eq!(u.attributes.get("phone_number_verified"), Some("false"));
+        assert_eq!(u.attributes.get("custom:plan"), Some("3"));
+        let mut broken = item.clone();
+        broken.insert("password_hash".into(), AttributeValue::N("1".into()));
+        assert_eq!(
+            t.read(&broken).unwrap_err(),
+            StoreError::Malformed { key: "old_users/login".into(), field: "password_hash".into() }
+        );
+    }
+}

@@ -1,0 +1,383 @@
+//! The templates of every CustomMessage trigger source, with per-locale variants, checked once at start.
+//!
+//! Configuration (JSON): one entry per source, each field optional (the built-in text fills the gap),
+//! and `Locales` keyed by the user's `locale` attribute (`fr`, `pt-BR`, ...), each field falling back to
+//! the source's own:
+//! ```json
+//! { "ForgotPassword": { "EmailSubject": "Reset your password", "EmailMessage": "... {####} ...",
+//!                       "SmsMessage": "Code: {####}",
+//!                       "Locales": { "fr": { "EmailSubject": "Réinitialisez votre mot de passe" } } },
+//!   "SignUp": { "EmailMessage": "Welcome {name|there}, your code is {####}" } }
+//! ```
+//! Top-level `EmailSubject` / `EmailMessage` / `SmsMessage` / `Locales` are read as `ForgotPassword`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::message::{CustomMessage, MessageParams, MessageTemplates, RenderError};
+
+/// The CustomMessage trigger sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MessageSource {
+    SignUp,
+    AdminCreateUser,
+    ResendCode,
+    ForgotPassword,
+    UpdateUserAttribute,
+    VerifyUserAttribute,
+    Authentication,
+}
+
+impl MessageSource {
+    pub const ALL: [MessageSource; 7] = [
+        Self::SignUp,
+        Self::AdminCreateUser,
+        Self::ResendCode,
+        Self::ForgotPassword,
+        Self::UpdateUserAttribute,
+        Self::VerifyUserAttribute,
+        Self::Authentication,
+    ];
+
+    /// The name in the configuration: `ForgotPassword`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SignUp => "SignUp",
+            Self::AdminCreateUser => "AdminCreateUser",
+            Self::ResendCode => "ResendCode",
+            Self::ForgotPassword => "ForgotPassword",
+            Self::UpdateUserAttribute => "UpdateUserAttribute",
+            Self::VerifyUserAttribute => "VerifyUserAttribute",
+            Self::Authentication => "Authentication",
+        }
+    }
+
+    /// The event's `triggerSource`: `CustomMessage_ForgotPassword`.
+    pub fn trigger_source(self) -> String {
+        format!("CustomMessage_{}", self.name())
+    }
+
+    /// From a configuration name or a `triggerSource`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let name = s.strip_prefix("CustomMessage_").unwrap_or(s);
+        Self::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// AdminCreateUser's message carries the temporary password and the username to sign in with.
+    pub fn needs_username(self) -> bool {
+        self == Self::AdminCreateUser
+    }
+
+    /// What the user pool sends when nothing is configured for this source.
+    pub fn builtin(self) -> MessageTemplates {
+        let (subject, email, sms) = match self {
+            Self::ForgotPassword => return MessageTemplates::default(),
+            Self::SignUp | Self::ResendCode => (
+                "Your verification code",
+                "Hello {name|there},\n\nYour verification code is {####}.",
+                "Your verification code is {####}",
+            ),
+            Self::AdminCreateUser => (
+                "Your temporary password",
+                "Hello {name|there},\n\nYour username is {username} and your temporary password is {####}.",
+                "Your username is {username} and temporary password is {####}",
+            ),
+            Self::UpdateUserAttribute | Self::VerifyUserAttribute => (
+                "Your verification code",
+                "Hello {name|there},\n\nUse {####} to verify your new contact details.",
+                "Your verification code is {####}",
+            ),
+            Self::Authentication => (
+                "Your sign-in code",
+                "Hello {name|there},\n\nYour sign-in code is {####}.",
+                "Your sign-in code is {####}",
+            ),
+        };
+        MessageTemplates {
+            email_subject: subject.into(),
+            email_message: email.into(),
+            sms_message: sms.into(),
+        }
+    }
+}
+
+/// A source's templates: the default and the per-locale variants (keys lowercase, `-` separated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalizedTemplates {
+    pub default: MessageTemplates,
+    pub locales: BTreeMap<String, MessageTemplates>,
+}
+
+impl LocalizedTemplates {
+    /// `fr-CA` picks `fr-ca`, then `fr`, then the default.
+    pub fn for_locale(&self, locale: Option<&str>) -> &MessageTemplates {
+        let Some(locale) = locale.map(normalize_locale) else {
+            return &self.default;
+        };
+        self.locales
+            .get(&locale)
+            .or_else(|| {
+                let language = locale.split('-').next().unwrap_or(&locale);
+                self.locales.get(language)
+            })
+            .unwrap_or(&self.default)
+    }
+}
+
+fn normalize_locale(s: &str) -> String {
+    s.trim().replace('_', "-").to_ascii_lowercase()
+}
+
+/// Every source's templates (indexed by source, in `MessageSource::ALL` order), each checked
+/// against Cognito's limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageCatalog {
+    sources: [LocalizedTemplates; 7],
+}
+
+impl Default for MessageCatalog {
+    fn default() -> Self {
+        Self {
+            sources: MessageSource::ALL.map(|s| LocalizedTemplates {
+                default: s.builtin(),
+                locales: BTreeMap::new(),
+            }),
+        }
+    }
+}
+
+/// A template that breaks a rule, named as `Source[locale].Field`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("template {template}: {problem}")]
+pub struct TemplateError {
+    pub template: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct PartialTemplates {
+    email_subject: Option<String>,
+    email_message: Option<String>,
+    sms_message: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct SourceEntry {
+    #[serde(flatten)]
+    texts: PartialTemplates,
+    #[serde(default)]
+    locales: BTreeMap<String, PartialTemplates>,
+}
+
+impl PartialTemplates {
+    fn over(self, base: &MessageTemplates) -> MessageTemplates {
+        MessageTemplates {
+            email_subject: self
+                .email_subject
+                .unwrap_or_else(|| base.email_subject.clone()),
+            email_message: self
+                .email_message
+                .unwrap_or_else(|| base.email_message.clone()),
+            sms_message: self.sms_message.unwrap_or_else(|| base.sms_message.clone()),
+        }
+    }
+}
+
+const TOP_LEVEL: [&str; 4] = ["EmailSubject", "EmailMessage", "SmsMessage", "Locales"];
+
+impl MessageCatalog {
+    /// Reads the configuration (see the module documentation) and checks every template.
+    pub fn from_json(value: serde_json::Value) -> Result<Self, TemplateError> {
+        let bad = |template: &str, problem: String| TemplateError {
+            template: template.to_string(),
+            problem,
+        };
+        let serde_json::Value::Object(map) = value else {
+            return Err(bad("(root)", "expected a JSON object".into()));
+        };
+        let mut entries: BTreeMap<MessageSource, SourceEntry> = BTreeMap::new();
+        let mut top = serde_json::Map::new();
+        for (key, value) in map {
+            if TOP_LEVEL.contains(&key.as_str()) {
+                top.insert(key, value);
+                continue;
+            }
+            let source = MessageSource::parse(&key).ok_or_else(|| {
+                bad(
+                    &key,
+                    format!(
+                        "unknown trigger source (expected one of {})",
+                        MessageSource::ALL.map(MessageSource::name).join(", ")
+                    ),
+                )
+            })?;
+            let entry = serde_json::from_value(value).map_err(|e| bad(source.name(), e.to_string()))?;
+            if entries.insert(source, entry).is_some() {
+                return Err(bad(source.name(), "configured twice".into()));
+            }
+        }
+        if !top.is_empty() {
+            let source = MessageSource::ForgotPassword;
+            if entries.contains_key(&source) {
+                return Err(bad(
+                    source.name(),
+                    "configured both at the top level and under ForgotPassword".into(),
+                ));
+            }
+            let entry = serde_json::from_value(serde_json::Value::Object(top))
+                .map_err(|e| bad(source.name(), e.to_string()))?;
+            entries.insert(source, entry);
+        }
+        let mut catalog = Self::default();
+        for (source, entry) in entries {
+            let default = entry.texts.over(&source.builtin());
+            let locales = entry
+                .locales
+                .into_iter()
+                .map(|(locale, partial)| (normalize_locale(&locale), partial.over(&default)))
+                .collect();
+            catalog.sources[source as usize] = LocalizedTemplates { default, locales };
+        }
+        catalog.check()?;
+        Ok(catalog)
+    }
+
+    /// Cognito's rules on every template of every source and locale.
+    pub fn check(&self) -> Result<(), TemplateError> {
+        for (source, templates) in MessageSource::ALL.iter().zip(&self.sources) {
+            let named = std::iter::once((source.name().to_string(), &templates.default)).chain(
+                templates
+                    .locales
+                    .iter()
+                    .map(|(l, t)| (format!("{}[{l}]", source.name()), t)),
+            );
+            for (name, t) in named {
+                t.check(source.needs_username()).map_err(|problem| TemplateError {
+                    template: name,
+                    problem,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn templates(&self, source: MessageSource) -> &LocalizedTemplates {
+        &self.sources[source as usize]
+    }
+
+    /// The source's templates for the user's `locale` attribute, rendered.
+    pub fn render(
+        &self,
+        source: MessageSource,
+        params: &MessageParams<'_>,
+    ) -> Result<CustomMessage, RenderError> {
+        self.templates(source)
+            .for_locale(params.attributes.get("locale"))
+            .render(params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::user::Attributes;
+    use serde_json::json;
+
+    fn attrs(pairs: &[(&str, &str)]) -> Attributes {
+        let mut a = Attributes::default();
+        for (k, v) in pairs {
+            a.set(k, *v);
+        }
+        a
+    }
+
+    fn render(c: &MessageCatalog, s: MessageSource, a: &Attributes) -> CustomMessage {
+        c.render(
+            s,
+            &MessageParams {
+                code: "{####}",
+                username: "{username}",
+                link: None,
+                attributes: a,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn builtins_cover_every_source_and_pass_cognitos_rules() {
+        let c = MessageCatalog::default();
+        c.check().unwrap();
+        for s in MessageSource::ALL {
+            assert_eq!(MessageSource::parse(&s.trigger_source()), Some(s));
+            render(&c, s, &attrs(&[])).check("{####}").unwrap();
+        }
+        assert_eq!(MessageSource::parse("CustomMessage_Unknown"), None);
+    }
+
+    #[test]
+    fn locale_variants_with_fallbacks() {
+        let c = MessageCatalog::from_json(json!({
+            "ForgotPassword": {
+                "EmailSubject": "Reset",
+                "SmsMessage": "Code {####}",
+                "Locales": {
+                    "fr": {"EmailSubject": "Réinitialisation", "SmsMessage": "Votre code {####}"},
+                    "pt_BR": {"EmailSubject": "Redefinir"}
+                }
+            }
+        }))
+        .unwrap();
+        let subject = |locale: Option<&str>| {
+            let a = match locale {
+                Some(l) => attrs(&[("locale", l)]),
+                None => attrs(&[]),
+            };
+            let m = render(&c, MessageSource::ForgotPassword, &a);
+            (m.email_subject, m.sms_message)
+        };
+        assert_eq!(subject(None), ("Reset".into(), "Code {####}".into()));
+        assert_eq!(subject(Some("fr")).0, "Réinitialisation");
+        assert_eq!(subject(Some("fr-CA")).1, "Votre code {####}");
+        assert_eq!(subject(Some("FR_ca")).0, "Réinitialisation");
+        // A locale entry falls back field by field to the source's own text.
+        assert_eq!(subject(Some("pt-BR")), ("Redefinir".into(), "Code {####}".into()));
+        assert_eq!(subject(Some("de")).0, "Reset");
+        // Unconfigured sources keep their built-in text.
+        assert_eq!(
+            render(&c, MessageSource::SignUp, &attrs(&[])).email_subject,
+            "Your verification code"
+        );
+    }
+
+    #[test]
+    fn the_top_level_form_is_forgot_password() {
+        let c = MessageCatalog::from_json(json!({"SmsMessage": "Reset code {####}"})).unwrap();
+        assert_eq!(
+            render(&c, MessageSource::ForgotPassword, &attrs(&[])).sms_message,
+            "Reset code {####}"
+        );
+    }
+
+    #[test]
+    fn a_bad_template_is_named() {
+        let err = |v| MessageCatalog::from_json(v).unwrap_err().to_string();
+        assert_eq!(
+            err(json!({"SignUp": {"Locales": {"fr": {"SmsMessage": "pas de code"}}}})),
+            "template SignUp[fr]: SmsMessage must contain {####}"
+        );
+        assert!(err(json!({"AdminCreateUser": {"SmsMessage": "{####}"}})).contains("{username}"));
+        assert!(err(json!({"Welcome": {}})).starts_with("template Welcome: unknown trigger source"));
+        assert!(err(json!({"SignUp": {"Sms": "x"}})).starts_with("template SignUp: unknown field"));
+        assert!(
+            err(json!({"CustomMessage_ResendCode": {"EmailSubject": ""}}))
+                .starts_with("template ResendCode: EmailSubject")
+        );
+        assert!(
+            err(json!({"EmailSubject": "a", "ForgotPassword": {}})).contains("both at the top level")
+        );
+    }
+}

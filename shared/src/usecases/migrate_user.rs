@@ -1,0 +1,106 @@
+//! UserMigration: importing a user from a legacy store, for the Lambda trigger and in-process for
+//! forgot-password (as Cognito calls UserMigration_ForgotPassword for a user it does not know).
+
+use rand::CryptoRng;
+
+use crate::domain::error::CognitoError;
+use crate::domain::legacy_password;
+use crate::domain::mask;
+use crate::domain::migration::{self, INCORRECT_CREDENTIALS, Migration, USER_DOES_NOT_EXIST};
+use crate::domain::pool::PreventUserExistenceErrors;
+use crate::domain::recovery::AccountRecovery;
+use crate::domain::user::User;
+use crate::ports::{LegacyUserSource, StoreError};
+
+use super::ResetService;
+use super::outcome::store_error;
+
+/// Why a migration did not happen. Each message is safe to show: the store detail is logged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MigrationError {
+    #[error("{USER_DOES_NOT_EXIST}")]
+    UnknownUser,
+    #[error("{INCORRECT_CREDENTIALS}")]
+    IncorrectCredentials,
+    /// The user cannot recover this way (no verified channel).
+    #[error("{0}")]
+    Refused(CognitoError),
+    #[error("Legacy user store unavailable.")]
+    Store(StoreError),
+}
+
+fn store(e: StoreError) -> MigrationError {
+    tracing::error!(error = %e, "legacy user store failure");
+    MigrationError::Store(e)
+}
+
+/// UserMigration_ForgotPassword.
+pub async fn for_forgot_password(
+    source: &dyn LegacyUserSource,
+    recovery: &AccountRecovery,
+    login: &str,
+) -> Result<Migration, MigrationError> {
+    let legacy = source
+        .find(login)
+        .await
+        .map_err(store)?
+        .ok_or(MigrationError::UnknownUser)?;
+    migration::for_reset(&legacy, recovery).map_err(MigrationError::Refused)
+}
+
+/// UserMigration_Authentication: the password checked against the legacy hash. An unknown user or
+/// a user without a hash costs the same work and gets the same answer as a wrong password.
+pub async fn for_sign_in(
+    source: &dyn LegacyUserSource,
+    recovery: &AccountRecovery,
+    login: &str,
+    password: &str,
+) -> Result<Migration, MigrationError> {
+    let legacy = source.find(login).await.map_err(store)?;
+    let verified = match legacy.as_ref().and_then(|l| l.password_hash.as_deref()) {
+        Some(hash) => legacy_password::verify(password, hash),
+        None => {
+            legacy_password::burn(password);
+            false
+        }
+    };
+    match legacy {
+        Some(legacy) if verified => Ok(migration::for_sign_in(&legacy, recovery)),
+        _ => {
+            tracing::info!(user = %mask::login(login), "legacy sign-in refused");
+            Err(MigrationError::IncorrectCredentials)
+        }
+    }
+}
+
+impl ResetService {
+    /// In-process UserMigration_ForgotPassword for a login the directory does not know: the legacy
+    /// user is created in the directory with RESET_REQUIRED and returned. `None`: nobody to migrate.
+    pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
+        &self,
+        login: &str,
+        rng: &mut R,
+    ) -> Result<Option<User>, CognitoError> {
+        let Some(source) = self.legacy.as_deref() else {
+            return Ok(None);
+        };
+        match for_forgot_password(source, &self.pool.recovery, login).await {
+            Ok(migrated) => {
+                let user = migrated.into_user(login, migration::new_sub(rng));
+                self.users.put(user.clone()).await.map_err(store_error)?;
+                tracing::info!(user = %mask::login(login), "user migrated from the legacy store");
+                Ok(Some(user))
+            }
+            Err(MigrationError::UnknownUser) => Ok(None),
+            // As for a directory user without a verified channel.
+            Err(MigrationError::Refused(e)) => match self.pool.prevent_user_existence_errors {
+                PreventUserExistenceErrors::Legacy => Err(e),
+                PreventUserExistenceErrors::Enabled => Ok(None),
+            },
+            Err(e) => Err(CognitoError::UserLambdaValidation {
+                trigger: "UserMigration".into(),
+                message: e.to_string().trim_end_matches('.').to_string(),
+            }),
+        }
+    }
+}
