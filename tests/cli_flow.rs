@@ -91,15 +91,7 @@ fn a_new_code_supersedes_the_old_one() {
 fn a_client_with_a_secret_needs_the_right_secret_hash() {
     let runner = Runner::demo("secret");
     let hash = password_reset::domain::secret_hash::compute(SECRET, "jane", SECRET_CLIENT).unwrap();
-    let base = [
-        "forgot-password",
-        "--client-id",
-        SECRET_CLIENT,
-        "--username",
-        "jane",
-        "--no-sign-request",
-    ];
-    let missing = runner.aws(&base);
+    let missing = runner.forgot_as(SECRET_CLIENT, "jane", None);
     assert_eq!(missing.error(), "NotAuthorizedException");
     assert_eq!(
         missing.message(),
@@ -107,25 +99,12 @@ fn a_client_with_a_secret_needs_the_right_secret_hash() {
     );
     let wrong_hash =
         password_reset::domain::secret_hash::compute("other", "jane", SECRET_CLIENT).unwrap();
-    let wrong = runner.aws(&[&base[..], &["--secret-hash", &wrong_hash]].concat());
+    let wrong = runner.forgot_as(SECRET_CLIENT, "jane", Some(&wrong_hash));
     assert_eq!(wrong.error(), "NotAuthorizedException");
-    let right = runner.aws(&[&base[..], &["--secret-hash", &hash]].concat());
+    let right = runner.forgot_as(SECRET_CLIENT, "jane", Some(&hash));
     assert!(right.ok, "{}", right.stderr);
     let code = runner.last_code("jane@example.com");
-    let confirm = runner.aws(&[
-        "confirm-forgot-password",
-        "--client-id",
-        SECRET_CLIENT,
-        "--username",
-        "jane",
-        "--confirmation-code",
-        &code,
-        "--password",
-        NEW_PASSWORD,
-        "--secret-hash",
-        &hash,
-        "--no-sign-request",
-    ]);
+    let confirm = runner.confirm_as(SECRET_CLIENT, "jane", &code, NEW_PASSWORD, Some(&hash));
     assert!(confirm.ok, "{}", confirm.stderr);
 }
 

@@ -10,20 +10,7 @@ use support::*;
 fn logs_carry_no_secrets() {
     let runner = Runner::start("logs", None, &[("RUST_LOG", "debug")]);
     let hash = password_reset::domain::secret_hash::compute(SECRET, "jane", SECRET_CLIENT).unwrap();
-    assert!(
-        runner
-            .aws(&[
-                "forgot-password",
-                "--client-id",
-                SECRET_CLIENT,
-                "--username",
-                "jane",
-                "--secret-hash",
-                &hash,
-                "--no-sign-request"
-            ])
-            .ok
-    );
+    assert!(runner.forgot_as(SECRET_CLIENT, "jane", Some(&hash)).ok);
     let code = runner.last_code("jane@example.com");
     assert!(runner.forgot("+12065550142").ok);
     let sms_code = runner.last_code("+12065550142");
@@ -33,20 +20,7 @@ fn logs_carry_no_secrets() {
     );
     assert!(
         runner
-            .aws(&[
-                "confirm-forgot-password",
-                "--client-id",
-                SECRET_CLIENT,
-                "--username",
-                "jane",
-                "--confirmation-code",
-                &code,
-                "--password",
-                NEW_PASSWORD,
-                "--secret-hash",
-                &hash,
-                "--no-sign-request",
-            ])
+            .confirm_as(SECRET_CLIENT, "jane", &code, NEW_PASSWORD, Some(&hash))
             .ok
     );
     assert!(runner.forgot("dora").ok);

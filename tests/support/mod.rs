@@ -159,29 +159,52 @@ impl Runner {
     }
 
     pub fn forgot(&self, username: &str) -> CliResult {
-        self.aws(&[
+        self.forgot_as(CLIENT, username, None)
+    }
+
+    pub fn forgot_as(&self, client: &str, username: &str, secret_hash: Option<&str>) -> CliResult {
+        let mut args = vec![
             "forgot-password",
             "--client-id",
-            CLIENT,
+            client,
             "--username",
             username,
-            "--no-sign-request",
-        ])
+        ];
+        if let Some(hash) = secret_hash {
+            args.extend(["--secret-hash", hash]);
+        }
+        args.push("--no-sign-request");
+        self.aws(&args)
     }
 
     pub fn confirm(&self, username: &str, code: &str, password: &str) -> CliResult {
-        self.aws(&[
+        self.confirm_as(CLIENT, username, code, password, None)
+    }
+
+    pub fn confirm_as(
+        &self,
+        client: &str,
+        username: &str,
+        code: &str,
+        password: &str,
+        secret_hash: Option<&str>,
+    ) -> CliResult {
+        let mut args = vec![
             "confirm-forgot-password",
             "--client-id",
-            CLIENT,
+            client,
             "--username",
             username,
             "--confirmation-code",
             code,
             "--password",
             password,
-            "--no-sign-request",
-        ])
+        ];
+        if let Some(hash) = secret_hash {
+            args.extend(["--secret-hash", hash]);
+        }
+        args.push("--no-sign-request");
+        self.aws(&args)
     }
 
     /// Every message delivered so far, oldest first.
