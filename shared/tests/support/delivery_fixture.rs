@@ -1,0 +1,157 @@
+//! The reset service on the memory store with real senders plugged in, and what the delivery
+//! tests look at: the code a message carries, and that no live code outlives a failed delivery.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use password_reset::adapters::memory::MemoryStore;
+use password_reset::config::Settings;
+use password_reset::domain::code::CodeState;
+use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
+use password_reset::domain::user::User;
+use password_reset::ports::{EmailSender, SmsSender};
+use password_reset::{CognitoError, ResetService};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+pub const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
+pub const PASSWORD: &str = "N3w-Passw0rd!";
+
+pub fn user(username: &str, attributes: serde_json::Value) -> User {
+    serde_json::from_value(serde_json::json!({
+        "Username": username,
+        "Sub": format!("sub-{username}"),
+        "Status": "CONFIRMED",
+        "Attributes": attributes,
+    }))
+    .unwrap()
+}
+
+pub fn email_user(username: &str, email: &str) -> User {
+    user(
+        username,
+        serde_json::json!({ "email": email, "email_verified": "true" }),
+    )
+}
+
+pub fn phone_user(username: &str, phone: &str) -> User {
+    user(
+        username,
+        serde_json::json!({ "phone_number": phone, "phone_number_verified": "true" }),
+    )
+}
+
+/// A name no other test (or test process) uses, for recipients in a shared emulator.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The demo pool's settings (clients, recovery, policies), these users, and the given senders.
+pub fn service(
+    users: Vec<User>,
+    email: Arc<dyn EmailSender>,
+    sms: Arc<dyn SmsSender>,
+) -> (Arc<ResetService>, Arc<MemoryStore>) {
+    let mut settings =
+        Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
+    settings.users = users;
+    settings.outbox.path = None;
+    let embedded =
+        password_reset::embedded::assemble(&settings, &mut StdRng::seed_from_u64(7), false);
+    let mut service = embedded.service;
+    service.email = email;
+    service.sms = sms;
+    (Arc::new(service), embedded.store)
+}
+
+pub fn forgot(username: &str) -> ForgotPasswordRequest {
+    ForgotPasswordRequest {
+        client_id: CLIENT.into(),
+        username: username.into(),
+        ..Default::default()
+    }
+}
+
+pub fn confirm(username: &str, code: &str) -> ConfirmForgotPasswordRequest {
+    ConfirmForgotPasswordRequest {
+        client_id: CLIENT.into(),
+        username: username.into(),
+        confirmation_code: code.into(),
+        password: PASSWORD.into(),
+        ..Default::default()
+    }
+}
+
+pub async fn request_code(
+    service: &ResetService,
+    username: &str,
+) -> Result<password_reset::usecases::ForgotPasswordResponse, CognitoError> {
+    service
+        .forgot_password(
+            &forgot(username),
+            password_reset::domain::time::UnixTime::now(),
+            &mut password_reset::request_rng(),
+        )
+        .await
+}
+
+pub async fn confirm_code(
+    service: &ResetService,
+    username: &str,
+    code: &str,
+) -> Result<(), CognitoError> {
+    service
+        .confirm_forgot_password(
+            &confirm(username, code),
+            password_reset::domain::time::UnixTime::now(),
+            &mut password_reset::request_rng(),
+        )
+        .await
+        .map(|_| ())
+}
+
+/// The first run of exactly six digits in a message body: the code.
+pub fn code_in(body: &str) -> String {
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start == 6 {
+                return body[start..i].to_string();
+            }
+        } else {
+            i += 1;
+        }
+    }
+    panic!("no code in {body:?}")
+}
+
+/// After a failed delivery: no live code, and the request was given back.
+pub fn assert_no_live_code(store: &MemoryStore, username: &str) {
+    if let Some(record) = store.code_record(username) {
+        assert!(
+            !matches!(record.state, CodeState::Live(_)),
+            "{username} still has a live code"
+        );
+        assert!(
+            record.requests.is_empty(),
+            "{username}'s failed request was counted: {:?}",
+            record.requests
+        );
+    }
+}
