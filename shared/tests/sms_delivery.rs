@@ -4,10 +4,10 @@
 #![cfg(feature = "sms")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/delivery_fixture.rs"]
-mod fixture;
 #[path = "support/fake_sms.rs"]
 mod fake_sms;
+#[path = "support/delivery_fixture.rs"]
+mod fixture;
 
 use std::sync::Arc;
 
@@ -298,7 +298,10 @@ async fn throttling_is_too_many_requests_and_other_failures_are_generic() {
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .retry_config(RetryConfig::disabled())
         .build();
-    let sms = SmsV2Sender::new(aws_sdk_pinpointsmsvoicev2::Client::from_conf(gone), settings());
+    let sms = SmsV2Sender::new(
+        aws_sdk_pinpointsmsvoicev2::Client::from_conf(gone),
+        settings(),
+    );
     let (service, store) = fixture::service(
         vec![phone_user("paul", PAUL)],
         Arc::new(Outbox::new(None, None, false)),

@@ -13,7 +13,10 @@ pub fn redact(text: &str) -> String {
             }
             let masked = if core.contains('@') {
                 mask::email(core)
-            } else if core.starts_with('+') && core.len() > 5 && core[1..].bytes().all(|b| b.is_ascii_digit()) {
+            } else if core.starts_with('+')
+                && core.len() > 5
+                && core[1..].bytes().all(|b| b.is_ascii_digit())
+            {
                 mask::phone(core)
             } else {
                 return word.to_string();

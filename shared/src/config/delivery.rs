@@ -95,20 +95,18 @@ impl AwsDeliverySettings {
             ));
         }
         let reply_to = optional(SES_REPLY_TO);
-        if let Some(r) = &reply_to {
-            if !looks_like_address(address_of(r)) {
-                return Err(bad(SES_REPLY_TO, format!("{r:?} is not an email address")));
-            }
+        if let Some(r) = reply_to
+            .as_deref()
+            .filter(|r| !looks_like_address(address_of(r)))
+        {
+            return Err(bad(SES_REPLY_TO, format!("{r:?} is not an email address")));
         }
         let dry_run = match optional(SMS_DRY_RUN).as_deref() {
             None => false,
             Some(v) if v.eq_ignore_ascii_case("true") => true,
             Some(v) if v.eq_ignore_ascii_case("false") => false,
             Some(v) => {
-                return Err(bad(
-                    SMS_DRY_RUN,
-                    format!("{v:?} is neither true nor false"),
-                ));
+                return Err(bad(SMS_DRY_RUN, format!("{v:?} is neither true nor false")));
             }
         };
         let ttl_seconds = match optional(SMS_TTL_SECONDS) {

@@ -63,8 +63,7 @@ pub fn service(
     email: Arc<dyn EmailSender>,
     sms: Arc<dyn SmsSender>,
 ) -> (Arc<ResetService>, Arc<MemoryStore>) {
-    let mut settings =
-        Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
+    let mut settings = Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
     settings.users = users;
     settings.outbox.path = None;
     let embedded =

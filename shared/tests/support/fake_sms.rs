@@ -195,7 +195,11 @@ async fn handle(
         "DescribeVerifiedDestinationNumbers" => {
             let wanted: Vec<String> = input["DestinationPhoneNumbers"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             let numbers: Vec<Value> = account
                 .verified
@@ -265,7 +269,12 @@ fn send(account: &mut Account, input: &Value) -> Response {
         );
     }
     match &origination {
-        Some(id) if id.starts_with('+') || id.starts_with("pool-") || id.starts_with("phone-") || id.starts_with("arn:") => {
+        Some(id)
+            if id.starts_with('+')
+                || id.starts_with("pool-")
+                || id.starts_with("phone-")
+                || id.starts_with("arn:") =>
+        {
             if !account.origination_identities.contains(id) {
                 return error(
                     "ResourceNotFoundException",

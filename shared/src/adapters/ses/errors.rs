@@ -24,16 +24,18 @@ pub(super) fn send_failure(error: &SdkError<SendEmailError>, cx: &Context<'_>) -
     let masked = mask::email(cx.to);
     let region = cx.region;
     let code = service.code().unwrap_or("unknown");
-    let raw = service.message().unwrap_or_default();
-    let detail = redact(raw);
+    // The error's Display carries its message; a modeled error may have no metadata.
+    let detail = redact(&service.to_string());
     let refused = |reason: String| {
         tracing::warn!(code, %detail, recipient = %masked, "SES refused the message");
         DeliveryError::Refused(reason)
     };
     match service {
-        SendEmailError::MessageRejected(_) => {
-            let lower = raw.to_ascii_lowercase();
-            if lower.contains("not verified") && lower.contains(&cx.from_address.to_ascii_lowercase()) {
+        SendEmailError::MessageRejected(e) => {
+            let lower = e.message().unwrap_or_default().to_ascii_lowercase();
+            if lower.contains("not verified")
+                && lower.contains(&cx.from_address.to_ascii_lowercase())
+            {
                 refused(format!(
                     "The code could not be sent by email: the sender address is not a verified identity \
                      in Amazon SES in {region}. Verify the From address (or its domain) in SES."

@@ -37,8 +37,14 @@ mod tests {
     #[test]
     fn paragraphs_lines_and_escaping() {
         let html = super::from_text("Hello <b>jo&e</b>,\n\nYour code is 123456.\nBye \"now\" 'x'");
-        assert!(html.contains("<p>Hello &lt;b&gt;jo&amp;e&lt;/b&gt;,</p>"), "{html}");
-        assert!(html.contains("<p>Your code is 123456.<br>Bye &quot;now&quot; &#39;x&#39;</p>"), "{html}");
+        assert!(
+            html.contains("<p>Hello &lt;b&gt;jo&amp;e&lt;/b&gt;,</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p>Your code is 123456.<br>Bye &quot;now&quot; &#39;x&#39;</p>"),
+            "{html}"
+        );
         assert!(!html.contains("<b>"));
     }
 }

@@ -77,7 +77,12 @@ pub async fn read_account(client: &Client) -> AccountState {
 }
 
 pub async fn identity_status(client: &Client, identity: &str) -> Result<IdentityStatus, String> {
-    match client.get_email_identity().email_identity(identity).send().await {
+    match client
+        .get_email_identity()
+        .email_identity(identity)
+        .send()
+        .await
+    {
         Ok(out) => {
             let verified = out.verified_for_sending_status()
                 || out.verification_status() == Some(&VerificationStatus::Success);
@@ -124,7 +129,12 @@ impl Sandbox {
     }
 
     /// `Ok` when SES may be asked to send to `to`; a refusal saying why otherwise.
-    pub async fn admit(&self, client: &Client, region: &str, to: &str) -> Result<(), DeliveryError> {
+    pub async fn admit(
+        &self,
+        client: &Client,
+        region: &str,
+        to: &str,
+    ) -> Result<(), DeliveryError> {
         match self.account(client, region).await.in_sandbox() {
             Some(true) => {}
             Some(false) | None => return Ok(()),
@@ -163,15 +173,26 @@ fn log_account(state: &AccountState, region: &str) {
     match state {
         AccountState::Known(a) => {
             if !a.production_access {
-                tracing::warn!(region, "the SES account is in the sandbox: mail goes only to verified identities");
+                tracing::warn!(
+                    region,
+                    "the SES account is in the sandbox: mail goes only to verified identities"
+                );
             }
             if !a.sending_enabled {
-                tracing::error!(region, remediation = "aws sesv2 put-account-sending-attributes --sending-enabled",
-                    "SES sending is disabled for this account: every email will be refused");
+                tracing::error!(
+                    region,
+                    remediation = "aws sesv2 put-account-sending-attributes --sending-enabled",
+                    "SES sending is disabled for this account: every email will be refused"
+                );
             }
-            tracing::info!(region, sandbox = !a.production_access, sending_enabled = a.sending_enabled,
+            tracing::info!(
+                region,
+                sandbox = !a.production_access,
+                sending_enabled = a.sending_enabled,
                 max_24_hour_send = a.quota.map(|q| q.max_24_hour_send),
-                sent_last_24_hours = a.quota.map(|q| q.sent_last_24_hours), "SES account read");
+                sent_last_24_hours = a.quota.map(|q| q.sent_last_24_hours),
+                "SES account read"
+            );
         }
         AccountState::Unknown(detail) => {
             tracing::warn!(region, %detail,

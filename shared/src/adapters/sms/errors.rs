@@ -24,7 +24,7 @@ pub(super) fn send_failure(
     };
     let masked = mask::phone(to);
     let code = service.code().unwrap_or("unknown");
-    let detail = redact(service.message().unwrap_or_default());
+    let detail = redact(&service.to_string());
     let refused = |reason_name: &str, reason: String| {
         tracing::warn!(code, reason = reason_name, %detail, recipient = %masked, "SMS refused");
         DeliveryError::Refused(reason)
@@ -59,13 +59,15 @@ pub(super) fn send_failure(
             ),
         },
         SendTextMessageError::ServiceQuotaExceededException(e) => match e.reason() {
-            Some(r @ ServiceQuotaExceededExceptionReason::MonthlySpendLimitReachedForText) => refused(
-                r.as_str(),
-                format!(
-                    "{cannot}: the monthly SMS spend limit of the account in {region} is reached. Raise \
+            Some(r @ ServiceQuotaExceededExceptionReason::MonthlySpendLimitReachedForText) => {
+                refused(
+                    r.as_str(),
+                    format!(
+                        "{cannot}: the monthly SMS spend limit of the account in {region} is reached. Raise \
                      the text message spend limit, or wait for next month."
-                ),
-            ),
+                    ),
+                )
+            }
             other => refused(
                 other.map_or("unknown", |r| r.as_str()),
                 format!(

@@ -39,7 +39,9 @@ impl AccountState {
             Self::Known(SmsAccount { tier: Some(t), .. }) if t.eq_ignore_ascii_case("SANDBOX") => {
                 Some(true)
             }
-            Self::Known(SmsAccount { tier: Some(t), .. }) if t.eq_ignore_ascii_case("PRODUCTION") => {
+            Self::Known(SmsAccount { tier: Some(t), .. })
+                if t.eq_ignore_ascii_case("PRODUCTION") =>
+            {
                 Some(false)
             }
             _ => None,
@@ -120,7 +122,12 @@ impl Sandbox {
     }
 
     /// `Ok` when the service may be asked to send to `to`; a refusal saying why otherwise.
-    pub async fn admit(&self, client: &Client, region: &str, to: &str) -> Result<(), DeliveryError> {
+    pub async fn admit(
+        &self,
+        client: &Client,
+        region: &str,
+        to: &str,
+    ) -> Result<(), DeliveryError> {
         let account = self.account(client, region).await;
         let masked = mask::phone(to);
         if account.spend_limit().is_some_and(|l| l.enforced <= 0) {
@@ -172,10 +179,17 @@ fn log_account(state: &AccountState, region: &str) {
     match state {
         AccountState::Known(a) => {
             if state.in_sandbox() == Some(true) {
-                tracing::warn!(region, "the SMS account is in the sandbox: only verified destination numbers receive messages");
+                tracing::warn!(
+                    region,
+                    "the SMS account is in the sandbox: only verified destination numbers receive messages"
+                );
             }
-            tracing::info!(region, tier = a.tier.as_deref().unwrap_or("unknown"),
-                spend_limit_usd = a.text_spend_limit.map(|l| l.enforced), "SMS account read");
+            tracing::info!(
+                region,
+                tier = a.tier.as_deref().unwrap_or("unknown"),
+                spend_limit_usd = a.text_spend_limit.map(|l| l.enforced),
+                "SMS account read"
+            );
         }
         AccountState::Unknown(detail) => {
             tracing::warn!(region, %detail,
