@@ -293,7 +293,12 @@ pub fn messages_from_env(
             .map_err(|e| bad("MESSAGE_TEMPLATES_FILE", format!("{path}: {e}")))?;
         match serde_json::from_str(&text) {
             Ok(serde_json::Value::Object(map)) => merged.extend(map),
-            Ok(_) => return Err(bad("MESSAGE_TEMPLATES_FILE", format!("{path}: not a JSON object"))),
+            Ok(_) => {
+                return Err(bad(
+                    "MESSAGE_TEMPLATES_FILE",
+                    format!("{path}: not a JSON object"),
+                ));
+            }
             Err(e) => return Err(bad("MESSAGE_TEMPLATES_FILE", format!("{path}: {e}"))),
         }
     }
@@ -309,8 +314,19 @@ pub fn messages_from_env(
     MessageCatalog::from_json(serde_json::Value::Object(merged)).map_err(|e| bad(setting, e))
 }
 
-/// `LEGACY_USERS_FILE`: a JSON list of legacy users (`Username`, `Attributes`, `PasswordHash`)
-/// served from memory, for local runs and tests.
+/// A legacy users file: the list itself, or a pool file holding it under `LegacyUsers`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LegacyUsersFile {
+    List(Vec<LegacyUser>),
+    #[serde(rename_all = "PascalCase")]
+    Pool {
+        legacy_users: Vec<LegacyUser>,
+    },
+}
+
+/// `LEGACY_USERS_FILE`: legacy users (`Username`, `Attributes`, `PasswordHash`) served from memory,
+/// for local runs and tests; a JSON list, or a pool file such as `config/demo-pool.json`.
 pub fn legacy_users_from_env(
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<Option<Vec<LegacyUser>>, ConfigError> {
@@ -318,7 +334,20 @@ pub fn legacy_users_from_env(
         .map(|path| {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| bad("LEGACY_USERS_FILE", format!("{path}: {e}")))?;
-            serde_json::from_str(&text).map_err(|e| bad("LEGACY_USERS_FILE", format!("{path}: {e}")))
+            match serde_json::from_str(&text) {
+                Ok(
+                    LegacyUsersFile::List(users)
+                    | LegacyUsersFile::Pool {
+                        legacy_users: users,
+                    },
+                ) => Ok(users),
+                Err(_) => Err(bad(
+                    "LEGACY_USERS_FILE",
+                    format!(
+                        "{path}: expected a list of legacy users or an object with LegacyUsers"
+                    ),
+                )),
+            }
         })
         .transpose()
 }

@@ -54,7 +54,11 @@ impl LegacyTable {
     /// to the identity mapping of the standard attributes), `LEGACY_EMAIL_INDEX`,
     /// `LEGACY_ASSUME_VERIFIED` (`true`/`false`, default `false`).
     pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let non_empty = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let non_empty = |name: &str| {
+            env(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let table = non_empty("LEGACY_TABLE").ok_or_else(|| bad("LEGACY_TABLE", "not set"))?;
         let mut attributes: BTreeMap<String, String> = DEFAULT_ATTRIBUTES
             .iter()
@@ -62,7 +66,10 @@ impl LegacyTable {
             .collect();
         if let Some(json) = non_empty("LEGACY_ATTRIBUTES") {
             let extra: BTreeMap<String, String> = serde_json::from_str(&json).map_err(|e| {
-                bad("LEGACY_ATTRIBUTES", format!("expected a JSON object of attribute names: {e}"))
+                bad(
+                    "LEGACY_ATTRIBUTES",
+                    format!("expected a JSON object of attribute names: {e}"),
+                )
             })?;
             attributes.extend(extra);
         }
@@ -70,7 +77,12 @@ impl LegacyTable {
             None => false,
             Some(v) if v.eq_ignore_ascii_case("true") => true,
             Some(v) if v.eq_ignore_ascii_case("false") => false,
-            Some(v) => return Err(bad("LEGACY_ASSUME_VERIFIED", format!("{v:?} is neither true nor false"))),
+            Some(v) => {
+                return Err(bad(
+                    "LEGACY_ASSUME_VERIFIED",
+                    format!("{v:?} is neither true nor false"),
+                ));
+            }
         };
         Ok(Self {
             table,
@@ -109,7 +121,10 @@ impl LegacyTable {
             attributes.set(cognito, value);
         }
         if self.assume_verified {
-            for (attr, flag) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
+            for (attr, flag) in [
+                ("email", "email_verified"),
+                ("phone_number", "phone_number_verified"),
+            ] {
                 if attributes.get(attr).is_some() && attributes.get(flag).is_none() {
                     attributes.set(flag, "true");
                 }
@@ -140,9 +155,11 @@ where
     R: std::fmt::Debug,
 {
     match e.code() {
-        Some("ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded") => {
-            StoreError::Throttled
-        }
+        Some(
+            "ProvisionedThroughputExceededException"
+            | "ThrottlingException"
+            | "RequestLimitExceeded",
+        ) => StoreError::Throttled,
         _ => StoreError::Unavailable(format!("legacy table: {}", DisplayErrorContext(&e))),
     }
 }
@@ -198,13 +215,21 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn settings_and_item_mapping() {
-        assert!(LegacyTable::from_env(&env(&[])).unwrap_err().to_string().contains("LEGACY_TABLE"));
+        assert!(
+            LegacyTable::from_env(&env(&[]))
+                .unwrap_err()
+                .to_string()
+                .contains("LEGACY_TABLE")
+        );
         assert!(
             LegacyTable::from_env(&env(&[("LEGACY_TABLE", "t"), ("LEGACY_ATTRIBUTES", "[1]")]))
                 .unwrap_err()
@@ -214,7 +239,10 @@ mod tests {
         let t = LegacyTable::from_env(&env(&[
             ("LEGACY_TABLE", "old_users"),
             ("LEGACY_KEY", "login"),
-            ("LEGACY_ATTRIBUTES", r#"{"email": "mail", "custom:plan": "plan"}"#),
+            (
+                "LEGACY_ATTRIBUTES",
+                r#"{"email": "mail", "custom:plan": "plan"}"#,
+            ),
             ("LEGACY_ASSUME_VERIFIED", "true"),
         ]))
         .unwrap();
@@ -239,7 +267,10 @@ mod tests {
         broken.insert("password_hash".into(), AttributeValue::N("1".into()));
         assert_eq!(
             t.read(&broken).unwrap_err(),
-            StoreError::Malformed { key: "old_users/login".into(), field: "password_hash".into() }
+            StoreError::Malformed {
+                key: "old_users/login".into(),
+                field: "password_hash".into()
+            }
         );
     }
 }

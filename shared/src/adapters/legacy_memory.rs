@@ -14,10 +14,7 @@ pub struct MemoryLegacyUsers {
 impl MemoryLegacyUsers {
     pub fn new(users: impl IntoIterator<Item = LegacyUser>) -> Self {
         Self {
-            users: users
-                .into_iter()
-                .map(|u| (u.username.clone(), u))
-                .collect(),
+            users: users.into_iter().map(|u| (u.username.clone(), u)).collect(),
         }
     }
 }

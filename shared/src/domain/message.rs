@@ -162,8 +162,10 @@ impl MessageTemplates {
     pub fn render(&self, params: &MessageParams<'_>) -> Result<CustomMessage, RenderError> {
         let field = |f: Field| render_fitted(self.get(f), params, f.max_chars());
         Ok(CustomMessage {
-            email_subject: field(Field::EmailSubject).map_err(|_| RenderError(Field::EmailSubject))?,
-            email_message: field(Field::EmailMessage).map_err(|_| RenderError(Field::EmailMessage))?,
+            email_subject: field(Field::EmailSubject)
+                .map_err(|_| RenderError(Field::EmailSubject))?,
+            email_message: field(Field::EmailMessage)
+                .map_err(|_| RenderError(Field::EmailMessage))?,
             sms_message: field(Field::SmsMessage).map_err(|_| RenderError(Field::SmsMessage))?,
         })
     }
@@ -346,7 +348,11 @@ mod tests {
         a
     }
 
-    fn params<'a>(code: &'a str, username: &'a str, attributes: &'a Attributes) -> MessageParams<'a> {
+    fn params<'a>(
+        code: &'a str,
+        username: &'a str,
+        attributes: &'a Attributes,
+    ) -> MessageParams<'a> {
         MessageParams {
             code,
             username,
@@ -420,8 +426,14 @@ mod tests {
         let ok = MessageTemplates::default();
         ok.check(false).unwrap();
         let cases = [
-            (templates("s", "{####}", "hi"), "SmsMessage must contain {####}"),
-            (templates("s", "no code", "{####}"), "EmailMessage must contain"),
+            (
+                templates("s", "{####}", "hi"),
+                "SmsMessage must contain {####}",
+            ),
+            (
+                templates("s", "no code", "{####}"),
+                "EmailMessage must contain",
+            ),
             (
                 templates("s", "{####}", &format!("{{####}}{}", "x".repeat(131))),
                 "SmsMessage must be at most 140",

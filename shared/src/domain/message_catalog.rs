@@ -214,7 +214,8 @@ impl MessageCatalog {
                     ),
                 )
             })?;
-            let entry = serde_json::from_value(value).map_err(|e| bad(source.name(), e.to_string()))?;
+            let entry =
+                serde_json::from_value(value).map_err(|e| bad(source.name(), e.to_string()))?;
             if entries.insert(source, entry).is_some() {
                 return Err(bad(source.name(), "configured twice".into()));
             }
@@ -255,10 +256,11 @@ impl MessageCatalog {
                     .map(|(l, t)| (format!("{}[{l}]", source.name()), t)),
             );
             for (name, t) in named {
-                t.check(source.needs_username()).map_err(|problem| TemplateError {
-                    template: name,
-                    problem,
-                })?;
+                t.check(source.needs_username())
+                    .map_err(|problem| TemplateError {
+                        template: name,
+                        problem,
+                    })?;
             }
         }
         Ok(())
@@ -344,7 +346,10 @@ mod tests {
         assert_eq!(subject(Some("fr-CA")).1, "Votre code {####}");
         assert_eq!(subject(Some("FR_ca")).0, "Réinitialisation");
         // A locale entry falls back field by field to the source's own text.
-        assert_eq!(subject(Some("pt-BR")), ("Redefinir".into(), "Code {####}".into()));
+        assert_eq!(
+            subject(Some("pt-BR")),
+            ("Redefinir".into(), "Code {####}".into())
+        );
         assert_eq!(subject(Some("de")).0, "Reset");
         // Unconfigured sources keep their built-in text.
         assert_eq!(
@@ -370,14 +375,17 @@ mod tests {
             "template SignUp[fr]: SmsMessage must contain {####}"
         );
         assert!(err(json!({"AdminCreateUser": {"SmsMessage": "{####}"}})).contains("{username}"));
-        assert!(err(json!({"Welcome": {}})).starts_with("template Welcome: unknown trigger source"));
+        assert!(
+            err(json!({"Welcome": {}})).starts_with("template Welcome: unknown trigger source")
+        );
         assert!(err(json!({"SignUp": {"Sms": "x"}})).starts_with("template SignUp: unknown field"));
         assert!(
             err(json!({"CustomMessage_ResendCode": {"EmailSubject": ""}}))
                 .starts_with("template ResendCode: EmailSubject")
         );
         assert!(
-            err(json!({"EmailSubject": "a", "ForgotPassword": {}})).contains("both at the top level")
+            err(json!({"EmailSubject": "a", "ForgotPassword": {}}))
+                .contains("both at the top level")
         );
     }
 }

@@ -47,8 +47,10 @@ pub struct Migration {
 
 /// Attributes Cognito owns: a migration cannot set them.
 fn is_reserved(name: &str) -> bool {
-    matches!(name, "sub" | "username" | "cognito:username" | "cognito:user_status")
-        || name.starts_with("cognito:")
+    matches!(
+        name,
+        "sub" | "username" | "cognito:username" | "cognito:user_status"
+    ) || name.starts_with("cognito:")
 }
 
 /// The legacy attributes, with `email_verified` / `phone_number_verified` always set beside
@@ -61,7 +63,10 @@ fn attributes(legacy: &LegacyUser) -> BTreeMap<String, String> {
         .filter(|(k, v)| !is_reserved(k) && !v.is_empty())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    for (attr, flag) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
+    for (attr, flag) in [
+        ("email", "email_verified"),
+        ("phone_number", "phone_number_verified"),
+    ] {
         if legacy.attributes.get(attr).is_some() {
             out.insert(flag.into(), legacy.attributes.is_true(flag).to_string());
         } else {
@@ -85,9 +90,15 @@ fn as_user(legacy: &LegacyUser, attrs: &BTreeMap<String, String>, status: UserSt
 
 /// UserMigration_ForgotPassword: RESET_REQUIRED, nothing sent by Cognito, the code going to the
 /// channel the pool's recovery setting picks. No qualifying channel: the recovery error.
-pub fn for_reset(legacy: &LegacyUser, recovery: &AccountRecovery) -> Result<Migration, CognitoError> {
+pub fn for_reset(
+    legacy: &LegacyUser,
+    recovery: &AccountRecovery,
+) -> Result<Migration, CognitoError> {
     let user_attributes = attributes(legacy);
-    let channel = resolve_channel(recovery, &as_user(legacy, &user_attributes, UserStatus::ResetRequired))?;
+    let channel = resolve_channel(
+        recovery,
+        &as_user(legacy, &user_attributes, UserStatus::ResetRequired),
+    )?;
     Ok(Migration {
         user_attributes,
         final_user_status: UserStatus::ResetRequired,
@@ -99,9 +110,12 @@ pub fn for_reset(legacy: &LegacyUser, recovery: &AccountRecovery) -> Result<Migr
 /// UserMigration_Authentication (the password already checked): CONFIRMED.
 pub fn for_sign_in(legacy: &LegacyUser, recovery: &AccountRecovery) -> Migration {
     let user_attributes = attributes(legacy);
-    let mediums = resolve_channel(recovery, &as_user(legacy, &user_attributes, UserStatus::Confirmed))
-        .map(|c| vec![c.medium])
-        .unwrap_or_default();
+    let mediums = resolve_channel(
+        recovery,
+        &as_user(legacy, &user_attributes, UserStatus::Confirmed),
+    )
+    .map(|c| vec![c.medium])
+    .unwrap_or_default();
     Migration {
         user_attributes,
         final_user_status: UserStatus::Confirmed,
@@ -149,14 +163,23 @@ mod tests {
     use rand::SeedableRng;
 
     fn legacy(pairs: &[(&str, serde_json::Value)]) -> LegacyUser {
-        let attrs: serde_json::Map<_, _> = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let attrs: serde_json::Map<_, _> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         serde_json::from_value(serde_json::json!({"Username": "lee", "Attributes": attrs})).unwrap()
     }
 
     fn email_first() -> AccountRecovery {
         AccountRecovery::from_mechanisms(&[
-            RecoveryMechanism { name: MechanismName::VerifiedEmail, priority: 1 },
-            RecoveryMechanism { name: MechanismName::VerifiedPhoneNumber, priority: 2 },
+            RecoveryMechanism {
+                name: MechanismName::VerifiedEmail,
+                priority: 1,
+            },
+            RecoveryMechanism {
+                name: MechanismName::VerifiedPhoneNumber,
+                priority: 2,
+            },
         ])
         .unwrap()
     }
@@ -180,13 +203,21 @@ mod tests {
         assert_eq!(m.user_attributes["name"], "Lee");
         assert!(!m.user_attributes.contains_key("sub"));
 
-        let phone_only = legacy(&[("phone_number", json!("+14255550100")), ("phone_number_verified", json!("true"))]);
+        let phone_only = legacy(&[
+            ("phone_number", json!("+14255550100")),
+            ("phone_number_verified", json!("true")),
+        ]);
         assert_eq!(
-            for_reset(&phone_only, &email_first()).unwrap().desired_delivery_mediums,
+            for_reset(&phone_only, &email_first())
+                .unwrap()
+                .desired_delivery_mediums,
             vec![DeliveryMedium::Sms]
         );
         let unverified = legacy(&[("email", json!("x@y.z"))]);
-        assert_eq!(for_reset(&unverified, &email_first()).unwrap_err().kind(), "InvalidParameterException");
+        assert_eq!(
+            for_reset(&unverified, &email_first()).unwrap_err().kind(),
+            "InvalidParameterException"
+        );
         let sign_in = for_sign_in(&unverified, &email_first());
         assert_eq!(sign_in.final_user_status, UserStatus::Confirmed);
         assert!(sign_in.desired_delivery_mediums.is_empty());

@@ -1,0 +1,16 @@
+//! CustomMessage as a Lambda function: templates read and checked once, a thin handler borrowing them.
+
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    // A template breaking Cognito's rules stops the function here, naming the template.
+    let catalog = custom_message::catalog_from_env()?;
+    let catalog = &catalog;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        custom_message::handle(catalog, event).await
+    }))
+    .await
+}

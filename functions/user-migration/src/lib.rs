@@ -1,0 +1,136 @@
+//! The UserMigration trigger's handler: decode the event, run the shared migration use case,
+//! answer with the event and `response` filled, or with an error Cognito shows as
+//! UserLambdaValidationException ("User does not exist." for an unknown user).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_lambda_events::event::cognito::{
+    CognitoEventUserPoolsMigrateUser, CognitoEventUserPoolsMigrateUserResponse,
+    CognitoEventUserPoolsMigrateUserTriggerSource as Source,
+};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use password_reset::adapters::legacy_dynamodb::{DynamoDbLegacyUsers, LegacyTable};
+use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
+use password_reset::config::ConfigError;
+use password_reset::domain::migration::Migration;
+use password_reset::domain::recovery::AccountRecovery;
+use password_reset::ports::LegacyUserSource;
+use password_reset::usecases::migrate_user::{self, MigrationError};
+use serde_json::Value;
+
+/// What every invocation borrows: the legacy source and the pool's recovery setting.
+pub struct Migrator {
+    pub source: Arc<dyn LegacyUserSource>,
+    pub recovery: AccountRecovery,
+}
+
+impl Migrator {
+    /// Read once at start. `LEGACY_SOURCE`: `dynamodb` (default; see `LegacyTable::from_env`) or
+    /// `memory` (`LEGACY_USERS_FILE`); `RECOVERY_MECHANISMS` as the pool's AccountRecoverySetting.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let env = |name: &str| std::env::var(name).ok();
+        let recovery = password_reset::config::recovery_from_env(&env)?;
+        let source: Arc<dyn LegacyUserSource> =
+            match env("LEGACY_SOURCE").as_deref().unwrap_or("dynamodb") {
+                "dynamodb" => {
+                    let table = LegacyTable::from_env(&env)?;
+                    let config = aws_config::load_from_env().await;
+                    Arc::new(DynamoDbLegacyUsers::new(
+                        aws_sdk_dynamodb::Client::new(&config),
+                        table,
+                    ))
+                }
+                "memory" => {
+                    let users =
+                        password_reset::config::legacy_users_from_env(&env)?.ok_or_else(|| {
+                            ConfigError {
+                                setting: "LEGACY_USERS_FILE".into(),
+                                problem: "not set (LEGACY_SOURCE=memory needs it)".into(),
+                            }
+                        })?;
+                    Arc::new(MemoryLegacyUsers::new(users))
+                }
+                other => {
+                    return Err(ConfigError {
+                        setting: "LEGACY_SOURCE".into(),
+                        problem: format!("{other:?} is not a known source (dynamodb, memory)"),
+                    });
+                }
+            };
+        Ok(Self { source, recovery })
+    }
+}
+
+fn refusal(e: &MigrationError) -> Diagnostic {
+    let kind = match e {
+        MigrationError::UnknownUser => "UserNotFoundException",
+        MigrationError::IncorrectCredentials => "NotAuthorizedException",
+        MigrationError::Refused(inner) => inner.kind(),
+        MigrationError::Store(_) => "InternalErrorException",
+    };
+    Diagnostic {
+        error_type: kind.into(),
+        error_message: e.to_string(),
+    }
+}
+
+fn malformed(problem: &str) -> Diagnostic {
+    tracing::warn!(problem, "unusable UserMigration event");
+    Diagnostic {
+        error_type: "InvalidParameterException".into(),
+        error_message: format!("Unusable UserMigration event: {problem}."),
+    }
+}
+
+pub async fn handle(migrator: &Migrator, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
+    answer(migrator, event.payload).await
+}
+
+/// The event with `response` filled, or the error Cognito turns into UserLambdaValidationException.
+pub async fn answer(migrator: &Migrator, mut event: Value) -> Result<Value, Diagnostic> {
+    let typed: CognitoEventUserPoolsMigrateUser =
+        serde_json::from_value(event.clone()).map_err(|e| malformed(&e.to_string()))?;
+    let header = &typed.cognito_event_user_pools_header;
+    let login = header
+        .user_name
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| refusal(&MigrationError::UnknownUser))?;
+    let source = migrator.source.as_ref();
+    let migrated = match header.trigger_source {
+        Some(Source::ForgotPassword) => {
+            migrate_user::for_forgot_password(source, &migrator.recovery, login).await
+        }
+        Some(Source::Authentication) => {
+            let password = typed
+                .cognito_event_user_pools_migrate_user_request
+                .password
+                .as_deref()
+                .unwrap_or_default();
+            migrate_user::for_sign_in(source, &migrator.recovery, login, password).await
+        }
+        _ => return Err(malformed("unknown triggerSource")),
+    }
+    .map_err(|e| refusal(&e))?;
+    let response =
+        serde_json::to_value(response(migrated)).map_err(|e| malformed(&e.to_string()))?;
+    if let Some(object) = event.as_object_mut() {
+        object.insert("response".into(), response);
+    }
+    Ok(event)
+}
+
+fn response(m: Migration) -> CognitoEventUserPoolsMigrateUserResponse {
+    let mut r = CognitoEventUserPoolsMigrateUserResponse::default();
+    r.user_attributes = m.user_attributes.into_iter().collect::<HashMap<_, _>>();
+    r.final_user_status = Some(m.final_user_status.as_str().into());
+    r.message_action = Some(m.message_action.into());
+    r.desired_delivery_mediums = (!m.desired_delivery_mediums.is_empty()).then(|| {
+        m.desired_delivery_mediums
+            .iter()
+            .map(|d| d.as_str().to_string())
+            .collect()
+    });
+    r
+}

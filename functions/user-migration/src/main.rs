@@ -1,0 +1,15 @@
+//! UserMigration as a Lambda function: legacy source and settings built once, a thin handler.
+
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let migrator = user_migration::Migrator::from_env().await?;
+    let migrator = &migrator;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        user_migration::handle(migrator, event).await
+    }))
+    .await
+}

@@ -1,0 +1,244 @@
+//! Contract: every file in events/ goes through its function's handler, and the answer is one
+//! Cognito accepts (CustomMessage: code parameter in both messages, limits held, the event
+//! otherwise unchanged; UserMigration: status, action and a verified channel for the medium;
+//! forgot-password / confirm-forgot-password: Cognito's response in the event's form).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lambda_runtime::{Context, LambdaEvent};
+use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
+use password_reset::config::Settings;
+use password_reset::domain::message::CustomMessage;
+use password_reset::domain::message_catalog::MessageCatalog;
+use password_reset::domain::time::UnixTime;
+use password_reset::ports::CodeStore;
+use password_reset::protocol::Operation;
+use serde_json::{Value, json};
+
+fn events() -> Vec<(String, Value)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 13, "events/ holds {} files", files.len());
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(&p).unwrap();
+            (name, serde_json::from_str(&text).unwrap())
+        })
+        .collect()
+}
+
+fn demo() -> Settings {
+    let mut s = Settings::from_json(include_str!("../config/demo-pool.json")).unwrap();
+    s.outbox.path = None;
+    s
+}
+
+fn invoke(payload: Value) -> LambdaEvent<Value> {
+    LambdaEvent::new(payload, Context::default())
+}
+
+fn check_custom_message(name: &str, event: &Value, answer: &Value) {
+    let code = event["request"]["codeParameter"].as_str().unwrap();
+    let r = &answer["response"];
+    let text = |k: &str| {
+        r[k].as_str()
+            .unwrap_or_else(|| panic!("{name}: response.{k} is {}", r[k]))
+            .to_string()
+    };
+    let message = CustomMessage {
+        email_subject: text("emailSubject"),
+        email_message: text("emailMessage"),
+        sms_message: text("smsMessage"),
+    };
+    message
+        .check(code)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    if let Some(u) = event["request"]["usernameParameter"].as_str() {
+        assert!(
+            message.email_message.contains(u) && message.sms_message.contains(u),
+            "{name}"
+        );
+    }
+    // Everything but `response` comes back as it was sent.
+    let (mut sent, mut got) = (event.clone(), answer.clone());
+    sent.as_object_mut().unwrap().remove("response");
+    got.as_object_mut().unwrap().remove("response");
+    assert_eq!(sent, got, "{name}: the event came back altered");
+}
+
+fn check_migration(name: &str, answer: &Value) {
+    let r = &answer["response"];
+    assert_eq!(r["messageAction"], "SUPPRESS", "{name}");
+    let expected = if name.ends_with("ForgotPassword") {
+        "RESET_REQUIRED"
+    } else {
+        "CONFIRMED"
+    };
+    assert_eq!(r["finalUserStatus"], expected, "{name}");
+    let attrs = r["userAttributes"].as_object().unwrap();
+    assert!(
+        !attrs.contains_key("sub") && !attrs.contains_key("username"),
+        "{name}"
+    );
+    let mediums = r["desiredDeliveryMediums"].as_array().unwrap();
+    assert!(!mediums.is_empty(), "{name}: no delivery medium");
+    for medium in mediums {
+        let (attr, flag) = match medium.as_str().unwrap() {
+            "EMAIL" => ("email", "email_verified"),
+            "SMS" => ("phone_number", "phone_number_verified"),
+            other => panic!("{name}: medium {other}"),
+        };
+        assert!(
+            attrs[attr].as_str().is_some_and(|v| !v.is_empty()),
+            "{name}: {attr}"
+        );
+        assert_eq!(attrs[flag], "true", "{name}: {flag}");
+    }
+}
+
+/// A service on the demo pool where jane@example.com holds the code 123456 (what the confirm
+/// events carry).
+async fn reset_service() -> password_reset::ResetService {
+    let settings = demo();
+    let embedded =
+        password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false);
+    let service = embedded.service;
+    let now = UnixTime::now();
+    let live = password_reset::domain::code::LiveCode {
+        digest: service.key.digest("jane", "123456"),
+        issued_at: now,
+        expires_at: now.plus(3600),
+        failed_attempts: 0,
+        medium: None,
+    };
+    embedded
+        .store
+        .issue("jane", live, &service.pool.codes)
+        .await
+        .unwrap();
+    service
+}
+
+fn check_reset(name: &str, answer: &Value) {
+    let body = if name.ends_with("http") {
+        assert_eq!(answer["statusCode"], 200, "{name}: {answer}");
+        assert_eq!(
+            answer["headers"]["content-type"],
+            "application/x-amz-json-1.1"
+        );
+        serde_json::from_str(answer["body"].as_str().unwrap()).unwrap()
+    } else {
+        answer.clone()
+    };
+    if name.starts_with("forgot-password") {
+        assert_eq!(
+            body,
+            json!({"CodeDeliveryDetails": {"Destination": "j***@e***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}}),
+            "{name}"
+        );
+    } else {
+        assert_eq!(body, json!({}), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn every_sample_event_gets_an_answer_cognito_accepts() {
+    let catalog = MessageCatalog::default();
+    let settings = demo();
+    let migrator = user_migration::Migrator {
+        source: Arc::new(MemoryLegacyUsers::new(
+            settings.legacy_users.clone().unwrap(),
+        )),
+        recovery: settings.pool.recovery.clone(),
+    };
+    let mut seen = Vec::new();
+    for (name, event) in events() {
+        let function = [
+            "custom-message",
+            "user-migration",
+            "forgot-password",
+            "confirm-forgot-password",
+        ]
+        .into_iter()
+        .find(|f| {
+            name.strip_prefix(f)
+                .is_some_and(|rest| rest.starts_with('-'))
+        })
+        .unwrap_or_else(|| panic!("events/{name}.json names no function"));
+        match function {
+            "custom-message" => {
+                let answer = custom_message::handle(&catalog, invoke(event.clone()))
+                    .await
+                    .unwrap();
+                check_custom_message(&name, &event, &answer);
+                let source = event["triggerSource"].as_str().unwrap().to_string();
+                assert_eq!(
+                    name,
+                    format!(
+                        "custom-message-{}",
+                        source.trim_start_matches("CustomMessage_")
+                    )
+                );
+                seen.push(source);
+            }
+            "user-migration" => {
+                let answer = user_migration::handle(&migrator, invoke(event.clone()))
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                check_migration(&name, &answer);
+                seen.push(event["triggerSource"].as_str().unwrap().to_string());
+            }
+            f => {
+                let op = if f == "forgot-password" {
+                    Operation::ForgotPassword
+                } else {
+                    Operation::ConfirmForgotPassword
+                };
+                let service = reset_service().await;
+                let answer = password_reset::lambda::handle(&service, op, invoke(event))
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                check_reset(&name, &answer);
+                seen.push(name.clone());
+            }
+        }
+    }
+    for source in [
+        "SignUp",
+        "AdminCreateUser",
+        "ResendCode",
+        "ForgotPassword",
+        "UpdateUserAttribute",
+        "VerifyUserAttribute",
+        "Authentication",
+    ] {
+        assert!(
+            seen.contains(&format!("CustomMessage_{source}")),
+            "no event for CustomMessage_{source}"
+        );
+    }
+    for source in [
+        "UserMigration_ForgotPassword",
+        "UserMigration_Authentication",
+    ] {
+        assert!(seen.iter().any(|s| s == source), "no event for {source}");
+    }
+    for form in [
+        "forgot-password-direct",
+        "forgot-password-http",
+        "confirm-forgot-password-direct",
+        "confirm-forgot-password-http",
+    ] {
+        assert!(seen.iter().any(|s| s == form), "no event {form}");
+    }
+}
