@@ -1,0 +1,151 @@
+"""Configures the benchmark's peers with one pool, one app client and the same users.
+
+    peers.py ours-pool OUT.json USERS OUTBOX     pool file for our runner (cognito-reset-local --config)
+    peers.py cold-users OUT.json USERS           users file for the Lambda bootstraps (SEED_USERS_FILE)
+    peers.py moto ENDPOINT USERS                 pool, client and users through the Cognito API; prints the client id
+    peers.py cognito-local-pool ENDPOINT         pool and client through the API; prints "POOL_ID CLIENT_ID"
+    peers.py cognito-local-users DB.json USERS   adds the users to cognito-local's database (server stopped)
+
+Users are user00001 .. userNNNNN, CONFIRMED, with a verified email user00001@example.com ...
+The pool recovers by verified email first, then verified phone; the app client has no secret.
+"""
+
+import json
+import sys
+import uuid
+from datetime import datetime, timezone
+
+RECOVERY = [
+    {"Name": "verified_email", "Priority": 1},
+    {"Name": "verified_phone_number", "Priority": 2},
+]
+
+
+def name(i):
+    return f"user{i:05d}"
+
+
+def email(i):
+    return f"{name(i)}@example.com"
+
+
+def sub(i):
+    return str(uuid.UUID(int=i, version=4))
+
+
+def our_users(count):
+    return [
+        {
+            "Username": name(i),
+            "Sub": sub(i),
+            "Status": "CONFIRMED",
+            "Attributes": {"email": email(i), "email_verified": "true"},
+        }
+        for i in range(1, count + 1)
+    ]
+
+
+def ours_pool(out, count, outbox):
+    pool = {
+        "UserPoolId": "us-east-1_BenchPool1",
+        "Clients": [{"ClientId": "benchclient0000000000000001"}],
+        "AccountRecoverySetting": {"RecoveryMechanisms": RECOVERY},
+        "PreventUserExistenceErrors": "ENABLED",
+        # The peers have no per-user request limit: ours is raised so that every request does
+        # the full work (resolve, issue, render, deliver) instead of answering LimitExceeded.
+        "Codes": {"Length": 6, "TtlSeconds": 3600, "MaxRequests": 1000000,
+                  "WindowSeconds": 3600, "MaxFailedAttempts": 5},
+        "Outbox": {"Path": outbox},
+        "Users": our_users(count),
+    }
+    with open(out, "w") as f:
+        json.dump(pool, f)
+    print(pool["Clients"][0]["ClientId"])
+
+
+def client(endpoint):
+    import boto3
+
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDBENCH",
+        aws_secret_access_key="bench",
+    )
+
+
+def create_pool(cognito):
+    pool = cognito.create_user_pool(
+        PoolName="bench",
+        AccountRecoverySetting={"RecoveryMechanisms": RECOVERY},
+    )["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(UserPoolId=pool, ClientName="bench")[
+        "UserPoolClient"
+    ]["ClientId"]
+    return pool, client_id
+
+
+def moto(endpoint, count):
+    cognito = client(endpoint)
+    pool, client_id = create_pool(cognito)
+    for i in range(1, count + 1):
+        cognito.admin_create_user(
+            UserPoolId=pool,
+            Username=name(i),
+            UserAttributes=[
+                {"Name": "email", "Value": email(i)},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+            MessageAction="SUPPRESS",
+        )
+    print(client_id)
+
+
+def cognito_local_pool(endpoint):
+    pool, client_id = create_pool(client(endpoint))
+    print(pool, client_id)
+
+
+def cognito_local_users(db, count):
+    with open(db) as f:
+        data = json.load(f)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    for i in range(1, count + 1):
+        data["Users"][name(i)] = {
+            "Username": name(i),
+            "Password": "Bench-Passw0rd!",
+            "Attributes": [
+                {"Name": "email", "Value": email(i)},
+                {"Name": "email_verified", "Value": "true"},
+                {"Name": "sub", "Value": sub(i)},
+            ],
+            "Enabled": True,
+            "UserStatus": "CONFIRMED",
+            "UserCreateDate": now,
+            "UserLastModifiedDate": now,
+            "RefreshTokens": [],
+        }
+    with open(db, "w") as f:
+        json.dump(data, f, indent=2)
+
+
+def main(argv):
+    command, args = argv[1], argv[2:]
+    if command == "ours-pool":
+        ours_pool(args[0], int(args[1]), args[2])
+    elif command == "cold-users":
+        with open(args[0], "w") as f:
+            json.dump(our_users(int(args[1])), f)
+    elif command == "moto":
+        moto(args[0], int(args[1]))
+    elif command == "cognito-local-pool":
+        cognito_local_pool(args[0])
+    elif command == "cognito-local-users":
+        cognito_local_users(args[0], int(args[1]))
+    else:
+        sys.exit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
