@@ -12,6 +12,9 @@ pub mod embedded;
 pub mod lambda;
 pub mod ports;
 pub mod protocol;
+/// Delivery readiness (the runner's `doctor`): SES and SMS sandbox, identities, quotas.
+#[cfg(all(feature = "ses", feature = "sms"))]
+pub mod readiness;
 pub mod usecases;
 
 pub use domain::error::CognitoError;

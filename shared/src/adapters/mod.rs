@@ -5,6 +5,8 @@ pub mod legacy_dynamodb;
 pub mod legacy_memory;
 pub mod memory;
 pub mod outbox;
+#[cfg(all(feature = "ses", feature = "sms"))]
+pub mod aws_delivery;
 #[cfg(any(feature = "ses", feature = "sms"))]
 pub mod redact;
 #[cfg(feature = "ses")]

@@ -77,12 +77,22 @@ pub struct AwsDeliverySettings {
 impl AwsDeliverySettings {
     /// `env` is the process environment in production, a map in tests.
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let optional = |name: &str| {
-            env(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let from = optional(SES_FROM_ADDRESS).ok_or_else(|| {
+        Ok(Self {
+            ses: SesSettings::from_env(&env)?,
+            sms: SmsSettings::from_env(&env)?,
+        })
+    }
+}
+
+fn optional(env: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    env(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl SesSettings {
+    pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let from = optional(env, SES_FROM_ADDRESS).ok_or_else(|| {
             bad(
                 SES_FROM_ADDRESS,
                 "not set: DELIVERY=aws needs a verified SES identity to send from",
@@ -94,14 +104,24 @@ impl AwsDeliverySettings {
                 format!("{from:?} is not an email address"),
             ));
         }
-        let reply_to = optional(SES_REPLY_TO);
+        let reply_to = optional(env, SES_REPLY_TO);
         if let Some(r) = reply_to
             .as_deref()
             .filter(|r| !looks_like_address(address_of(r)))
         {
             return Err(bad(SES_REPLY_TO, format!("{r:?} is not an email address")));
         }
-        let dry_run = match optional(SMS_DRY_RUN).as_deref() {
+        Ok(Self {
+            from,
+            configuration_set: optional(env, SES_CONFIGURATION_SET),
+            reply_to,
+        })
+    }
+}
+
+impl SmsSettings {
+    pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let dry_run = match optional(env, SMS_DRY_RUN).as_deref() {
             None => false,
             Some(v) if v.eq_ignore_ascii_case("true") => true,
             Some(v) if v.eq_ignore_ascii_case("false") => false,
@@ -109,7 +129,7 @@ impl AwsDeliverySettings {
                 return Err(bad(SMS_DRY_RUN, format!("{v:?} is neither true nor false")));
             }
         };
-        let ttl_seconds = match optional(SMS_TTL_SECONDS) {
+        let ttl_seconds = match optional(env, SMS_TTL_SECONDS) {
             None => DEFAULT_SMS_TTL_SECONDS,
             Some(v) => v
                 .parse::<u32>()
@@ -123,17 +143,10 @@ impl AwsDeliverySettings {
                 })?,
         };
         Ok(Self {
-            ses: SesSettings {
-                from,
-                configuration_set: optional(SES_CONFIGURATION_SET),
-                reply_to,
-            },
-            sms: SmsSettings {
-                origination_identity: optional(SMS_ORIGINATION_IDENTITY),
-                configuration_set: optional(SMS_CONFIGURATION_SET),
-                dry_run,
-                ttl_seconds,
-            },
+            origination_identity: optional(env, SMS_ORIGINATION_IDENTITY),
+            configuration_set: optional(env, SMS_CONFIGURATION_SET),
+            dry_run,
+            ttl_seconds,
         })
     }
 }

@@ -72,7 +72,10 @@ pub async fn read_account(client: &Client) -> AccountState {
                 sent_last_24_hours: q.sent_last24_hours(),
             }),
         }),
-        Err(e) => AccountState::Unknown(describe(&e)),
+        Err(e) => AccountState::Unknown(match e.raw_response() {
+            Some(raw) => format!("HTTP {}: {}", raw.status().as_u16(), describe(&e)),
+            None => describe(&e),
+        }),
     }
 }
 

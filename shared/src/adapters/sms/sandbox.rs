@@ -63,7 +63,12 @@ pub async fn read_account(client: &Client) -> AccountState {
     );
     let attributes = match attributes {
         Ok(out) => out,
-        Err(e) => return AccountState::Unknown(describe(&e)),
+        Err(e) => {
+            return AccountState::Unknown(match e.raw_response() {
+                Some(raw) => format!("HTTP {}: {}", raw.status().as_u16(), describe(&e)),
+                None => describe(&e),
+            });
+        }
     };
     let tier = attributes
         .account_attributes()
@@ -102,6 +107,30 @@ pub async fn destination_verified(client: &Client, number: &str) -> Result<bool,
     Ok(out.verified_destination_numbers().iter().any(|v| {
         v.destination_phone_number() == number && v.status() == &VerificationStatus::Verified
     }))
+}
+
+/// Every VERIFIED destination number of the account (a sandbox holds at most ten).
+pub async fn verified_destinations(client: &Client) -> Result<Vec<String>, String> {
+    let mut numbers = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let out = client
+            .describe_verified_destination_numbers()
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        numbers.extend(
+            out.verified_destination_numbers()
+                .iter()
+                .filter(|v| v.status() == &VerificationStatus::Verified)
+                .map(|v| v.destination_phone_number().to_string()),
+        );
+        match out.next_token() {
+            Some(token) if !token.is_empty() => next = Some(token.to_string()),
+            _ => return Ok(numbers),
+        }
+    }
 }
 
 #[derive(Debug, Default)]

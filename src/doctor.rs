@@ -1,0 +1,14 @@
+//! `doctor`: whether SES and SMS can deliver codes for the configured region and endpoint, with
+//! the same settings the function reads. Exit status 1 when something blocks delivery.
+
+use std::process::ExitCode;
+
+pub async fn run() -> ExitCode {
+    let report = password_reset::readiness::check_from_env().await;
+    print!("{report}");
+    if report.blocked() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
