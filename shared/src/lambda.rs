@@ -137,6 +137,15 @@ pub async fn service_from_env() -> Result<ResetService, crate::config::ConfigErr
         );
     }
     let embedded = crate::embedded::assemble(&settings, &mut rng, false);
+    #[allow(unused_mut)]
+    let mut service = embedded.service;
+    // In-process UserMigration_ForgotPassword: a legacy table (LEGACY_TABLE) when one is configured.
+    #[cfg(feature = "dynamodb")]
+    if let Some(legacy) =
+        crate::adapters::legacy_dynamodb::DynamoDbLegacyUsers::from_env(&env).await?
+    {
+        service.legacy = Some(std::sync::Arc::new(legacy));
+    }
     tracing::info!(store = "memory", delivery = "outbox", "service configured");
-    Ok(embedded.service)
+    Ok(service)
 }

@@ -10,7 +10,7 @@ use aws_lambda_events::event::cognito::{
     CognitoEventUserPoolsMigrateUserTriggerSource as Source,
 };
 use lambda_runtime::{Diagnostic, LambdaEvent};
-use password_reset::adapters::legacy_dynamodb::{DynamoDbLegacyUsers, LegacyTable};
+use password_reset::adapters::legacy_dynamodb::DynamoDbLegacyUsers;
 use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
 use password_reset::config::ConfigError;
 use password_reset::domain::migration::Migration;
@@ -31,33 +31,33 @@ impl Migrator {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let env = |name: &str| std::env::var(name).ok();
         let recovery = password_reset::config::recovery_from_env(&env)?;
-        let source: Arc<dyn LegacyUserSource> =
-            match env("LEGACY_SOURCE").as_deref().unwrap_or("dynamodb") {
-                "dynamodb" => {
-                    let table = LegacyTable::from_env(&env)?;
-                    let config = aws_config::load_from_env().await;
-                    Arc::new(DynamoDbLegacyUsers::new(
-                        aws_sdk_dynamodb::Client::new(&config),
-                        table,
-                    ))
-                }
-                "memory" => {
-                    let users =
-                        password_reset::config::legacy_users_from_env(&env)?.ok_or_else(|| {
-                            ConfigError {
-                                setting: "LEGACY_USERS_FILE".into(),
-                                problem: "not set (LEGACY_SOURCE=memory needs it)".into(),
-                            }
-                        })?;
-                    Arc::new(MemoryLegacyUsers::new(users))
-                }
-                other => {
-                    return Err(ConfigError {
-                        setting: "LEGACY_SOURCE".into(),
-                        problem: format!("{other:?} is not a known source (dynamodb, memory)"),
-                    });
-                }
-            };
+        let source: Arc<dyn LegacyUserSource> = match env("LEGACY_SOURCE")
+            .as_deref()
+            .unwrap_or("dynamodb")
+        {
+            "dynamodb" => Arc::new(DynamoDbLegacyUsers::from_env(&env).await?.ok_or_else(
+                || ConfigError {
+                    setting: "LEGACY_TABLE".into(),
+                    problem: "not set (LEGACY_SOURCE=dynamodb needs it)".into(),
+                },
+            )?),
+            "memory" => {
+                let users =
+                    password_reset::config::legacy_users_from_env(&env)?.ok_or_else(|| {
+                        ConfigError {
+                            setting: "LEGACY_USERS_FILE".into(),
+                            problem: "not set (LEGACY_SOURCE=memory needs it)".into(),
+                        }
+                    })?;
+                Arc::new(MemoryLegacyUsers::new(users))
+            }
+            other => {
+                return Err(ConfigError {
+                    setting: "LEGACY_SOURCE".into(),
+                    problem: format!("{other:?} is not a known source (dynamodb, memory)"),
+                });
+            }
+        };
         Ok(Self { source, recovery })
     }
 }

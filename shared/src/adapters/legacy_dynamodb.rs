@@ -147,6 +147,19 @@ impl DynamoDbLegacyUsers {
     pub fn new(client: Client, table: LegacyTable) -> Self {
         Self { client, table }
     }
+
+    /// The legacy table named by `LEGACY_TABLE` (see `LegacyTable::from_env`), on a client from
+    /// the default AWS configuration (`AWS_ENDPOINT_URL` honoured); `None` when it is not set.
+    pub async fn from_env(
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        if env("LEGACY_TABLE").is_none_or(|t| t.trim().is_empty()) {
+            return Ok(None);
+        }
+        let table = LegacyTable::from_env(env)?;
+        let config = aws_config::load_from_env().await;
+        Ok(Some(Self::new(Client::new(&config), table)))
+    }
 }
 
 fn sdk_error<E, R>(e: SdkError<E, R>) -> StoreError
