@@ -1,11 +1,13 @@
 //! The local runner: the password-reset workflow as a Cognito-compatible endpoint on your machine.
 
+mod delivery;
+mod doctor;
 mod server;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use password_reset::config::Settings;
 
 /// The pool the runner serves when no --config is given.
@@ -29,6 +31,19 @@ struct Cli {
     /// Where delivered messages are appended as JSON lines (overrides the pool file's Outbox.Path).
     #[arg(long, env = "RESET_OUTBOX")]
     outbox: Option<PathBuf>,
+    /// How codes are delivered: `outbox` (printed and appended to the outbox file) or `aws` (SES v2
+    /// and End User Messaging SMS v2, configured by SES_FROM_ADDRESS, SMS_ORIGINATION_IDENTITY...).
+    #[arg(long, value_enum, default_value = "outbox", env = "RESET_DELIVERY")]
+    delivery: delivery::DeliveryKind,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check that SES and SMS can deliver codes (sandbox, identities, quotas) and exit; status 1
+    /// when something blocks delivery.
+    Doctor,
 }
 
 fn load(cli: &Cli) -> Result<Settings, String> {
@@ -60,6 +75,9 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Doctor) = &cli.command {
+        return doctor::run().await;
+    }
     let settings = match load(&cli) {
         Ok(settings) => settings,
         Err(e) => {
@@ -67,8 +85,14 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let embedded =
+    let mut embedded =
         password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), true);
+    if cli.delivery == delivery::DeliveryKind::Aws
+        && let Err(e) = delivery::use_aws(&mut embedded).await
+    {
+        eprintln!("error: {e}");
+        return std::process::ExitCode::from(2);
+    }
     let addr = SocketAddr::new(cli.host, cli.port);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -92,6 +116,7 @@ async fn main() -> std::process::ExitCode {
         println!("  app client {}{secret}", client.client_id);
     }
     match embedded.outbox.path() {
+        _ if cli.delivery == delivery::DeliveryKind::Aws => {}
         Some(path) => println!("outbox: {}", path.display()),
         None => println!("outbox: printed only"),
     }

@@ -121,12 +121,15 @@ pub async fn service_from_env() -> Result<ResetService, crate::config::ConfigErr
             });
         }
     }
-    match env("DELIVERY").as_deref().unwrap_or("outbox") {
+    let delivery = env("DELIVERY").unwrap_or_else(|| "outbox".into());
+    match delivery.as_str() {
         "outbox" => {}
+        #[cfg(all(feature = "ses", feature = "sms"))]
+        "aws" => {}
         other => {
             return Err(crate::config::ConfigError {
                 setting: "DELIVERY".into(),
-                problem: format!("{other:?} is not a known delivery (outbox)"),
+                problem: format!("{other:?} is not a known delivery (outbox, aws)"),
             });
         }
     }
@@ -139,6 +142,12 @@ pub async fn service_from_env() -> Result<ResetService, crate::config::ConfigErr
     let embedded = crate::embedded::assemble(&settings, &mut rng, false);
     #[allow(unused_mut)]
     let mut service = embedded.service;
+    #[cfg(all(feature = "ses", feature = "sms"))]
+    if delivery == "aws" {
+        let aws = crate::adapters::aws_delivery::AwsDelivery::from_env(env).await?;
+        service.email = aws.email;
+        service.sms = aws.sms;
+    }
     // In-process UserMigration_ForgotPassword: a legacy table (LEGACY_TABLE) when one is configured.
     #[cfg(feature = "dynamodb")]
     if let Some(legacy) =
@@ -146,6 +155,6 @@ pub async fn service_from_env() -> Result<ResetService, crate::config::ConfigErr
     {
         service.legacy = Some(std::sync::Arc::new(legacy));
     }
-    tracing::info!(store = "memory", delivery = "outbox", "service configured");
+    tracing::info!(store = "memory", delivery = %delivery, "service configured");
     Ok(service)
 }

@@ -1,0 +1,219 @@
+//! Black box on real delivery: the local runner with `--delivery aws` sends through SES v2 (moto at
+//! `MOTO_ENDPOINT`) and SMS v2 (the tests' fake SMS server), the `aws` CLI completes the flow with
+//! the delivered codes; `doctor` reports what would block delivery.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+#[path = "../shared/tests/support/fake_sms.rs"]
+mod fake_sms;
+
+use std::io::{Read, Write};
+use std::process::Command;
+
+use fake_sms::{Account, FakeSms};
+use serde_json::{Value, json};
+use support::{NEW_PASSWORD, Runner, demo_pool};
+
+const PAUL: &str = "+12065550142";
+const NORA: &str = "+14155550199";
+const ORIGINATION: &str = "+18005550100";
+
+fn moto() -> String {
+    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!("MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server")
+    })
+}
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+/// `aws sesv2 create-email-identity` on moto, as a user registers a sender.
+fn verify_in_moto(identity: &str) {
+    let out = Command::new("aws")
+        .args(["sesv2", "create-email-identity", "--email-identity", identity])
+        .args(["--endpoint-url", &moto(), "--region", "us-east-1"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_PAGER", "")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `aws` ({e}): run the tests with scripts/test"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Mail moto's SES accepted for `recipient` (other tests share moto: nothing is reset).
+fn moto_mail_to(recipient: &str) -> Vec<Value> {
+    let endpoint = moto();
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+    let data: Value = serde_json::from_str(body).unwrap();
+    data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|a| a == recipient))
+        })
+        .collect()
+}
+
+/// The first run of exactly six digits: the code.
+fn code_in(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .unwrap_or_else(|| panic!("no code in {body:?}"))
+        .to_string()
+}
+
+fn aws_env<'a>(from: &'a str, sms: &'a FakeSms, moto: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("AWS_ENDPOINT_URL", moto),
+        ("AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2", sms.endpoint.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("SES_FROM_ADDRESS", from),
+        ("SMS_ORIGINATION_IDENTITY", ORIGINATION),
+    ]
+}
+
+#[test]
+fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_the_sandbox() {
+    let moto = moto();
+    let from = format!("{}@example.com", unique("no-reply"));
+    verify_in_moto(&from);
+    let jane = format!("{}@example.org", unique("jane"));
+    let mut account = Account::sandbox();
+    account.verified.insert(PAUL.into(), "VERIFIED".into());
+    let sms = FakeSms::start(account);
+
+    let mut pool = demo_pool();
+    pool["Users"] = json!([
+        { "Username": "jane", "Sub": "s-jane", "Status": "CONFIRMED",
+          "Attributes": { "email": jane, "email_verified": "true" } },
+        { "Username": "paul", "Sub": "s-paul", "Status": "CONFIRMED",
+          "Attributes": { "phone_number": PAUL, "phone_number_verified": "true" } },
+        { "Username": "nora", "Sub": "s-nora", "Status": "CONFIRMED",
+          "Attributes": { "phone_number": NORA, "phone_number_verified": "true" } }
+    ]);
+    let mut env = aws_env(&from, &sms, &moto);
+    env.push(("RESET_DELIVERY", "aws"));
+    let runner = Runner::start("aws-delivery", Some(&pool), &env);
+
+    // Email through SES (moto): the mail carries the code, the CLI completes the reset with it.
+    let out = runner.forgot("jane");
+    assert!(out.ok, "{}", out.stderr);
+    assert_eq!(out.json()["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL");
+    let mail = moto_mail_to(&jane);
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let code = code_in(mail[0]["body"].as_str().unwrap());
+    let done = runner.confirm("jane", &code, NEW_PASSWORD);
+    assert!(done.ok, "{}", done.stderr);
+    assert!(runner.outbox().is_empty(), "nothing went to the outbox");
+
+    // SMS through SMS v2 (the fake, sandbox, number verified).
+    let out = runner.forgot("paul");
+    assert!(out.ok, "{}", out.stderr);
+    assert_eq!(
+        out.json()["CodeDeliveryDetails"]["Destination"],
+        "+*******0142"
+    );
+    let sent = sms.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].destination, PAUL);
+    assert_eq!(sent[0].origination_identity.as_deref(), Some(ORIGINATION));
+    let done = runner.confirm("paul", &code_in(&sent[0].body), NEW_PASSWORD);
+    assert!(done.ok, "{}", done.stderr);
+
+    // An unverified number in the SMS sandbox: refused before any send, every time, never limited.
+    for _ in 0..7 {
+        let refused = runner.forgot("nora");
+        assert_eq!(refused.error(), "CodeDeliveryFailureException");
+        let message = refused.message();
+        assert!(
+            message.contains("sandbox") && message.contains("+*******0199"),
+            "{message}"
+        );
+        assert!(!message.contains("4155550199"), "{message}");
+    }
+    assert_eq!(sms.calls("SendTextMessage"), 1, "only paul's SMS was sent");
+    let logs = runner.logs();
+    assert!(logs.contains("remediation"), "the log says what to do");
+    assert!(!logs.contains("4155550199") && !logs.contains(&jane), "{logs}");
+}
+
+fn doctor(env: &[(&str, &str)]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cognito-reset-local"))
+        .arg("doctor")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn line<'a>(report: &'a str, check: &str) -> &'a str {
+    report
+        .lines()
+        .find(|l| l.starts_with(check))
+        .unwrap_or_else(|| panic!("no {check} row in\n{report}"))
+}
+
+#[test]
+fn doctor_reports_ready_delivery_and_exits_zero() {
+    let moto = moto();
+    let from = format!("{}@example.com", unique("doctor-ok"));
+    verify_in_moto(&from);
+    let sms = FakeSms::start(Account::production());
+    let (ok, report) = doctor(&aws_env(&from, &sms, &moto));
+    assert!(ok, "{report}");
+    assert!(line(&report, "SES From identity").contains(" ok "), "{report}");
+    assert!(line(&report, "SMS account").contains("PRODUCTION"), "{report}");
+    assert!(line(&report, "SMS spend limit").contains("$100"), "{report}");
+    assert!(
+        line(&report, "SMS origination identity").contains(ORIGINATION),
+        "{report}"
+    );
+    // moto has no GetAccount: reported, not blocking.
+    assert!(line(&report, "SES account").contains("warn"), "{report}");
+    assert!(report.contains("Nothing blocks delivery."), "{report}");
+}
+
+#[test]
+fn doctor_names_what_blocks_delivery_and_exits_non_zero() {
+    let moto = moto();
+    let from = format!("{}@example.net", unique("never-verified"));
+    let sms = FakeSms::start(Account::sandbox());
+    let (ok, report) = doctor(&aws_env(&from, &sms, &moto));
+    assert!(!ok, "{report}");
+    assert!(line(&report, "SES From identity").contains("BLOCK"), "{report}");
+    assert!(line(&report, "SMS account").contains("SANDBOX"), "{report}");
+    assert!(
+        line(&report, "SMS verified numbers").contains("BLOCK"),
+        "{report}"
+    );
+    assert!(report.contains("2 problem(s) block delivery"), "{report}");
+    assert!(report.contains("create-email-identity"), "{report}");
+}
