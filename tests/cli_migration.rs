@@ -1,0 +1,36 @@
+//! A user only the legacy store knows resets their password through the local runner, driven by
+//! the `aws` CLI: ForgotPassword migrates them (as UserMigration_ForgotPassword would), the code
+//! arrives on the legacy contact, ConfirmForgotPassword sets the password.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use serde_json::json;
+use support::*;
+
+#[test]
+fn a_legacy_only_user_gets_a_code_and_resets() {
+    let runner = Runner::demo("legacy");
+    let out = runner.forgot("lena@legacy.example.com");
+    assert!(out.ok, "{}", out.stderr);
+    assert_eq!(
+        out.json(),
+        json!({"CodeDeliveryDetails": {"Destination": "l***@l***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
+    );
+    let code = runner.last_code("lena@legacy.example.com");
+    let confirmed = runner.confirm("lena@legacy.example.com", &code, NEW_PASSWORD);
+    assert!(confirmed.ok, "{}", confirmed.stderr);
+    // The code was single use, on the now-migrated user.
+    let again = runner.confirm("lena@legacy.example.com", &code, NEW_PASSWORD);
+    assert_eq!(again.error(), "CodeMismatchException");
+
+    // omar's legacy contact is a verified phone: the code goes by SMS.
+    let sms = runner.forgot("omar");
+    assert_eq!(
+        sms.json()["CodeDeliveryDetails"],
+        json!({"Destination": "+*******0123", "DeliveryMedium": "SMS", "AttributeName": "phone_number"})
+    );
+    let code = runner.last_code("+14255550123");
+    assert!(runner.confirm("omar", &code, NEW_PASSWORD).ok);
+}
