@@ -36,8 +36,9 @@ pub fn assemble<R: CryptoRng + ?Sized>(settings: &Settings, rng: &mut R, print: 
         email: outbox.clone(),
         sms: outbox.clone(),
         legacy: settings.legacy_users.clone().map(|users| {
-            Arc::new(crate::adapters::legacy_memory::MemoryLegacyUsers::new(users))
-                as Arc<dyn crate::ports::LegacyUserSource>
+            Arc::new(crate::adapters::legacy_memory::MemoryLegacyUsers::new(
+                users,
+            )) as Arc<dyn crate::ports::LegacyUserSource>
         }),
     };
     Embedded {

@@ -1,12 +1,12 @@
 //! Implementations of the ports.
 
+#[cfg(all(feature = "ses", feature = "sms"))]
+pub mod aws_delivery;
 #[cfg(feature = "dynamodb")]
 pub mod legacy_dynamodb;
 pub mod legacy_memory;
 pub mod memory;
 pub mod outbox;
-#[cfg(all(feature = "ses", feature = "sms"))]
-pub mod aws_delivery;
 #[cfg(any(feature = "ses", feature = "sms"))]
 pub mod redact;
 #[cfg(feature = "ses")]
