@@ -167,7 +167,8 @@ fn sample_event(dir: &std::path::Path, name: &str) -> Result<Option<Value>, Erro
             }
         }
     }
-    candidates.sort();
+    // The ForgotPassword source when a trigger has several: the path this project is about.
+    candidates.sort_by_key(|p| (!p.to_string_lossy().contains("ForgotPassword"), p.clone()));
     match candidates.first() {
         Some(path) => Ok(Some(serde_json::from_slice(&std::fs::read(path)?)?)),
         None => Ok(None),
