@@ -2,6 +2,7 @@
 
 mod delivery;
 mod doctor;
+mod dynamo;
 mod server;
 
 use std::net::SocketAddr;
@@ -31,6 +32,12 @@ struct Cli {
     /// Where delivered messages are appended as JSON lines (overrides the pool file's Outbox.Path).
     #[arg(long, env = "RESET_OUTBOX")]
     outbox: Option<PathBuf>,
+    /// Where users and codes live: `memory` (embedded, seeded from the pool file) or `dynamodb`
+    /// (the tables below, at `AWS_ENDPOINT_URL` when set).
+    #[arg(long, value_enum, default_value = "memory", env = "RESET_STORE")]
+    store: dynamo::StoreKind,
+    #[command(flatten)]
+    tables: dynamo::TableArgs,
     /// How codes are delivered: `outbox` (printed and appended to the outbox file) or `aws` (SES v2
     /// and End User Messaging SMS v2, configured by SES_FROM_ADDRESS, SMS_ORIGINATION_IDENTITY...).
     #[arg(long, value_enum, default_value = "outbox", env = "RESET_DELIVERY")]
@@ -41,6 +48,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create the users and codes tables (keys, indexes, TTL) and exit.
+    CreateTables,
+    /// Put the users of a JSON file (a list, or a pool file's "Users") into the users table and exit.
+    ImportUsers {
+        /// The JSON file.
+        file: PathBuf,
+    },
     /// Check that SES and SMS can deliver codes (sandbox, identities, quotas) and exit; status 1
     /// when something blocks delivery.
     Doctor,
@@ -75,8 +89,19 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Some(Command::Doctor) = &cli.command {
-        return doctor::run().await;
+    if let Some(command) = &cli.command {
+        let result = match command {
+            Command::CreateTables => dynamo::create_tables(&cli.tables).await,
+            Command::ImportUsers { file } => dynamo::import_users(&cli.tables, file).await,
+            Command::Doctor => return doctor::run().await,
+        };
+        return match result {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::ExitCode::from(1)
+            }
+        };
     }
     let settings = match load(&cli) {
         Ok(settings) => settings,
@@ -87,6 +112,13 @@ async fn main() -> std::process::ExitCode {
     };
     let mut embedded =
         password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), true);
+    if cli.store == dynamo::StoreKind::Dynamodb {
+        dynamo::use_dynamodb(&mut embedded, &cli.tables).await;
+        println!(
+            "store: DynamoDB tables {} and {}",
+            cli.tables.users_table, cli.tables.codes_table
+        );
+    }
     if cli.delivery == delivery::DeliveryKind::Aws
         && let Err(e) = delivery::use_aws(&mut embedded).await
     {

@@ -112,12 +112,15 @@ fn diagnostic(error: &CognitoError) -> Diagnostic {
 pub async fn service_from_env() -> Result<ResetService, crate::config::ConfigError> {
     let env = |name: &str| std::env::var(name).ok();
     let settings = crate::config::Settings::from_env(env)?;
-    match env("STORE").as_deref().unwrap_or("memory") {
+    let store = env("STORE").unwrap_or_else(|| "memory".into());
+    match store.as_str() {
         "memory" => {}
+        #[cfg(feature = "dynamodb")]
+        "dynamodb" => {}
         other => {
             return Err(crate::config::ConfigError {
                 setting: "STORE".into(),
-                problem: format!("{other:?} is not a known store (memory)"),
+                problem: format!("{other:?} is not a known store (memory, dynamodb)"),
             });
         }
     }
@@ -142,6 +145,14 @@ pub async fn service_from_env() -> Result<ResetService, crate::config::ConfigErr
     let embedded = crate::embedded::assemble(&settings, &mut rng, false);
     #[allow(unused_mut)]
     let mut service = embedded.service;
+    #[cfg(feature = "dynamodb")]
+    if store == "dynamodb" {
+        let dynamo = std::sync::Arc::new(
+            crate::adapters::dynamodb::store_from_env(env, &settings.pool.codes).await?,
+        );
+        service.users = dynamo.clone();
+        service.codes = dynamo;
+    }
     #[cfg(all(feature = "ses", feature = "sms"))]
     if delivery == "aws" {
         let aws = crate::adapters::aws_delivery::AwsDelivery::from_env(env).await?;
@@ -155,6 +166,6 @@ pub async fn service_from_env() -> Result<ResetService, crate::config::ConfigErr
     {
         service.legacy = Some(std::sync::Arc::new(legacy));
     }
-    tracing::info!(store = "memory", delivery = %delivery, "service configured");
+    tracing::info!(store = %store, delivery = %delivery, "service configured");
     Ok(service)
 }

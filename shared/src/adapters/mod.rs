@@ -3,6 +3,8 @@
 #[cfg(all(feature = "ses", feature = "sms"))]
 pub mod aws_delivery;
 #[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+#[cfg(feature = "dynamodb")]
 pub mod legacy_dynamodb;
 pub mod legacy_memory;
 pub mod memory;

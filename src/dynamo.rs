@@ -1,0 +1,90 @@
+//! The runner on DynamoDB: the `--store dynamodb` switch, `create-tables` and `import-users`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use password_reset::adapters::dynamodb::{self, DynamoStore, Tables};
+use password_reset::domain::user::User;
+use password_reset::embedded::Embedded;
+use password_reset::ports::UserDirectory;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreKind {
+    Memory,
+    Dynamodb,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TableArgs {
+    /// The users table (with `--store dynamodb`, `create-tables`, `import-users`).
+    #[arg(long, env = "USERS_TABLE", default_value = "cognito-reset-users")]
+    pub users_table: String,
+    /// The codes table.
+    #[arg(long, env = "CODES_TABLE", default_value = "cognito-reset-codes")]
+    pub codes_table: String,
+}
+
+impl TableArgs {
+    fn tables(&self) -> Tables {
+        Tables {
+            users: self.users_table.clone(),
+            codes: self.codes_table.clone(),
+        }
+    }
+}
+
+/// Serves users and codes from DynamoDB instead of the embedded store; delivery stays the outbox.
+pub async fn use_dynamodb(embedded: &mut Embedded, args: &TableArgs) {
+    let store = Arc::new(DynamoStore::new(
+        DynamoStore::client_from_env().await,
+        args.tables(),
+        &embedded.service.pool.codes,
+    ));
+    embedded.service.users = store.clone();
+    embedded.service.codes = store;
+}
+
+pub async fn create_tables(args: &TableArgs) -> Result<(), String> {
+    let client = DynamoStore::client_from_env().await;
+    let tables = args.tables();
+    dynamodb::create_tables(&client, &tables)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("tables ready: {} and {}", tables.users, tables.codes);
+    Ok(())
+}
+
+/// Users from `file`: a JSON list of users, or an object with a "Users" list (a pool file).
+fn read_users(file: &Path) -> Result<Vec<User>, String> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let list = match value {
+        serde_json::Value::Object(mut pool) => pool
+            .remove("Users")
+            .ok_or_else(|| format!("{}: no \"Users\" list", file.display()))?,
+        other => other,
+    };
+    serde_json::from_value(list).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+pub async fn import_users(args: &TableArgs, file: &Path) -> Result<(), String> {
+    let users = read_users(file)?;
+    // The request limit plays no part in writing users.
+    let store = DynamoStore::new(
+        DynamoStore::client_from_env().await,
+        args.tables(),
+        &Default::default(),
+    );
+    let count = users.len();
+    for user in users {
+        let username = user.username.clone();
+        store
+            .put(user)
+            .await
+            .map_err(|e| format!("user {username}: {e}"))?;
+    }
+    println!("imported {count} users into {}", args.users_table);
+    Ok(())
+}

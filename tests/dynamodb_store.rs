@@ -1,0 +1,428 @@
+//! The workflow on DynamoDB (moto at MOTO_ENDPOINT, real SDK): the flow, limits under concurrency,
+//! expiry, malformed items, and the round trips each operation makes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod dynamo_support;
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+use dynamo_support::*;
+use password_reset::CognitoError;
+use password_reset::adapters::dynamodb::schema::*;
+use password_reset::domain::password;
+use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
+use password_reset::domain::time::UnixTime;
+use password_reset::domain::user::UserStatus;
+use password_reset::ports::UserDirectory;
+
+fn forgot(user: &str) -> ForgotPasswordRequest {
+    ForgotPasswordRequest {
+        client_id: CLIENT.into(),
+        username: user.into(),
+        ..Default::default()
+    }
+}
+
+fn confirm(user: &str, code: &str) -> ConfirmForgotPasswordRequest {
+    ConfirmForgotPasswordRequest {
+        client_id: CLIENT.into(),
+        username: user.into(),
+        confirmation_code: code.into(),
+        password: PASSWORD.into(),
+        ..Default::default()
+    }
+}
+
+fn ops(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+fn wrong(code: &str) -> String {
+    code.chars()
+        .map(|c| {
+            if c == '9' {
+                '0'
+            } else {
+                char::from(c as u8 + 1)
+            }
+        })
+        .collect()
+}
+
+async fn code_item(
+    f: &Fixture,
+    key: &str,
+) -> Option<std::collections::HashMap<String, AttributeValue>> {
+    f.client
+        .get_item()
+        .table_name(&f.tables.codes)
+        .key(CODES_KEY, AttributeValue::S(key.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_whole_flow_on_dynamodb() {
+    let f = fixture("flow", settings(|_| {})).await;
+    let now = UnixTime::now();
+    let mut rng = password_reset::request_rng();
+    let s = &f.service;
+
+    let sent = s
+        .forgot_password(&forgot("jane"), now, &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(sent.code_delivery_details.destination, "j***@e***.com");
+    let code = f.inbox.last_code("jane@example.com");
+    assert_eq!(
+        s.confirm_forgot_password(&confirm("jane", &wrong(&code)), now, &mut rng)
+            .await,
+        Err(CognitoError::CodeMismatch)
+    );
+    s.confirm_forgot_password(&confirm("jane", &code), now.plus(1), &mut rng)
+        .await
+        .unwrap();
+    let jane = f.store.find("jane").await.unwrap().unwrap();
+    assert!(password::verify(
+        PASSWORD,
+        jane.password_hash.as_deref().unwrap()
+    ));
+    assert_eq!(jane.status, UserStatus::Confirmed);
+    assert_eq!(
+        s.confirm_forgot_password(&confirm("jane", &code), now.plus(2), &mut rng)
+            .await,
+        Err(CognitoError::CodeMismatch),
+        "a code works once"
+    );
+
+    // Aliases and sub resolve to the same users, through the indexes.
+    s.forgot_password(&forgot("JANE@example.COM"), now, &mut rng)
+        .await
+        .unwrap();
+    let by_email = f.inbox.last_code("jane@example.com");
+    s.confirm_forgot_password(
+        &confirm("jane@example.com", &by_email),
+        now.plus(3),
+        &mut rng,
+    )
+    .await
+    .unwrap();
+    let paul = s
+        .forgot_password(&forgot("+12065550142"), now, &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(paul.code_delivery_details.attribute_name, "phone_number");
+    s.forgot_password(
+        &forgot("3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819"),
+        now,
+        &mut rng,
+    )
+    .await
+    .unwrap();
+    assert_eq!(f.inbox.count(), 4);
+
+    // An unknown login gets a simulated answer; nothing is sent.
+    s.forgot_password(&forgot("nobody"), now, &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(f.inbox.count(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn round_trips_per_operation() {
+    let f = fixture("trips", settings(|_| {})).await;
+    let now = UnixTime::now();
+    let mut rng = password_reset::request_rng();
+    let s = &f.service;
+
+    s.forgot_password(&forgot("jane"), now, &mut rng)
+        .await
+        .unwrap();
+    let forgot_trips = f.calls.take();
+    s.forgot_password(&forgot("jane@example.com"), now, &mut rng)
+        .await
+        .unwrap();
+    let forgot_by_alias = f.calls.take();
+    s.forgot_password(&forgot("nobody"), now, &mut rng)
+        .await
+        .unwrap();
+    let forgot_unknown = f.calls.take();
+    let code = f.inbox.last_code("jane@example.com");
+    let _ = s
+        .confirm_forgot_password(&confirm("jane", &wrong(&code)), now, &mut rng)
+        .await;
+    let confirm_wrong = f.calls.take();
+    s.confirm_forgot_password(&confirm("jane", &code), now, &mut rng)
+        .await
+        .unwrap();
+    let confirm_right = f.calls.take();
+    eprintln!(
+        "round trips: ForgotPassword {forgot_trips:?}, by alias {forgot_by_alias:?}, \
+         unknown {forgot_unknown:?}; ConfirmForgotPassword right {confirm_right:?}, \
+         wrong {confirm_wrong:?}"
+    );
+    assert_eq!(forgot_trips, ops(&[("GetItem", 1), ("UpdateItem", 1)]));
+    assert_eq!(forgot_by_alias, ops(&[("Query", 1), ("UpdateItem", 1)]));
+    assert_eq!(forgot_unknown, ops(&[("GetItem", 1), ("UpdateItem", 1)]));
+    assert_eq!(
+        confirm_right,
+        ops(&[("GetItem", 1), ("TransactWriteItems", 1)])
+    );
+    // A wrong code costs one more write: the failed attempt is counted.
+    assert_eq!(
+        confirm_wrong,
+        ops(&[("GetItem", 1), ("TransactWriteItems", 1), ("UpdateItem", 1)])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_concurrent_requests_admit_exactly_the_limit() {
+    let f = fixture("burst", settings(|_| {})).await;
+    let now = UnixTime::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..100 {
+        let s = f.service.clone();
+        tasks.spawn(async move {
+            s.forgot_password(&forgot("jane"), now, &mut password_reset::request_rng())
+                .await
+        });
+    }
+    let mut admitted = 0;
+    while let Some(result) = tasks.join_next().await {
+        match result.unwrap() {
+            Ok(_) => admitted += 1,
+            Err(CognitoError::LimitExceeded) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(admitted, 5);
+    assert_eq!(f.inbox.count(), 5);
+    // The window rolls: once the requests are an hour old, one more is admitted.
+    let mut rng = password_reset::request_rng();
+    assert_eq!(
+        f.service
+            .forgot_password(&forgot("jane"), now.plus(3599), &mut rng)
+            .await
+            .err(),
+        Some(CognitoError::LimitExceeded)
+    );
+    f.service
+        .forgot_password(&forgot("jane"), now.plus(3600), &mut rng)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_codes_never_count_past_the_limit() {
+    let f = fixture("guess", settings(|_| {})).await;
+    let now = UnixTime::now();
+    let mut rng = password_reset::request_rng();
+    f.service
+        .forgot_password(&forgot("jane"), now, &mut rng)
+        .await
+        .unwrap();
+    let code = f.inbox.last_code("jane@example.com");
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..100u32 {
+        let s = f.service.clone();
+        let guess = format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000);
+        tasks.spawn(async move {
+            s.confirm_forgot_password(
+                &confirm("jane", &guess),
+                now,
+                &mut password_reset::request_rng(),
+            )
+            .await
+        });
+    }
+    let mut mismatches = 0;
+    while let Some(result) = tasks.join_next().await {
+        match result.unwrap() {
+            Err(CognitoError::CodeMismatch) => mismatches += 1,
+            Err(CognitoError::TooManyFailedAttempts) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(mismatches, 5, "exactly the attempt limit is counted");
+    assert_eq!(
+        f.service
+            .confirm_forgot_password(&confirm("jane", &code), now, &mut rng)
+            .await,
+        Err(CognitoError::TooManyFailedAttempts),
+        "the right code is dead too"
+    );
+    assert!(
+        f.store
+            .find("jane")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_right_code_raced_twenty_times_succeeds_once() {
+    let f = fixture("race", settings(|_| {})).await;
+    let now = UnixTime::now();
+    f.service
+        .forgot_password(&forgot("jane"), now, &mut password_reset::request_rng())
+        .await
+        .unwrap();
+    let code = f.inbox.last_code("jane@example.com");
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let s = f.service.clone();
+        let code = code.clone();
+        tasks.spawn(async move {
+            s.confirm_forgot_password(
+                &confirm("jane", &code),
+                now,
+                &mut password_reset::request_rng(),
+            )
+            .await
+        });
+    }
+    let mut accepted = 0;
+    while let Some(result) = tasks.join_next().await {
+        match result.unwrap() {
+            Ok(()) => accepted += 1,
+            Err(CognitoError::CodeMismatch) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(accepted, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_code_is_refused_while_its_item_still_exists() {
+    let f = fixture("expiry", settings(|_| {})).await;
+    let now = UnixTime::now();
+    let mut rng = password_reset::request_rng();
+    f.service
+        .forgot_password(&forgot("jane"), now, &mut rng)
+        .await
+        .unwrap();
+    let code = f.inbox.last_code("jane@example.com");
+    let item = code_item(&f, "jane").await.unwrap();
+    assert_eq!(
+        item.get(CODES_EXPIRES_AT),
+        Some(&AttributeValue::N(now.plus(3600).0.to_string()))
+    );
+    assert_eq!(
+        item.get(CODES_TTL),
+        Some(&AttributeValue::N(now.plus(3600).0.to_string())),
+        "TTL attribute: the later of expiry and the end of the window"
+    );
+    assert_eq!(
+        f.service
+            .confirm_forgot_password(&confirm("jane", &code), now.plus(3600), &mut rng)
+            .await,
+        Err(CognitoError::ExpiredCode)
+    );
+    assert!(
+        code_item(&f, "jane")
+            .await
+            .unwrap()
+            .contains_key(CODES_DIGEST),
+        "the item is still there: TTL deletion is lazy, expiry is checked in code"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_delivery_gives_the_request_back() {
+    let f = fixture("revoke", settings(|_| {})).await;
+    let now = UnixTime::now();
+    let mut rng = password_reset::request_rng();
+    *f.inbox.refuse.lock().unwrap() = true;
+    for _ in 0..7 {
+        assert!(matches!(
+            f.service
+                .forgot_password(&forgot("jane"), now, &mut rng)
+                .await,
+            Err(CognitoError::CodeDeliveryFailure(_))
+        ));
+    }
+    assert!(
+        !code_item(&f, "jane")
+            .await
+            .unwrap()
+            .contains_key(CODES_DIGEST)
+    );
+    *f.inbox.refuse.lock().unwrap() = false;
+    for _ in 0..5 {
+        f.service
+            .forgot_password(&forgot("jane"), now, &mut rng)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        f.service
+            .forgot_password(&forgot("jane"), now, &mut rng)
+            .await
+            .err(),
+        Some(CognitoError::LimitExceeded)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn malformed_items_are_internal_errors_and_change_nothing() {
+    let f = fixture("malformed", settings(|_| {})).await;
+    let now = UnixTime::now();
+    let mut rng = password_reset::request_rng();
+    f.client
+        .put_item()
+        .table_name(&f.tables.users)
+        .item(USERS_KEY, AttributeValue::S("broken".into()))
+        .item(USERS_SUB, AttributeValue::S("s-1".into()))
+        .item(USERS_STATUS, AttributeValue::S("SLEEPING".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        f.service
+            .forgot_password(&forgot("broken"), now, &mut rng)
+            .await
+            .err(),
+        Some(CognitoError::InternalError)
+    );
+    assert!(code_item(&f, "broken").await.is_none());
+
+    f.service
+        .forgot_password(&forgot("jane"), now, &mut rng)
+        .await
+        .unwrap();
+    let code = f.inbox.last_code("jane@example.com");
+    f.client
+        .update_item()
+        .table_name(&f.tables.codes)
+        .key(CODES_KEY, AttributeValue::S("jane".into()))
+        .update_expression("SET #d = :d")
+        .expression_attribute_names("#d", CODES_DIGEST)
+        .expression_attribute_values(":d", AttributeValue::B(Blob::new(vec![0u8; 7])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        f.service
+            .confirm_forgot_password(&confirm("jane", &code), now, &mut rng)
+            .await,
+        Err(CognitoError::InternalError)
+    );
+    assert!(
+        f.store
+            .find("jane")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .is_none()
+    );
+}
