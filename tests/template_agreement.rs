@@ -1,0 +1,840 @@
+//! The SAM template and the code agree: every function crate is deployed and every deployed function
+//! is a crate; each function is given every environment variable its start-up code asks for, and
+//! asks for every variable the template gives it; the tables are the ones the DynamoDB adapter
+//! creates. The environment is evaluated as CloudFormation would (parameters, conditions, `!If`,
+//! `!Sub`, `!Ref`), then handed to the library's own readers, which record every name they ask for.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::create_table::{CreateTableInput, CreateTableOutput};
+use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
+use aws_sdk_dynamodb::operation::update_time_to_live::{
+    UpdateTimeToLiveInput, UpdateTimeToLiveOutput,
+};
+use aws_sdk_dynamodb::types::{TableDescription, TableStatus};
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use password_reset::adapters::dynamodb::schema::{self, Tables};
+use password_reset::adapters::legacy_dynamodb::LegacyTable;
+use password_reset::config::ConfigError;
+use password_reset::config::delivery::AwsDeliverySettings;
+use password_reset::domain::code::CodePolicy;
+use serde_yaml_ng::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    serde_yaml_ng::from_str(&text).unwrap()
+}
+
+// ------------------------------------------------------------------ evaluating the template
+
+/// The template under one set of parameter values, evaluated the way CloudFormation would.
+struct Deployment<'a> {
+    template: &'a Value,
+    parameters: BTreeMap<String, String>,
+}
+
+impl<'a> Deployment<'a> {
+    /// Parameter defaults, with `overrides` applied.
+    fn new(template: &'a Value, overrides: &[(&str, &str)]) -> Self {
+        let mut parameters = BTreeMap::new();
+        for (name, spec) in template["Parameters"].as_mapping().unwrap() {
+            let name = name.as_str().unwrap().to_string();
+            let default = spec.get("Default").map(scalar).unwrap_or_default();
+            parameters.insert(name, default);
+        }
+        for (name, value) in overrides {
+            assert!(parameters.contains_key(*name), "no parameter {name}");
+            parameters.insert(name.to_string(), value.to_string());
+        }
+        Self {
+            template,
+            parameters,
+        }
+    }
+
+    fn resources(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
+        self.template["Resources"]
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.as_str().unwrap(), v))
+            .filter(|(_, r)| {
+                r.get("Condition")
+                    .is_none_or(|c| self.condition(c.as_str().unwrap()))
+            })
+    }
+
+    fn resource(&self, name: &str) -> &'a Value {
+        self.template["Resources"]
+            .get(name)
+            .unwrap_or_else(|| panic!("no resource {name}"))
+    }
+
+    fn condition(&self, name: &str) -> bool {
+        let spec = self.template["Conditions"]
+            .get(name)
+            .unwrap_or_else(|| panic!("no condition {name}"));
+        self.truth(spec)
+    }
+
+    fn truth(&self, v: &Value) -> bool {
+        let (tag, args) = tagged(v).unwrap_or_else(|| panic!("not a condition: {v:?}"));
+        let args = args.as_sequence();
+        match tag {
+            "Equals" => {
+                let a = args.unwrap();
+                self.eval(&a[0]) == self.eval(&a[1])
+            }
+            "Not" => !self.truth(&args.unwrap()[0]),
+            "And" => args.unwrap().iter().all(|c| self.truth(c)),
+            "Or" => args.unwrap().iter().any(|c| self.truth(c)),
+            "Condition" => self.condition(tagged(v).unwrap().1.as_str().unwrap()),
+            other => panic!("condition function {other} is not understood"),
+        }
+    }
+
+    /// A resource's reference or attribute, as a recognisable stand-in for the deployed value.
+    fn reference(&self, name: &str) -> Option<String> {
+        match name {
+            "AWS::NoValue" => None,
+            "AWS::Region" => Some("us-east-1".into()),
+            "AWS::AccountId" => Some("123456789012".into()),
+            "AWS::Partition" => Some("aws".into()),
+            "AWS::StackName" => Some("stack".into()),
+            "AWS::URLSuffix" => Some("amazonaws.com".into()),
+            _ => Some(match self.parameters.get(name) {
+                Some(value) => value.clone(),
+                None => {
+                    let (resource, _) = name.split_once('.').unwrap_or((name, ""));
+                    self.resource(resource);
+                    format!("stack-{}", name.replace('.', "-"))
+                }
+            }),
+        }
+    }
+
+    /// The value of a property, `None` where CloudFormation would leave it out (`AWS::NoValue`).
+    fn eval(&self, v: &Value) -> Option<String> {
+        let Some((tag, arg)) = tagged(v) else {
+            return Some(scalar(v));
+        };
+        match tag {
+            "Ref" => self.reference(arg.as_str().unwrap()),
+            "GetAtt" => self.reference(&scalar(arg)),
+            "If" => {
+                let a = arg.as_sequence().unwrap();
+                let chosen = if self.condition(a[0].as_str().unwrap()) {
+                    &a[1]
+                } else {
+                    &a[2]
+                };
+                self.eval(chosen)
+            }
+            "Sub" => {
+                let mut text = arg.as_str().unwrap().to_string();
+                while let Some(start) = text.find("${") {
+                    let end = start + text[start..].find('}').unwrap();
+                    let value = self.reference(&text[start + 2..end]).unwrap();
+                    text.replace_range(start..=end, &value);
+                }
+                Some(resolve_dynamic_references(&text, self))
+            }
+            other => panic!("intrinsic {other} is not understood here: {v:?}"),
+        }
+    }
+
+    /// The deployed functions: binary name -> (logical id, resource).
+    fn functions(&self) -> BTreeMap<String, (&'a str, &'a Value)> {
+        self.resources()
+            .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+            .map(|(id, r)| {
+                let binary = r["Metadata"]["BuildProperties"]["Binary"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{id}: Metadata.BuildProperties.Binary"));
+                (binary.to_string(), (id, r))
+            })
+            .collect()
+    }
+
+    /// The names a function's template lists (whatever their value under these parameters).
+    fn listed_variables(function: &Value) -> BTreeSet<String> {
+        function["Properties"]["Environment"]["Variables"]
+            .as_mapping()
+            .map(|m| m.keys().map(|k| k.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The environment a function gets under these parameters.
+    fn environment(&self, function: &Value) -> BTreeMap<String, String> {
+        function["Properties"]["Environment"]["Variables"]
+            .as_mapping()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.as_str().unwrap().to_string(), self.eval(v)?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The short-form intrinsics this template uses.
+const INTRINSICS: &[&str] = &[
+    "Ref",
+    "GetAtt",
+    "Sub",
+    "If",
+    "Equals",
+    "Not",
+    "And",
+    "Or",
+    "Condition",
+];
+
+/// `!Tag value` as (tag, value); `Fn::X`/`Ref` long forms are not used in this template.
+fn tagged(v: &Value) -> Option<(&'static str, &Value)> {
+    match v {
+        Value::Tagged(t) => {
+            let name = INTRINSICS
+                .iter()
+                .find(|name| t.tag == **name)
+                .unwrap_or_else(|| panic!("intrinsic {} is not understood here", t.tag));
+            Some((name, &t.value))
+        }
+        _ => None,
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => panic!("not a scalar: {other:?}"),
+    }
+}
+
+/// `{{resolve:secretsmanager:<secret>:SecretString}}` becomes what Secrets Manager generates for
+/// that secret's `GenerateSecretString`: a string of its length from its character set.
+fn resolve_dynamic_references(text: &str, deployment: &Deployment) -> String {
+    let Some(rest) = text.strip_prefix("{{resolve:secretsmanager:") else {
+        assert!(
+            !text.contains("{{resolve:"),
+            "unexpected dynamic reference {text}"
+        );
+        return text.to_string();
+    };
+    let secret_ref = rest.strip_suffix(":SecretString}}").unwrap();
+    let logical_id = secret_ref.strip_prefix("stack-").unwrap();
+    let generate = &deployment.resource(logical_id)["Properties"]["GenerateSecretString"];
+    let length: usize = scalar(&generate["PasswordLength"]).parse().unwrap();
+    assert_eq!(generate["ExcludePunctuation"], Value::Bool(true));
+    assert_eq!(generate["IncludeSpace"], Value::Bool(false));
+    // Every character of the alphabet, so a decoder refusing any of them is caught.
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    alphabet.chars().cycle().skip(7).take(length).collect()
+}
+
+// ------------------------------------------------------------------ what the code reads
+
+/// An environment that remembers every name it was asked for.
+struct Recorder {
+    vars: BTreeMap<String, String>,
+    asked: RefCell<BTreeSet<String>>,
+}
+
+impl Recorder {
+    fn new(vars: BTreeMap<String, String>) -> Self {
+        Self {
+            vars,
+            asked: RefCell::new(BTreeSet::new()),
+        }
+    }
+
+    fn env(&self) -> impl Fn(&str) -> Option<String> + Copy + '_ {
+        move |name: &str| {
+            self.asked.borrow_mut().insert(name.to_string());
+            self.vars.get(name).cloned()
+        }
+    }
+}
+
+/// The readers each function's start-up runs (its `main` and `lambda::service_from_env`): every
+/// setting a function reads goes through one of these with the environment as a closure.
+async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigError> {
+    let env = recorder.env();
+    match binary {
+        "forgot-password" | "confirm-forgot-password" => {
+            let settings = password_reset::config::Settings::from_env(env)?;
+            password_reset::adapters::dynamodb::store_from_env(env, &settings.pool.codes).await?;
+            if binary == "forgot-password" {
+                AwsDeliverySettings::from_env(env)?;
+                if env("LEGACY_TABLE").is_some() {
+                    LegacyTable::from_env(&env)?;
+                }
+            }
+        }
+        "custom-message" => {
+            password_reset::config::messages_from_env(&env)?;
+        }
+        "user-migration" => {
+            password_reset::config::recovery_from_env(&env)?;
+            LegacyTable::from_env(&env)?;
+        }
+        other => panic!("the test does not know what {other} reads: add it to read_settings"),
+    }
+    Ok(())
+}
+
+/// Names read with a literal in the entry points themselves (`env("STORE")`): the non-test part of
+/// the function crate's sources and, when it uses it, of `shared/src/lambda.rs`.
+fn literal_reads(binary: &str) -> BTreeSet<String> {
+    let src = root().join("functions").join(binary).join("src");
+    let mut sources: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    if sources
+        .iter()
+        .any(|s| s.contains("password_reset::lambda::"))
+    {
+        sources.push(std::fs::read_to_string(root().join("shared/src/lambda.rs")).unwrap());
+    }
+    let read = regex::Regex::new(r#"\b(?:env|var|var_os)\(\s*"([A-Z][A-Z0-9_]*)"\s*\)"#).unwrap();
+    sources
+        .iter()
+        .map(|s| s.split("#[cfg(test)]").next().unwrap_or_default())
+        .flat_map(|s| {
+            read.captures_iter(s)
+                .map(|c| c[1].to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// What the template deliberately leaves unset, with the reason: local-only settings and optional
+/// ones with a good default.
+fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
+    let mut names = BTreeSet::new();
+    if matches!(binary, "forgot-password" | "confirm-forgot-password") {
+        // The local runner's seed users and outbox; Lambda uses DynamoDB and SES/SMS.
+        names.extend(["SEED_USERS_FILE", "OUTBOX_PATH", "LEGACY_USERS_FILE"]);
+        // Templates come inline (MESSAGE_TEMPLATES): the package holds only the bootstrap.
+        names.insert("MESSAGE_TEMPLATES_FILE");
+    }
+    if binary == "confirm-forgot-password" {
+        // It sends no message: no templates, and the default delivery (which builds no AWS client).
+        names.extend(["DELIVERY", "MESSAGE_TEMPLATES"]);
+    }
+    if binary == "forgot-password" {
+        // Optional: no Reply-To; SMS validity defaults to the code's hour.
+        names.extend(["SES_REPLY_TO", "SMS_TTL_SECONDS", "LEGACY_ATTRIBUTES"]);
+    }
+    if binary == "custom-message" {
+        names.insert("MESSAGE_TEMPLATES_FILE");
+    }
+    if binary == "user-migration" {
+        // The standard attributes map to themselves unless the legacy table names them otherwise.
+        names.insert("LEGACY_ATTRIBUTES");
+    }
+    names
+}
+
+/// Parameter sets the checks run under: the defaults and the other branch of every condition.
+const PARAMETER_SETS: &[&[(&str, &str)]] = &[
+    &[],
+    &[
+        ("LegacyUsers", "none"),
+        ("SesConfigurationSet", "mail-events"),
+        (
+            "SmsOriginationIdentityArn",
+            "arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123456789abcdef",
+        ),
+        ("SmsConfigurationSet", "sms-events"),
+        ("SmsDryRun", "true"),
+        ("RecoveryMechanisms", "admin_only"),
+        ("PreventUserExistenceErrors", "LEGACY"),
+        (
+            "MessageTemplates",
+            r#"{"ForgotPassword":{"EmailSubject":"Reset","EmailMessage":"Code {####}","SmsMessage":"Code {####}"}}"#,
+        ),
+    ],
+    &[
+        ("LegacyUsers", "existing"),
+        ("ExistingLegacyTableName", "old-users"),
+        ("LegacyEmailIndex", ""),
+        ("LegacyAssumeVerified", "true"),
+    ],
+];
+
+// ------------------------------------------------------------------ the checks
+
+fn function_crates() -> BTreeSet<String> {
+    let mut crates = BTreeSet::new();
+    for entry in std::fs::read_dir(root().join("functions")).unwrap() {
+        let manifest = entry.unwrap().path().join("Cargo.toml");
+        if !manifest.exists() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let name = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("name = "))
+            .unwrap_or_else(|| panic!("{}: no package name", manifest.display()))
+            .trim_matches('"')
+            .to_string();
+        crates.insert(name);
+    }
+    crates
+}
+
+#[test]
+fn every_function_crate_is_deployed_and_every_deployed_function_is_a_crate() {
+    let template = template();
+    let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let crates = function_crates();
+    // Under the defaults every function is deployed (user-migration is conditional on legacy users).
+    let deployed: BTreeSet<String> = Deployment::new(&template, &[])
+        .functions()
+        .into_keys()
+        .collect();
+    assert_eq!(deployed, crates, "template functions vs functions/*");
+    for name in &crates {
+        assert!(
+            workspace.contains(&format!("\"functions/{name}\"")),
+            "functions/{name} is not a workspace member"
+        );
+    }
+    let globals = &template["Globals"]["Function"];
+    assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
+    assert_eq!(globals["Handler"].as_str(), Some("bootstrap"));
+    assert_eq!(globals["CodeUri"].as_str(), Some("."));
+    assert_eq!(globals["Architectures"][0].as_str(), Some("arm64"));
+    for (binary, (id, function)) in Deployment::new(&template, &[]).functions() {
+        assert_eq!(
+            function["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{id}"
+        );
+        let logging = &function["Properties"]["LoggingConfig"];
+        assert_eq!(logging["LogFormat"].as_str(), Some("JSON"), "{id}");
+        let (_, group) = tagged(&logging["LogGroup"]).unwrap();
+        let group = template["Resources"][group.as_str().unwrap()].clone();
+        assert!(
+            group["Properties"]["RetentionInDays"] != Value::Null,
+            "{id}"
+        );
+        if binary == "custom-message" || binary == "user-migration" {
+            let timeout = scalar(&function["Properties"]["Timeout"]);
+            assert!(
+                timeout.parse::<u32>().unwrap() <= 5,
+                "{id}: Cognito waits 5 s"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_function_is_given_exactly_the_settings_it_reads() {
+    let template = template();
+    for overrides in PARAMETER_SETS {
+        let deployment = Deployment::new(&template, overrides);
+        for (binary, (id, function)) in deployment.functions() {
+            let context = format!("{id} ({binary}) with {overrides:?}");
+            let environment = deployment.environment(function);
+            let listed = Deployment::listed_variables(function);
+            let recorder = Recorder::new(environment.clone());
+            if let Err(e) = read_settings(&binary, &recorder).await {
+                panic!("{context}: the template's environment is refused: {e}");
+            }
+            let mut asked = recorder.asked.into_inner();
+            asked.extend(literal_reads(&binary));
+            let unset = deliberately_unset(&binary);
+            let missing: Vec<_> = asked
+                .iter()
+                .filter(|n| !listed.contains(*n) && !unset.contains(n.as_str()))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{context}: reads {missing:?}, which the template does not set"
+            );
+            let unread: Vec<_> = environment.keys().filter(|n| !asked.contains(*n)).collect();
+            assert!(
+                unread.is_empty(),
+                "{context}: the template sets {unread:?}, which the function never reads"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_api_functions_run_on_dynamodb_and_real_delivery() {
+    let template = template();
+    let deployment = Deployment::new(&template, &[]);
+    let functions = deployment.functions();
+    let env = |binary: &str| deployment.environment(functions[binary].1);
+    for binary in ["forgot-password", "confirm-forgot-password"] {
+        let env = env(binary);
+        let get = |name: &str| env.get(name).map(String::as_str);
+        assert_eq!(get("STORE"), Some("dynamodb"), "{binary}");
+        assert_eq!(get("USERS_TABLE"), Some("stack-UsersTable"), "{binary}");
+        assert_eq!(get("CODES_TABLE"), Some("stack-CodesTable"), "{binary}");
+        let clients: serde_json::Value =
+            serde_json::from_str(get("APP_CLIENTS").unwrap_or_default()).unwrap();
+        assert_eq!(clients[0]["ClientId"], "stack-UserPoolClient", "{binary}");
+    }
+    let delivery = password_reset::config::delivery::DELIVERY;
+    assert_eq!(
+        env("forgot-password").get(delivery).map(String::as_str),
+        Some("aws")
+    );
+}
+
+/// `schema::create_tables` run against a mock that keeps what it was asked to create.
+async fn tables_the_adapter_creates() -> (Vec<CreateTableInput>, Vec<UpdateTimeToLiveInput>) {
+    let created = Arc::new(Mutex::new(Vec::new()));
+    let ttl = Arc::new(Mutex::new(Vec::new()));
+    let keep_created = created.clone();
+    let create = mock!(Client::create_table).then_compute_output(move |input| {
+        keep_created.lock().unwrap().push(input.clone());
+        CreateTableOutput::builder().build()
+    });
+    let describe = mock!(Client::describe_table).then_output(|| {
+        DescribeTableOutput::builder()
+            .table(
+                TableDescription::builder()
+                    .table_status(TableStatus::Active)
+                    .build(),
+            )
+            .build()
+    });
+    let keep_ttl = ttl.clone();
+    let update_ttl = mock!(Client::update_time_to_live).then_compute_output(move |input| {
+        keep_ttl.lock().unwrap().push(input.clone());
+        UpdateTimeToLiveOutput::builder().build()
+    });
+    let client = mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::MatchAny,
+        [&create, &describe, &update_ttl]
+    );
+    let tables = Tables {
+        users: "users".into(),
+        codes: "codes".into(),
+    };
+    schema::create_tables(&client, &tables).await.unwrap();
+    let created = created.lock().unwrap().clone();
+    let ttl = ttl.lock().unwrap().clone();
+    (created, ttl)
+}
+
+/// A table as (key schema, attribute definitions, index -> (key schema, projection)).
+type Shape = (
+    Vec<(String, String)>,
+    BTreeSet<(String, String)>,
+    BTreeMap<String, (Vec<(String, String)>, String)>,
+);
+
+fn shape_of_input(input: &CreateTableInput) -> Shape {
+    let keys = |k: &[aws_sdk_dynamodb::types::KeySchemaElement]| {
+        k.iter()
+            .map(|e| {
+                (
+                    e.attribute_name().to_string(),
+                    e.key_type().as_str().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    (
+        keys(input.key_schema()),
+        input
+            .attribute_definitions()
+            .iter()
+            .map(|a| {
+                (
+                    a.attribute_name().to_string(),
+                    a.attribute_type().as_str().to_string(),
+                )
+            })
+            .collect(),
+        input
+            .global_secondary_indexes()
+            .iter()
+            .map(|i| {
+                let projection = i
+                    .projection()
+                    .and_then(|p| p.projection_type())
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default();
+                (
+                    i.index_name().to_string(),
+                    (keys(i.key_schema()), projection),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn shape_of_resource(deployment: &Deployment, properties: &Value) -> Shape {
+    let pairs = |v: &Value, a: &str, b: &str| {
+        v.as_sequence()
+            .map(|s| {
+                s.iter()
+                    .map(|e| {
+                        (
+                            deployment.eval(&e[a]).unwrap(),
+                            deployment.eval(&e[b]).unwrap(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    (
+        pairs(&properties["KeySchema"], "AttributeName", "KeyType"),
+        pairs(
+            &properties["AttributeDefinitions"],
+            "AttributeName",
+            "AttributeType",
+        )
+        .into_iter()
+        .collect(),
+        properties["GlobalSecondaryIndexes"]
+            .as_sequence()
+            .map(|s| {
+                s.iter()
+                    .map(|i| {
+                        (
+                            scalar(&i["IndexName"]),
+                            (
+                                pairs(&i["KeySchema"], "AttributeName", "KeyType"),
+                                scalar(&i["Projection"]["ProjectionType"]),
+                            ),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_tables_are_the_ones_the_adapter_creates() {
+    let template = template();
+    let deployment = Deployment::new(&template, &[]);
+    let (created, ttl) = tables_the_adapter_creates().await;
+    for (logical_id, name) in [("UsersTable", "users"), ("CodesTable", "codes")] {
+        let input = created
+            .iter()
+            .find(|c| c.table_name() == Some(name))
+            .unwrap_or_else(|| panic!("create_tables did not create {name}"));
+        let properties = &deployment.resource(logical_id)["Properties"];
+        assert_eq!(
+            shape_of_resource(&deployment, properties),
+            shape_of_input(input),
+            "{logical_id}: key schema, attributes and indexes"
+        );
+        assert_eq!(
+            properties["BillingMode"].as_str(),
+            input.billing_mode().map(|b| b.as_str())
+        );
+        assert_eq!(
+            properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+            Value::Bool(true),
+            "{logical_id}"
+        );
+        let ttl_here = ttl
+            .iter()
+            .find(|t| t.table_name() == Some(name))
+            .and_then(|t| t.time_to_live_specification())
+            .map(|s| s.attribute_name().to_string());
+        let ttl_there = properties["TimeToLiveSpecification"]
+            .get("AttributeName")
+            .map(scalar);
+        assert_eq!(ttl_there, ttl_here, "{logical_id}: TTL attribute");
+    }
+    assert_eq!(created.len(), 2, "the adapter creates two tables");
+}
+
+#[test]
+fn the_created_legacy_table_is_read_with_its_own_key_and_index() {
+    let template = template();
+    let deployment = Deployment::new(&template, &[("LegacyUsers", "create")]);
+    let (_, (_, function)) = deployment
+        .functions()
+        .into_iter()
+        .find(|(b, _)| b == "user-migration")
+        .unwrap();
+    let recorder = Recorder::new(deployment.environment(function));
+    let legacy = LegacyTable::from_env(&recorder.env()).unwrap();
+    let (keys, attributes, indexes) = shape_of_resource(
+        &deployment,
+        &deployment.resource("LegacyUsersTable")["Properties"],
+    );
+    assert_eq!(keys, vec![(legacy.key.clone(), "HASH".to_string())]);
+    assert!(attributes.contains(&(legacy.key.clone(), "S".into())));
+    let index = legacy.email_index.expect("an email index is configured");
+    let (index_keys, _) = &indexes[&index];
+    assert_eq!(index_keys[0].0, legacy.attributes["email"]);
+}
+
+#[test]
+fn each_role_holds_only_what_its_function_uses() {
+    let template = template();
+    let deployment = Deployment::new(&template, &[]);
+    // Actions that take no resource-level permission, all read-only (the sandbox checks).
+    let account_wide = [
+        "ses:GetAccount",
+        "sms-voice:DescribeAccountAttributes",
+        "sms-voice:DescribeSpendLimits",
+        "sms-voice:DescribeVerifiedDestinationNumbers",
+    ];
+    for (binary, (id, function)) in deployment.functions() {
+        let (_, role) = tagged(&function["Properties"]["Role"]).unwrap();
+        let role_id = scalar(role).trim_end_matches(".Arn").to_string();
+        let role = deployment.resource(&role_id);
+        let statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            .as_sequence()
+            .unwrap();
+        let mut actions = BTreeSet::new();
+        for statement in statements {
+            let statement = match tagged(statement) {
+                Some(("If", a)) => &a.as_sequence().unwrap()[1],
+                _ => statement,
+            };
+            let these: Vec<String> = match &statement["Action"] {
+                Value::Sequence(s) => s.iter().map(scalar).collect(),
+                v => vec![scalar(v)],
+            };
+            assert!(
+                these.iter().all(|a| !a.contains('*')),
+                "{id}: wildcard action in {these:?}"
+            );
+            if statement["Resource"].as_str() == Some("*") {
+                for action in &these {
+                    assert!(
+                        account_wide.contains(&action.as_str()),
+                        "{id}: {action} on every resource"
+                    );
+                }
+            }
+            actions.extend(these);
+        }
+        let sends = actions.contains("ses:SendEmail");
+        let writes_users = actions.contains("dynamodb:PutItem");
+        match binary.as_str() {
+            "forgot-password" => assert!(sends, "{id} sends mail"),
+            "confirm-forgot-password" => assert!(!sends && !writes_users, "{id}: {actions:?}"),
+            _ => assert!(
+                actions.iter().all(|a| a.starts_with("logs:")
+                    || a == "dynamodb:GetItem"
+                    || a == "dynamodb:Query"),
+                "{id}: a trigger only logs and reads: {actions:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn the_triggers_are_wired_to_the_pool_and_only_it_may_invoke_them() {
+    let template = template();
+    let deployment = Deployment::new(&template, &[]);
+    let pool = deployment.resource("UserPool");
+    let config = &pool["Properties"]["LambdaConfig"];
+    let functions = deployment.functions();
+    for (trigger, binary) in [
+        ("CustomMessage", "custom-message"),
+        ("UserMigration", "user-migration"),
+    ] {
+        let logical_id = functions[binary].0;
+        assert_eq!(
+            deployment.eval(&config[trigger]),
+            Some(format!("stack-{logical_id}-Arn")),
+            "{trigger}"
+        );
+        let permission = deployment
+            .resources()
+            .find(|(_, r)| {
+                r["Type"].as_str() == Some("AWS::Lambda::Permission")
+                    && deployment.eval(&r["Properties"]["FunctionName"])
+                        == Some(format!("stack-{logical_id}-Arn"))
+            })
+            .unwrap_or_else(|| panic!("no permission for {logical_id}"))
+            .1;
+        let p = &permission["Properties"];
+        assert_eq!(p["Principal"].as_str(), Some("cognito-idp.amazonaws.com"));
+        assert_eq!(
+            deployment.eval(&p["SourceArn"]).as_deref(),
+            Some("stack-UserPool-Arn")
+        );
+        assert_eq!(
+            deployment.eval(&p["SourceAccount"]).as_deref(),
+            Some("123456789012")
+        );
+    }
+    let none = Deployment::new(&template, &[("LegacyUsers", "none")]);
+    assert_eq!(none.eval(&config["UserMigration"]), None);
+    assert!(!none.functions().contains_key("user-migration"));
+}
+
+#[test]
+fn no_secret_is_written_in_the_template() {
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let template = template();
+    let deployment = Deployment::new(&template, &[]);
+    for (binary, (_, function)) in deployment.functions() {
+        if let Some(v) = function["Properties"]["Environment"]["Variables"].get("CODE_HASH_KEY") {
+            let (tag, arg) = tagged(v).unwrap();
+            assert_eq!(
+                tag, "Sub",
+                "{binary}: CODE_HASH_KEY must be a dynamic reference"
+            );
+            assert!(
+                arg.as_str()
+                    .unwrap()
+                    .starts_with("{{resolve:secretsmanager:")
+            );
+        }
+    }
+    for (id, resource) in deployment.resources() {
+        if resource["Type"].as_str() == Some("AWS::SecretsManager::Secret") {
+            let properties = &resource["Properties"];
+            assert!(
+                properties.get("SecretString").is_none(),
+                "{id}: a literal secret"
+            );
+            assert!(properties.get("GenerateSecretString").is_some(), "{id}");
+        }
+    }
+    assert!(
+        !text.to_lowercase().contains("code_hash_key: \""),
+        "a literal key"
+    );
+}
+
+#[test]
+fn the_code_policy_defaults_fit_the_parameter_ranges() {
+    let template = template();
+    let defaults = CodePolicy::default();
+    let p = &template["Parameters"];
+    let range = |name: &str| {
+        (
+            scalar(&p[name]["MinValue"]).parse::<u64>().unwrap(),
+            scalar(&p[name]["MaxValue"]).parse::<u64>().unwrap(),
+        )
+    };
+    let (lo, hi) = range("MaxRequestsPerHour");
+    assert!(lo >= 1 && hi <= u64::from(schema::MAX_REQUEST_SLOTS));
+    assert!((lo..=hi).contains(&u64::from(defaults.max_requests)));
+    let (lo, hi) = range("CodeLength");
+    assert!((lo..=hi).contains(&u64::from(defaults.length)));
+}
