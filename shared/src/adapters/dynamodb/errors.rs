@@ -41,3 +41,22 @@ pub(super) fn malformed(table: &str, key: &str, field: &str) -> StoreError {
         field: field.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throttling_codes() {
+        for code in [
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+            "ThrottlingError",
+        ] {
+            assert!(is_throttling(Some(code)), "{code}");
+        }
+        assert!(!is_throttling(Some("ConditionalCheckFailedException")));
+        assert!(!is_throttling(None));
+    }
+}

@@ -1,0 +1,219 @@
+//! DynamoDB faults through aws-smithy-mocks: throttling becomes TooManyRequestsException, anything
+//! else InternalErrorException, and a throttled step leaves nothing half-done behind it.
+
+#![cfg(feature = "dynamodb")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::get_item::{GetItemError, GetItemOutput};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
+use aws_sdk_dynamodb::types::CancellationReason;
+use aws_sdk_dynamodb::types::error::{
+    ProvisionedThroughputExceededException, RequestLimitExceeded, TransactionCanceledException,
+};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use password_reset::adapters::dynamodb::{DynamoStore, Tables, UserItem};
+use password_reset::config::Settings;
+use password_reset::domain::message::RenderedMessage;
+use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
+use password_reset::domain::time::UnixTime;
+use password_reset::ports::{DeliveryError, EmailSender, SmsSender};
+use password_reset::{CognitoError, ResetService};
+
+const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
+
+#[derive(Default)]
+struct Inbox(Mutex<usize>);
+
+#[async_trait]
+impl EmailSender for Inbox {
+    async fn send_email(&self, _: &str, _: &RenderedMessage) -> Result<(), DeliveryError> {
+        *self.0.lock().unwrap() += 1;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SmsSender for Inbox {
+    async fn send_sms(&self, _: &str, _: &RenderedMessage) -> Result<(), DeliveryError> {
+        *self.0.lock().unwrap() += 1;
+        Ok(())
+    }
+}
+
+fn settings() -> Settings {
+    Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap()
+}
+
+fn service(rules: &[&Rule], inbox: Arc<Inbox>) -> ResetService {
+    let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
+    let settings = settings();
+    let store = Arc::new(DynamoStore::new(
+        client,
+        Tables {
+            users: "users".into(),
+            codes: "codes".into(),
+        },
+        &settings.pool.codes,
+    ));
+    let mut service =
+        password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false)
+            .service;
+    service.users = store.clone();
+    service.codes = store;
+    service.email = inbox.clone();
+    service.sms = inbox;
+    service
+}
+
+fn jane_found() -> Rule {
+    let jane = settings()
+        .users
+        .into_iter()
+        .find(|u| u.username == "jane")
+        .unwrap();
+    mock!(Client::get_item).then_output(move || {
+        GetItemOutput::builder()
+            .set_item(Some(UserItem::from(&jane).0))
+            .build()
+    })
+}
+
+/// The error code the SDK reads from the response's `__type`, as a modeled error built here lacks it.
+fn wire_code(code: &str) -> aws_sdk_dynamodb::error::ErrorMetadata {
+    aws_sdk_dynamodb::error::ErrorMetadata::builder()
+        .code(code)
+        .build()
+}
+
+fn forgot() -> ForgotPasswordRequest {
+    ForgotPasswordRequest {
+        client_id: CLIENT.into(),
+        username: "jane".into(),
+        ..Default::default()
+    }
+}
+
+fn confirm() -> ConfirmForgotPasswordRequest {
+    ConfirmForgotPasswordRequest {
+        client_id: CLIENT.into(),
+        username: "jane".into(),
+        confirmation_code: "123456".into(),
+        password: "N3w-Passw0rd!".into(),
+        ..Default::default()
+    }
+}
+
+fn too_many(result: Result<impl std::fmt::Debug, CognitoError>) {
+    match result {
+        Err(CognitoError::TooManyRequests(_)) => {}
+        other => panic!("expected TooManyRequestsException, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_throttled_issue_sends_nothing() {
+    let inbox = Arc::new(Inbox::default());
+    let found = jane_found();
+    let throttled = mock!(Client::update_item).then_error(|| {
+        UpdateItemError::ProvisionedThroughputExceededException(
+            ProvisionedThroughputExceededException::builder()
+                .message("slow down")
+                .meta(wire_code("ProvisionedThroughputExceededException"))
+                .build(),
+        )
+    });
+    let s = service(&[&found, &throttled], inbox.clone());
+    too_many(
+        s.forgot_password(
+            &forgot(),
+            UnixTime::now(),
+            &mut password_reset::request_rng(),
+        )
+        .await,
+    );
+    assert!(throttled.num_calls() >= 1);
+    assert_eq!(*inbox.0.lock().unwrap(), 0, "no code without a stored code");
+}
+
+#[tokio::test]
+async fn a_throttled_lookup_is_too_many_requests() {
+    let throttled = mock!(Client::get_item).then_error(|| {
+        GetItemError::RequestLimitExceeded(
+            RequestLimitExceeded::builder()
+                .meta(wire_code("RequestLimitExceeded"))
+                .build(),
+        )
+    });
+    let issue = mock!(Client::update_item).then_output(|| UpdateItemOutput::builder().build());
+    let s = service(&[&throttled, &issue], Arc::new(Inbox::default()));
+    too_many(
+        s.forgot_password(
+            &forgot(),
+            UnixTime::now(),
+            &mut password_reset::request_rng(),
+        )
+        .await,
+    );
+    assert_eq!(issue.num_calls(), 0, "no code issued for an unread user");
+}
+
+#[tokio::test]
+async fn a_throttled_confirm_changes_nothing_and_counts_no_attempt() {
+    let found = jane_found();
+    // Throttling on one item of the transaction cancels all of it.
+    let cancelled = mock!(Client::transact_write_items).then_error(|| {
+        TransactWriteItemsError::TransactionCanceledException(
+            TransactionCanceledException::builder()
+                .cancellation_reasons(
+                    CancellationReason::builder()
+                        .code("ThrottlingError")
+                        .build(),
+                )
+                .cancellation_reasons(CancellationReason::builder().code("None").build())
+                .build(),
+        )
+    });
+    let count = mock!(Client::update_item).then_output(|| UpdateItemOutput::builder().build());
+    let s = service(&[&found, &cancelled, &count], Arc::new(Inbox::default()));
+    too_many(
+        s.confirm_forgot_password(
+            &confirm(),
+            UnixTime::now(),
+            &mut password_reset::request_rng(),
+        )
+        .await,
+    );
+    assert_eq!(cancelled.num_calls(), 1);
+    assert_eq!(
+        count.num_calls(),
+        0,
+        "a throttled confirm counts no attempt"
+    );
+}
+
+#[tokio::test]
+async fn other_store_failures_are_internal_errors() {
+    let failing = mock!(Client::get_item).then_error(|| {
+        GetItemError::InternalServerError(
+            aws_sdk_dynamodb::types::error::InternalServerError::builder()
+                .message("boom: detail for the log only")
+                .build(),
+        )
+    });
+    let s = service(&[&failing], Arc::new(Inbox::default()));
+    let err = s
+        .forgot_password(
+            &forgot(),
+            UnixTime::now(),
+            &mut password_reset::request_rng(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err, CognitoError::InternalError);
+    assert!(!err.to_string().contains("boom"));
+}
