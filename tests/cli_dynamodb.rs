@@ -1,0 +1,116 @@
+//! The aws CLI flow with the local runner on DynamoDB (moto at MOTO_ENDPOINT): tables created and
+//! users imported by the runner's own subcommands, then the reset as a user drives it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::process::Command;
+
+use serde_json::json;
+use support::*;
+
+fn moto() -> String {
+    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "MOTO_ENDPOINT is not set: run these tests with scripts/test, which starts moto_server"
+        )
+    })
+}
+
+fn runner_command(env: &[(&str, String)], args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cognito-reset-local"))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_cli_flow_on_dynamodb() {
+    let id = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let users = format!("cli-users-{id}");
+    let codes = format!("cli-codes-{id}");
+    let env = vec![
+        ("AWS_ENDPOINT_URL", moto()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("USERS_TABLE", users.clone()),
+        ("CODES_TABLE", codes.clone()),
+    ];
+    let created = runner_command(&env, &["create-tables"]);
+    assert!(created.contains(&users), "{created}");
+    let pool = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo-pool.json");
+    let imported = runner_command(&env, &["import-users", pool]);
+    assert!(imported.contains("imported 6 users"), "{imported}");
+
+    let mut runner_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    runner_env.push(("RESET_STORE", "dynamodb"));
+    let runner = Runner::start("dynamodb", None, &runner_env);
+    assert!(runner.stdout.lock().unwrap().contains(&users));
+
+    let out = runner.forgot("jane@example.com");
+    assert!(out.ok, "{}", out.stderr);
+    assert_eq!(
+        out.json(),
+        json!({"CodeDeliveryDetails": {"Destination": "j***@e***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
+    );
+    let code = runner.last_code("jane@example.com");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(
+        runner.confirm("jane", wrong, NEW_PASSWORD).error(),
+        "CodeMismatchException"
+    );
+    let done = runner.confirm("jane", &code, NEW_PASSWORD);
+    assert!(done.ok, "{}", done.stderr);
+    assert_eq!(
+        runner.confirm("jane", &code, NEW_PASSWORD).error(),
+        "CodeMismatchException"
+    );
+
+    // The new password hash and status are in the users table.
+    let item = Command::new("aws")
+        .args([
+            "dynamodb",
+            "get-item",
+            "--table-name",
+            &users,
+            "--key",
+            r#"{"username":{"S":"jane"}}"#,
+        ])
+        .args(["--endpoint-url", &moto(), "--output", "json"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    let item: serde_json::Value = serde_json::from_slice(&item.stdout).unwrap();
+    assert!(
+        item["Item"]["password_hash"]["S"]
+            .as_str()
+            .unwrap()
+            .starts_with("$argon2id$")
+    );
+    assert_eq!(item["Item"]["status"]["S"], "CONFIRMED");
+
+    // SMS by phone alias, and the per-user request limit.
+    let paul = runner.forgot("+12065550142");
+    assert_eq!(paul.json()["CodeDeliveryDetails"]["DeliveryMedium"], "SMS");
+    for _ in 0..4 {
+        assert!(runner.forgot("paul").ok);
+    }
+    assert_eq!(runner.forgot("paul").error(), "LimitExceededException");
+}
