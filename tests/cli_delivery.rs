@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
 #[path = "../shared/tests/support/fake_sms.rs"]
 mod fake_sms;
+mod support;
 
 use std::io::{Read, Write};
 use std::process::Command;
@@ -21,7 +21,9 @@ const ORIGINATION: &str = "+18005550100";
 
 fn moto() -> String {
     std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!("MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server")
+        panic!(
+            "MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server"
+        )
     })
 }
 
@@ -36,7 +38,12 @@ fn unique(prefix: &str) -> String {
 /// `aws sesv2 create-email-identity` on moto, as a user registers a sender.
 fn verify_in_moto(identity: &str) {
     let out = Command::new("aws")
-        .args(["sesv2", "create-email-identity", "--email-identity", identity])
+        .args([
+            "sesv2",
+            "create-email-identity",
+            "--email-identity",
+            identity,
+        ])
         .args(["--endpoint-url", &moto(), "--region", "us-east-1"])
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -88,7 +95,10 @@ fn code_in(body: &str) -> String {
 fn aws_env<'a>(from: &'a str, sms: &'a FakeSms, moto: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("AWS_ENDPOINT_URL", moto),
-        ("AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2", sms.endpoint.as_str()),
+        (
+            "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2",
+            sms.endpoint.as_str(),
+        ),
         ("AWS_REGION", "us-east-1"),
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
@@ -159,7 +169,10 @@ fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_t
     assert_eq!(sms.calls("SendTextMessage"), 1, "only paul's SMS was sent");
     let logs = runner.logs();
     assert!(logs.contains("remediation"), "the log says what to do");
-    assert!(!logs.contains("4155550199") && !logs.contains(&jane), "{logs}");
+    assert!(
+        !logs.contains("4155550199") && !logs.contains(&jane),
+        "{logs}"
+    );
 }
 
 fn doctor(env: &[(&str, &str)]) -> (bool, String) {
@@ -189,9 +202,18 @@ fn doctor_reports_ready_delivery_and_exits_zero() {
     let sms = FakeSms::start(Account::production());
     let (ok, report) = doctor(&aws_env(&from, &sms, &moto));
     assert!(ok, "{report}");
-    assert!(line(&report, "SES From identity").contains(" ok "), "{report}");
-    assert!(line(&report, "SMS account").contains("PRODUCTION"), "{report}");
-    assert!(line(&report, "SMS spend limit").contains("$100"), "{report}");
+    assert!(
+        line(&report, "SES From identity").contains(" ok "),
+        "{report}"
+    );
+    assert!(
+        line(&report, "SMS account").contains("PRODUCTION"),
+        "{report}"
+    );
+    assert!(
+        line(&report, "SMS spend limit").contains("$100"),
+        "{report}"
+    );
     assert!(
         line(&report, "SMS origination identity").contains(ORIGINATION),
         "{report}"
@@ -208,7 +230,10 @@ fn doctor_names_what_blocks_delivery_and_exits_non_zero() {
     let sms = FakeSms::start(Account::sandbox());
     let (ok, report) = doctor(&aws_env(&from, &sms, &moto));
     assert!(!ok, "{report}");
-    assert!(line(&report, "SES From identity").contains("BLOCK"), "{report}");
+    assert!(
+        line(&report, "SES From identity").contains("BLOCK"),
+        "{report}"
+    );
     assert!(line(&report, "SMS account").contains("SANDBOX"), "{report}");
     assert!(
         line(&report, "SMS verified numbers").contains("BLOCK"),

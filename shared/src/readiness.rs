@@ -229,8 +229,10 @@ async fn ses_rows(
 }
 
 async fn from_identity(client: &aws_sdk_sesv2::Client, settings: &SesSettings) -> Row {
-    let address = settings.from_address().to_ascii_lowercase();
-    let domain = address.rsplit_once('@').map(|(_, d)| d.to_string());
+    let address = settings.from_address().to_string();
+    let domain = address
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_ascii_lowercase());
     for identity in std::iter::once(address.clone()).chain(domain) {
         match ses::sandbox::identity_status(client, &identity).await {
             Ok(IdentityStatus::Verified) => {

@@ -142,8 +142,11 @@ impl Sandbox {
             Some(true) => {}
             Some(false) | None => return Ok(()),
         }
-        let address = to.trim().to_ascii_lowercase();
-        let domain = address.rsplit_once('@').map(|(_, d)| d.to_string());
+        // The address as SES will see it; domains are case-insensitive.
+        let address = to.trim().to_string();
+        let domain = address
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_ascii_lowercase());
         for identity in std::iter::once(address.clone()).chain(domain) {
             match self.verified(client, &identity).await {
                 Ok(true) => return Ok(()),
