@@ -18,10 +18,10 @@ use aws_sdk_dynamodb::operation::update_time_to_live::{
 };
 use aws_sdk_dynamodb::types::{TableDescription, TableStatus};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use password_reset::adapters::aws_delivery::AwsDelivery;
 use password_reset::adapters::dynamodb::schema::{self, Tables};
-use password_reset::adapters::legacy_dynamodb::LegacyTable;
+use password_reset::adapters::legacy_dynamodb::{DynamoDbLegacyUsers, LegacyTable};
 use password_reset::config::ConfigError;
-use password_reset::config::delivery::AwsDeliverySettings;
 use password_reset::domain::code::CodePolicy;
 use serde_yaml_ng::Value;
 
@@ -267,20 +267,23 @@ impl Recorder {
     }
 }
 
-/// The readers each function's start-up runs (its `main` and `lambda::service_from_env`): every
-/// setting a function reads goes through one of these with the environment as a closure.
+/// The readers each function's start-up runs (its `main`, and `lambda::service_from_env` for the
+/// API functions, in the same order and on the same conditions): every setting a function reads goes
+/// through one of these with the environment as a closure.
 async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigError> {
     let env = recorder.env();
+    let given = |name: &str| recorder.vars.get(name).map(String::as_str);
     match binary {
         "forgot-password" | "confirm-forgot-password" => {
             let settings = password_reset::config::Settings::from_env(env)?;
-            password_reset::adapters::dynamodb::store_from_env(env, &settings.pool.codes).await?;
-            if binary == "forgot-password" {
-                AwsDeliverySettings::from_env(env)?;
-                if env("LEGACY_TABLE").is_some() {
-                    LegacyTable::from_env(&env)?;
-                }
+            if given("STORE") == Some("dynamodb") {
+                password_reset::adapters::dynamodb::store_from_env(env, &settings.pool.codes)
+                    .await?;
             }
+            if given("DELIVERY") == Some("aws") {
+                AwsDelivery::from_env(env).await?;
+            }
+            DynamoDbLegacyUsers::from_env(&env).await?;
         }
         "custom-message" => {
             password_reset::config::messages_from_env(&env)?;
@@ -331,8 +334,9 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.insert("MESSAGE_TEMPLATES_FILE");
     }
     if binary == "confirm-forgot-password" {
-        // It sends no message: no templates, and the default delivery (which builds no AWS client).
-        names.extend(["DELIVERY", "MESSAGE_TEMPLATES"]);
+        // It sends no message: no templates, and the default delivery (which builds no AWS client);
+        // it migrates nobody (UserMigration runs on ForgotPassword), so it reads no legacy table.
+        names.extend(["DELIVERY", "MESSAGE_TEMPLATES", "LEGACY_TABLE"]);
     }
     if binary == "forgot-password" {
         // Optional: no Reply-To; SMS validity defaults to the code's hour.
