@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::primitives::Blob;
@@ -298,6 +298,18 @@ impl DynamoStore {
             now = e.value("now", number(now.0)),
             max = e.value("max", number(u64::from(policy.max_failed_attempts))),
         );
+        self.update_code_if(key, update, condition, e).await
+    }
+
+    /// One conditional UpdateItem on a codes item: `None` when it applied, `Some(item)` when the
+    /// condition failed, with the item as it stood (empty when there is none).
+    async fn update_code_if(
+        &self,
+        key: &str,
+        update: String,
+        condition: String,
+        e: Expr,
+    ) -> Result<Option<Item>, StoreError> {
         let (k, v) = Self::code_key(key);
         let result = self
             .client
@@ -335,10 +347,6 @@ impl DynamoStore {
 enum Attempt {
     Refused(Item),
     Conflict,
-}
-
-fn conditional_failed<R>(e: &SdkError<UpdateItemError, R>) -> bool {
-    e.code() == Some("ConditionalCheckFailedException")
 }
 
 #[async_trait]
@@ -401,22 +409,9 @@ impl CodeStore for DynamoStore {
         let oldest = e.name(&request_slot(slots - 1));
         let cutoff = e.value("cutoff", number(now.minus(policy.window_seconds).0));
         let condition = format!("attribute_not_exists({oldest}) OR {oldest} <= {cutoff}");
-        let (k, v) = Self::code_key(key);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.codes)
-            .key(k, v)
-            .update_expression(update)
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(e.names))
-            .set_expression_attribute_values(Some(e.values))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Issued::Admitted),
-            Err(e) if conditional_failed(&e) => Ok(Issued::LimitReached),
-            Err(e) => Err(sdk_error("UpdateItem", &self.tables.codes, e)),
+        match self.update_code_if(key, update, condition, e).await? {
+            None => Ok(Issued::Admitted),
+            Some(_) => Ok(Issued::LimitReached),
         }
     }
 
@@ -451,24 +446,9 @@ impl CodeStore for DynamoStore {
             e.name(CODES_DIGEST),
             e.value("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
         );
-        let (k, v) = Self::code_key(key);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.codes)
-            .key(k, v)
-            .update_expression(update)
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(e.names))
-            .set_expression_attribute_values(Some(e.values))
-            .send()
-            .await;
-        match result {
-            // A newer code or a consumed one: nothing of this issue is left to undo.
-            Ok(_) => Ok(()),
-            Err(e) if conditional_failed(&e) => Ok(()),
-            Err(e) => Err(sdk_error("UpdateItem", &self.tables.codes, e)),
-        }
+        // Refused: a newer code or a consumed one, so nothing of this issue is left to undo.
+        self.update_code_if(key, update, condition, e).await?;
+        Ok(())
     }
 
     async fn redeem(
