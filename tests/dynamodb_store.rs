@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dynamo_support;
+#[path = "../shared/tests/support/inbox.rs"]
+mod inbox;
 
 use std::collections::BTreeMap;
 
@@ -13,28 +15,9 @@ use dynamo_support::*;
 use password_reset::CognitoError;
 use password_reset::adapters::dynamodb::schema::*;
 use password_reset::domain::password;
-use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
-use password_reset::ports::UserDirectory;
-
-fn forgot(user: &str) -> ForgotPasswordRequest {
-    ForgotPasswordRequest {
-        client_id: CLIENT.into(),
-        username: user.into(),
-        ..Default::default()
-    }
-}
-
-fn confirm(user: &str, code: &str) -> ConfirmForgotPasswordRequest {
-    ConfirmForgotPasswordRequest {
-        client_id: CLIENT.into(),
-        username: user.into(),
-        confirmation_code: code.into(),
-        password: PASSWORD.into(),
-        ..Default::default()
-    }
-}
+use password_reset::ports::{DeliveryError, UserDirectory};
 
 fn ops(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
@@ -341,7 +324,7 @@ async fn a_failed_delivery_gives_the_request_back() {
     let f = fixture("revoke", settings(|_| {})).await;
     let now = UnixTime::now();
     let mut rng = password_reset::request_rng();
-    *f.inbox.refuse.lock().unwrap() = true;
+    *f.inbox.refuse.lock().unwrap() = Some(DeliveryError::Refused("sandbox".into()));
     for _ in 0..7 {
         assert!(matches!(
             f.service
@@ -356,7 +339,7 @@ async fn a_failed_delivery_gives_the_request_back() {
             .unwrap()
             .contains_key(CODES_DIGEST)
     );
-    *f.inbox.refuse.lock().unwrap() = false;
+    *f.inbox.refuse.lock().unwrap() = None;
     for _ in 0..5 {
         f.service
             .forgot_password(&forgot("jane"), now, &mut rng)

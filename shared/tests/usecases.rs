@@ -2,71 +2,27 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
+#[path = "support/inbox.rs"]
+mod inbox;
+
+use std::sync::Arc;
+
+use inbox::{Inbox, PASSWORD, confirm, forgot};
 
 use async_trait::async_trait;
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::config::Settings;
 use password_reset::domain::code::{CodeDigest, CodePolicy, CodeState, LiveCode, Redemption};
-use password_reset::domain::message::RenderedMessage;
 use password_reset::domain::password;
 use password_reset::domain::pool::PreventUserExistenceErrors;
-use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
-use password_reset::ports::{
-    CodeStore, DeliveryError, EmailSender, Issued, PasswordChange, SmsSender, StoreError,
-};
+use password_reset::ports::{CodeStore, DeliveryError, Issued, PasswordChange, StoreError};
 use password_reset::{CognitoError, ResetService};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
 const T0: UnixTime = UnixTime(1_800_000_000);
-const PASSWORD: &str = "N3w-Passw0rd!";
-
-/// Records what was sent, or refuses everything when `refuse` is set.
-#[derive(Default)]
-struct Inbox {
-    sent: Mutex<Vec<(String, String)>>,
-    refuse: Option<DeliveryError>,
-}
-
-impl Inbox {
-    fn deliver(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
-        if let Some(e) = &self.refuse {
-            return Err(e.clone());
-        }
-        self.sent
-            .lock()
-            .unwrap()
-            .push((to.to_string(), m.code.clone()));
-        Ok(())
-    }
-
-    fn last_code(&self, to: &str) -> String {
-        let sent = self.sent.lock().unwrap();
-        sent.iter()
-            .rev()
-            .find(|(d, _)| d == to)
-            .map(|(_, c)| c.clone())
-            .expect("a delivery")
-    }
-}
-
-#[async_trait]
-impl EmailSender for Inbox {
-    async fn send_email(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
-        self.deliver(to, m)
-    }
-}
-
-#[async_trait]
-impl SmsSender for Inbox {
-    async fn send_sms(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
-        self.deliver(to, m)
-    }
-}
 
 struct Fixture {
     service: Arc<ResetService>,
@@ -102,24 +58,6 @@ fn demo_store() -> Arc<MemoryStore> {
 fn fixture() -> Fixture {
     let store = demo_store();
     fixture_with(store.clone(), store, Inbox::default())
-}
-
-fn forgot(user: &str) -> ForgotPasswordRequest {
-    ForgotPasswordRequest {
-        client_id: CLIENT.into(),
-        username: user.into(),
-        ..Default::default()
-    }
-}
-
-fn confirm(user: &str, code: &str) -> ConfirmForgotPasswordRequest {
-    ConfirmForgotPasswordRequest {
-        client_id: CLIENT.into(),
-        username: user.into(),
-        confirmation_code: code.into(),
-        password: PASSWORD.into(),
-        ..Default::default()
-    }
 }
 
 fn rng(seed: u64) -> StdRng {
@@ -288,10 +226,7 @@ async fn the_window_rolls() {
 #[tokio::test]
 async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
     let store = demo_store();
-    let inbox = Inbox {
-        refuse: Some(DeliveryError::Refused("sandbox says no".into())),
-        ..Default::default()
-    };
+    let inbox = Inbox::refusing(DeliveryError::Refused("sandbox says no".into()));
     let f = fixture_with(store.clone(), store, inbox);
     for i in 0..7 {
         let err = f
@@ -309,10 +244,7 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
     assert!(record.requests.is_empty());
 
     let store = demo_store();
-    let throttled = Inbox {
-        refuse: Some(DeliveryError::Throttled),
-        ..Default::default()
-    };
+    let throttled = Inbox::refusing(DeliveryError::Throttled);
     let f = fixture_with(store.clone(), store, throttled);
     let err = f
         .service
@@ -320,10 +252,7 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "TooManyRequestsException");
-    let failed = Inbox {
-        refuse: Some(DeliveryError::Failed("smtp 554 secret detail".into())),
-        ..Default::default()
-    };
+    let failed = Inbox::refusing(DeliveryError::Failed("smtp 554 secret detail".into()));
     let store = demo_store();
     let f = fixture_with(store.clone(), store, failed);
     let err = f

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{
@@ -17,11 +16,7 @@ use aws_sdk_dynamodb::error::BoxError;
 use password_reset::ResetService;
 use password_reset::adapters::dynamodb::{DynamoStore, Tables, create_tables};
 use password_reset::config::Settings;
-use password_reset::domain::message::RenderedMessage;
-use password_reset::ports::{DeliveryError, EmailSender, SmsSender, UserDirectory};
-
-pub const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
-pub const PASSWORD: &str = "N3w-Passw0rd!";
+use password_reset::ports::UserDirectory;
 
 pub fn moto_endpoint() -> String {
     std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
@@ -98,52 +93,7 @@ pub fn unique_tables(test: &str) -> Tables {
     }
 }
 
-/// Records what was sent (destination, code).
-#[derive(Default)]
-pub struct Inbox {
-    pub sent: Mutex<Vec<(String, String)>>,
-    pub refuse: Mutex<bool>,
-}
-
-impl Inbox {
-    fn deliver(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
-        if *self.refuse.lock().unwrap() {
-            return Err(DeliveryError::Refused("sandbox".into()));
-        }
-        self.sent
-            .lock()
-            .unwrap()
-            .push((to.to_string(), m.code.clone()));
-        Ok(())
-    }
-
-    pub fn last_code(&self, to: &str) -> String {
-        let sent = self.sent.lock().unwrap();
-        sent.iter()
-            .rev()
-            .find(|(d, _)| d == to)
-            .map(|(_, c)| c.clone())
-            .expect("a delivery")
-    }
-
-    pub fn count(&self) -> usize {
-        self.sent.lock().unwrap().len()
-    }
-}
-
-#[async_trait]
-impl EmailSender for Inbox {
-    async fn send_email(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
-        self.deliver(to, m)
-    }
-}
-
-#[async_trait]
-impl SmsSender for Inbox {
-    async fn send_sms(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
-        self.deliver(to, m)
-    }
-}
+pub use crate::inbox::{Inbox, PASSWORD, confirm, forgot};
 
 pub struct Fixture {
     pub service: Arc<ResetService>,
