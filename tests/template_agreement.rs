@@ -388,16 +388,20 @@ fn function_crates() -> BTreeSet<String> {
         if !manifest.exists() {
             continue;
         }
-        let text = std::fs::read_to_string(&manifest).unwrap();
-        let name = text
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("name = "))
-            .unwrap_or_else(|| panic!("{}: no package name", manifest.display()))
-            .trim_matches('"')
-            .to_string();
-        crates.insert(name);
+        crates.insert(package_name(&manifest));
     }
     crates
+}
+
+/// The `[package] name` of a manifest (its first `name = ` line).
+fn package_name(manifest: &std::path::Path) -> String {
+    let text =
+        std::fs::read_to_string(manifest).unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("name = "))
+        .unwrap_or_else(|| panic!("{}: no package name", manifest.display()))
+        .trim_matches('"')
+        .to_string()
 }
 
 #[test]
@@ -420,13 +424,37 @@ fn every_function_crate_is_deployed_and_every_deployed_function_is_a_crate() {
     let globals = &template["Globals"]["Function"];
     assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
     assert_eq!(globals["Handler"].as_str(), Some("bootstrap"));
-    assert_eq!(globals["CodeUri"].as_str(), Some("."));
     assert_eq!(globals["Architectures"][0].as_str(), Some("arm64"));
+    // SAM hands cargo-lambda only `--bin <Binary>`, run in CodeUri: that directory must be the
+    // package that builds the binary (the workspace root's default package is the runner).
+    assert_eq!(
+        globals["CodeUri"],
+        Value::Null,
+        "CodeUri belongs to each function"
+    );
     for (binary, (id, function)) in Deployment::new(&template, &[]).functions() {
         assert_eq!(
             function["Metadata"]["BuildMethod"].as_str(),
             Some("rust-cargolambda"),
             "{id}"
+        );
+        assert_eq!(
+            function["Metadata"]["BuildProperties"]["Binary"].as_str(),
+            Some(binary.as_str()),
+            "{id}"
+        );
+        let code_uri = function["Properties"]["CodeUri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id}: no CodeUri"));
+        let package = root().join(code_uri);
+        assert_eq!(
+            package_name(&package.join("Cargo.toml")),
+            binary,
+            "{id}: CodeUri {code_uri} is not the package of binary {binary}"
+        );
+        assert!(
+            package.join("src/main.rs").exists(),
+            "{id}: {code_uri} has no src/main.rs, so it builds no binary {binary}"
         );
         let logging = &function["Properties"]["LoggingConfig"];
         assert_eq!(logging["LogFormat"].as_str(), Some("JSON"), "{id}");
