@@ -6,7 +6,6 @@ use std::sync::Arc;
 use password_reset::adapters::dynamodb::{self, DynamoStore, Tables};
 use password_reset::domain::user::User;
 use password_reset::embedded::Embedded;
-use password_reset::ports::UserDirectory;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StoreKind {
@@ -81,7 +80,7 @@ pub async fn import_users(args: &TableArgs, file: &Path) -> Result<(), String> {
     for user in users {
         let username = user.username.clone();
         store
-            .put(user)
+            .put_user(&user)
             .await
             .map_err(|e| format!("user {username}: {e}"))?;
     }

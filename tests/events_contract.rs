@@ -118,7 +118,7 @@ async fn reset_service() -> password_reset::ResetService {
         digest: service.key.digest("jane", "123456"),
         issued_at: now,
         expires_at: now.plus(3600),
-        failed_attempts: 0,
+        attempts: 0,
         medium: None,
     };
     embedded

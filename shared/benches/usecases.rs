@@ -183,7 +183,7 @@ fn domain(c: &mut Criterion) {
         digest,
         issued_at: now,
         expires_at: now.plus(policy.ttl_seconds),
-        failed_attempts: 0,
+        attempts: 0,
         medium: Some(DeliveryMedium::Email),
     };
 

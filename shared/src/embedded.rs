@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use rand::CryptoRng;
 
+use crate::adapters::app_clients::FixedAppClients;
 use crate::adapters::memory::MemoryStore;
 use crate::adapters::outbox::Outbox;
 use crate::config::Settings;
 use crate::domain::code::CodeKey;
-use crate::usecases::ResetService;
+use crate::usecases::{Ports, ResetService};
 
 pub struct Embedded {
     pub service: ResetService,
@@ -28,19 +29,22 @@ pub fn assemble<R: CryptoRng + ?Sized>(settings: &Settings, rng: &mut R, print: 
         .key
         .clone()
         .unwrap_or_else(|| CodeKey::generate(rng));
-    let service = ResetService {
-        pool: settings.pool.clone(),
+    let service = ResetService::new(
+        settings.pool.clone(),
         key,
-        users: store.clone(),
-        codes: store.clone(),
-        email: outbox.clone(),
-        sms: outbox.clone(),
-        legacy: settings.legacy_users.clone().map(|users| {
-            Arc::new(crate::adapters::legacy_memory::MemoryLegacyUsers::new(
-                users,
-            )) as Arc<dyn crate::ports::LegacyUserSource>
-        }),
-    };
+        Ports {
+            users: store.clone(),
+            clients: Arc::new(FixedAppClients::new(settings.pool.clients.clone())),
+            codes: store.clone(),
+            email: outbox.clone(),
+            sms: outbox.clone(),
+            legacy: settings.legacy_users.clone().map(|users| {
+                Arc::new(crate::adapters::legacy_memory::MemoryLegacyUsers::new(
+                    users,
+                )) as Arc<dyn crate::ports::LegacyUserSource>
+            }),
+        },
+    );
     Embedded {
         service,
         store,

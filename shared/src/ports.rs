@@ -4,8 +4,9 @@ use async_trait::async_trait;
 
 use crate::domain::code::{CodeDigest, CodePolicy, LiveCode, Redemption};
 use crate::domain::message::RenderedMessage;
+use crate::domain::pool::AppClient;
 use crate::domain::time::UnixTime;
-use crate::domain::user::{User, UserStatus};
+use crate::domain::user::User;
 
 /// A store failure. Detail stays in the log; the caller sees a Cognito error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,20 +19,23 @@ pub enum StoreError {
     Unavailable(String),
 }
 
-/// The password change applied in the same atomic step that consumes a code.
-#[derive(Clone)]
-pub struct PasswordChange {
-    pub username: String,
-    pub password_hash: String,
-    pub status: UserStatus,
+/// Why a directory did not change a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordChangeError {
+    /// The directory's own rules refused the password (Cognito's policy or password history):
+    /// the message is safe to show, and the code stays usable.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-impl std::fmt::Debug for PasswordChange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordChange")
-            .field("username", &self.username)
-            .finish_non_exhaustive()
-    }
+/// What `UserDirectory::create` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Created,
+    /// A user with that username exists already: nothing was changed.
+    Exists,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,12 +45,26 @@ pub enum Issued {
     LimitReached,
 }
 
+/// Who exists, with what attributes and status, and their password: the user pool (`cognito`),
+/// a DynamoDB table, or memory.
 #[async_trait]
 pub trait UserDirectory: Send + Sync {
     /// Finds a user by username, alias (email, phone_number, preferred_username) or `sub`.
     async fn find(&self, login: &str) -> Result<Option<User>, StoreError>;
-    /// Creates or replaces a user (imports, migration).
-    async fn put(&self, user: User) -> Result<(), StoreError>;
+    /// Adds a user imported from a migration source; never replaces an existing one.
+    async fn create(&self, user: &User) -> Result<Created, StoreError>;
+    /// Makes `password` the user's permanent password (status CONFIRMED) and, where the directory
+    /// keeps sessions, ends them.
+    async fn set_password(&self, username: &str, password: &str)
+    -> Result<(), PasswordChangeError>;
+}
+
+/// The pool's app clients: a fixed list, or the pool's own (`DescribeUserPoolClient`).
+#[async_trait]
+pub trait AppClients: Send + Sync {
+    /// The app client `client_id` with its secret when it has one; `None` when the pool has no
+    /// such client.
+    async fn find(&self, client_id: &str) -> Result<Option<AppClient>, StoreError>;
 }
 
 #[async_trait]
@@ -63,16 +81,20 @@ pub trait CodeStore: Send + Sync {
     /// Undoes an issue after a failed delivery: the code dies and the request is given back.
     async fn revoke(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError>;
 
-    /// Atomically: checks `attempt` against the live code and consumes it, applying `change` in the
-    /// same step when it is accepted; a wrong code counts a failed attempt.
+    /// Atomically: counts `attempt` against the live code, then judges it, so that at most
+    /// `max_failed_attempts` attempts are ever judged per issued code whatever the concurrency.
+    /// `Accepted` leaves the code claimed: dead to every other attempt until `release`.
     async fn redeem(
         &self,
         key: &str,
         attempt: &CodeDigest,
         now: UnixTime,
         policy: &CodePolicy,
-        change: Option<&PasswordChange>,
     ) -> Result<Redemption, StoreError>;
+
+    /// Gives back a code claimed by an accepted attempt whose password change did not happen, so
+    /// the user can try again with it. A newer code, or none, is left alone.
+    async fn release(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError>;
 }
 
 /// A delivery that did not happen, with what the caller should be told.

@@ -9,15 +9,18 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::get_item::{GetItemError, GetItemOutput};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
-use aws_sdk_dynamodb::types::CancellationReason;
+use aws_sdk_dynamodb::operation::update_item::{
+    UpdateItemError, UpdateItemInput, UpdateItemOutput,
+};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::error::{
-    ProvisionedThroughputExceededException, RequestLimitExceeded, TransactionCanceledException,
+    ProvisionedThroughputExceededException, RequestLimitExceeded,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use password_reset::adapters::dynamodb::{DynamoStore, Tables, UserItem};
 use password_reset::config::Settings;
+use password_reset::domain::code::CodeKey;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::domain::time::UnixTime;
@@ -162,24 +165,32 @@ async fn a_throttled_lookup_is_too_many_requests() {
     assert_eq!(issue.num_calls(), 0, "no code issued for an unread user");
 }
 
+fn codes_update(expression: &'static str) -> impl Fn(&UpdateItemInput) -> bool + Send + Sync {
+    move |r| {
+        r.table_name() == Some("codes")
+            && r.update_expression()
+                .is_some_and(|e| e.contains(expression))
+    }
+}
+
+fn throttled_update() -> UpdateItemError {
+    UpdateItemError::ProvisionedThroughputExceededException(
+        ProvisionedThroughputExceededException::builder()
+            .message("slow down")
+            .meta(wire_code("ProvisionedThroughputExceededException"))
+            .build(),
+    )
+}
+
 #[tokio::test]
-async fn a_throttled_confirm_changes_nothing_and_counts_no_attempt() {
+async fn a_throttled_confirm_changes_nothing() {
     let found = jane_found();
-    // Throttling on one item of the transaction cancels all of it.
-    let cancelled = mock!(Client::transact_write_items).then_error(|| {
-        TransactWriteItemsError::TransactionCanceledException(
-            TransactionCanceledException::builder()
-                .cancellation_reasons(
-                    CancellationReason::builder()
-                        .code("ThrottlingError")
-                        .build(),
-                )
-                .cancellation_reasons(CancellationReason::builder().code("None").build())
-                .build(),
-        )
-    });
-    let count = mock!(Client::update_item).then_output(|| UpdateItemOutput::builder().build());
-    let s = service(&[&found, &cancelled, &count], Arc::new(Inbox::default()));
+    // The write that counts the attempt is throttled: nothing is judged, claimed or changed.
+    let counted = mock!(Client::update_item)
+        .match_requests(codes_update("if_not_exists(#attempts"))
+        .then_error(throttled_update);
+    let other = mock!(Client::update_item).then_output(|| UpdateItemOutput::builder().build());
+    let s = service(&[&found, &counted, &other], Arc::new(Inbox::default()));
     too_many(
         s.confirm_forgot_password(
             &confirm(),
@@ -188,12 +199,62 @@ async fn a_throttled_confirm_changes_nothing_and_counts_no_attempt() {
         )
         .await,
     );
-    assert_eq!(cancelled.num_calls(), 1);
-    assert_eq!(
-        count.num_calls(),
-        0,
-        "a throttled confirm counts no attempt"
+    // The SDK retries a throttle itself before giving up.
+    assert!(counted.num_calls() >= 1);
+    assert_eq!(other.num_calls(), 0, "no claim and no password change");
+}
+
+#[tokio::test]
+async fn a_throttled_password_change_gives_the_code_back() {
+    let found = jane_found();
+    let mut s = service(&[], Arc::new(Inbox::default()));
+    s.key = CodeKey::from_bytes(&[9u8; 32]).unwrap();
+    let digest = s.key.digest("jane", "123456");
+    let live = move || {
+        UpdateItemOutput::builder()
+            .attributes("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
+            .attributes("expires_at", AttributeValue::N("99999999999".into()))
+            .attributes("attempts", AttributeValue::N("1".into()))
+            .build()
+    };
+    let counted = mock!(Client::update_item)
+        .match_requests(codes_update("if_not_exists(#attempts"))
+        .then_output(live);
+    let claimed = mock!(Client::update_item)
+        .match_requests(codes_update("SET #claimed_at"))
+        .then_output(|| UpdateItemOutput::builder().build());
+    let released = mock!(Client::update_item)
+        .match_requests(codes_update("REMOVE #claimed_at"))
+        .then_output(|| UpdateItemOutput::builder().build());
+    let password = mock!(Client::update_item)
+        .match_requests(|r| r.table_name() == Some("users"))
+        .then_error(throttled_update);
+    let client: Client = mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::MatchAny,
+        &[&found, &counted, &claimed, &released, &password]
     );
+    let store = Arc::new(DynamoStore::new(
+        client,
+        Tables {
+            users: "users".into(),
+            codes: "codes".into(),
+        },
+        &settings().pool.codes,
+    ));
+    s.users = store.clone();
+    s.codes = store;
+    too_many(
+        s.confirm_forgot_password(
+            &confirm(),
+            UnixTime::now(),
+            &mut password_reset::request_rng(),
+        )
+        .await,
+    );
+    assert_eq!((counted.num_calls(), claimed.num_calls()), (1, 1));
+    assert!(password.num_calls() >= 1);
+    assert_eq!(released.num_calls(), 1, "the claimed code is released");
 }
 
 #[tokio::test]

@@ -132,9 +132,12 @@ fn assemble(
     let store = Arc::new(MemoryStore::with_users(settings.users.clone()));
     let inbox = Arc::new(Inbox::default());
     let service = ResetService {
-        pool: settings.pool,
+        pool: settings.pool.clone(),
         key: password_reset::domain::code::CodeKey::from_bytes(&[5u8; 32]).unwrap(),
         users: store.clone(),
+        clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
+            settings.pool.clients.clone(),
+        )),
         codes: store.clone(),
         email: inbox.clone(),
         sms: inbox.clone(),

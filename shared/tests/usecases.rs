@@ -17,7 +17,7 @@ use password_reset::domain::password;
 use password_reset::domain::pool::PreventUserExistenceErrors;
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
-use password_reset::ports::{CodeStore, DeliveryError, Issued, PasswordChange, StoreError};
+use password_reset::ports::{CodeStore, DeliveryError, Issued, StoreError};
 use password_reset::{CognitoError, ResetService};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -35,9 +35,12 @@ fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryStore>, inbox: Inbox
         Settings::from_json(include_str!("../../config/demo-pool.json")).expect("demo pool");
     let inbox = Arc::new(inbox);
     let service = ResetService {
-        pool: settings.pool,
+        pool: settings.pool.clone(),
         key: password_reset::domain::code::CodeKey::from_bytes(&[3u8; 32]).unwrap(),
         users: store.clone(),
+        clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
+            settings.pool.clients.clone(),
+        )),
         codes,
         email: inbox.clone(),
         sms: inbox.clone(),
@@ -171,14 +174,61 @@ async fn a_right_code_raced_by_twenty_confirms_succeeds_once() {
     ));
 }
 
+/// A burst of guesses with the right code at a random place: only five attempts are ever judged,
+/// so the right one wins about 5% of bursts, not all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
+    use rand::RngExt;
+    const BURSTS: u64 = 100;
+    let f = fixture();
+    let mut pick = rng(7);
+    let mut wins = 0;
+    for burst in 0..BURSTS {
+        let now = T0.plus(burst * 7200);
+        f.service
+            .forgot_password(&forgot("jane"), now, &mut rng(burst))
+            .await
+            .unwrap();
+        let code = f.inbox.last_code("jane@example.com");
+        let right_at = pick.random_range(0..100u32);
+        let tasks: Vec<_> = (0..100u32)
+            .map(|i| {
+                let service = f.service.clone();
+                let guess = if i == right_at {
+                    code.clone()
+                } else {
+                    format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000)
+                };
+                tokio::spawn(async move {
+                    service
+                        .confirm_forgot_password(
+                            &confirm("jane", &guess),
+                            now,
+                            &mut rng(u64::from(i)),
+                        )
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) => wins += 1,
+                Err(CognitoError::CodeMismatch | CognitoError::TooManyFailedAttempts) => {}
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    eprintln!("the right code won {wins} of {BURSTS} bursts");
+    // At 5% a win, 14 or more of 100 happens with probability below 0.1%.
+    assert!(wins < 14, "the right code won {wins} of {BURSTS} bursts");
+}
+
 #[tokio::test]
 async fn expired_codes_are_refused_and_reset_required_becomes_confirmed() {
     let f = fixture();
     let mut user = f.store.user("jane").unwrap();
     user.status = UserStatus::ResetRequired;
-    password_reset::ports::UserDirectory::put(&*f.store, user)
-        .await
-        .unwrap();
+    f.store.put_user(user);
     f.service
         .forgot_password(&forgot("jane"), T0, &mut rng(1))
         .await
@@ -287,9 +337,11 @@ impl CodeStore for FailingCodes {
         _: &CodeDigest,
         _: UnixTime,
         _: &CodePolicy,
-        _: Option<&PasswordChange>,
     ) -> Result<Redemption, StoreError> {
         Err(self.failure.clone())
+    }
+    async fn release(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
+        self.inner.release(key, digest).await
     }
 }
 

@@ -16,7 +16,6 @@ use aws_sdk_dynamodb::error::BoxError;
 use password_reset::ResetService;
 use password_reset::adapters::dynamodb::{DynamoStore, Tables, create_tables};
 use password_reset::config::Settings;
-use password_reset::ports::UserDirectory;
 
 pub fn moto_endpoint() -> String {
     std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
@@ -124,8 +123,8 @@ pub async fn fixture(test: &str, settings: Settings) -> Fixture {
         tables.clone(),
         &settings.pool.codes,
     ));
-    for user in settings.users.iter().cloned() {
-        store.put(user).await.unwrap();
+    for user in &settings.users {
+        store.put_user(user).await.unwrap();
     }
     let embedded =
         password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false);

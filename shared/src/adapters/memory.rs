@@ -1,5 +1,5 @@
-//! The embedded store: users and code records behind one lock, so issue, revoke and
-//! redeem-with-password-change are each one atomic step, whatever the concurrency.
+//! The embedded store: users and code records behind one lock, so issue, revoke, redeem and
+//! release are each one atomic step, whatever the concurrency.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use crate::domain::code::{CodeDigest, CodePolicy, CodeRecord, LiveCode, Redemption};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
-use crate::ports::{CodeStore, Issued, PasswordChange, StoreError, UserDirectory};
+use crate::domain::user::UserStatus;
+use crate::ports::{CodeStore, Created, Issued, PasswordChangeError, StoreError, UserDirectory};
 
 #[derive(Default)]
 struct State {
@@ -42,6 +43,14 @@ impl MemoryStore {
     /// A copy of a user's code record, for inspection in tests and tools.
     pub fn code_record(&self, key: &str) -> Option<CodeRecord> {
         self.state.lock().ok()?.codes.get(key).cloned()
+    }
+
+    /// Writes a user, replacing any with the same username (tests and tools; the port's
+    /// `create` never replaces).
+    pub fn put_user(&self, user: User) {
+        if let Ok(mut state) = self.state.lock() {
+            state.users.insert(user.username.clone(), user);
+        }
     }
 
     pub fn user(&self, username: &str) -> Option<User> {
@@ -79,9 +88,28 @@ impl UserDirectory for MemoryStore {
             .cloned())
     }
 
-    async fn put(&self, user: User) -> Result<(), StoreError> {
+    async fn create(&self, user: &User) -> Result<Created, StoreError> {
         let mut state = self.state.lock().map_err(poisoned)?;
-        state.users.insert(user.username.clone(), user);
+        if state.users.contains_key(&user.username) {
+            return Ok(Created::Exists);
+        }
+        state.users.insert(user.username.clone(), user.clone());
+        Ok(Created::Created)
+    }
+
+    async fn set_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        // Hashed before taking the lock: argon2 takes tens of milliseconds.
+        let hash = super::password_hashing::hash(password).await?;
+        let mut state = self.state.lock().map_err(poisoned)?;
+        let user = state.users.get_mut(username).ok_or_else(|| {
+            StoreError::Unavailable(format!("user {username} disappeared during a reset"))
+        })?;
+        user.password_hash = Some(hash);
+        user.status = UserStatus::Confirmed;
         Ok(())
     }
 }
@@ -119,26 +147,21 @@ impl CodeStore for MemoryStore {
         attempt: &CodeDigest,
         now: UnixTime,
         policy: &CodePolicy,
-        change: Option<&PasswordChange>,
     ) -> Result<Redemption, StoreError> {
-        let mut guard = self.state.lock().map_err(poisoned)?;
-        let state = &mut *guard;
+        let mut state = self.state.lock().map_err(poisoned)?;
         let Some(record) = state.codes.get_mut(key) else {
             return Ok(Redemption::NoCode);
         };
         let (next, outcome) = record.redeem(attempt, now, policy);
-        if let (Redemption::Accepted, Some(change)) = (outcome, change) {
-            let Some(user) = state.users.get_mut(&change.username) else {
-                // The user vanished: keep the code live rather than consume it for nothing.
-                return Err(StoreError::Unavailable(format!(
-                    "user {} disappeared",
-                    change.username
-                )));
-            };
-            user.password_hash = Some(change.password_hash.clone());
-            user.status = change.status;
-        }
         *record = next;
         Ok(outcome)
+    }
+
+    async fn release(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
+        let mut state = self.state.lock().map_err(poisoned)?;
+        if let Some(record) = state.codes.get_mut(key) {
+            *record = record.release(digest);
+        }
+        Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! Implementations of the ports.
 
+pub mod app_clients;
 #[cfg(all(feature = "ses", feature = "sms"))]
 pub mod aws_delivery;
 #[cfg(feature = "dynamodb")]
@@ -9,6 +10,7 @@ pub mod legacy_dynamodb;
 pub mod legacy_memory;
 pub mod memory;
 pub mod outbox;
+pub mod password_hashing;
 #[cfg(any(feature = "ses", feature = "sms"))]
 pub mod redact;
 #[cfg(feature = "ses")]

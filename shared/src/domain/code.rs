@@ -158,7 +158,9 @@ pub struct LiveCode {
     pub digest: CodeDigest,
     pub issued_at: UnixTime,
     pub expires_at: UnixTime,
-    pub failed_attempts: u32,
+    /// Attempts judged against this code, the accepted one included. Counted before the compare,
+    /// so no burst of attempts gets more than `max_failed_attempts` looks at the code.
+    pub attempts: u32,
     pub medium: Option<DeliveryMedium>,
 }
 
@@ -169,8 +171,28 @@ pub enum CodeState {
     #[default]
     Empty,
     Live(LiveCode),
+    /// Accepted by an attempt: dead to every other one. Becomes `Live` again only through
+    /// `release`, when the password change it was accepted for did not happen.
+    Claimed(LiveCode),
     /// Too many wrong attempts: dead until a new code is requested.
     Exhausted,
+}
+
+impl CodeState {
+    /// Why an attempt is refused before it is judged (and counted), or `None` when it may be
+    /// judged. The one rule every store follows; the DynamoDB store asks it about the item a
+    /// failed condition returns.
+    pub fn refusal(&self, now: UnixTime, policy: &CodePolicy) -> Option<Redemption> {
+        match self {
+            CodeState::Empty | CodeState::Claimed(_) => Some(Redemption::NoCode),
+            CodeState::Exhausted => Some(Redemption::Exhausted),
+            CodeState::Live(live) if now >= live.expires_at => Some(Redemption::Expired),
+            CodeState::Live(live) if live.attempts >= policy.max_failed_attempts => {
+                Some(Redemption::Exhausted)
+            }
+            CodeState::Live(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -182,10 +204,11 @@ pub struct CodeRecord {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Redemption {
+    /// The right code: counted, and now claimed by this attempt.
     Accepted,
     /// Wrong code; the record counted it.
     Mismatch,
-    /// No live code: never requested, consumed, or revoked.
+    /// No live code: never requested, consumed, claimed, or revoked.
     NoCode,
     Expired,
     /// The attempt limit was reached earlier; even the right code is refused now.
@@ -242,56 +265,64 @@ impl CodeRecord {
         }
     }
 
-    /// Checks an attempt. Accepted consumes the code; a mismatch counts an attempt and kills the
-    /// code at the limit. Expired and exhausted codes are refused without counting.
+    /// Judges an attempt: counts it first, then compares. The right code is claimed (dead to
+    /// every other attempt); a wrong one at the limit kills the code. Empty, claimed, expired and
+    /// exhausted codes are refused without counting.
     pub fn redeem(
         &self,
         attempt: &CodeDigest,
         now: UnixTime,
         policy: &CodePolicy,
     ) -> (CodeRecord, Redemption) {
-        let live = match &self.state {
-            CodeState::Empty => return (self.clone(), Redemption::NoCode),
-            CodeState::Exhausted => return (self.clone(), Redemption::Exhausted),
-            CodeState::Live(live) => live,
+        if let Some(refused) = self.state.refusal(now, policy) {
+            let state = match (&self.state, refused) {
+                (CodeState::Live(_), Redemption::Exhausted) => CodeState::Exhausted,
+                (state, _) => state.clone(),
+            };
+            return (
+                CodeRecord {
+                    state,
+                    ..self.clone()
+                },
+                refused,
+            );
+        }
+        let CodeState::Live(live) = &self.state else {
+            return (self.clone(), Redemption::NoCode);
         };
-        if now >= live.expires_at {
-            return (self.clone(), Redemption::Expired);
-        }
-        if live.failed_attempts >= policy.max_failed_attempts {
-            return (
-                CodeRecord {
-                    state: CodeState::Exhausted,
-                    ..self.clone()
-                },
-                Redemption::Exhausted,
-            );
-        }
-        if live.digest.matches(attempt) {
-            return (
-                CodeRecord {
-                    state: CodeState::Empty,
-                    ..self.clone()
-                },
-                Redemption::Accepted,
-            );
-        }
-        let failed = live.failed_attempts + 1;
-        let state = if failed >= policy.max_failed_attempts {
-            CodeState::Exhausted
+        let counted = LiveCode {
+            attempts: live.attempts.saturating_add(1),
+            ..live.clone()
+        };
+        let (state, outcome) = if counted.digest.matches(attempt) {
+            (CodeState::Claimed(counted), Redemption::Accepted)
+        } else if counted.attempts >= policy.max_failed_attempts {
+            (CodeState::Exhausted, Redemption::Mismatch)
         } else {
-            CodeState::Live(LiveCode {
-                failed_attempts: failed,
-                ..live.clone()
-            })
+            (CodeState::Live(counted), Redemption::Mismatch)
         };
         (
             CodeRecord {
                 state,
                 ..self.clone()
             },
-            Redemption::Mismatch,
+            outcome,
         )
+    }
+
+    /// Undoes an accepted redemption whose password change did not happen: the code is live
+    /// again and the attempt that claimed it no longer counts. Anything else is left alone.
+    pub fn release(&self, digest: &CodeDigest) -> CodeRecord {
+        match &self.state {
+            CodeState::Claimed(live) if live.digest.matches(digest) => CodeRecord {
+                state: CodeState::Live(LiveCode {
+                    attempts: live.attempts.saturating_sub(1),
+                    ..live.clone()
+                }),
+                ..self.clone()
+            },
+            _ => self.clone(),
+        }
     }
 }
 
@@ -313,7 +344,7 @@ mod tests {
             digest: key().digest("jane", code),
             issued_at: at,
             expires_at: at.plus(3600),
-            failed_attempts: 0,
+            attempts: 0,
             medium: Some(DeliveryMedium::Email),
         }
     }
@@ -457,7 +488,77 @@ mod tests {
         assert_eq!(newer.revoke(&first.digest), newer);
     }
 
+    #[test]
+    fn an_accepted_code_is_claimed_until_released() {
+        let p = CodePolicy::default();
+        let code = live("123456", T0);
+        let right = code.digest;
+        let r = CodeRecord::default().issue(code, &p).unwrap();
+        let (claimed, outcome) = r.redeem(&right, T0.plus(1), &p);
+        assert_eq!(outcome, Redemption::Accepted);
+        assert!(matches!(claimed.state, CodeState::Claimed(_)));
+        assert_eq!(claimed.redeem(&right, T0.plus(2), &p).1, Redemption::NoCode);
+        // Released: live again, with the claiming attempt given back.
+        let released = claimed.release(&right);
+        assert_eq!(released.state, r.state);
+        assert_eq!(
+            released.redeem(&right, T0.plus(3), &p).1,
+            Redemption::Accepted
+        );
+        // Releasing with another digest, or a live code, changes nothing.
+        assert_eq!(claimed.release(&key().digest("jane", "000000")), claimed);
+        assert_eq!(r.release(&right), r);
+        // A new request supersedes a claimed code.
+        let newer = claimed.issue(live("222222", T0.plus(4)), &p).unwrap();
+        assert!(matches!(newer.state, CodeState::Live(_)));
+    }
+
+    #[test]
+    fn the_right_code_counts_as_a_judged_attempt() {
+        let p = CodePolicy::default();
+        let right = key().digest("jane", "123456");
+        let wrong = key().digest("jane", "000000");
+        let mut r = CodeRecord::default().issue(live("123456", T0), &p).unwrap();
+        for _ in 0..4 {
+            r = r.redeem(&wrong, T0.plus(1), &p).0;
+        }
+        // The fifth judged attempt may still be the right one, and it is released with 4 counted.
+        let (claimed, outcome) = r.redeem(&right, T0.plus(1), &p);
+        assert_eq!(outcome, Redemption::Accepted);
+        let CodeState::Live(released) = claimed.release(&right).state else {
+            panic!("released code is live")
+        };
+        assert_eq!(released.attempts, 4);
+    }
+
     proptest! {
+        #[test]
+        fn at_most_the_limit_is_judged_whatever_the_order(
+            attempts in proptest::collection::vec(any::<bool>(), 1..40),
+            release in any::<bool>(),
+        ) {
+            let p = CodePolicy::default();
+            let right = key().digest("jane", "123456");
+            let bad = key().digest("jane", "000000");
+            let mut r = CodeRecord::default().issue(live("123456", T0), &p).unwrap();
+            let (mut judged, mut mismatches) = (0usize, 0usize);
+            for is_wrong in attempts {
+                let attempt = if is_wrong { &bad } else { &right };
+                let (next, outcome) = r.redeem(attempt, T0.plus(1), &p);
+                match outcome {
+                    Redemption::Accepted => judged += 1,
+                    Redemption::Mismatch => { judged += 1; mismatches += 1; }
+                    _ => {}
+                }
+                // A released code gives its claiming attempt back, never a wrong one.
+                r = if release && outcome == Redemption::Accepted { next.release(&right) } else { next };
+                prop_assert!(mismatches <= p.max_failed_attempts as usize);
+                if !release {
+                    prop_assert!(judged <= p.max_failed_attempts as usize);
+                }
+            }
+        }
+
         #[test]
         fn never_more_than_the_limit_in_any_window(gaps in proptest::collection::vec(0u64..2000, 1..60)) {
             let p = CodePolicy::default();

@@ -1,41 +1,48 @@
-//! ConfirmForgotPassword: check the code and set the new password, once, in one atomic step.
+//! ConfirmForgotPassword: judge the code, then set the new password in the directory; the code is
+//! consumed only when the password is set.
+//!
+//! The code store and the directory are two systems (a user pool is not in a DynamoDB
+//! transaction), so the order is what keeps them consistent: an accepted attempt *claims* the code
+//! (dead to every other attempt), the directory sets the password, and a refusal or failure there
+//! *releases* the code for another try. A crash between the two leaves a claimed code and an
+//! unchanged password (the user asks for a new code), never a changed password and a live code.
 
 use rand::CryptoRng;
 
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
-use crate::domain::password;
 use crate::domain::pool::PreventUserExistenceErrors;
 use crate::domain::request::ConfirmForgotPasswordRequest;
 use crate::domain::time::UnixTime;
 use crate::domain::user::UserStatus;
-use crate::ports::PasswordChange;
 
 use super::ResetService;
-use super::outcome::{CANNOT_RESET, DISABLED, redemption, store_error};
+use super::outcome::{CANNOT_RESET, DISABLED, password_change_error, redemption, store_error};
 
 impl ResetService {
+    /// `_rng` is unused since the directory hashes (or the pool keeps) the password; it stays so
+    /// every operation has the same shape.
     pub async fn confirm_forgot_password<R: CryptoRng + Send>(
         &self,
         request: &ConfirmForgotPasswordRequest,
         now: UnixTime,
-        rng: &mut R,
+        _rng: &mut R,
     ) -> Result<(), CognitoError> {
         request.validate()?;
         self.authorize_client(
             &request.client_id,
             &request.username,
             request.secret_hash.as_deref(),
-        )?;
+        )
+        .await?;
         // The policy is the pool's, not the user's: checking it first tells nobody anything.
         self.pool.password_policy.check(&request.password)?;
-        let mut salt = [0u8; 16];
-        rng.fill_bytes(&mut salt);
 
         let login = request.username.as_str();
         let legacy = self.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
         let user = self.users.find(login).await.map_err(store_error)?;
-        // `None`: no real user to change; the attempt runs against the login's decoy record.
+        // `None`: no real user to change; the attempt runs against the login's decoy record, so
+        // a wrong code costs the same work for everybody.
         let target = match user {
             None if legacy => return Err(CognitoError::UserNotFound),
             Some(u) if u.status == UserStatus::ForceChangePassword => {
@@ -50,42 +57,33 @@ impl ResetService {
             Some(u) if u.enabled && u.status != UserStatus::Unconfirmed => Some(u),
             _ => None,
         };
-
-        // The same hashing work on every path, so timing does not tell users apart.
-        let password_hash = hash_off_thread(request.password.clone(), salt).await?;
-        let (key, change) = match &target {
-            Some(user) => (
-                user.username.clone(),
-                Some(PasswordChange {
-                    username: user.username.clone(),
-                    password_hash,
-                    status: UserStatus::Confirmed,
-                }),
-            ),
-            None => (self.decoy_key(login), None),
+        let key = match &target {
+            Some(user) => user.username.clone(),
+            None => self.decoy_key(login),
         };
         let attempt = self.key.digest(&key, &request.confirmation_code);
         let outcome = self
             .codes
-            .redeem(&key, &attempt, now, &self.pool.codes, change.as_ref())
+            .redeem(&key, &attempt, now, &self.pool.codes)
             .await
             .map_err(store_error)?;
-        if target.is_none() {
+        let Some(user) = target else {
             // A decoy is never redeemed: even a lucky guess of its unsent code is a mismatch.
             return redemption(outcome).and(Err(CognitoError::CodeMismatch));
-        }
+        };
         redemption(outcome)?;
+        if let Err(e) = self
+            .users
+            .set_password(&user.username, &request.password)
+            .await
+        {
+            // The password did not change: the code goes back to the user for another try.
+            if let Err(release) = self.codes.release(&key, &attempt).await {
+                tracing::error!(error = %release, "releasing a claimed code failed: the user must request a new one");
+            }
+            return Err(password_change_error(e));
+        }
         tracing::info!(user = %mask::login(login), "password reset confirmed");
         Ok(())
     }
-}
-
-/// argon2id takes tens of milliseconds: keep it off the async workers.
-async fn hash_off_thread(password: String, salt: [u8; 16]) -> Result<String, CognitoError> {
-    tokio::task::spawn_blocking(move || password::hash(&password, &salt))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing task failed");
-            CognitoError::InternalError
-        })?
 }

@@ -48,7 +48,8 @@ impl ResetService {
             &request.client_id,
             &request.username,
             request.secret_hash.as_deref(),
-        )?;
+        )
+        .await?;
         if self.pool.recovery == AccountRecovery::AdminOnly {
             return Err(CognitoError::NotAuthorized(recovery::ADMIN_ONLY.into()));
         }
@@ -163,7 +164,7 @@ impl ResetService {
             digest,
             issued_at: now,
             expires_at: now.plus(self.pool.codes.ttl_seconds),
-            failed_attempts: 0,
+            attempts: 0,
             medium,
         };
         match self

@@ -10,7 +10,7 @@ use crate::domain::migration::{self, INCORRECT_CREDENTIALS, Migration, USER_DOES
 use crate::domain::pool::PreventUserExistenceErrors;
 use crate::domain::recovery::AccountRecovery;
 use crate::domain::user::User;
-use crate::ports::{LegacyUserSource, StoreError};
+use crate::ports::{Created, LegacyUserSource, StoreError};
 
 use super::ResetService;
 use super::outcome::store_error;
@@ -87,9 +87,14 @@ impl ResetService {
         match for_forgot_password(source, &self.pool.recovery, login).await {
             Ok(migrated) => {
                 let user = migrated.into_user(login, migration::new_sub(rng));
-                self.users.put(user.clone()).await.map_err(store_error)?;
-                tracing::info!(user = %mask::login(login), "user migrated from the legacy store");
-                Ok(Some(user))
+                match self.users.create(&user).await.map_err(store_error)? {
+                    Created::Created => {
+                        tracing::info!(user = %mask::login(login), "user migrated from the legacy store");
+                        Ok(Some(user))
+                    }
+                    // Created meanwhile (a concurrent request): the directory's user is the one.
+                    Created::Exists => self.users.find(&user.username).await.map_err(store_error),
+                }
             }
             Err(MigrationError::UnknownUser) => Ok(None),
             // As for a directory user without a verified channel.

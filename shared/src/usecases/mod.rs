@@ -1,4 +1,5 @@
-//! The operations: plain async functions over the ports, the same for Lambda, the local runner and tests.
+//! The operations, as methods of `ResetService` over the ports: the same code for Lambda, the
+//! local runner and the tests.
 
 mod confirm_forgot_password;
 pub mod custom_message;
@@ -10,7 +11,9 @@ use std::sync::Arc;
 
 use crate::domain::code::CodeKey;
 use crate::domain::pool::PoolSettings;
-use crate::ports::{CodeStore, EmailSender, LegacyUserSource, SmsSender, UserDirectory};
+use crate::ports::{
+    AppClients, CodeStore, EmailSender, LegacyUserSource, SmsSender, UserDirectory,
+};
 
 pub use forgot_password::ForgotPasswordResponse;
 
@@ -19,10 +22,44 @@ pub struct ResetService {
     pub pool: PoolSettings,
     pub key: CodeKey,
     pub users: Arc<dyn UserDirectory>,
+    pub clients: Arc<dyn AppClients>,
     pub codes: Arc<dyn CodeStore>,
     pub email: Arc<dyn EmailSender>,
     pub sms: Arc<dyn SmsSender>,
     /// When set, a login the directory does not know is looked up here and migrated, as
     /// Cognito's UserMigration_ForgotPassword trigger does.
     pub legacy: Option<Arc<dyn LegacyUserSource>>,
+}
+
+/// The adapters a service runs on, chosen by the composition root.
+pub struct Ports {
+    pub users: Arc<dyn UserDirectory>,
+    pub clients: Arc<dyn AppClients>,
+    pub codes: Arc<dyn CodeStore>,
+    pub email: Arc<dyn EmailSender>,
+    pub sms: Arc<dyn SmsSender>,
+    pub legacy: Option<Arc<dyn LegacyUserSource>>,
+}
+
+impl ResetService {
+    pub fn new(pool: PoolSettings, key: CodeKey, ports: Ports) -> Self {
+        let Ports {
+            users,
+            clients,
+            codes,
+            email,
+            sms,
+            legacy,
+        } = ports;
+        Self {
+            pool,
+            key,
+            users,
+            clients,
+            codes,
+            email,
+            sms,
+            legacy,
+        }
+    }
 }

@@ -4,7 +4,7 @@ use crate::domain::code::Redemption;
 use crate::domain::error::CognitoError;
 use crate::domain::pool::AppClient;
 use crate::domain::secret_hash;
-use crate::ports::{DeliveryError, StoreError};
+use crate::ports::{DeliveryError, PasswordChangeError, StoreError};
 
 use super::ResetService;
 
@@ -42,6 +42,16 @@ pub(super) fn delivery_error(e: DeliveryError) -> CognitoError {
     }
 }
 
+pub(super) fn password_change_error(e: PasswordChangeError) -> CognitoError {
+    match e {
+        PasswordChangeError::Refused(rule) => {
+            tracing::info!(%rule, "the directory refused the new password");
+            CognitoError::InvalidPassword(rule)
+        }
+        PasswordChangeError::Store(e) => store_error(e),
+    }
+}
+
 pub(super) fn redemption(outcome: Redemption) -> Result<(), CognitoError> {
     match outcome {
         Redemption::Accepted => Ok(()),
@@ -56,15 +66,22 @@ pub(super) const DISABLED: &str = "User is disabled.";
 
 impl ResetService {
     /// The app client, and its SecretHash checked when it has a secret.
-    pub(super) fn authorize_client(
+    pub(super) async fn authorize_client(
         &self,
         client_id: &str,
         username: &str,
         presented: Option<&str>,
-    ) -> Result<&AppClient, CognitoError> {
-        let client = self.pool.client(client_id).ok_or_else(|| {
-            CognitoError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
-        })?;
+    ) -> Result<AppClient, CognitoError> {
+        let client = self
+            .clients
+            .find(client_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| {
+                CognitoError::ResourceNotFound(format!(
+                    "User pool client {client_id} does not exist."
+                ))
+            })?;
         secret_hash::verify(
             client.client_secret.as_deref(),
             client_id,

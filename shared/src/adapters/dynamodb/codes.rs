@@ -1,6 +1,11 @@
-//! The code store on the codes table. Each operation is one conditional write (or, for a confirm,
-//! one transaction with the password change); a failed condition returns the item as it was
+//! The code store on the codes table. Each operation is one conditional write (a right code two:
+//! count, then claim); a failed condition returns the item as it was
 //! (ReturnValuesOnConditionCheckFailure=ALL_OLD), which tells why without another read.
+//!
+//! A confirm counts before it compares: the write that admits an attempt to judgment increments
+//! the attempts on condition that fewer than the limit were judged, and returns the digest to
+//! compare. However many attempts arrive at once, DynamoDB serializes the writes on the item, so
+//! at most `max_failed_attempts` of them ever see the digest.
 //!
 //! The request window is a shift register of `max_requests` slots, newest first: an issue shifts
 //! every slot down and writes `now` in slot 0, on condition that the last slot (the oldest request
@@ -10,25 +15,21 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use crate::domain::code::{CodeDigest, CodePolicy, LiveCode, Redemption};
+use crate::domain::code::{CodeDigest, CodePolicy, CodeState, LiveCode, Redemption};
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::time::UnixTime;
-use crate::ports::{CodeStore, Issued, PasswordChange, StoreError};
+use crate::ports::{CodeStore, Issued, StoreError};
 
 use super::DynamoStore;
-use super::errors::{is_throttling, malformed, sdk_error};
+use super::errors::{malformed, sdk_error};
 use super::schema::*;
 use super::users::Item;
 
-/// Rounds of confirm before giving up when the item keeps changing under it (a new code issued,
-/// a concurrent transaction).
+/// Rounds of confirm before giving up when the item keeps changing under it.
 const REDEEM_ROUNDS: usize = 4;
 
 /// Expression attribute names and values, registered as they are used (DynamoDB refuses unused ones).
@@ -69,7 +70,8 @@ fn medium_name(medium: DeliveryMedium) -> &'static str {
 struct Snapshot {
     digest: Option<CodeDigest>,
     expires_at: UnixTime,
-    failed_attempts: u32,
+    attempts: u32,
+    claimed: bool,
 }
 
 impl Snapshot {
@@ -97,40 +99,41 @@ impl Snapshot {
         if digest.is_some() && expires_at.is_none() {
             return Err(malformed(table, key, CODES_EXPIRES_AT));
         }
-        let failed_attempts = num(CODES_FAILED_ATTEMPTS)?.unwrap_or(0);
+        let attempts = num(CODES_ATTEMPTS)?.unwrap_or(0);
         Ok(Snapshot {
             digest,
             expires_at: UnixTime(expires_at.unwrap_or(0)),
-            failed_attempts: u32::try_from(failed_attempts)
-                .map_err(|_| malformed(table, key, CODES_FAILED_ATTEMPTS))?,
+            attempts: u32::try_from(attempts).map_err(|_| malformed(table, key, CODES_ATTEMPTS))?,
+            claimed: item.contains_key(CODES_CLAIMED_AT),
         })
     }
 
-    /// Why a confirm's condition failed, in the domain's order (see `CodeRecord::redeem`).
-    fn refusal(&self, attempt: &CodeDigest, now: UnixTime, policy: &CodePolicy) -> Refusal {
-        let Some(digest) = &self.digest else {
-            return Refusal::Final(Redemption::NoCode);
+    /// The item as the domain's code state, so the domain's rule judges it.
+    fn state(&self) -> CodeState {
+        let Some(digest) = self.digest else {
+            return CodeState::Empty;
         };
-        if self.failed_attempts >= policy.max_failed_attempts {
-            return Refusal::Final(Redemption::Exhausted);
-        }
-        if now >= self.expires_at {
-            return Refusal::Final(Redemption::Expired);
-        }
-        if digest.matches(attempt) {
-            Refusal::Matches
+        let live = LiveCode {
+            digest,
+            issued_at: UnixTime(0),
+            expires_at: self.expires_at,
+            attempts: self.attempts,
+            medium: None,
+        };
+        if self.claimed {
+            CodeState::Claimed(live)
         } else {
-            Refusal::Mismatch(*digest)
+            CodeState::Live(live)
         }
     }
 }
 
-enum Refusal {
-    Final(Redemption),
-    /// The code would be accepted now (the item changed since the condition was evaluated).
-    Matches,
-    /// A wrong code: count it against the live code with this digest.
-    Mismatch(CodeDigest),
+/// What a conditional write did.
+enum Written {
+    /// Applied; the item's new attributes when they were asked for.
+    Applied(Item),
+    /// The condition failed; the item as it stood (empty when there is none).
+    Refused(Item),
 }
 
 impl DynamoStore {
@@ -138,167 +141,54 @@ impl DynamoStore {
         (CODES_KEY.to_string(), AttributeValue::S(key.to_string()))
     }
 
-    /// The conditional update that consumes the code when `attempt` is its live, unexpired,
-    /// not-exhausted code.
-    fn consume(
+    /// The write that admits an attempt to judgment: one more attempt counted, on condition that
+    /// the code is live, unclaimed, unexpired and has attempts left. Returns the counted item.
+    async fn count_attempt(
         &self,
         key: &str,
-        attempt: &CodeDigest,
         now: UnixTime,
         policy: &CodePolicy,
-    ) -> Result<Update, StoreError> {
+    ) -> Result<Written, StoreError> {
         let mut e = Expr::default();
-        let condition = format!(
-            "{d} = {a} AND {x} > {now} AND (attribute_not_exists({f}) OR {f} < {max})",
-            d = e.name(CODES_DIGEST),
-            a = e.value("attempt", AttributeValue::B(Blob::new(attempt.0.to_vec()))),
-            x = e.name(CODES_EXPIRES_AT),
-            now = e.value("now", number(now.0)),
-            f = e.name(CODES_FAILED_ATTEMPTS),
-            max = e.value("max", number(u64::from(policy.max_failed_attempts))),
-        );
-        // The request slots stay: a consumed code still counted as a request.
+        let a = e.name(CODES_ATTEMPTS);
         let update = format!(
-            "REMOVE {}, {}, {}, {}, {}",
-            e.name(CODES_DIGEST),
-            e.name(CODES_ISSUED_AT),
-            e.name(CODES_EXPIRES_AT),
-            e.name(CODES_FAILED_ATTEMPTS),
-            e.name(CODES_MEDIUM),
-        );
-        let (k, v) = Self::code_key(key);
-        Update::builder()
-            .table_name(&self.tables.codes)
-            .key(k, v)
-            .update_expression(update)
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(e.names))
-            .set_expression_attribute_values(Some(e.values))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(|e| StoreError::Unavailable(format!("building the confirm update: {e}")))
-    }
-
-    fn password_update(&self, change: &PasswordChange) -> Result<Update, StoreError> {
-        let mut e = Expr::default();
-        let update = format!(
-            "SET {} = {}, {} = {}",
-            e.name(USERS_PASSWORD_HASH),
-            e.value("hash", AttributeValue::S(change.password_hash.clone())),
-            e.name(USERS_STATUS),
-            e.value("status", AttributeValue::S(change.status.as_str().into())),
-        );
-        let condition = format!("attribute_exists({})", e.name(USERS_KEY));
-        Update::builder()
-            .table_name(&self.tables.users)
-            .key(USERS_KEY, AttributeValue::S(change.username.clone()))
-            .update_expression(update)
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(e.names))
-            .set_expression_attribute_values(Some(e.values))
-            .build()
-            .map_err(|e| StoreError::Unavailable(format!("building the password update: {e}")))
-    }
-
-    /// One transaction: consume the code and, when given, change the password. `Ok(None)` when it
-    /// committed; otherwise what the code item held, or a retryable conflict.
-    async fn try_consume(
-        &self,
-        key: &str,
-        attempt: &CodeDigest,
-        now: UnixTime,
-        policy: &CodePolicy,
-        change: Option<&PasswordChange>,
-    ) -> Result<Option<Attempt>, StoreError> {
-        let mut items = vec![
-            TransactWriteItem::builder()
-                .update(self.consume(key, attempt, now, policy)?)
-                .build(),
-        ];
-        if let Some(change) = change {
-            items.push(
-                TransactWriteItem::builder()
-                    .update(self.password_update(change)?)
-                    .build(),
-            );
-        }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(None),
-            Err(SdkError::ServiceError(service)) => {
-                let TransactWriteItemsError::TransactionCanceledException(cancelled) =
-                    service.err()
-                else {
-                    return Err(sdk_error(
-                        "TransactWriteItems",
-                        &self.tables.codes,
-                        SdkError::ServiceError(service),
-                    ));
-                };
-                let reasons = cancelled.cancellation_reasons();
-                let code = reasons.first().and_then(|r| r.code());
-                let user = reasons.get(1).and_then(|r| r.code());
-                if is_throttling(code) || is_throttling(user) {
-                    tracing::warn!("DynamoDB throttled the confirm transaction");
-                    return Err(StoreError::Throttled);
-                }
-                if code == Some("TransactionConflict") || user == Some("TransactionConflict") {
-                    return Ok(Some(Attempt::Conflict));
-                }
-                if code == Some("ConditionalCheckFailed") {
-                    let item = reasons
-                        .first()
-                        .and_then(|r| r.item())
-                        .cloned()
-                        .unwrap_or_default();
-                    return Ok(Some(Attempt::Refused(item)));
-                }
-                if user == Some("ConditionalCheckFailed") {
-                    // The user vanished: keep the code live rather than consume it for nothing.
-                    return Err(StoreError::Unavailable(format!(
-                        "user {} disappeared during a confirm",
-                        change.map(|c| c.username.as_str()).unwrap_or("?")
-                    )));
-                }
-                Err(StoreError::Unavailable(format!(
-                    "confirm transaction cancelled: {:?}",
-                    reasons.iter().map(|r| r.code()).collect::<Vec<_>>()
-                )))
-            }
-            Err(e) => Err(sdk_error("TransactWriteItems", &self.tables.codes, e)),
-        }
-    }
-
-    /// Counts one failed attempt against the live code `digest`, if it is still live, unexpired and
-    /// has attempts left. `Ok(None)` when counted; otherwise the item as it now is.
-    async fn count_failure(
-        &self,
-        key: &str,
-        digest: &CodeDigest,
-        now: UnixTime,
-        policy: &CodePolicy,
-    ) -> Result<Option<Item>, StoreError> {
-        let mut e = Expr::default();
-        let f = e.name(CODES_FAILED_ATTEMPTS);
-        let update = format!(
-            "SET {f} = if_not_exists({f}, {zero}) + {one}",
+            "SET {a} = if_not_exists({a}, {zero}) + {one}",
             zero = e.value("zero", number(0)),
             one = e.value("one", number(1)),
         );
         let condition = format!(
-            "{d} = {old} AND {x} > {now} AND (attribute_not_exists({f}) OR {f} < {max})",
+            "attribute_exists({d}) AND attribute_not_exists({c}) AND {x} > {now} \
+             AND (attribute_not_exists({a}) OR {a} < {max})",
             d = e.name(CODES_DIGEST),
-            old = e.value("old", AttributeValue::B(Blob::new(digest.0.to_vec()))),
+            c = e.name(CODES_CLAIMED_AT),
             x = e.name(CODES_EXPIRES_AT),
             now = e.value("now", number(now.0)),
             max = e.value("max", number(u64::from(policy.max_failed_attempts))),
         );
-        self.update_code_if(key, update, condition, e).await
+        self.update_code(key, update, condition, e, ReturnValue::AllNew)
+            .await
+    }
+
+    /// Claims the live code `digest` for an accepted attempt; `false` when it was superseded or
+    /// claimed since it was counted.
+    async fn claim(
+        &self,
+        key: &str,
+        digest: &CodeDigest,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let mut e = Expr::default();
+        let c = e.name(CODES_CLAIMED_AT);
+        let update = format!("SET {c} = {}", e.value("now", number(now.0)));
+        let condition = format!(
+            "{} = {} AND attribute_not_exists({c})",
+            e.name(CODES_DIGEST),
+            e.value("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
+        );
+        Ok(self
+            .update_code_if(key, update, condition, e)
+            .await?
+            .is_none())
     }
 
     /// One conditional UpdateItem on a codes item: `None` when it applied, `Some(item)` when the
@@ -310,6 +200,23 @@ impl DynamoStore {
         condition: String,
         e: Expr,
     ) -> Result<Option<Item>, StoreError> {
+        match self
+            .update_code(key, update, condition, e, ReturnValue::None)
+            .await?
+        {
+            Written::Applied(_) => Ok(None),
+            Written::Refused(item) => Ok(Some(item)),
+        }
+    }
+
+    async fn update_code(
+        &self,
+        key: &str,
+        update: String,
+        condition: String,
+        e: Expr,
+        returning: ReturnValue,
+    ) -> Result<Written, StoreError> {
         let (k, v) = Self::code_key(key);
         let result = self
             .client
@@ -320,33 +227,25 @@ impl DynamoStore {
             .condition_expression(condition)
             .set_expression_attribute_names(Some(e.names))
             .set_expression_attribute_values(Some(e.values))
+            .return_values(returning)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(None),
-            Err(SdkError::ServiceError(service))
-                if matches!(
-                    service.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                let item = match service.err() {
-                    UpdateItemError::ConditionalCheckFailedException(c) => {
-                        c.item().cloned().unwrap_or_default()
-                    }
-                    _ => Item::new(),
-                };
-                Ok(Some(item))
-            }
+            Ok(out) => Ok(Written::Applied(out.attributes.unwrap_or_default())),
+            Err(SdkError::ServiceError(service)) => match service.err() {
+                UpdateItemError::ConditionalCheckFailedException(c) => {
+                    Ok(Written::Refused(c.item().cloned().unwrap_or_default()))
+                }
+                _ => Err(sdk_error(
+                    "UpdateItem",
+                    &self.tables.codes,
+                    SdkError::ServiceError(service),
+                )),
+            },
             Err(e) => Err(sdk_error("UpdateItem", &self.tables.codes, e)),
         }
     }
-}
-
-enum Attempt {
-    Refused(Item),
-    Conflict,
 }
 
 #[async_trait]
@@ -391,7 +290,7 @@ impl CodeStore for DynamoStore {
         sets.push(format!("{} = {at}", e.name(CODES_ISSUED_AT)));
         let expires = e.value("expires", number(code.expires_at.0));
         sets.push(format!("{} = {expires}", e.name(CODES_EXPIRES_AT)));
-        sets.push(format!("{} = {zero}", e.name(CODES_FAILED_ATTEMPTS)));
+        sets.push(format!("{} = {zero}", e.name(CODES_ATTEMPTS)));
         let purge = code.expires_at.max(now.plus(policy.window_seconds));
         let purge = e.value("purge", number(purge.0));
         sets.push(format!("{} = {purge}", e.name(CODES_TTL)));
@@ -403,8 +302,11 @@ impl CodeStore for DynamoStore {
             }
             None => format!("SET {}", sets.join(", ")),
         };
-        if code.medium.is_none() {
-            update.push_str(&format!(" REMOVE {}", e.name(CODES_MEDIUM)));
+        // A new code supersedes a claimed one too.
+        let claimed = e.name(CODES_CLAIMED_AT);
+        match code.medium {
+            None => update.push_str(&format!(" REMOVE {}, {claimed}", e.name(CODES_MEDIUM))),
+            Some(_) => update.push_str(&format!(" REMOVE {claimed}")),
         }
         let oldest = e.name(&request_slot(slots - 1));
         let cutoff = e.value("cutoff", number(now.minus(policy.window_seconds).0));
@@ -433,13 +335,14 @@ impl CodeStore for DynamoStore {
             e.name(&request_slot(slots.saturating_sub(1)))
         ));
         let update = format!(
-            "SET {} REMOVE {}, {}, {}, {}, {}",
+            "SET {} REMOVE {}, {}, {}, {}, {}, {}",
             sets.join(", "),
             e.name(CODES_DIGEST),
             e.name(CODES_ISSUED_AT),
             e.name(CODES_EXPIRES_AT),
-            e.name(CODES_FAILED_ATTEMPTS),
+            e.name(CODES_ATTEMPTS),
             e.name(CODES_MEDIUM),
+            e.name(CODES_CLAIMED_AT),
         );
         let condition = format!(
             "{} = {}",
@@ -457,39 +360,58 @@ impl CodeStore for DynamoStore {
         attempt: &CodeDigest,
         now: UnixTime,
         policy: &CodePolicy,
-        change: Option<&PasswordChange>,
     ) -> Result<Redemption, StoreError> {
         let table = &self.tables.codes;
-        let mut round = 0;
-        let mut consume = true;
-        let mut item = Item::new();
-        while round < REDEEM_ROUNDS {
-            round += 1;
-            if consume {
-                match self.try_consume(key, attempt, now, policy, change).await? {
-                    None => return Ok(Redemption::Accepted),
-                    Some(Attempt::Conflict) => continue,
-                    Some(Attempt::Refused(old)) => item = old,
-                }
-            }
-            match Snapshot::read(table, key, &item)?.refusal(attempt, now, policy) {
-                Refusal::Final(outcome) => return Ok(outcome),
-                Refusal::Matches => consume = true,
-                Refusal::Mismatch(digest) => {
-                    match self.count_failure(key, &digest, now, policy).await? {
-                        None => return Ok(Redemption::Mismatch),
-                        // The code changed under us: judge the attempt against what is there now.
-                        Some(now_item) => {
-                            item = now_item;
-                            consume = false;
-                        }
+        for _ in 0..REDEEM_ROUNDS {
+            let counted = match self.count_attempt(key, now, policy).await? {
+                Written::Applied(item) => Snapshot::read(table, key, &item)?,
+                Written::Refused(item) => {
+                    match Snapshot::read(table, key, &item)?
+                        .state()
+                        .refusal(now, policy)
+                    {
+                        Some(refused) => return Ok(refused),
+                        // Judgeable again by now (a new code since the condition failed): retry.
+                        None => continue,
                     }
                 }
+            };
+            let Some(digest) = counted.digest else {
+                return Err(malformed(table, key, CODES_DIGEST));
+            };
+            if !digest.matches(attempt) {
+                return Ok(Redemption::Mismatch);
             }
+            return Ok(if self.claim(key, &digest, now).await? {
+                Redemption::Accepted
+            } else {
+                // Superseded or claimed between the count and the claim: this code is gone.
+                Redemption::Mismatch
+            });
         }
         Err(StoreError::Unavailable(format!(
             "confirm on {table}/{key} did not settle in {REDEEM_ROUNDS} rounds"
         )))
+    }
+
+    async fn release(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
+        let mut e = Expr::default();
+        let a = e.name(CODES_ATTEMPTS);
+        let c = e.name(CODES_CLAIMED_AT);
+        // The claiming attempt is given back with the code.
+        let update = format!(
+            "SET {a} = {a} - {one} REMOVE {c}",
+            one = e.value("one", number(1))
+        );
+        let condition = format!(
+            "{} = {} AND attribute_exists({c}) AND {a} > {zero}",
+            e.name(CODES_DIGEST),
+            e.value("digest", AttributeValue::B(Blob::new(digest.0.to_vec()))),
+            zero = e.value("zero", number(0)),
+        );
+        // Refused: a newer code, or none, so there is nothing of this claim to give back.
+        self.update_code_if(key, update, condition, e).await?;
+        Ok(())
     }
 }
 
@@ -505,30 +427,30 @@ mod tests {
     }
 
     #[test]
-    fn refusals_follow_the_domain_order() {
+    fn items_are_judged_by_the_domain_rule() {
         let p = CodePolicy::default();
-        let right = CodeDigest([1; 32]);
-        let wrong = CodeDigest([2; 32]);
-        let live = |attempts: u64, expires: u64| {
-            item(&[
+        let live = |attempts: u64, expires: u64, claimed: bool| {
+            let mut i = item(&[
                 (CODES_DIGEST, AttributeValue::B(Blob::new(vec![1; 32]))),
                 (CODES_EXPIRES_AT, number(expires)),
-                (CODES_FAILED_ATTEMPTS, number(attempts)),
-            ])
+                (CODES_ATTEMPTS, number(attempts)),
+            ]);
+            if claimed {
+                i.insert(CODES_CLAIMED_AT.into(), number(50));
+            }
+            i
         };
-        let judge = |i: &Item, a: &CodeDigest| match Snapshot::read("codes", "jane", i)
-            .unwrap()
-            .refusal(a, UnixTime(100), &p)
-        {
-            Refusal::Final(r) => Some(r),
-            Refusal::Matches => None,
-            Refusal::Mismatch(_) => Some(Redemption::Mismatch),
+        let judge = |i: &Item| {
+            Snapshot::read("codes", "jane", i)
+                .unwrap()
+                .state()
+                .refusal(UnixTime(100), &p)
         };
-        assert_eq!(judge(&Item::new(), &right), Some(Redemption::NoCode));
-        assert_eq!(judge(&live(5, 200), &right), Some(Redemption::Exhausted));
-        assert_eq!(judge(&live(0, 100), &right), Some(Redemption::Expired));
-        assert_eq!(judge(&live(0, 200), &wrong), Some(Redemption::Mismatch));
-        assert_eq!(judge(&live(4, 200), &right), None);
+        assert_eq!(judge(&Item::new()), Some(Redemption::NoCode));
+        assert_eq!(judge(&live(5, 200, false)), Some(Redemption::Exhausted));
+        assert_eq!(judge(&live(0, 100, false)), Some(Redemption::Expired));
+        assert_eq!(judge(&live(1, 200, true)), Some(Redemption::NoCode));
+        assert_eq!(judge(&live(4, 200, false)), None);
     }
 
     #[test]

@@ -36,7 +36,10 @@ pub const CODES_DIGEST: &str = "digest";
 pub const CODES_ISSUED_AT: &str = "issued_at";
 /// When the live code stops being accepted (Unix seconds), checked in code on every confirm.
 pub const CODES_EXPIRES_AT: &str = "expires_at";
-pub const CODES_FAILED_ATTEMPTS: &str = "failed_attempts";
+/// Attempts judged against the live code, counted before the compare (see `CodeStore::redeem`).
+pub const CODES_ATTEMPTS: &str = "attempts";
+/// Set when an attempt was accepted: the code is dead to every other attempt until released.
+pub const CODES_CLAIMED_AT: &str = "claimed_at";
 pub const CODES_MEDIUM: &str = "medium";
 /// The table's TTL attribute: max(code expiry, newest request + window). Deletion is lazy, so
 /// expiry is never inferred from the item's presence.

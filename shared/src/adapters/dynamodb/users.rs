@@ -3,10 +3,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::domain::user::{Attributes, MfaChannel, User, UserStatus};
-use crate::ports::{StoreError, UserDirectory};
+use crate::ports::{Created, PasswordChangeError, StoreError, UserDirectory};
 
 use super::DynamoStore;
 use super::errors::{malformed, sdk_error};
@@ -210,8 +212,22 @@ impl DynamoStore {
         Ok((!users.is_empty()).then(|| users.swap_remove(chosen)))
     }
 
+    /// Writes a user, replacing any with the same username: the import tool's write (the port's
+    /// `create` never replaces).
+    pub async fn put_user(&self, user: &User) -> Result<(), StoreError> {
+        let table = &self.tables.users;
+        self.client
+            .put_item()
+            .table_name(table)
+            .set_item(Some(UserItem::from(user).0))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| sdk_error("PutItem", table, e))
+    }
+
     /// Sets a user's password hash and status; the user must exist.
-    pub async fn set_password(
+    pub async fn store_password_hash(
         &self,
         username: &str,
         password_hash: &str,
@@ -256,16 +272,41 @@ impl UserDirectory for DynamoStore {
         }
     }
 
-    async fn put(&self, user: User) -> Result<(), StoreError> {
+    async fn create(&self, user: &User) -> Result<Created, StoreError> {
         let table = &self.tables.users;
-        self.client
+        let result = self
+            .client
             .put_item()
             .table_name(table)
-            .set_item(Some(UserItem::from(&user).0))
+            .set_item(Some(UserItem::from(user).0))
+            // A migration never replaces a user who exists meanwhile.
+            .condition_expression("attribute_not_exists(#u)")
+            .expression_attribute_names("#u", USERS_KEY)
             .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| sdk_error("PutItem", table, e))
+            .await;
+        match result {
+            Ok(_) => Ok(Created::Created),
+            Err(SdkError::ServiceError(service))
+                if matches!(
+                    service.err(),
+                    PutItemError::ConditionalCheckFailedException(_)
+                ) =>
+            {
+                Ok(Created::Exists)
+            }
+            Err(e) => Err(sdk_error("PutItem", table, e)),
+        }
+    }
+
+    async fn set_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        let hash = crate::adapters::password_hashing::hash(password).await?;
+        self.store_password_hash(username, &hash, UserStatus::Confirmed)
+            .await?;
+        Ok(())
     }
 }
 
