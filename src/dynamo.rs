@@ -1,17 +1,9 @@
-//! The runner on DynamoDB: the `--store dynamodb` switch, `create-tables` and `import-users`.
+//! The runner's DynamoDB tools: the table names, `create-tables` and `import-users`.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use password_reset::adapters::dynamodb::{self, DynamoStore, Tables};
 use password_reset::domain::user::User;
-use password_reset::embedded::Embedded;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StoreKind {
-    Memory,
-    Dynamodb,
-}
 
 #[derive(Debug, clap::Args)]
 pub struct TableArgs {
@@ -30,17 +22,6 @@ impl TableArgs {
             codes: self.codes_table.clone(),
         }
     }
-}
-
-/// Serves users and codes from DynamoDB instead of the embedded store; delivery stays the outbox.
-pub async fn use_dynamodb(embedded: &mut Embedded, args: &TableArgs) {
-    let store = Arc::new(DynamoStore::new(
-        DynamoStore::client_from_env().await,
-        args.tables(),
-        &embedded.service.pool.codes,
-    ));
-    embedded.service.users = store.clone();
-    embedded.service.codes = store;
 }
 
 pub async fn create_tables(args: &TableArgs) -> Result<(), String> {

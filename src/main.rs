@@ -1,6 +1,5 @@
 //! The local runner: the password-reset workflow as a Cognito-compatible endpoint on your machine.
 
-mod delivery;
 mod doctor;
 mod dynamo;
 mod server;
@@ -8,7 +7,8 @@ mod server;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use password_reset::assembly::{CodeStoreKind, DeliveryKind, DirectoryKind, Wiring};
 use password_reset::config::Settings;
 
 /// The pool the runner serves when no --config is given.
@@ -32,18 +32,80 @@ struct Cli {
     /// Where delivered messages are appended as JSON lines (overrides the pool file's Outbox.Path).
     #[arg(long, env = "RESET_OUTBOX")]
     outbox: Option<PathBuf>,
-    /// Where users and codes live: `memory` (embedded, seeded from the pool file) or `dynamodb`
-    /// (the tables below, at `AWS_ENDPOINT_URL` when set).
+    /// Where codes and request counts live: `memory` (embedded) or `dynamodb` (the codes table, at
+    /// `AWS_ENDPOINT_URL` when set).
     #[arg(long, value_enum, default_value = "memory", env = "RESET_STORE")]
-    store: dynamo::StoreKind,
+    store: Store,
+    /// Who exists and which password signs in: `memory` (seeded from the pool file), `dynamodb`
+    /// (the users table) or `cognito` (a user pool, with --user-pool-id); by default the same as
+    /// --store.
+    #[arg(long, value_enum, env = "RESET_DIRECTORY")]
+    directory: Option<Directory>,
+    /// The user pool serving as the directory with `--directory cognito`.
+    #[arg(long, env = "USER_POOL_ID")]
+    user_pool_id: Option<String>,
+    /// The code-hashing key, base64 of at least 32 bytes (overrides the pool file's CodeHashKey);
+    /// required with `--store dynamodb`, where codes outlive the process.
+    #[arg(long, env = "CODE_HASH_KEY", hide_env_values = true)]
+    code_hash_key: Option<String>,
     #[command(flatten)]
     tables: dynamo::TableArgs,
     /// How codes are delivered: `outbox` (printed and appended to the outbox file) or `aws` (SES v2
     /// and End User Messaging SMS v2, configured by SES_FROM_ADDRESS, SMS_ORIGINATION_IDENTITY...).
     #[arg(long, value_enum, default_value = "outbox", env = "RESET_DELIVERY")]
-    delivery: delivery::DeliveryKind,
+    delivery: Delivery,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Store {
+    Memory,
+    Dynamodb,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Directory {
+    Memory,
+    Dynamodb,
+    Cognito,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Delivery {
+    /// Print each message and append it to the outbox file.
+    Outbox,
+    /// SES v2 for email, End User Messaging SMS v2 for SMS.
+    Aws,
+}
+
+impl Cli {
+    fn wiring(&self) -> Wiring {
+        let codes = match self.store {
+            Store::Memory => CodeStoreKind::Memory,
+            Store::Dynamodb => CodeStoreKind::Dynamodb,
+        };
+        let directory = match self.directory {
+            Some(Directory::Memory) => DirectoryKind::Memory,
+            Some(Directory::Dynamodb) => DirectoryKind::Dynamodb,
+            Some(Directory::Cognito) => DirectoryKind::Cognito,
+            None if self.store == Store::Dynamodb => DirectoryKind::Dynamodb,
+            None => DirectoryKind::Memory,
+        };
+        Wiring {
+            directory,
+            codes,
+            delivery: match self.delivery {
+                Delivery::Outbox => DeliveryKind::Outbox,
+                Delivery::Aws => DeliveryKind::Aws,
+            },
+            users_table: Some(self.tables.users_table.clone()),
+            codes_table: Some(self.tables.codes_table.clone()),
+            user_pool_id: self.user_pool_id.clone(),
+            print_outbox: true,
+            ..Wiring::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,9 +125,16 @@ enum Command {
 fn load(cli: &Cli) -> Result<Settings, String> {
     let mut settings = match &cli.config {
         Some(path) => Settings::from_file(path),
+        // A user pool brings its own clients, users and policies: the demo pool's would shadow them.
+        None if cli.directory == Some(Directory::Cognito) => Settings::from_json("{}"),
         None => Settings::from_json(DEMO_POOL),
     }
     .map_err(|e| e.to_string())?;
+    if let Some(key) = &cli.code_hash_key {
+        settings.key = Some(
+            password_reset::config::decode_key("CODE_HASH_KEY", key).map_err(|e| e.to_string())?,
+        );
+    }
     if let Some(path) = &cli.outbox {
         settings.outbox.path = Some(path.clone());
     }
@@ -110,21 +179,25 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let mut embedded =
-        password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), true);
-    if cli.store == dynamo::StoreKind::Dynamodb {
-        dynamo::use_dynamodb(&mut embedded, &cli.tables).await;
-        println!(
-            "store: DynamoDB tables {} and {}",
-            cli.tables.users_table, cli.tables.codes_table
-        );
-    }
-    if cli.delivery == delivery::DeliveryKind::Aws
-        && let Err(e) = delivery::use_aws(&mut embedded).await
-    {
+    let mut wiring = cli.wiring();
+    let env = |name: &str| std::env::var(name).ok();
+    if let Err(e) = wiring.read_adapter_settings(&env) {
         eprintln!("error: {e}");
         return std::process::ExitCode::from(2);
     }
+    let assembled = match password_reset::assembly::assemble(
+        &settings,
+        &wiring,
+        &mut password_reset::request_rng(),
+    )
+    .await
+    {
+        Ok(assembled) => assembled,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let addr = SocketAddr::new(cli.host, cli.port);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -134,11 +207,22 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let addr = listener.local_addr().unwrap_or(addr);
-    let pool = &embedded.service.pool;
+    let pool = &assembled.service.pool;
+    match wiring.directory {
+        DirectoryKind::Memory => {}
+        DirectoryKind::Dynamodb => println!("directory: DynamoDB table {}", cli.tables.users_table),
+        DirectoryKind::Cognito => println!("directory: Cognito user pool {}", pool.user_pool_id),
+    }
+    if wiring.codes == CodeStoreKind::Dynamodb {
+        println!("store: DynamoDB table {}", cli.tables.codes_table);
+    }
     println!(
         "Cognito password reset on http://{addr} (user pool {})",
         pool.user_pool_id
     );
+    if wiring.directory == DirectoryKind::Cognito {
+        println!("  app clients: the user pool's own");
+    }
     for client in &pool.clients {
         let secret = if client.client_secret.is_some() {
             " (with secret)"
@@ -147,12 +231,12 @@ async fn main() -> std::process::ExitCode {
         };
         println!("  app client {}{secret}", client.client_id);
     }
-    match embedded.outbox.path() {
-        _ if cli.delivery == delivery::DeliveryKind::Aws => {}
-        Some(path) => println!("outbox: {}", path.display()),
-        None => println!("outbox: printed only"),
+    match assembled.outbox.as_ref().map(|o| o.path()) {
+        None => println!("delivery: SES v2 and SMS v2"),
+        Some(Some(path)) => println!("outbox: {}", path.display()),
+        Some(None) => println!("outbox: printed only"),
     }
-    if let Err(e) = server::serve(listener, embedded).await {
+    if let Err(e) = server::serve(listener, assembled.service).await {
         eprintln!("error: {e}");
         return std::process::ExitCode::from(1);
     }

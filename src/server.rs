@@ -7,14 +7,18 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use password_reset::ResetService;
 use password_reset::domain::time::UnixTime;
-use password_reset::embedded::Embedded;
 use password_reset::protocol::{self, CONTENT_TYPE};
 
-async fn cognito(State(state): State<Arc<Embedded>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn cognito(
+    State(service): State<Arc<ResetService>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
     let mut rng = password_reset::request_rng();
-    let reply = protocol::serve(&state.service, target, &body, UnixTime::now(), &mut rng).await;
+    let reply = protocol::serve(&service, target, &body, UnixTime::now(), &mut rng).await;
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, reply.body).into_response();
     let headers = response.headers_mut();
@@ -25,14 +29,17 @@ async fn cognito(State(state): State<Arc<Embedded>>, headers: HeaderMap, body: B
     response
 }
 
-pub fn router(embedded: Embedded) -> Router {
+pub fn router(service: ResetService) -> Router {
     Router::new()
         .fallback(cognito)
-        .with_state(Arc::new(embedded))
+        .with_state(Arc::new(service))
 }
 
-pub async fn serve(listener: tokio::net::TcpListener, embedded: Embedded) -> std::io::Result<()> {
-    axum::serve(listener, router(embedded))
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    service: ResetService,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(service))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -154,6 +154,11 @@ fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_t
     assert_eq!(sent[0].origination_identity.as_deref(), Some(ORIGINATION));
     let done = runner.confirm("paul", &code_in(&sent[0].body), NEW_PASSWORD);
     assert!(done.ok, "{}", done.stderr);
+    // The reset is followed by the PasswordChanged notice, on the same verified channel.
+    let sent = sms.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1].destination, PAUL);
+    assert!(sent[1].body.contains("password was just changed"), "{}", sent[1].body);
 
     // An unverified number in the SMS sandbox: refused before any send, every time, never limited.
     for _ in 0..7 {
@@ -166,7 +171,11 @@ fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_t
         );
         assert!(!message.contains("4155550199"), "{message}");
     }
-    assert_eq!(sms.calls("SendTextMessage"), 1, "only paul's SMS was sent");
+    assert_eq!(
+        sms.calls("SendTextMessage"),
+        2,
+        "only paul's code and notice were sent"
+    );
     let logs = runner.logs();
     assert!(logs.contains("remediation"), "the log says what to do");
     assert!(

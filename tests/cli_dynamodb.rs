@@ -60,6 +60,11 @@ fn the_cli_flow_on_dynamodb() {
 
     let mut runner_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     runner_env.push(("RESET_STORE", "dynamodb"));
+    // Codes outlive the process on a shared store: the key must be given.
+    runner_env.push((
+        "CODE_HASH_KEY",
+        "Y2xpLWR5bmFtb2RiLXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmc=",
+    ));
     let runner = Runner::start("dynamodb", None, &runner_env);
     assert!(runner.stdout.lock().unwrap().contains(&users));
 

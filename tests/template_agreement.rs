@@ -18,9 +18,8 @@ use aws_sdk_dynamodb::operation::update_time_to_live::{
 };
 use aws_sdk_dynamodb::types::{TableDescription, TableStatus};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use password_reset::adapters::aws_delivery::AwsDelivery;
 use password_reset::adapters::dynamodb::schema::{self, Tables};
-use password_reset::adapters::legacy_dynamodb::{DynamoDbLegacyUsers, LegacyTable};
+use password_reset::adapters::legacy_dynamodb::LegacyTable;
 use password_reset::config::ConfigError;
 use password_reset::domain::code::CodePolicy;
 use serde_yaml_ng::Value;
@@ -152,6 +151,21 @@ impl<'a> Deployment<'a> {
         }
     }
 
+    /// A property with its `!If`s resolved to the branch chosen (any shape of value).
+    fn chosen(&self, v: &'a Value) -> &'a Value {
+        match tagged(v) {
+            Some(("If", arg)) => {
+                let a = arg.as_sequence().unwrap();
+                if self.condition(a[0].as_str().unwrap()) {
+                    self.chosen(&a[1])
+                } else {
+                    self.chosen(&a[2])
+                }
+            }
+            _ => v,
+        }
+    }
+
     /// The deployed functions: binary name -> (logical id, resource).
     fn functions(&self) -> BTreeMap<String, (&'a str, &'a Value)> {
         self.resources()
@@ -275,15 +289,9 @@ async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigEr
     let given = |name: &str| recorder.vars.get(name).map(String::as_str);
     match binary {
         "forgot-password" | "confirm-forgot-password" => {
-            let settings = password_reset::config::Settings::from_env(env)?;
-            if given("STORE") == Some("dynamodb") {
-                password_reset::adapters::dynamodb::store_from_env(env, &settings.pool.codes)
-                    .await?;
-            }
-            if given("DELIVERY") == Some("aws") {
-                AwsDelivery::from_env(env).await?;
-            }
-            DynamoDbLegacyUsers::from_env(&env).await?;
+            // Exactly what `assembly::service_from_env` reads before it builds any client.
+            password_reset::config::Settings::from_env(env)?;
+            password_reset::assembly::Wiring::from_env(&env)?;
         }
         "custom-message" => {
             password_reset::config::messages_from_env(&env)?;
@@ -307,11 +315,14 @@ fn literal_reads(binary: &str) -> BTreeSet<String> {
         .collect();
     if sources
         .iter()
-        .any(|s| s.contains("password_reset::lambda::"))
+        .any(|s| s.contains("password_reset::assembly::"))
     {
-        sources.push(std::fs::read_to_string(root().join("shared/src/lambda.rs")).unwrap());
+        sources.push(std::fs::read_to_string(root().join("shared/src/assembly.rs")).unwrap());
     }
-    let read = regex::Regex::new(r#"\b(?:env|var|var_os)\(\s*"([A-Z][A-Z0-9_]*)"\s*\)"#).unwrap();
+    let read = regex::Regex::new(
+        r#"\b(?:env|var|var_os|non_empty\(\s*env\s*,)\(?\s*"([A-Z][A-Z0-9_]*)"\s*\)"#,
+    )
+    .unwrap();
     sources
         .iter()
         .map(|s| s.split("#[cfg(test)]").next().unwrap_or_default())
@@ -334,13 +345,15 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.insert("MESSAGE_TEMPLATES_FILE");
     }
     if binary == "confirm-forgot-password" {
-        // It sends no message: no templates, and the default delivery (which builds no AWS client);
-        // it migrates nobody (UserMigration runs on ForgotPassword), so it reads no legacy table.
-        names.extend(["DELIVERY", "MESSAGE_TEMPLATES", "LEGACY_TABLE"]);
+        // It migrates nobody (UserMigration runs on ForgotPassword), so it reads no legacy table.
+        names.insert("LEGACY_TABLE");
+    }
+    if matches!(binary, "forgot-password" | "confirm-forgot-password") {
+        // Optional: no Reply-To; SMS validity defaults to the code's hour.
+        names.extend(["SES_REPLY_TO", "SMS_TTL_SECONDS"]);
     }
     if binary == "forgot-password" {
-        // Optional: no Reply-To; SMS validity defaults to the code's hour.
-        names.extend(["SES_REPLY_TO", "SMS_TTL_SECONDS", "LEGACY_ATTRIBUTES"]);
+        names.insert("LEGACY_ATTRIBUTES");
     }
     if binary == "custom-message" {
         names.insert("MESSAGE_TEMPLATES_FILE");
@@ -376,7 +389,11 @@ const PARAMETER_SETS: &[&[(&str, &str)]] = &[
         ("ExistingLegacyTableName", "old-users"),
         ("LegacyEmailIndex", ""),
         ("LegacyAssumeVerified", "true"),
+        ("ExistingUserPoolId", "us-east-1_AbCdEf123"),
+        ("SignOutOnReset", "false"),
+        ("NotifyPasswordChanged", "false"),
     ],
+    &[("Directory", "dynamodb"), ("PoolForgotPassword", "open")],
 ];
 
 // ------------------------------------------------------------------ the checks
@@ -508,25 +525,85 @@ async fn each_function_is_given_exactly_the_settings_it_reads() {
 }
 
 #[test]
-fn the_api_functions_run_on_dynamodb_and_real_delivery() {
+fn the_api_functions_reset_in_the_pool_keep_codes_in_dynamodb_and_deliver_for_real() {
     let template = template();
-    let deployment = Deployment::new(&template, &[]);
+    let delivery = password_reset::config::delivery::DELIVERY;
+    for (overrides, pool_id) in [
+        (&[][..], "stack-UserPool"),
+        (
+            &[("ExistingUserPoolId", "us-east-1_AbCdEf123")][..],
+            "us-east-1_AbCdEf123",
+        ),
+    ] {
+        let deployment = Deployment::new(&template, overrides);
+        let functions = deployment.functions();
+        for binary in ["forgot-password", "confirm-forgot-password"] {
+            let env = deployment.environment(functions[binary].1);
+            let get = |name: &str| env.get(name).map(String::as_str);
+            assert_eq!(get("DIRECTORY"), Some("cognito"), "{binary}");
+            assert_eq!(get("USER_POOL_ID"), Some(pool_id), "{binary}");
+            assert_eq!(get("STORE"), Some("dynamodb"), "{binary}");
+            assert_eq!(get("CODES_TABLE"), Some("stack-CodesTable"), "{binary}");
+            // The pool's own clients and users: no list, no users table.
+            assert_eq!(get("APP_CLIENTS"), None, "{binary}");
+            assert_eq!(get("USERS_TABLE"), None, "{binary}");
+            // Codes, and the PasswordChanged notice, go out through SES and SMS.
+            assert_eq!(get(delivery), Some("aws"), "{binary}");
+        }
+        let tables: Vec<_> = deployment
+            .resources()
+            .filter(|(_, r)| r["Type"].as_str() == Some("AWS::DynamoDB::Table"))
+            .map(|(id, _)| id)
+            .collect();
+        assert!(!tables.contains(&"UsersTable"), "{overrides:?}: {tables:?}");
+        let pools = deployment
+            .resources()
+            .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Cognito::UserPool"))
+            .count();
+        assert_eq!(pools, usize::from(overrides.is_empty()), "{overrides:?}");
+    }
+
+    // Without a pool of its own directory, the users table and the stack's client.
+    let deployment = Deployment::new(&template, &[("Directory", "dynamodb")]);
     let functions = deployment.functions();
-    let env = |binary: &str| deployment.environment(functions[binary].1);
     for binary in ["forgot-password", "confirm-forgot-password"] {
-        let env = env(binary);
+        let env = deployment.environment(functions[binary].1);
         let get = |name: &str| env.get(name).map(String::as_str);
-        assert_eq!(get("STORE"), Some("dynamodb"), "{binary}");
+        assert_eq!(get("DIRECTORY"), Some("dynamodb"), "{binary}");
         assert_eq!(get("USERS_TABLE"), Some("stack-UsersTable"), "{binary}");
-        assert_eq!(get("CODES_TABLE"), Some("stack-CodesTable"), "{binary}");
         let clients: serde_json::Value =
             serde_json::from_str(get("APP_CLIENTS").unwrap_or_default()).unwrap();
         assert_eq!(clients[0]["ClientId"], "stack-UserPoolClient", "{binary}");
     }
-    let delivery = password_reset::config::delivery::DELIVERY;
+}
+
+#[test]
+fn the_pools_own_forgot_password_is_closed_unless_opened() {
+    let template = template();
+    let mechanisms = |overrides: &[(&str, &str)]| {
+        let deployment = Deployment::new(&template, overrides);
+        let pool = deployment.resource("UserPool");
+        let chosen =
+            deployment.chosen(&pool["Properties"]["AccountRecoverySetting"]["RecoveryMechanisms"]);
+        chosen
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|m| scalar(&m["Name"]))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(mechanisms(&[]), ["admin_only"]);
     assert_eq!(
-        env("forgot-password").get(delivery).map(String::as_str),
-        Some("aws")
+        mechanisms(&[("PoolForgotPassword", "open")]),
+        ["verified_email", "verified_phone_number"]
+    );
+    // The functions keep the parameter's mechanisms either way.
+    let deployment = Deployment::new(&template, &[]);
+    let functions = deployment.functions();
+    let env = deployment.environment(functions["forgot-password"].1);
+    assert_eq!(
+        env.get("RECOVERY_MECHANISMS").map(String::as_str),
+        Some("verified_email,verified_phone_number")
     );
 }
 
@@ -662,7 +739,8 @@ fn shape_of_resource(deployment: &Deployment, properties: &Value) -> Shape {
 #[tokio::test(flavor = "current_thread")]
 async fn the_tables_are_the_ones_the_adapter_creates() {
     let template = template();
-    let deployment = Deployment::new(&template, &[]);
+    // The users table exists only when it is the directory.
+    let deployment = Deployment::new(&template, &[("Directory", "dynamodb")]);
     let (created, ttl) = tables_the_adapter_creates().await;
     for (logical_id, name) in [("UsersTable", "users"), ("CodesTable", "codes")] {
         let input = created
@@ -719,10 +797,33 @@ fn the_created_legacy_table_is_read_with_its_own_key_and_index() {
     assert_eq!(index_keys[0].0, legacy.attributes["email"]);
 }
 
+/// Every statement a role grants under these parameters: its inline policies and the managed
+/// policies of the stack it attaches, with `!If`s resolved and `AWS::NoValue` dropped.
+fn statements<'a>(deployment: &Deployment<'a>, role: &'a Value) -> Vec<&'a Value> {
+    let mut documents: Vec<&Value> = role["Properties"]["Policies"]
+        .as_sequence()
+        .map(|p| p.iter().map(|p| &p["PolicyDocument"]).collect())
+        .unwrap_or_default();
+    for arn in role["Properties"]["ManagedPolicyArns"]
+        .as_sequence()
+        .map(|s| s.as_slice())
+        .unwrap_or_default()
+    {
+        let (_, name) = tagged(arn).unwrap();
+        documents
+            .push(&deployment.resource(name.as_str().unwrap())["Properties"]["PolicyDocument"]);
+    }
+    documents
+        .into_iter()
+        .flat_map(|d| d["Statement"].as_sequence().unwrap())
+        .map(|s| deployment.chosen(s))
+        .filter(|s| !matches!(tagged(s), Some(("Ref", v)) if v.as_str() == Some("AWS::NoValue")))
+        .collect()
+}
+
 #[test]
 fn each_role_holds_only_what_its_function_uses() {
     let template = template();
-    let deployment = Deployment::new(&template, &[]);
     // Actions that take no resource-level permission, all read-only (the sandbox checks).
     let account_wide = [
         "ses:GetAccount",
@@ -730,48 +831,87 @@ fn each_role_holds_only_what_its_function_uses() {
         "sms-voice:DescribeSpendLimits",
         "sms-voice:DescribeVerifiedDestinationNumbers",
     ];
-    for (binary, (id, function)) in deployment.functions() {
-        let (_, role) = tagged(&function["Properties"]["Role"]).unwrap();
-        let role_id = scalar(role).trim_end_matches(".Arn").to_string();
-        let role = deployment.resource(&role_id);
-        let statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-            .as_sequence()
-            .unwrap();
-        let mut actions = BTreeSet::new();
-        for statement in statements {
-            let statement = match tagged(statement) {
-                Some(("If", a)) => &a.as_sequence().unwrap()[1],
-                _ => statement,
-            };
-            let these: Vec<String> = match &statement["Action"] {
-                Value::Sequence(s) => s.iter().map(scalar).collect(),
-                v => vec![scalar(v)],
-            };
-            assert!(
-                these.iter().all(|a| !a.contains('*')),
-                "{id}: wildcard action in {these:?}"
-            );
-            if statement["Resource"].as_str() == Some("*") {
-                for action in &these {
+    for overrides in [
+        &[][..],
+        &[("Directory", "dynamodb")][..],
+        &[("LegacyUsers", "none")][..],
+        &[("ExistingUserPoolId", "us-east-1_AbCdEf123")][..],
+    ] {
+        let deployment = Deployment::new(&template, overrides);
+        let pool_arn = deployment.eval(&deployment.template["Outputs"]["UserPoolId"]["Value"]);
+        let cognito = deployment.parameters["Directory"] == "cognito";
+        let migrates = deployment.parameters["LegacyUsers"] != "none";
+        for (binary, (id, function)) in deployment.functions() {
+            let context = format!("{id} with {overrides:?}");
+            let (_, role) = tagged(&function["Properties"]["Role"]).unwrap();
+            let role_id = scalar(role).trim_end_matches(".Arn").to_string();
+            let role = deployment.resource(&role_id);
+            let mut actions = BTreeSet::new();
+            for statement in statements(&deployment, role) {
+                let these: Vec<String> = match &statement["Action"] {
+                    Value::Sequence(s) => s.iter().map(scalar).collect(),
+                    v => vec![scalar(v)],
+                };
+                assert!(
+                    these.iter().all(|a| !a.contains('*')),
+                    "{context}: wildcard action in {these:?}"
+                );
+                if statement["Resource"].as_str() == Some("*") {
+                    for action in &these {
+                        assert!(
+                            account_wide.contains(&action.as_str()),
+                            "{context}: {action} on every resource"
+                        );
+                    }
+                }
+                if these.iter().any(|a| a.starts_with("cognito-idp:")) {
+                    // On the one pool: its ARN ends with its id.
+                    let resource = deployment.eval(&statement["Resource"]).unwrap();
+                    let pool_id = pool_arn.clone().unwrap();
                     assert!(
-                        account_wide.contains(&action.as_str()),
-                        "{id}: {action} on every resource"
+                        resource == "stack-UserPool-Arn"
+                            || resource.ends_with(&format!(":userpool/{pool_id}")),
+                        "{context}: cognito-idp on {resource}"
                     );
                 }
+                actions.extend(these);
             }
-            actions.extend(these);
-        }
-        let sends = actions.contains("ses:SendEmail");
-        let writes_users = actions.contains("dynamodb:PutItem");
-        match binary.as_str() {
-            "forgot-password" => assert!(sends, "{id} sends mail"),
-            "confirm-forgot-password" => assert!(!sends && !writes_users, "{id}: {actions:?}"),
-            _ => assert!(
-                actions.iter().all(|a| a.starts_with("logs:")
-                    || a == "dynamodb:GetItem"
-                    || a == "dynamodb:Query"),
-                "{id}: a trigger only logs and reads: {actions:?}"
-            ),
+            let has = |a: &str| actions.contains(a);
+            match binary.as_str() {
+                "forgot-password" => {
+                    assert!(has("ses:SendEmail"), "{context} sends mail");
+                    assert_eq!(has("cognito-idp:AdminGetUser"), cognito, "{context}");
+                    assert_eq!(has("dynamodb:Query"), !cognito || migrates, "{context}");
+                    assert_eq!(
+                        has("cognito-idp:AdminCreateUser"),
+                        cognito && migrates,
+                        "{context}"
+                    );
+                    // A users-table write only where migration into it is on.
+                    assert_eq!(has("dynamodb:PutItem"), !cognito && migrates, "{context}");
+                    assert!(!has("cognito-idp:AdminUserGlobalSignOut"), "{context}");
+                }
+                "confirm-forgot-password" => {
+                    assert!(
+                        has("ses:SendEmail"),
+                        "{context}: the PasswordChanged notice"
+                    );
+                    assert!(!has("dynamodb:PutItem"), "{context}");
+                    assert!(!has("cognito-idp:AdminCreateUser"), "{context}");
+                    for action in [
+                        "cognito-idp:AdminSetUserPassword",
+                        "cognito-idp:AdminUserGlobalSignOut",
+                    ] {
+                        assert_eq!(has(action), cognito, "{context}: {action}");
+                    }
+                }
+                _ => assert!(
+                    actions.iter().all(|a| a.starts_with("logs:")
+                        || a == "dynamodb:GetItem"
+                        || a == "dynamodb:Query"),
+                    "{context}: a trigger only logs and reads: {actions:?}"
+                ),
+            }
         }
     }
 }

@@ -55,6 +55,8 @@ pub struct OutboxSettings {
 struct PoolFile {
     #[serde(default)]
     user_pool_id: String,
+    /// Required unless the directory is a user pool, whose own clients are used.
+    #[serde(default)]
     clients: Vec<AppClient>,
     #[serde(default)]
     account_recovery_setting: Option<RecoverySettingFile>,
@@ -74,6 +76,9 @@ struct PoolFile {
     legacy_users: Option<Vec<LegacyUser>>,
     #[serde(default)]
     outbox: OutboxSettings,
+    /// The PasswordChanged notice after a reset.
+    #[serde(default = "yes")]
+    notify_password_changed: bool,
     /// Base64 of at least 32 bytes; random per start when absent.
     #[serde(default)]
     code_hash_key: Option<String>,
@@ -88,6 +93,19 @@ pub struct Settings {
     /// A legacy user source kept in memory (the pool file's `LegacyUsers`, or `LEGACY_USERS_FILE`).
     pub legacy_users: Option<Vec<LegacyUser>>,
     pub outbox: OutboxSettings,
+    /// Which pool settings were given here, so a user pool's own fill in only the others.
+    pub explicit: Explicit,
+}
+
+/// Settings given explicitly (environment or pool file) rather than defaulted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Explicit {
+    pub recovery: bool,
+    pub password_policy: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn pool_settings(
@@ -98,10 +116,8 @@ fn pool_settings(
     password_policy: PasswordPolicy,
     codes: CodePolicy,
     messages: MessageCatalog,
+    notify_password_changed: bool,
 ) -> Result<PoolSettings, ConfigError> {
-    if clients.is_empty() {
-        return Err(bad("Clients", "at least one app client is needed"));
-    }
     Ok(PoolSettings {
         user_pool_id,
         clients,
@@ -113,10 +129,12 @@ fn pool_settings(
             .map_err(|e| bad("PasswordPolicy", e))?,
         codes: codes.validated().map_err(|e| bad("Codes", e))?,
         messages,
+        notify_password_changed,
     })
 }
 
-fn decode_key(setting: &str, value: &str) -> Result<CodeKey, ConfigError> {
+/// A base64 code-hashing key of at least 32 bytes; `setting` names it in the error.
+pub fn decode_key(setting: &str, value: &str) -> Result<CodeKey, ConfigError> {
     let bytes = STANDARD
         .decode(value.trim())
         .map_err(|_| bad(setting, "not valid base64"))?;
@@ -126,6 +144,11 @@ fn decode_key(setting: &str, value: &str) -> Result<CodeKey, ConfigError> {
 impl Settings {
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let file: PoolFile = serde_json::from_str(text).map_err(|e| bad("pool file", e))?;
+        let raw: serde_json::Value = serde_json::from_str(text).map_err(|e| bad("pool file", e))?;
+        let explicit = Explicit {
+            recovery: raw.get("AccountRecoverySetting").is_some(),
+            password_policy: raw.get("PasswordPolicy").is_some(),
+        };
         let mechanisms = file
             .account_recovery_setting
             .unwrap_or_default()
@@ -142,6 +165,7 @@ impl Settings {
                 .transpose()
                 .map_err(|e| bad("Messages", e))?
                 .unwrap_or_default(),
+            file.notify_password_changed,
         )?;
         let key = file
             .code_hash_key
@@ -154,6 +178,7 @@ impl Settings {
             users: file.users,
             legacy_users: file.legacy_users,
             outbox: file.outbox,
+            explicit,
         })
     }
 
@@ -182,6 +207,7 @@ impl Settings {
                 Some(v) => Err(bad(name, format!("{v:?} is neither true nor false"))),
             }
         };
+        // Not needed when the directory is a user pool (its own clients): checked at assembly.
         let clients: Vec<AppClient> = match env("APP_CLIENTS") {
             Some(v) => serde_json::from_str(&v).map_err(|e| {
                 bad(
@@ -189,7 +215,20 @@ impl Settings {
                     format!("expected a JSON list of {{\"ClientId\", \"ClientSecret\"}}: {e}"),
                 )
             })?,
-            None => return Err(bad("APP_CLIENTS", "not set")),
+            None => Vec::new(),
+        };
+        let given = |name: &str| env(name).is_some_and(|v| !v.trim().is_empty());
+        let explicit = Explicit {
+            recovery: given("RECOVERY_MECHANISMS"),
+            password_policy: [
+                "PASSWORD_MIN_LENGTH",
+                "PASSWORD_REQUIRE_UPPERCASE",
+                "PASSWORD_REQUIRE_LOWERCASE",
+                "PASSWORD_REQUIRE_NUMBERS",
+                "PASSWORD_REQUIRE_SYMBOLS",
+            ]
+            .into_iter()
+            .any(given),
         };
         let mechanisms = mechanisms_from_env(&env)?;
         let prevent = match env("PREVENT_USER_EXISTENCE_ERRORS")
@@ -254,6 +293,7 @@ impl Settings {
             password_policy,
             codes,
             messages,
+            parse_bool("NOTIFY_PASSWORD_CHANGED", true)?,
         )?;
         let key = env("CODE_HASH_KEY")
             .map(|k| decode_key("CODE_HASH_KEY", &k))
@@ -278,6 +318,7 @@ impl Settings {
             users,
             legacy_users,
             outbox,
+            explicit,
         })
     }
 }
@@ -439,7 +480,7 @@ mod tests {
             assert!(shown.contains(expected), "{name}={value}: {shown}");
         }
         assert!(
-            Settings::from_env(env(&[]))
+            Settings::from_env(env(&[("APP_CLIENTS", "[{")]))
                 .unwrap_err()
                 .to_string()
                 .contains("APP_CLIENTS")

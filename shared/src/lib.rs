@@ -5,6 +5,7 @@
 //! JSON wire format and `config` reads the settings once at start.
 
 pub mod adapters;
+pub mod assembly;
 pub mod config;
 pub mod domain;
 pub mod embedded;

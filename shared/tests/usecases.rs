@@ -223,6 +223,57 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
     assert!(wins < 14, "the right code won {wins} of {BURSTS} bursts");
 }
 
+/// OWASP: a successful reset is followed by a notice to the user's verified channel; a notice
+/// that cannot be delivered does not undo or fail the reset; the setting turns it off.
+#[tokio::test]
+async fn a_reset_is_followed_by_a_password_changed_notice() {
+    let f = fixture();
+    f.service
+        .forgot_password(&forgot("jane"), T0, &mut rng(1))
+        .await
+        .unwrap();
+    let code = f.inbox.last_code("jane@example.com");
+    f.service
+        .confirm_forgot_password(&confirm("jane", &code), T0.plus(1), &mut rng(2))
+        .await
+        .unwrap();
+    let sent = f.inbox.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[1], ("jane@example.com".to_string(), String::new()));
+
+    // Refused notice: the reset still succeeds.
+    f.service
+        .forgot_password(&forgot("jane"), T0.plus(10), &mut rng(3))
+        .await
+        .unwrap();
+    let code = f.inbox.last_code("jane@example.com");
+    *f.inbox.refuse.lock().unwrap() = Some(DeliveryError::Refused("sandbox".into()));
+    f.service
+        .confirm_forgot_password(&confirm("jane", &code), T0.plus(11), &mut rng(4))
+        .await
+        .unwrap();
+
+    // Turned off: nothing after the reset.
+    let store = demo_store();
+    let mut quiet = fixture_with(store.clone(), store, Inbox::default());
+    Arc::get_mut(&mut quiet.service)
+        .unwrap()
+        .pool
+        .notify_password_changed = false;
+    quiet
+        .service
+        .forgot_password(&forgot("jane"), T0, &mut rng(5))
+        .await
+        .unwrap();
+    let code = quiet.inbox.last_code("jane@example.com");
+    quiet
+        .service
+        .confirm_forgot_password(&confirm("jane", &code), T0.plus(1), &mut rng(6))
+        .await
+        .unwrap();
+    assert_eq!(quiet.inbox.count(), 1);
+}
+
 #[tokio::test]
 async fn expired_codes_are_refused_and_reset_required_becomes_confirmed() {
     let f = fixture();

@@ -222,7 +222,8 @@ impl Runner {
         let last = messages
             .iter()
             .rev()
-            .find(|m| m["destination"] == destination)
+            // A notice (no code) is not a code delivery.
+            .find(|m| m["destination"] == destination && m["code"] != "")
             .unwrap_or_else(|| panic!("nothing delivered to {destination}: {messages:?}"));
         let body = last["body"].as_str().unwrap();
         let code = last["code"].as_str().unwrap().to_string();

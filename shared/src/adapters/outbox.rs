@@ -89,11 +89,19 @@ impl Outbox {
         }
         if self.print {
             // The outbox is the delivery channel itself (stdout), not a log line.
-            println!(
-                "outbox: {} to {masked}: code {}",
-                medium.as_str(),
-                message.code
-            );
+            if message.code.is_empty() {
+                println!(
+                    "outbox: {} to {masked}: {}",
+                    medium.as_str(),
+                    message.subject
+                );
+            } else {
+                println!(
+                    "outbox: {} to {masked}: code {}",
+                    medium.as_str(),
+                    message.code
+                );
+            }
         }
         Ok(())
     }

@@ -129,12 +129,21 @@ impl MessageTemplates {
     /// when `needs_username`); subject 1-140 characters, email up to 20,000, SMS up to 140, with
     /// `{####}` counted as the longest code. Errors name the field.
     pub fn check(&self, needs_username: bool) -> Result<(), String> {
+        self.check_carrying(needs_username, true)
+    }
+
+    /// `check`, for templates that carry a code (`carries_code`) or not (notices).
+    pub fn check_carrying(&self, needs_username: bool, carries_code: bool) -> Result<(), String> {
         for field in Field::ALL {
             let text = self.get(field);
-            if field.needs_code() && !text.contains(CODE_PLACEHOLDER) {
+            if carries_code && field.needs_code() && !text.contains(CODE_PLACEHOLDER) {
                 return Err(format!("{} must contain {CODE_PLACEHOLDER}", field.name()));
             }
-            if field.needs_code() && needs_username && !text.contains(USERNAME_PLACEHOLDER) {
+            if carries_code
+                && field.needs_code()
+                && needs_username
+                && !text.contains(USERNAME_PLACEHOLDER)
+            {
                 return Err(format!(
                     "{} must contain {USERNAME_PLACEHOLDER}",
                     field.name()

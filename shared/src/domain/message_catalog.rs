@@ -10,6 +10,7 @@
 //!   "SignUp": { "EmailMessage": "Welcome {name|there}, your code is {####}" } }
 //! ```
 //! Top-level `EmailSubject` / `EmailMessage` / `SmsMessage` / `Locales` are read as `ForgotPassword`.
+//! `PasswordChanged` (same shape, no `{####}`) is the notice sent after a successful reset.
 
 use std::collections::BTreeMap;
 
@@ -134,6 +135,22 @@ fn normalize_locale(s: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageCatalog {
     sources: [LocalizedTemplates; 7],
+    /// The notice after a reset: no code in it.
+    password_changed: LocalizedTemplates,
+}
+
+/// The configuration key of the notice after a reset.
+pub const PASSWORD_CHANGED: &str = "PasswordChanged";
+
+fn password_changed_builtin() -> MessageTemplates {
+    MessageTemplates {
+        email_subject: "Your password was changed".into(),
+        email_message:
+            "Hello {name|there},\n\nThe password of your account was just changed. If this \
+                        was not you, reset your password now and contact us."
+                .into(),
+        sms_message: "Your password was just changed. If this was not you, reset it now.".into(),
+    }
 }
 
 impl Default for MessageCatalog {
@@ -143,6 +160,10 @@ impl Default for MessageCatalog {
                 default: s.builtin(),
                 locales: BTreeMap::new(),
             }),
+            password_changed: LocalizedTemplates {
+                default: password_changed_builtin(),
+                locales: BTreeMap::new(),
+            },
         }
     }
 }
@@ -200,9 +221,17 @@ impl MessageCatalog {
         };
         let mut entries: BTreeMap<MessageSource, SourceEntry> = BTreeMap::new();
         let mut top = serde_json::Map::new();
+        let mut notice: Option<SourceEntry> = None;
         for (key, value) in map {
             if TOP_LEVEL.contains(&key.as_str()) {
                 top.insert(key, value);
+                continue;
+            }
+            if key == PASSWORD_CHANGED {
+                notice = Some(
+                    serde_json::from_value(value)
+                        .map_err(|e| bad(PASSWORD_CHANGED, e.to_string()))?,
+                );
                 continue;
             }
             let source = MessageSource::parse(&key).ok_or_else(|| {
@@ -242,21 +271,35 @@ impl MessageCatalog {
                 .collect();
             catalog.sources[source as usize] = LocalizedTemplates { default, locales };
         }
+        if let Some(entry) = notice {
+            let default = entry.texts.over(&password_changed_builtin());
+            let locales = entry
+                .locales
+                .into_iter()
+                .map(|(locale, partial)| (normalize_locale(&locale), partial.over(&default)))
+                .collect();
+            catalog.password_changed = LocalizedTemplates { default, locales };
+        }
         catalog.check()?;
         Ok(catalog)
     }
 
     /// Cognito's rules on every template of every source and locale.
     pub fn check(&self) -> Result<(), TemplateError> {
-        for (source, templates) in MessageSource::ALL.iter().zip(&self.sources) {
-            let named = std::iter::once((source.name().to_string(), &templates.default)).chain(
+        let sources = MessageSource::ALL
+            .iter()
+            .zip(&self.sources)
+            .map(|(s, t)| (s.name(), t, s.needs_username(), true));
+        let notice = std::iter::once((PASSWORD_CHANGED, &self.password_changed, false, false));
+        for (source, templates, needs_username, carries_code) in sources.chain(notice) {
+            let named = std::iter::once((source.to_string(), &templates.default)).chain(
                 templates
                     .locales
                     .iter()
-                    .map(|(l, t)| (format!("{}[{l}]", source.name()), t)),
+                    .map(|(l, t)| (format!("{source}[{l}]"), t)),
             );
             for (name, t) in named {
-                t.check(source.needs_username())
+                t.check_carrying(needs_username, carries_code)
                     .map_err(|problem| TemplateError {
                         template: name,
                         problem,
@@ -264,6 +307,16 @@ impl MessageCatalog {
             }
         }
         Ok(())
+    }
+
+    /// The notice after a reset, for the user's `locale` attribute.
+    pub fn password_changed(
+        &self,
+        params: &MessageParams<'_>,
+    ) -> Result<CustomMessage, RenderError> {
+        self.password_changed
+            .for_locale(params.attributes.get("locale"))
+            .render(params)
     }
 
     pub fn templates(&self, source: MessageSource) -> &LocalizedTemplates {

@@ -44,6 +44,8 @@ pub struct PoolSettings {
     pub codes: CodePolicy,
     /// The CustomMessage templates; forgot-password renders CustomMessage_ForgotPassword.
     pub messages: MessageCatalog,
+    /// Send the PasswordChanged notice after a successful reset.
+    pub notify_password_changed: bool,
 }
 
 impl PoolSettings {

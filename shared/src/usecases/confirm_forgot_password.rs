@@ -9,12 +9,15 @@
 
 use rand::CryptoRng;
 
+use crate::domain::delivery::DeliveryMedium;
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
+use crate::domain::message::MessageParams;
 use crate::domain::pool::PreventUserExistenceErrors;
+use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ConfirmForgotPasswordRequest;
 use crate::domain::time::UnixTime;
-use crate::domain::user::UserStatus;
+use crate::domain::user::{User, UserStatus};
 
 use super::ResetService;
 use super::outcome::{CANNOT_RESET, DISABLED, password_change_error, redemption, store_error};
@@ -84,6 +87,52 @@ impl ResetService {
             return Err(password_change_error(e));
         }
         tracing::info!(user = %mask::login(login), "password reset confirmed");
+        if self.pool.notify_password_changed {
+            self.notify_password_changed(&user).await;
+        }
         Ok(())
+    }
+
+    /// OWASP's notice after a reset, to the user's verified email (else phone). It never fails
+    /// the reset: the password is already changed; a failure is logged.
+    async fn notify_password_changed(&self, user: &User) {
+        let order = AccountRecovery::Ordered(vec![DeliveryMedium::Email, DeliveryMedium::Sms]);
+        let Ok(channel) = recovery::resolve_channel(&order, user) else {
+            tracing::info!(user = %mask::login(&user.username), "no verified channel for the password-changed notice");
+            return;
+        };
+        let params = MessageParams {
+            code: "",
+            username: &user.username,
+            link: None,
+            attributes: &user.attributes,
+        };
+        let message = match self.pool.messages.password_changed(&params) {
+            Ok(message) => message,
+            Err(e) => {
+                tracing::error!(error = %e, "the password-changed notice cannot be rendered");
+                return;
+            }
+        };
+        let sent = match channel.medium {
+            DeliveryMedium::Email => {
+                self.email
+                    .send_email(&channel.destination, &message.email(""))
+                    .await
+            }
+            DeliveryMedium::Sms => {
+                self.sms
+                    .send_sms(&channel.destination, &message.sms(""))
+                    .await
+            }
+        };
+        match sent {
+            Ok(()) => {
+                tracing::info!(destination = %channel.masked(), "password-changed notice sent")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, destination = %channel.masked(), "password-changed notice not delivered")
+            }
+        }
     }
 }

@@ -61,13 +61,24 @@ impl Inbox {
         let sent = self.sent.lock().unwrap();
         sent.iter()
             .rev()
-            .find(|(d, _)| d == to)
+            // A notice (no code) is not a code delivery.
+            .find(|(d, c)| d == to && !c.is_empty())
             .map(|(_, c)| c.clone())
             .expect("a delivery")
     }
 
     pub fn count(&self) -> usize {
         self.sent.lock().unwrap().len()
+    }
+
+    /// Deliveries that carried a code (not the PasswordChanged notices).
+    pub fn code_count(&self) -> usize {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, c)| !c.is_empty())
+            .count()
     }
 }
 

@@ -1,0 +1,520 @@
+//! The one composition root: directory × code store × delivery × migration source, for the Lambda
+//! functions and the local runner alike. Settings are read first (a bad one is named before any
+//! client exists); the AWS SDK configuration is then loaded once, and only when an AWS adapter is
+//! chosen.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rand::CryptoRng;
+
+use crate::adapters::app_clients::FixedAppClients;
+use crate::adapters::legacy_memory::MemoryLegacyUsers;
+use crate::adapters::memory::MemoryStore;
+use crate::adapters::outbox::Outbox;
+use crate::config::{ConfigError, Settings};
+use crate::domain::code::CodeKey;
+use crate::ports::{
+    AppClients, CodeStore, EmailSender, LegacyUserSource, SmsSender, UserDirectory,
+};
+use crate::usecases::{Ports, ResetService};
+
+fn bad(setting: &str, problem: impl std::fmt::Display) -> ConfigError {
+    ConfigError {
+        setting: setting.to_string(),
+        problem: problem.to_string(),
+    }
+}
+
+/// Who exists and which password signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryKind {
+    /// The embedded store, seeded from settings (local runs and tests).
+    Memory,
+    /// The users table (a stack without a user pool).
+    Dynamodb,
+    /// A Cognito user pool: the deployed default.
+    Cognito,
+}
+
+/// Where codes and request counts live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeStoreKind {
+    Memory,
+    Dynamodb,
+}
+
+/// How messages leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryKind {
+    /// Printed and appended to the outbox file.
+    Outbox,
+    /// SES v2 for email, End User Messaging SMS v2 for SMS.
+    Aws,
+}
+
+impl FromStr for DirectoryKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "memory" => Ok(Self::Memory),
+            "dynamodb" => Ok(Self::Dynamodb),
+            "cognito" => Ok(Self::Cognito),
+            other => Err(format!(
+                "{other:?} is not a directory (memory, dynamodb, cognito)"
+            )),
+        }
+    }
+}
+
+impl FromStr for CodeStoreKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "memory" => Ok(Self::Memory),
+            "dynamodb" => Ok(Self::Dynamodb),
+            other => Err(format!("{other:?} is not a known store (memory, dynamodb)")),
+        }
+    }
+}
+
+impl FromStr for DeliveryKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "outbox" => Ok(Self::Outbox),
+            "aws" => Ok(Self::Aws),
+            other => Err(format!("{other:?} is not a known delivery (outbox, aws)")),
+        }
+    }
+}
+
+/// Which adapters a process runs on, and where they point.
+#[derive(Debug, Clone)]
+pub struct Wiring {
+    pub directory: DirectoryKind,
+    pub codes: CodeStoreKind,
+    pub delivery: DeliveryKind,
+    /// `USERS_TABLE`, for the DynamoDB directory.
+    pub users_table: Option<String>,
+    /// `CODES_TABLE`, for the DynamoDB code store.
+    pub codes_table: Option<String>,
+    /// `USER_POOL_ID`, for the Cognito directory.
+    pub user_pool_id: Option<String>,
+    /// `SIGN_OUT_ON_RESET` (default true): a reset ends every session of the user.
+    pub sign_out_on_reset: bool,
+    /// Whether the outbox also prints each message (the runner does).
+    pub print_outbox: bool,
+    /// SES and SMS settings, read when the delivery is `aws`.
+    #[cfg(all(feature = "ses", feature = "sms"))]
+    pub aws_delivery: Option<crate::config::delivery::AwsDeliverySettings>,
+    /// The migration source's table (`LEGACY_TABLE` and friends), when set.
+    #[cfg(feature = "dynamodb")]
+    pub legacy_table: Option<crate::adapters::legacy_dynamodb::LegacyTable>,
+}
+
+impl Default for Wiring {
+    fn default() -> Self {
+        Self {
+            directory: DirectoryKind::Memory,
+            codes: CodeStoreKind::Memory,
+            delivery: DeliveryKind::Outbox,
+            users_table: None,
+            codes_table: None,
+            user_pool_id: None,
+            sign_out_on_reset: true,
+            print_outbox: false,
+            #[cfg(all(feature = "ses", feature = "sms"))]
+            aws_delivery: None,
+            #[cfg(feature = "dynamodb")]
+            legacy_table: None,
+        }
+    }
+}
+
+fn non_empty(env: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    env(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl Wiring {
+    /// `DIRECTORY` (`memory`, `dynamodb`, `cognito`; unset: the same as `STORE`), `STORE` (the
+    /// code store: `memory` or `dynamodb`), `DELIVERY` (`outbox` or `aws`), the table names,
+    /// `USER_POOL_ID` and `SIGN_OUT_ON_RESET`.
+    pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let codes: CodeStoreKind = non_empty(env, "STORE")
+            .map(|v| v.parse())
+            .transpose()
+            .map_err(|e| bad("STORE", e))?
+            .unwrap_or(CodeStoreKind::Memory);
+        let directory = match non_empty(env, "DIRECTORY") {
+            Some(v) => v.parse().map_err(|e| bad("DIRECTORY", e))?,
+            None => match codes {
+                CodeStoreKind::Memory => DirectoryKind::Memory,
+                CodeStoreKind::Dynamodb => DirectoryKind::Dynamodb,
+            },
+        };
+        let delivery = non_empty(env, "DELIVERY")
+            .map(|v| v.parse())
+            .transpose()
+            .map_err(|e| bad("DELIVERY", e))?
+            .unwrap_or(DeliveryKind::Outbox);
+        let sign_out_on_reset = match non_empty(env, "SIGN_OUT_ON_RESET").as_deref() {
+            None => true,
+            Some(v) if v.eq_ignore_ascii_case("true") => true,
+            Some(v) if v.eq_ignore_ascii_case("false") => false,
+            Some(v) => {
+                return Err(bad(
+                    "SIGN_OUT_ON_RESET",
+                    format!("{v:?} is neither true nor false"),
+                ));
+            }
+        };
+        let mut wiring = Self {
+            directory,
+            codes,
+            delivery,
+            users_table: non_empty(env, "USERS_TABLE"),
+            codes_table: non_empty(env, "CODES_TABLE"),
+            user_pool_id: non_empty(env, "USER_POOL_ID"),
+            sign_out_on_reset,
+            ..Self::default()
+        };
+        wiring.read_adapter_settings(env)?;
+        Ok(wiring)
+    }
+
+    /// The settings of the adapters chosen: SES/SMS for `aws` delivery, the legacy table when
+    /// `LEGACY_TABLE` is set. Every read of the environment the assembly needs happens here or in
+    /// `from_env`, before any client exists.
+    pub fn read_adapter_settings(
+        &mut self,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        if self.delivery == DeliveryKind::Aws {
+            #[cfg(all(feature = "ses", feature = "sms"))]
+            {
+                self.aws_delivery =
+                    Some(crate::config::delivery::AwsDeliverySettings::from_env(env)?);
+            }
+            #[cfg(not(all(feature = "ses", feature = "sms")))]
+            return Err(not_built("DELIVERY", "aws", "ses` and `sms"));
+        }
+        if non_empty(env, "LEGACY_TABLE").is_some() {
+            #[cfg(feature = "dynamodb")]
+            {
+                self.legacy_table = Some(crate::adapters::legacy_dynamodb::LegacyTable::from_env(
+                    env,
+                )?);
+            }
+            #[cfg(not(feature = "dynamodb"))]
+            return Err(not_built("LEGACY_TABLE", "a legacy table", "dynamodb"));
+        }
+        Ok(())
+    }
+
+    fn has_legacy_table(&self) -> bool {
+        #[cfg(feature = "dynamodb")]
+        return self.legacy_table.is_some();
+        #[cfg(not(feature = "dynamodb"))]
+        false
+    }
+
+    fn needs_aws(&self) -> bool {
+        self.directory != DirectoryKind::Memory
+            || self.codes != CodeStoreKind::Memory
+            || self.delivery != DeliveryKind::Outbox
+    }
+}
+
+/// What the assembly built: the service, and the embedded parts a runner or a test looks into.
+pub struct Assembled {
+    pub service: ResetService,
+    /// The embedded store, when it serves the directory or the codes.
+    pub memory: Option<Arc<MemoryStore>>,
+    /// The outbox, when it is the delivery.
+    pub outbox: Option<Arc<Outbox>>,
+}
+
+fn not_built(setting: &str, value: &str, feature: &str) -> ConfigError {
+    bad(
+        setting,
+        format!("{value} needs the `{feature}` cargo feature, which this build does not have"),
+    )
+}
+
+/// Builds the service `wiring` describes, loading the AWS SDK configuration once if an AWS
+/// adapter is chosen.
+pub async fn assemble<R: CryptoRng + ?Sized>(
+    settings: &Settings,
+    wiring: &Wiring,
+    rng: &mut R,
+) -> Result<Assembled, ConfigError> {
+    #[cfg_attr(not(feature = "cognito"), allow(unused_mut))]
+    let mut pool = settings.pool.clone();
+    let key = match (&settings.key, wiring.codes) {
+        (Some(key), _) => key.clone(),
+        (None, CodeStoreKind::Memory) => CodeKey::generate(rng),
+        // A random key per process would make codes issued by one container fail in another.
+        (None, CodeStoreKind::Dynamodb) => {
+            return Err(bad(
+                "CODE_HASH_KEY",
+                "required with a shared code store (STORE=dynamodb): base64 of at least 32 bytes, \
+                 the same in every function",
+            ));
+        }
+    };
+
+    #[cfg(any(
+        feature = "dynamodb",
+        feature = "ses",
+        feature = "sms",
+        feature = "cognito"
+    ))]
+    let sdk = if wiring.needs_aws() || wiring.has_legacy_table() {
+        Some(
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .load()
+                .await,
+        )
+    } else {
+        None
+    };
+    #[cfg(not(any(
+        feature = "dynamodb",
+        feature = "ses",
+        feature = "sms",
+        feature = "cognito"
+    )))]
+    if wiring.needs_aws() {
+        return Err(bad(
+            "DIRECTORY",
+            "an AWS adapter was chosen in a build without AWS features",
+        ));
+    }
+
+    let needs_memory =
+        wiring.directory == DirectoryKind::Memory || wiring.codes == CodeStoreKind::Memory;
+    let memory = needs_memory.then(|| Arc::new(MemoryStore::with_users(settings.users.clone())));
+
+    let fixed_clients = || -> Result<Arc<dyn AppClients>, ConfigError> {
+        if pool.clients.is_empty() {
+            return Err(bad(
+                "APP_CLIENTS",
+                "at least one app client is needed unless DIRECTORY=cognito",
+            ));
+        }
+        Ok(Arc::new(FixedAppClients::new(pool.clients.clone())))
+    };
+
+    let (users, clients): (Arc<dyn UserDirectory>, Arc<dyn AppClients>) = match wiring.directory {
+        DirectoryKind::Memory => match &memory {
+            Some(store) => (store.clone(), fixed_clients()?),
+            None => return Err(bad("DIRECTORY", "memory store missing")),
+        },
+        DirectoryKind::Dynamodb => {
+            #[cfg(feature = "dynamodb")]
+            {
+                let store = dynamodb_store(sdk.as_ref(), wiring, &pool, true)?;
+                (Arc::new(store), fixed_clients()?)
+            }
+            #[cfg(not(feature = "dynamodb"))]
+            return Err(not_built("DIRECTORY", "dynamodb", "dynamodb"));
+        }
+        DirectoryKind::Cognito => {
+            #[cfg(feature = "cognito")]
+            {
+                let directory = cognito_pool(sdk.as_ref(), wiring).await?;
+                let description = directory.description();
+                pool.user_pool_id = description.user_pool_id.clone();
+                if !settings.explicit.recovery
+                    && let Some(recovery) = &description.recovery
+                {
+                    pool.recovery = recovery.clone();
+                }
+                if !settings.explicit.password_policy
+                    && let Some(policy) = description.password_policy
+                {
+                    pool.password_policy = policy;
+                }
+                let directory = Arc::new(directory);
+                (directory.clone(), directory)
+            }
+            #[cfg(not(feature = "cognito"))]
+            return Err(not_built("DIRECTORY", "cognito", "cognito"));
+        }
+    };
+
+    let codes: Arc<dyn CodeStore> = match wiring.codes {
+        CodeStoreKind::Memory => match &memory {
+            Some(store) => store.clone(),
+            None => return Err(bad("STORE", "memory store missing")),
+        },
+        CodeStoreKind::Dynamodb => {
+            #[cfg(feature = "dynamodb")]
+            {
+                Arc::new(dynamodb_store(sdk.as_ref(), wiring, &pool, false)?)
+            }
+            #[cfg(not(feature = "dynamodb"))]
+            return Err(not_built("STORE", "dynamodb", "dynamodb"));
+        }
+    };
+
+    let mut outbox = None;
+    let (email, sms): (Arc<dyn EmailSender>, Arc<dyn SmsSender>) = match wiring.delivery {
+        DeliveryKind::Outbox => {
+            let sink = Arc::new(Outbox::new(
+                settings.outbox.path.clone(),
+                settings.outbox.verified_destinations.clone(),
+                wiring.print_outbox,
+            ));
+            outbox = Some(sink.clone());
+            (sink.clone(), sink)
+        }
+        DeliveryKind::Aws => {
+            #[cfg(all(feature = "ses", feature = "sms"))]
+            {
+                let delivery_settings = wiring
+                    .aws_delivery
+                    .clone()
+                    .ok_or_else(|| bad("DELIVERY", "SES and SMS settings were not read"))?;
+                let sdk = sdk
+                    .as_ref()
+                    .ok_or_else(|| bad("DELIVERY", "no AWS configuration"))?;
+                let aws = crate::adapters::aws_delivery::AwsDelivery::new(sdk, delivery_settings);
+                (aws.email, aws.sms)
+            }
+            #[cfg(not(all(feature = "ses", feature = "sms")))]
+            return Err(not_built("DELIVERY", "aws", "ses` and `sms"));
+        }
+    };
+
+    #[cfg(feature = "dynamodb")]
+    let legacy_table: Option<Arc<dyn LegacyUserSource>> = match &wiring.legacy_table {
+        Some(table) => {
+            let sdk = sdk
+                .as_ref()
+                .ok_or_else(|| bad("LEGACY_TABLE", "no AWS configuration"))?;
+            Some(Arc::new(
+                crate::adapters::legacy_dynamodb::DynamoDbLegacyUsers::new(
+                    aws_sdk_dynamodb::Client::new(sdk),
+                    table.clone(),
+                ),
+            ))
+        }
+        None => None,
+    };
+    #[cfg(not(feature = "dynamodb"))]
+    let legacy_table: Option<Arc<dyn LegacyUserSource>> = None;
+    let legacy = legacy_table.or_else(|| {
+        settings
+            .legacy_users
+            .clone()
+            .map(|users| Arc::new(MemoryLegacyUsers::new(users)) as Arc<dyn LegacyUserSource>)
+    });
+
+    tracing::info!(
+        directory = ?wiring.directory,
+        codes = ?wiring.codes,
+        delivery = ?wiring.delivery,
+        migration = legacy.is_some(),
+        "service assembled"
+    );
+    let service = ResetService::new(
+        pool,
+        key,
+        Ports {
+            users,
+            clients,
+            codes,
+            email,
+            sms,
+            legacy,
+        },
+    );
+    Ok(Assembled {
+        service,
+        memory,
+        outbox,
+    })
+}
+
+/// The DynamoDB store for the directory (`users`) or the codes; both tables are named, the one
+/// serving this port must be.
+#[cfg(feature = "dynamodb")]
+fn dynamodb_store(
+    sdk: Option<&aws_config::SdkConfig>,
+    wiring: &Wiring,
+    pool: &crate::domain::pool::PoolSettings,
+    users: bool,
+) -> Result<crate::adapters::dynamodb::DynamoStore, ConfigError> {
+    use crate::adapters::dynamodb::{DynamoStore, Tables, schema};
+    let (setting, name, other) = if users {
+        ("USERS_TABLE", &wiring.users_table, &wiring.codes_table)
+    } else {
+        ("CODES_TABLE", &wiring.codes_table, &wiring.users_table)
+    };
+    let name = name
+        .clone()
+        .ok_or_else(|| bad(setting, "must name a DynamoDB table"))?;
+    if !users && !(1..=schema::MAX_REQUEST_SLOTS).contains(&pool.codes.max_requests) {
+        return Err(bad(
+            "MAX_REQUESTS_PER_HOUR",
+            format!(
+                "the DynamoDB store supports 1..={} requests per window",
+                schema::MAX_REQUEST_SLOTS
+            ),
+        ));
+    }
+    let other = other.clone().unwrap_or_default();
+    let tables = if users {
+        Tables {
+            users: name,
+            codes: other,
+        }
+    } else {
+        Tables {
+            users: other,
+            codes: name,
+        }
+    };
+    let sdk = sdk.ok_or_else(|| bad(setting, "no AWS configuration"))?;
+    Ok(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        tables,
+        &pool.codes,
+    ))
+}
+
+#[cfg(feature = "cognito")]
+async fn cognito_pool(
+    sdk: Option<&aws_config::SdkConfig>,
+    wiring: &Wiring,
+) -> Result<crate::adapters::cognito::CognitoPool, ConfigError> {
+    use crate::adapters::cognito::{CognitoOptions, CognitoPool};
+    let pool_id = wiring
+        .user_pool_id
+        .clone()
+        .ok_or_else(|| bad("USER_POOL_ID", "required when DIRECTORY=cognito"))?;
+    let sdk = sdk.ok_or_else(|| bad("USER_POOL_ID", "no AWS configuration"))?;
+    CognitoPool::connect(
+        aws_sdk_cognitoidentityprovider::Client::new(sdk),
+        pool_id.clone(),
+        CognitoOptions {
+            sign_out_on_reset: wiring.sign_out_on_reset,
+            ..CognitoOptions::default()
+        },
+    )
+    .await
+    .map_err(|e| bad("USER_POOL_ID", format!("user pool {pool_id}: {e}")))
+}
+
+/// The Lambda functions' service: settings and wiring from the process environment.
+pub async fn service_from_env() -> Result<ResetService, ConfigError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let settings = Settings::from_env(env)?;
+    let wiring = Wiring::from_env(&env)?;
+    let assembled = assemble(&settings, &wiring, &mut crate::request_rng()).await?;
+    Ok(assembled.service)
+}
