@@ -291,12 +291,16 @@ impl CognitoPool {
             tracing::warn!(pool, "Cognito throttled AdminSetUserPassword");
             return Err(StoreError::Throttled.into());
         }
-        match e.as_service_error() {
-            Some(
-                AdminSetUserPasswordError::InvalidPasswordException(_)
-                | AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(_),
-            ) => Err(PasswordChangeError::Refused(rule(e.message()))),
-            _ => Err(sdk_error("AdminSetUserPassword", pool, e).into()),
+        let refusal = match e.as_service_error() {
+            Some(AdminSetUserPasswordError::InvalidPasswordException(x)) => Some(x.message()),
+            Some(AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(x)) => {
+                Some(x.message())
+            }
+            _ => None,
+        };
+        match refusal {
+            Some(message) => Err(PasswordChangeError::Refused(rule(message.or(e.message())))),
+            None => Err(sdk_error("AdminSetUserPassword", pool, e).into()),
         }
     }
 }
