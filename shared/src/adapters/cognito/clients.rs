@@ -40,10 +40,11 @@ impl CognitoPool {
             return Ok(Some(client.clone()));
         }
         let recheck = self.options.client_miss_recheck;
-        if let Some(at) = locked(&self.clients.missing).get(client_id) {
-            if at.elapsed() < recheck {
-                return Ok(None);
-            }
+        let believed_missing = locked(&self.clients.missing)
+            .get(client_id)
+            .is_some_and(|at| at.elapsed() < recheck);
+        if believed_missing {
+            return Ok(None);
         }
         let pool = &self.description.user_pool_id;
         let described = self
