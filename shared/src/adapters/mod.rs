@@ -3,6 +3,8 @@
 pub mod app_clients;
 #[cfg(all(feature = "ses", feature = "sms"))]
 pub mod aws_delivery;
+#[cfg(feature = "cognito")]
+pub mod cognito;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 #[cfg(feature = "dynamodb")]

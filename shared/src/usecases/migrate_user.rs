@@ -90,7 +90,15 @@ impl ResetService {
                 match self.users.create(&user).await.map_err(store_error)? {
                     Created::Created => {
                         tracing::info!(user = %mask::login(login), "user migrated from the legacy store");
-                        Ok(Some(user))
+                        // Read back: the directory may name the user itself (a Cognito pool
+                        // with email as username assigns a UUID), and codes are keyed by the
+                        // directory's username, which confirm will look up.
+                        Ok(self
+                            .users
+                            .find(&user.username)
+                            .await
+                            .map_err(store_error)?
+                            .or(Some(user)))
                     }
                     // Created meanwhile (a concurrent request): the directory's user is the one.
                     Created::Exists => self.users.find(&user.username).await.map_err(store_error),

@@ -1,0 +1,1381 @@
+//! The Cognito directory adapter on moto's cognito-idp (a fresh pool per test, made through the
+//! SDK), and faults through aws-smithy-mocks. Needs `MOTO_ENDPOINT`.
+
+#![cfg(feature = "cognito")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/inbox.rs"]
+mod inbox;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_cognitoidentityprovider::config::{
+    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
+};
+use aws_sdk_cognitoidentityprovider::error::{BoxError, ProvideErrorMetadata};
+use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput;
+use aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordError;
+use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError;
+use aws_sdk_cognitoidentityprovider::operation::create_user_pool::builders::CreateUserPoolFluentBuilder;
+use aws_sdk_cognitoidentityprovider::operation::describe_user_pool::DescribeUserPoolOutput;
+use aws_sdk_cognitoidentityprovider::operation::describe_user_pool_client::DescribeUserPoolClientOutput;
+use aws_sdk_cognitoidentityprovider::types::error::{
+    InternalErrorException, TooManyRequestsException,
+};
+use aws_sdk_cognitoidentityprovider::types::{
+    AccountRecoverySettingType, AliasAttributeType, AttributeType, AuthFlowType,
+    ExplicitAuthFlowsType, MessageActionType, PasswordPolicyType, RecoveryOptionNameType,
+    RecoveryOptionType, SmsMfaSettingsType, UserPoolClientType, UserPoolMfaType,
+    UserPoolPolicyType, UserPoolType, UserStatusType, UsernameAttributeType,
+    UsernameConfigurationType,
+};
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use inbox::{Inbox, PASSWORD};
+use password_reset::adapters::cognito::{CognitoOptions, CognitoPool};
+use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
+use password_reset::adapters::memory::MemoryStore;
+use password_reset::config::Settings;
+use password_reset::domain::code::CodeKey;
+use password_reset::domain::delivery::DeliveryMedium;
+use password_reset::domain::migration::LegacyUser;
+use password_reset::domain::pool::PreventUserExistenceErrors;
+use password_reset::domain::recovery::AccountRecovery;
+use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
+use password_reset::domain::secret_hash;
+use password_reset::domain::time::UnixTime;
+use password_reset::domain::user::{Attributes, MfaChannel, UserStatus};
+use password_reset::ports::{
+    AppClients, LegacyUserSource, PasswordChangeError, StoreError, UserDirectory,
+};
+use password_reset::usecases::Ports;
+use password_reset::{CognitoError, ResetService};
+
+const OLD_PASSWORD: &str = "Old-Passw0rd!";
+const T0: UnixTime = UnixTime(1_800_000_000);
+
+fn moto_endpoint() -> String {
+    std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT (start moto_server) for the Cognito tests")
+}
+
+/// The operations a client sent, by name (the `X-Amz-Target` suffix), counted.
+#[derive(Debug, Clone, Default)]
+struct Calls(Arc<Mutex<Vec<String>>>);
+
+impl Calls {
+    fn take(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for op in self.0.lock().unwrap().drain(..) {
+            *counts.entry(op).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+impl Intercept for Calls {
+    fn name(&self) -> &'static str {
+        "CountCalls"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or("?");
+        let op = target.rsplit('.').next().unwrap_or(target).to_string();
+        self.0.lock().unwrap().push(op);
+        Ok(())
+    }
+}
+
+fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+fn client(calls: &Calls) -> Client {
+    let config = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .endpoint_url(moto_endpoint())
+        .interceptor(calls.clone())
+        .build();
+    Client::from_conf(config)
+}
+
+fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+fn recovery_email_then_phone() -> AccountRecoverySettingType {
+    let option = |name, priority| {
+        RecoveryOptionType::builder()
+            .name(name)
+            .priority(priority)
+            .build()
+            .unwrap()
+    };
+    AccountRecoverySettingType::builder()
+        .recovery_mechanisms(option(RecoveryOptionNameType::VerifiedEmail, 1))
+        .recovery_mechanisms(option(RecoveryOptionNameType::VerifiedPhoneNumber, 2))
+        .build()
+}
+
+/// A fresh pool (email then phone recovery), shaped by `shape`.
+async fn new_pool(
+    client: &Client,
+    shape: impl FnOnce(CreateUserPoolFluentBuilder) -> CreateUserPoolFluentBuilder,
+) -> String {
+    let builder = client
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .account_recovery_setting(recovery_email_then_phone());
+    let out = shape(builder).send().await.unwrap();
+    out.user_pool().unwrap().id().unwrap().to_string()
+}
+
+fn aliases_email_and_phone(b: CreateUserPoolFluentBuilder) -> CreateUserPoolFluentBuilder {
+    b.alias_attributes(AliasAttributeType::Email)
+        .alias_attributes(AliasAttributeType::PhoneNumber)
+}
+
+/// An app client with USER_PASSWORD_AUTH; (id, secret).
+async fn app_client(client: &Client, pool: &str, secret: bool) -> (String, Option<String>) {
+    let out = client
+        .create_user_pool_client()
+        .user_pool_id(pool)
+        .client_name(unique("client"))
+        .generate_secret(secret)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap();
+    let c = out.user_pool_client().unwrap();
+    (
+        c.client_id().unwrap().to_string(),
+        c.client_secret().map(str::to_string),
+    )
+}
+
+fn attr(name: &str, value: &str) -> AttributeType {
+    AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .unwrap()
+}
+
+/// A user created by an admin; with a password, CONFIRMED, else FORCE_CHANGE_PASSWORD.
+/// Returns the username the pool gave.
+async fn add_user(
+    client: &Client,
+    pool: &str,
+    username: &str,
+    attrs: &[(&str, &str)],
+    password: Option<&str>,
+) -> String {
+    let out = client
+        .admin_create_user()
+        .user_pool_id(pool)
+        .username(username)
+        .message_action(MessageActionType::Suppress)
+        .set_user_attributes(Some(attrs.iter().map(|(k, v)| attr(k, v)).collect()))
+        .send()
+        .await
+        .unwrap();
+    let assigned = out.user().unwrap().username().unwrap().to_string();
+    if let Some(password) = password {
+        client
+            .admin_set_user_password()
+            .user_pool_id(pool)
+            .username(&assigned)
+            .password(password)
+            .permanent(true)
+            .send()
+            .await
+            .unwrap();
+    }
+    assigned
+}
+
+const JANE: [(&str, &str); 4] = [
+    ("email", "jane@example.com"),
+    ("email_verified", "true"),
+    ("phone_number", "+12065550142"),
+    ("phone_number_verified", "true"),
+];
+
+/// USER_PASSWORD_AUTH against the pool: the refresh token, or the error code.
+async fn sign_in(client: &Client, app: &str, user: &str, password: &str) -> Result<String, String> {
+    client
+        .initiate_auth()
+        .client_id(app)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", user)
+        .auth_parameters("PASSWORD", password)
+        .send()
+        .await
+        .map(|out| {
+            out.authentication_result()
+                .and_then(|r| r.refresh_token())
+                .unwrap_or_default()
+                .to_string()
+        })
+        .map_err(|e| e.code().unwrap_or("?").to_string())
+}
+
+async fn refresh(client: &Client, app: &str, token: &str) -> Result<(), String> {
+    client
+        .initiate_auth()
+        .client_id(app)
+        .auth_flow(AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", token)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.code().unwrap_or("?").to_string())
+}
+
+fn key() -> CodeKey {
+    CodeKey::from_bytes(&[7u8; 32]).unwrap()
+}
+
+fn rng() -> rand::rngs::StdRng {
+    password_reset::request_rng()
+}
+
+/// The service on `pool` as the directory and app clients, codes in memory, deliveries
+/// recorded; the recovery setting is the pool's own.
+fn service_on(
+    pool: Arc<CognitoPool>,
+    codes: Arc<MemoryStore>,
+    prevent: PreventUserExistenceErrors,
+    legacy: Option<Arc<dyn LegacyUserSource>>,
+) -> (ResetService, Arc<Inbox>) {
+    let settings =
+        Settings::from_json(include_str!("../../config/demo-pool.json")).expect("demo pool");
+    let mut pool_settings = settings.pool;
+    pool_settings.user_pool_id = pool.description().user_pool_id.clone();
+    pool_settings.clients = Vec::new();
+    pool_settings.recovery = pool.description().recovery.clone().unwrap_or_default();
+    pool_settings.prevent_user_existence_errors = prevent;
+    let inbox = Arc::new(Inbox::default());
+    let service = ResetService::new(
+        pool_settings,
+        key(),
+        Ports {
+            users: pool.clone(),
+            clients: pool,
+            codes,
+            email: inbox.clone(),
+            sms: inbox.clone(),
+            legacy,
+        },
+    );
+    (service, inbox)
+}
+
+fn forgot(app: &str, user: &str) -> ForgotPasswordRequest {
+    ForgotPasswordRequest {
+        client_id: app.into(),
+        username: user.into(),
+        ..Default::default()
+    }
+}
+
+fn confirm(app: &str, user: &str, code: &str, password: &str) -> ConfirmForgotPasswordRequest {
+    ConfirmForgotPasswordRequest {
+        client_id: app.into(),
+        username: user.into(),
+        confirmation_code: code.into(),
+        password: password.into(),
+        ..Default::default()
+    }
+}
+
+struct Fixture {
+    client: Client,
+    calls: Calls,
+    pool_id: String,
+    app: String,
+    pool: Arc<CognitoPool>,
+}
+
+async fn fixture(
+    shape: impl FnOnce(CreateUserPoolFluentBuilder) -> CreateUserPoolFluentBuilder,
+    options: CognitoOptions,
+) -> Fixture {
+    let calls = Calls::default();
+    let client = client(&calls);
+    let pool_id = new_pool(&client, shape).await;
+    let (app, _) = app_client(&client, &pool_id, false).await;
+    let pool = Arc::new(
+        CognitoPool::connect(client.clone(), pool_id.clone(), options)
+            .await
+            .unwrap(),
+    );
+    calls.take();
+    Fixture {
+        client,
+        calls,
+        pool_id,
+        app,
+        pool,
+    }
+}
+
+// ---------------------------------------------------------------- lookup
+
+#[tokio::test]
+async fn finds_by_username_alias_phone_and_sub_on_an_alias_pool() {
+    let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
+    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    // An unverified email is no alias: Cognito does not accept it as a login.
+    add_user(
+        &f.client,
+        &f.pool_id,
+        "bob",
+        &[("email", "bob@example.com"), ("email_verified", "false")],
+        Some(OLD_PASSWORD),
+    )
+    .await;
+    f.calls.take();
+
+    let jane = f.pool.find_user_for_test("jane").await;
+    assert_eq!(jane.username, "jane");
+    assert_eq!(jane.status, UserStatus::Confirmed);
+    assert!(jane.enabled);
+    assert!(jane.attributes.is_true("email_verified"));
+    assert!(jane.attributes.is_true("phone_number_verified"));
+    assert_eq!(jane.mfa, None);
+    assert_eq!(
+        f.calls.take(),
+        counts(&[("AdminGetUser", 1)]),
+        "a username is one call"
+    );
+
+    for login in ["jane@example.com", "+12065550142", jane.sub.as_str()] {
+        let found = UserDirectory::find(&*f.pool, login).await.unwrap();
+        assert_eq!(
+            found.map(|u| u.username),
+            Some("jane".to_string()),
+            "{login}"
+        );
+    }
+    // moto's AdminGetUser resolves neither aliases nor subs: each took the ListUsers fallback
+    // (AdminGetUser miss, ListUsers, AdminGetUser for the MFA settings).
+    assert_eq!(
+        f.calls.take(),
+        counts(&[("AdminGetUser", 6), ("ListUsers", 3)])
+    );
+
+    assert_eq!(
+        UserDirectory::find(&*f.pool, "bob@example.com")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(UserDirectory::find(&*f.pool, "nobody").await.unwrap(), None);
+    assert_eq!(
+        f.calls.take(),
+        counts(&[("AdminGetUser", 2), ("ListUsers", 1)]),
+        "a plain unknown username needs no ListUsers"
+    );
+    // A case-sensitive pool: another case is another name.
+    assert_eq!(UserDirectory::find(&*f.pool, "JANE").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn an_email_that_is_no_alias_is_no_login() {
+    let f = fixture(|b| b, CognitoOptions::default()).await;
+    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    f.calls.take();
+    assert_eq!(
+        UserDirectory::find(&*f.pool, "jane@example.com")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        UserDirectory::find(&*f.pool, "+12065550142").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        f.calls.take(),
+        counts(&[("AdminGetUser", 2)]),
+        "no ListUsers for attributes that are not logins"
+    );
+}
+
+#[tokio::test]
+async fn finds_by_email_and_sub_on_an_email_username_pool_in_any_case() {
+    let f = fixture(
+        |b| {
+            b.username_attributes(UsernameAttributeType::Email)
+                .username_configuration(
+                    UsernameConfigurationType::builder()
+                        .case_sensitive(false)
+                        .build()
+                        .unwrap(),
+                )
+        },
+        CognitoOptions::default(),
+    )
+    .await;
+    assert!(!f.pool.description().case_sensitive);
+    assert_eq!(f.pool.description().username_attributes, ["email"]);
+    let assigned = add_user(
+        &f.client,
+        &f.pool_id,
+        "jane@example.com",
+        &[("email_verified", "true")],
+        Some(OLD_PASSWORD),
+    )
+    .await;
+    assert_ne!(
+        assigned, "jane@example.com",
+        "the pool assigns a UUID username"
+    );
+    f.calls.take();
+
+    for login in ["jane@example.com", "JANE@EXAMPLE.COM", "Jane@Example.com"] {
+        let found = UserDirectory::find(&*f.pool, login).await.unwrap().unwrap();
+        assert_eq!(found.username, assigned, "{login}");
+        assert_eq!(found.email(), Some("jane@example.com"));
+    }
+    assert_eq!(
+        f.calls.take(),
+        counts(&[("AdminGetUser", 3)]),
+        "one call each"
+    );
+    let by_sub = f.pool.find_user_for_test(&assigned).await;
+    assert_eq!(by_sub.username, assigned);
+    assert_eq!(
+        UserDirectory::find(&*f.pool, "JOHN@EXAMPLE.COM")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn maps_status_enabled_and_mfa() {
+    let f = fixture(
+        |b| b.mfa_configuration(UserPoolMfaType::Optional),
+        CognitoOptions::default(),
+    )
+    .await;
+    assert_eq!(
+        f.pool.description().mfa_configuration.as_deref(),
+        Some("OPTIONAL")
+    );
+    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    add_user(&f.client, &f.pool_id, "fred", &JANE[..2], None).await;
+    f.client
+        .admin_disable_user()
+        .user_pool_id(&f.pool_id)
+        .username("jane")
+        .send()
+        .await
+        .unwrap();
+    f.client
+        .admin_set_user_mfa_preference()
+        .user_pool_id(&f.pool_id)
+        .username("jane")
+        .sms_mfa_settings(
+            SmsMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let jane = f.pool.find_user_for_test("jane").await;
+    assert!(!jane.enabled);
+    assert_eq!(jane.mfa, Some(MfaChannel::Sms));
+    let fred = f.pool.find_user_for_test("fred").await;
+    assert_eq!(fred.status, UserStatus::ForceChangePassword);
+}
+
+#[tokio::test]
+async fn describes_the_pool_once_and_refuses_a_missing_pool() {
+    let calls = Calls::default();
+    let client = client(&calls);
+    let pool_id = new_pool(&client, |b| {
+        aliases_email_and_phone(b)
+            .mfa_configuration(UserPoolMfaType::Off)
+            .policies(
+                UserPoolPolicyType::builder()
+                    .password_policy(
+                        PasswordPolicyType::builder()
+                            .minimum_length(12)
+                            .require_uppercase(true)
+                            .require_lowercase(true)
+                            .require_numbers(false)
+                            .require_symbols(false)
+                            .build(),
+                    )
+                    .build(),
+            )
+    })
+    .await;
+    calls.take();
+    let pool = CognitoPool::connect(client.clone(), pool_id.clone(), CognitoOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(calls.take(), counts(&[("DescribeUserPool", 1)]));
+    let d = pool.description();
+    assert_eq!(d.user_pool_id, pool_id);
+    assert!(d.case_sensitive, "no UsernameConfiguration: case sensitive");
+    assert_eq!(d.alias_attributes, ["email", "phone_number"]);
+    assert!(d.username_attributes.is_empty());
+    let policy = d.password_policy.unwrap();
+    assert_eq!(policy.minimum_length, 12);
+    assert!(policy.require_uppercase && !policy.require_numbers && !policy.require_symbols);
+    assert_eq!(
+        d.recovery,
+        Some(AccountRecovery::Ordered(vec![
+            DeliveryMedium::Email,
+            DeliveryMedium::Sms
+        ]))
+    );
+    assert_eq!(d.mfa_configuration.as_deref(), Some("OFF"));
+
+    let missing = CognitoPool::connect(
+        client,
+        "us-east-1_doesnotexist".into(),
+        CognitoOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(missing, StoreError::Unavailable(ref d) if d.contains("ResourceNotFoundException")),
+        "{missing:?}"
+    );
+}
+
+// ---------------------------------------------------------------- the use cases on the pool
+
+#[tokio::test]
+async fn a_reset_changes_the_pools_password_and_ends_every_session() {
+    let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
+    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    let old_session = sign_in(&f.client, &f.app, "jane", OLD_PASSWORD)
+        .await
+        .unwrap();
+    assert!(!old_session.is_empty());
+    let (service, inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryStore::new()),
+        PreventUserExistenceErrors::Enabled,
+        None,
+    );
+    f.calls.take();
+
+    let sent = service
+        .forgot_password(&forgot(&f.app, "jane"), T0, &mut rng())
+        .await
+        .unwrap();
+    assert_eq!(sent.code_delivery_details.destination, "j***@e***.com");
+    assert_eq!(
+        f.calls.take(),
+        counts(&[("AdminGetUser", 1), ("DescribeUserPoolClient", 1)]),
+        "the client is described on its first request only"
+    );
+    service
+        .forgot_password(&forgot(&f.app, "jane"), T0.plus(1), &mut rng())
+        .await
+        .unwrap();
+    assert_eq!(f.calls.take(), counts(&[("AdminGetUser", 1)]));
+    let code = inbox.last_code("jane@example.com");
+
+    service
+        .confirm_forgot_password(
+            &confirm(&f.app, "jane", &code, PASSWORD),
+            T0.plus(2),
+            &mut rng(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        f.calls.take(),
+        counts(&[
+            ("AdminGetUser", 1),
+            ("AdminSetUserPassword", 1),
+            ("AdminUserGlobalSignOut", 1)
+        ])
+    );
+
+    assert!(sign_in(&f.client, &f.app, "jane", PASSWORD).await.is_ok());
+    assert_eq!(
+        sign_in(&f.client, &f.app, "jane", OLD_PASSWORD).await,
+        Err("NotAuthorizedException".to_string())
+    );
+    assert_eq!(
+        refresh(&f.client, &f.app, &old_session).await,
+        Err("NotAuthorizedException".to_string()),
+        "a refresh token from before the reset is revoked"
+    );
+    let user = f.pool.find_user_for_test("jane").await;
+    assert_eq!(user.status, UserStatus::Confirmed);
+    // Single use.
+    assert_eq!(
+        service
+            .confirm_forgot_password(
+                &confirm(&f.app, "jane", &code, "An0ther-Passw0rd!"),
+                T0.plus(3),
+                &mut rng()
+            )
+            .await,
+        Err(CognitoError::CodeMismatch)
+    );
+}
+
+#[tokio::test]
+async fn a_code_asked_for_by_alias_is_confirmed_by_any_login_of_the_user() {
+    let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
+    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    let (service, inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryStore::new()),
+        PreventUserExistenceErrors::Enabled,
+        None,
+    );
+    service
+        .forgot_password(&forgot(&f.app, "+12065550142"), T0, &mut rng())
+        .await
+        .unwrap();
+    // The pool's recovery setting: verified email first, whatever login was typed.
+    let code = inbox.last_code("jane@example.com");
+    service
+        .confirm_forgot_password(
+            &confirm(&f.app, "jane@example.com", &code, PASSWORD),
+            T0.plus(1),
+            &mut rng(),
+        )
+        .await
+        .unwrap();
+    assert!(sign_in(&f.client, &f.app, "jane", PASSWORD).await.is_ok());
+}
+
+#[tokio::test]
+async fn without_sign_out_moto_keeps_the_old_refresh_token() {
+    let f = fixture(
+        |b| b,
+        CognitoOptions {
+            sign_out_on_reset: false,
+            ..CognitoOptions::default()
+        },
+    )
+    .await;
+    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    let old_session = sign_in(&f.client, &f.app, "jane", OLD_PASSWORD)
+        .await
+        .unwrap();
+    let (service, inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryStore::new()),
+        PreventUserExistenceErrors::Enabled,
+        None,
+    );
+    service
+        .forgot_password(&forgot(&f.app, "jane"), T0, &mut rng())
+        .await
+        .unwrap();
+    let code = inbox.last_code("jane@example.com");
+    f.calls.take();
+    service
+        .confirm_forgot_password(
+            &confirm(&f.app, "jane", &code, PASSWORD),
+            T0.plus(1),
+            &mut rng(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        f.calls.take(),
+        counts(&[("AdminGetUser", 1), ("AdminSetUserPassword", 1)])
+    );
+    // moto revokes refresh tokens only on a global sign-out, not on a password change: the
+    // revocation in the test above is this adapter's doing.
+    assert_eq!(refresh(&f.client, &f.app, &old_session).await, Ok(()));
+}
+
+#[tokio::test]
+async fn each_refusal_against_the_pool() {
+    let f = fixture(|b| b, CognitoOptions::default()).await;
+    add_user(&f.client, &f.pool_id, "dora", &JANE, Some(OLD_PASSWORD)).await;
+    f.client
+        .admin_disable_user()
+        .user_pool_id(&f.pool_id)
+        .username("dora")
+        .send()
+        .await
+        .unwrap();
+    add_user(&f.client, &f.pool_id, "fred", &JANE, None).await;
+    add_user(
+        &f.client,
+        &f.pool_id,
+        "sam",
+        &[
+            ("email", "sam@example.net"),
+            ("email_verified", "false"),
+            ("phone_number", "+13125550199"),
+            ("phone_number_verified", "false"),
+        ],
+        Some(OLD_PASSWORD),
+    )
+    .await;
+    // Phone verified, but it is the SMS MFA channel: it cannot also recover the account.
+    add_user(
+        &f.client,
+        &f.pool_id,
+        "mia",
+        &[
+            ("phone_number", "+13125550100"),
+            ("phone_number_verified", "true"),
+        ],
+        Some(OLD_PASSWORD),
+    )
+    .await;
+    f.client
+        .admin_set_user_mfa_preference()
+        .user_pool_id(&f.pool_id)
+        .username("mia")
+        .sms_mfa_settings(
+            SmsMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let (legacy, legacy_inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryStore::new()),
+        PreventUserExistenceErrors::Legacy,
+        None,
+    );
+    let refused = |user: &'static str| {
+        let legacy = &legacy;
+        let app = f.app.clone();
+        async move {
+            legacy
+                .forgot_password(&forgot(&app, user), T0, &mut rng())
+                .await
+                .unwrap_err()
+        }
+    };
+    let e = refused("dora").await;
+    assert_eq!(
+        (e.kind(), e.to_string().as_str()),
+        ("NotAuthorizedException", "User is disabled.")
+    );
+    let e = refused("fred").await;
+    assert_eq!(
+        (e.kind(), e.to_string().as_str()),
+        (
+            "NotAuthorizedException",
+            "User password cannot be reset in the current state."
+        )
+    );
+    let no_channel = "Cannot reset password for the user as there is no registered/verified email or phone_number";
+    for user in ["sam", "mia"] {
+        let e = refused(user).await;
+        assert_eq!(
+            (e.kind(), e.to_string().as_str()),
+            ("InvalidParameterException", no_channel),
+            "{user}"
+        );
+    }
+    assert_eq!(refused("nobody").await, CognitoError::UserNotFound);
+    assert_eq!(legacy_inbox.count(), 0);
+
+    // ENABLED: the same users get a simulated answer and nothing is sent; FORCE_CHANGE_PASSWORD
+    // is refused as Cognito does.
+    let (enabled, enabled_inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryStore::new()),
+        PreventUserExistenceErrors::Enabled,
+        None,
+    );
+    for user in ["dora", "sam", "mia", "nobody"] {
+        enabled
+            .forgot_password(&forgot(&f.app, user), T0, &mut rng())
+            .await
+            .unwrap_or_else(|e| panic!("{user}: {e:?}"));
+    }
+    assert_eq!(enabled_inbox.count(), 0);
+    let e = enabled
+        .forgot_password(&forgot(&f.app, "fred"), T0, &mut rng())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "NotAuthorizedException");
+    assert_eq!(
+        enabled
+            .confirm_forgot_password(
+                &confirm(&f.app, "nobody", "123456", PASSWORD),
+                T0,
+                &mut rng()
+            )
+            .await,
+        Err(CognitoError::CodeMismatch)
+    );
+}
+
+#[tokio::test]
+async fn cognitos_password_policy_refusal_keeps_the_code() {
+    let f = fixture(
+        |b| {
+            b.policies(
+                UserPoolPolicyType::builder()
+                    .password_policy(
+                        PasswordPolicyType::builder()
+                            .minimum_length(16)
+                            .require_uppercase(true)
+                            .require_lowercase(true)
+                            .require_numbers(true)
+                            .require_symbols(true)
+                            .build(),
+                    )
+                    .build(),
+            )
+        },
+        CognitoOptions::default(),
+    )
+    .await;
+    add_user(
+        &f.client,
+        &f.pool_id,
+        "jane",
+        &JANE,
+        Some("Old-Passw0rd!-long"),
+    )
+    .await;
+    // The service's own policy (8) lets PASSWORD through; the pool's (16) does not.
+    let (service, inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryStore::new()),
+        PreventUserExistenceErrors::Enabled,
+        None,
+    );
+    service
+        .forgot_password(&forgot(&f.app, "jane"), T0, &mut rng())
+        .await
+        .unwrap();
+    let code = inbox.last_code("jane@example.com");
+    let e = service
+        .confirm_forgot_password(
+            &confirm(&f.app, "jane", &code, PASSWORD),
+            T0.plus(1),
+            &mut rng(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "InvalidPasswordException");
+    // moto's message has no "Password does not conform to policy: " prefix; the use case adds it.
+    assert_eq!(
+        e.to_string(),
+        "Password does not conform to policy: The provided password does not confirm to the configured password policy"
+    );
+    assert!(
+        sign_in(&f.client, &f.app, "jane", "Old-Passw0rd!-long")
+            .await
+            .is_ok()
+    );
+    service
+        .confirm_forgot_password(
+            &confirm(&f.app, "jane", &code, "A-much-L0nger-Passw0rd"),
+            T0.plus(2),
+            &mut rng(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        sign_in(&f.client, &f.app, "jane", "A-much-L0nger-Passw0rd")
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn the_app_client_is_the_pools_own() {
+    let f = fixture(|b| b, CognitoOptions::default()).await;
+    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    let (secret_app, secret) = app_client(&f.client, &f.pool_id, true).await;
+    let secret = secret.unwrap();
+    let (service, inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryStore::new()),
+        PreventUserExistenceErrors::Enabled,
+        None,
+    );
+    f.calls.take();
+
+    let e = service
+        .forgot_password(&forgot("unknownclient123", "jane"), T0, &mut rng())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "ResourceNotFoundException");
+    let e = service
+        .forgot_password(&forgot("unknownclient123", "jane"), T0, &mut rng())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "ResourceNotFoundException");
+    assert_eq!(
+        f.calls.take(),
+        counts(&[("DescribeUserPoolClient", 1)]),
+        "a miss is believed until client_miss_recheck"
+    );
+
+    let mut request = forgot(&secret_app, "jane");
+    let e = service
+        .forgot_password(&request, T0, &mut rng())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "NotAuthorizedException", "no SecretHash");
+    request.secret_hash = Some(secret_hash::compute(&secret, "jane", &f.app).unwrap());
+    let e = service
+        .forgot_password(&request, T0, &mut rng())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        "NotAuthorizedException",
+        "another client's SecretHash"
+    );
+    request.secret_hash = Some(secret_hash::compute(&secret, "jane", &secret_app).unwrap());
+    service
+        .forgot_password(&request, T0, &mut rng())
+        .await
+        .unwrap();
+    assert_eq!(inbox.count(), 1);
+    assert_eq!(
+        f.calls.take(),
+        counts(&[("AdminGetUser", 1), ("DescribeUserPoolClient", 1)]),
+        "a found client is described once"
+    );
+
+    let found = AppClients::find(&*f.pool, &secret_app)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.client_secret.as_deref(), Some(secret.as_str()));
+    assert!(
+        !format!("{found:?}").contains(&secret),
+        "the secret is never printed"
+    );
+    assert_eq!(
+        AppClients::find(&*f.pool, &f.app)
+            .await
+            .unwrap()
+            .unwrap()
+            .client_secret,
+        None
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_client_is_asked_again_after_the_recheck_interval() {
+    let f = fixture(
+        |b| b,
+        CognitoOptions {
+            client_miss_recheck: Duration::ZERO,
+            ..CognitoOptions::default()
+        },
+    )
+    .await;
+    for _ in 0..2 {
+        assert_eq!(
+            AppClients::find(&*f.pool, "unknownclient123")
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(f.calls.take(), counts(&[("DescribeUserPoolClient", 2)]));
+}
+
+// ---------------------------------------------------------------- migration into the pool
+
+fn legacy_source(users: &[(&str, &str)]) -> Arc<dyn LegacyUserSource> {
+    Arc::new(MemoryLegacyUsers::new(users.iter().map(
+        |(username, email)| {
+            let mut attributes = Attributes::default();
+            attributes.set("email", *email);
+            attributes.set("email_verified", "true");
+            attributes.set("given_name", "Leo");
+            LegacyUser {
+                username: username.to_string(),
+                attributes,
+                password_hash: None,
+            }
+        },
+    )))
+}
+
+#[tokio::test]
+async fn a_legacy_user_is_created_in_the_pool_resets_and_signs_in() {
+    let f = fixture(|b| b, CognitoOptions::default()).await;
+    let (service, inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryStore::new()),
+        PreventUserExistenceErrors::Enabled,
+        Some(legacy_source(&[("leo", "leo@example.com")])),
+    );
+    f.calls.take();
+    service
+        .forgot_password(&forgot(&f.app, "leo"), T0, &mut rng())
+        .await
+        .unwrap();
+    let code = inbox.last_code("leo@example.com");
+    // The lookup that missed, the creation with a password nobody knows, the user read back.
+    assert_eq!(
+        f.calls.take(),
+        counts(&[
+            ("AdminCreateUser", 1),
+            ("AdminGetUser", 2),
+            ("AdminSetUserPassword", 1),
+            ("DescribeUserPoolClient", 1)
+        ])
+    );
+
+    let leo = f
+        .client
+        .admin_get_user()
+        .user_pool_id(&f.pool_id)
+        .username("leo")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        leo.user_status(),
+        Some(&UserStatusType::Confirmed),
+        "a password nobody knows"
+    );
+    let attribute = |name: &str| {
+        leo.user_attributes()
+            .iter()
+            .find(|a| a.name() == name)
+            .and_then(|a| a.value())
+            .map(str::to_string)
+    };
+    assert_eq!(attribute("email").as_deref(), Some("leo@example.com"));
+    assert_eq!(attribute("email_verified").as_deref(), Some("true"));
+    assert_eq!(attribute("given_name").as_deref(), Some("Leo"));
+    assert!(attribute("sub").is_some());
+
+    service
+        .confirm_forgot_password(
+            &confirm(&f.app, "leo", &code, PASSWORD),
+            T0.plus(1),
+            &mut rng(),
+        )
+        .await
+        .unwrap();
+    assert!(sign_in(&f.client, &f.app, "leo", PASSWORD).await.is_ok());
+    // A second request finds the user in the pool: no second migration.
+    service
+        .forgot_password(&forgot(&f.app, "leo"), T0.plus(2), &mut rng())
+        .await
+        .unwrap();
+    assert_eq!(f.calls.take().get("AdminCreateUser"), None);
+}
+
+#[tokio::test]
+async fn a_legacy_user_migrates_into_an_email_username_pool() {
+    let f = fixture(
+        |b| b.username_attributes(UsernameAttributeType::Email),
+        CognitoOptions::default(),
+    )
+    .await;
+    let (service, inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryStore::new()),
+        PreventUserExistenceErrors::Enabled,
+        Some(legacy_source(&[("lea", "lea@example.com")])),
+    );
+    service
+        .forgot_password(&forgot(&f.app, "lea@example.com"), T0, &mut rng())
+        .await
+        .unwrap();
+    let code = inbox.last_code("lea@example.com");
+    let lea = f.pool.find_user_for_test("lea@example.com").await;
+    assert_ne!(
+        lea.username, "lea@example.com",
+        "the pool assigned a UUID username"
+    );
+    service
+        .confirm_forgot_password(
+            &confirm(&f.app, "lea@example.com", &code, PASSWORD),
+            T0.plus(1),
+            &mut rng(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        sign_in(&f.client, &f.app, "lea@example.com", PASSWORD)
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_legacy_user_known_by_email_migrates_into_an_alias_pool() {
+    let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
+    let (service, inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryStore::new()),
+        PreventUserExistenceErrors::Enabled,
+        Some(legacy_source(&[("lia", "lia@example.com")])),
+    );
+    service
+        .forgot_password(&forgot(&f.app, "lia@example.com"), T0, &mut rng())
+        .await
+        .unwrap();
+    let code = inbox.last_code("lia@example.com");
+    // An alias pool refuses an email-shaped username: the user is created under a UUID.
+    let lia = f.pool.find_user_for_test("lia@example.com").await;
+    assert!(!lia.username.contains('@'));
+    service
+        .confirm_forgot_password(
+            &confirm(&f.app, "lia@example.com", &code, PASSWORD),
+            T0.plus(1),
+            &mut rng(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        sign_in(&f.client, &f.app, &lia.username, PASSWORD)
+            .await
+            .is_ok()
+    );
+}
+
+// ---------------------------------------------------------------- faults (aws-smithy-mocks)
+
+fn wire_code(code: &str) -> aws_sdk_cognitoidentityprovider::error::ErrorMetadata {
+    aws_sdk_cognitoidentityprovider::error::ErrorMetadata::builder()
+        .code(code)
+        .build()
+}
+
+fn mocked_pool_description() -> aws_smithy_mocks::Rule {
+    mock!(Client::describe_user_pool).then_output(|| {
+        DescribeUserPoolOutput::builder()
+            .user_pool(
+                UserPoolType::builder()
+                    .id("us-east-1_mocked")
+                    .account_recovery_setting(recovery_email_then_phone())
+                    .build(),
+            )
+            .build()
+    })
+}
+
+fn mocked_jane(username: String, sub: String) -> aws_smithy_mocks::Rule {
+    mock!(Client::admin_get_user).then_output(move || {
+        AdminGetUserOutput::builder()
+            .username(&username)
+            .enabled(true)
+            .user_status(UserStatusType::Confirmed)
+            .user_attributes(attr("sub", &sub))
+            .user_attributes(attr("email", "jane@example.com"))
+            .user_attributes(attr("email_verified", "true"))
+            .build()
+            .unwrap()
+    })
+}
+
+#[tokio::test]
+async fn a_throttled_password_change_keeps_the_code_and_the_password() {
+    let f = fixture(|b| b, CognitoOptions::default()).await;
+    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    let codes = Arc::new(MemoryStore::new());
+    let (real, inbox) = service_on(
+        f.pool.clone(),
+        codes.clone(),
+        PreventUserExistenceErrors::Enabled,
+        None,
+    );
+    real.forgot_password(&forgot(&f.app, "jane"), T0, &mut rng())
+        .await
+        .unwrap();
+    let code = inbox.last_code("jane@example.com");
+
+    // The same code store and key, with a pool whose AdminSetUserPassword is throttled.
+    let jane = f.pool.find_user_for_test("jane").await;
+    let app = f.app.clone();
+    let throttled = mock!(Client::admin_set_user_password)
+        .sequence()
+        .error(|| {
+            AdminSetUserPasswordError::TooManyRequestsException(
+                TooManyRequestsException::builder()
+                    .message("Too many requests")
+                    .meta(wire_code("TooManyRequestsException"))
+                    .build(),
+            )
+        })
+        .repeatedly()
+        .build();
+    let described = mock!(Client::describe_user_pool_client).then_output(move || {
+        DescribeUserPoolClientOutput::builder()
+            .user_pool_client(UserPoolClientType::builder().client_id(&app).build())
+            .build()
+    });
+    let mocked: Client = mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        RuleMode::MatchAny,
+        [
+            &mocked_pool_description(),
+            &described,
+            &mocked_jane(jane.username.clone(), jane.sub.clone()),
+            &throttled
+        ]
+    );
+    let pool = Arc::new(
+        CognitoPool::connect(mocked, "us-east-1_mocked".into(), CognitoOptions::default())
+            .await
+            .unwrap(),
+    );
+    let (faulty, _) = service_on(pool, codes, PreventUserExistenceErrors::Enabled, None);
+    let e = faulty
+        .confirm_forgot_password(
+            &confirm(&f.app, "jane", &code, PASSWORD),
+            T0.plus(1),
+            &mut rng(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "TooManyRequestsException");
+    assert!(throttled.num_calls() >= 1);
+
+    assert!(
+        sign_in(&f.client, &f.app, "jane", OLD_PASSWORD)
+            .await
+            .is_ok(),
+        "unchanged"
+    );
+    real.confirm_forgot_password(
+        &confirm(&f.app, "jane", &code, PASSWORD),
+        T0.plus(2),
+        &mut rng(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        sign_in(&f.client, &f.app, "jane", PASSWORD).await.is_ok(),
+        "the code still worked"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_sign_out_does_not_undo_the_reset() {
+    let changed = mock!(Client::admin_set_user_password).then_output(|| {
+        aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordOutput::builder().build()
+    });
+    let sign_out_failed = mock!(Client::admin_user_global_sign_out).then_error(|| {
+        AdminUserGlobalSignOutError::InternalErrorException(
+            InternalErrorException::builder().message("boom").build(),
+        )
+    });
+    let mocked: Client = mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        RuleMode::MatchAny,
+        [&mocked_pool_description(), &changed, &sign_out_failed]
+    );
+    let pool = CognitoPool::connect(mocked, "us-east-1_mocked".into(), CognitoOptions::default())
+        .await
+        .unwrap();
+    pool.set_password("jane", PASSWORD).await.unwrap();
+    assert_eq!(sign_out_failed.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn faults_become_store_errors() {
+    let throttled_lookup = mock!(Client::admin_get_user)
+        .sequence()
+        .error(|| {
+            aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError::TooManyRequestsException(
+                TooManyRequestsException::builder()
+                    .meta(wire_code("TooManyRequestsException"))
+                    .build(),
+            )
+        })
+        .repeatedly()
+        .build();
+    let refused = mock!(Client::admin_set_user_password).then_error(|| {
+        AdminSetUserPasswordError::InvalidPasswordException(
+            aws_sdk_cognitoidentityprovider::types::error::InvalidPasswordException::builder()
+                .message(
+                    "Password does not conform to policy: Password must have symbol characters",
+                )
+                .build(),
+        )
+    });
+    let broken = mock!(Client::describe_user_pool_client).then_error(|| {
+        aws_sdk_cognitoidentityprovider::operation::describe_user_pool_client::DescribeUserPoolClientError::InternalErrorException(
+            InternalErrorException::builder().message("boom").build(),
+        )
+    });
+    let mocked: Client = mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        RuleMode::MatchAny,
+        [
+            &mocked_pool_description(),
+            &throttled_lookup,
+            &refused,
+            &broken
+        ]
+    );
+    let pool = CognitoPool::connect(mocked, "us-east-1_mocked".into(), CognitoOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        UserDirectory::find(&pool, "jane").await,
+        Err(StoreError::Throttled)
+    );
+    assert_eq!(
+        pool.set_password("jane", "weak").await,
+        Err(PasswordChangeError::Refused(
+            "Password must have symbol characters".into()
+        ))
+    );
+    assert!(matches!(
+        AppClients::find(&pool, "someclient").await,
+        Err(StoreError::Unavailable(_))
+    ));
+}
+
+/// Test shorthand: the user `login` names, which must exist.
+trait FindForTest {
+    async fn find_user_for_test(&self, login: &str) -> password_reset::domain::user::User;
+}
+
+impl FindForTest for CognitoPool {
+    async fn find_user_for_test(&self, login: &str) -> password_reset::domain::user::User {
+        UserDirectory::find(self, login)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{login} not found"))
+    }
+}
