@@ -158,7 +158,11 @@ fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_t
     let sent = sms.sent();
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[1].destination, PAUL);
-    assert!(sent[1].body.contains("password was just changed"), "{}", sent[1].body);
+    assert!(
+        sent[1].body.contains("password was just changed"),
+        "{}",
+        sent[1].body
+    );
 
     // An unverified number in the SMS sandbox: refused before any send, every time, never limited.
     for _ in 0..7 {

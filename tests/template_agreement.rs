@@ -286,7 +286,6 @@ impl Recorder {
 /// through one of these with the environment as a closure.
 async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigError> {
     let env = recorder.env();
-    let given = |name: &str| recorder.vars.get(name).map(String::as_str);
     match binary {
         "forgot-password" | "confirm-forgot-password" => {
             // Exactly what `assembly::service_from_env` reads before it builds any client.

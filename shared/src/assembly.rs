@@ -214,6 +214,12 @@ impl Wiring {
         Ok(())
     }
 
+    #[cfg(any(
+        feature = "dynamodb",
+        feature = "ses",
+        feature = "sms",
+        feature = "cognito"
+    ))]
     fn has_legacy_table(&self) -> bool {
         #[cfg(feature = "dynamodb")]
         return self.legacy_table.is_some();
@@ -237,6 +243,12 @@ pub struct Assembled {
     pub outbox: Option<Arc<Outbox>>,
 }
 
+#[cfg(not(all(
+    feature = "dynamodb",
+    feature = "ses",
+    feature = "sms",
+    feature = "cognito"
+)))]
 fn not_built(setting: &str, value: &str, feature: &str) -> ConfigError {
     bad(
         setting,
@@ -361,16 +373,19 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         }
     };
 
-    let mut outbox = None;
-    let (email, sms): (Arc<dyn EmailSender>, Arc<dyn SmsSender>) = match wiring.delivery {
+    #[allow(clippy::type_complexity)]
+    let (email, sms, outbox): (
+        Arc<dyn EmailSender>,
+        Arc<dyn SmsSender>,
+        Option<Arc<Outbox>>,
+    ) = match wiring.delivery {
         DeliveryKind::Outbox => {
             let sink = Arc::new(Outbox::new(
                 settings.outbox.path.clone(),
                 settings.outbox.verified_destinations.clone(),
                 wiring.print_outbox,
             ));
-            outbox = Some(sink.clone());
-            (sink.clone(), sink)
+            (sink.clone(), sink.clone(), Some(sink))
         }
         DeliveryKind::Aws => {
             #[cfg(all(feature = "ses", feature = "sms"))]
@@ -383,7 +398,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
                     .as_ref()
                     .ok_or_else(|| bad("DELIVERY", "no AWS configuration"))?;
                 let aws = crate::adapters::aws_delivery::AwsDelivery::new(sdk, delivery_settings);
-                (aws.email, aws.sms)
+                (aws.email, aws.sms, None)
             }
             #[cfg(not(all(feature = "ses", feature = "sms")))]
             return Err(not_built("DELIVERY", "aws", "ses` and `sms"));

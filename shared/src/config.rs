@@ -116,7 +116,6 @@ fn pool_settings(
     password_policy: PasswordPolicy,
     codes: CodePolicy,
     messages: MessageCatalog,
-    notify_password_changed: bool,
 ) -> Result<PoolSettings, ConfigError> {
     Ok(PoolSettings {
         user_pool_id,
@@ -129,7 +128,7 @@ fn pool_settings(
             .map_err(|e| bad("PasswordPolicy", e))?,
         codes: codes.validated().map_err(|e| bad("Codes", e))?,
         messages,
-        notify_password_changed,
+        notify_password_changed: true,
     })
 }
 
@@ -153,7 +152,7 @@ impl Settings {
             .account_recovery_setting
             .unwrap_or_default()
             .recovery_mechanisms;
-        let pool = pool_settings(
+        let mut pool = pool_settings(
             file.user_pool_id,
             file.clients,
             &mechanisms,
@@ -165,8 +164,8 @@ impl Settings {
                 .transpose()
                 .map_err(|e| bad("Messages", e))?
                 .unwrap_or_default(),
-            file.notify_password_changed,
         )?;
+        pool.notify_password_changed = file.notify_password_changed;
         let key = file
             .code_hash_key
             .as_deref()
@@ -285,7 +284,7 @@ impl Settings {
             require_symbols: parse_bool("PASSWORD_REQUIRE_SYMBOLS", p.require_symbols)?,
         };
         let messages = messages_from_env(&env)?;
-        let pool = pool_settings(
+        let mut pool = pool_settings(
             env("USER_POOL_ID").unwrap_or_default(),
             clients,
             &mechanisms,
@@ -293,8 +292,8 @@ impl Settings {
             password_policy,
             codes,
             messages,
-            parse_bool("NOTIFY_PASSWORD_CHANGED", true)?,
         )?;
+        pool.notify_password_changed = parse_bool("NOTIFY_PASSWORD_CHANGED", true)?;
         let key = env("CODE_HASH_KEY")
             .map(|k| decode_key("CODE_HASH_KEY", &k))
             .transpose()?;

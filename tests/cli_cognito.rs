@@ -1,0 +1,237 @@
+//! Black box: the local runner with the user pool as its directory (`--directory cognito`, moto's
+//! cognito-idp at MOTO_ENDPOINT), driven by the real `aws` CLI. A reset through our API changes the
+//! password people sign in with: `initiate-auth` against the pool proves it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+use support::*;
+
+const OLD_PASSWORD: &str = "0ld-Passw0rd!";
+
+fn moto() -> String {
+    std::env::var("MOTO_ENDPOINT").expect(
+        "MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server",
+    )
+}
+
+/// `aws cognito-idp <args>` against the pool itself (moto), as an administrator types it.
+fn pool_cli(args: &[&str]) -> support::CliResult {
+    let out = Command::new("aws")
+        .arg("cognito-idp")
+        .args(args)
+        .args(["--endpoint-url", &moto(), "--output", "json"])
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_PAGER", "")
+        .output()
+        .expect("the aws CLI (scripts/test installs it into .venv)");
+    support::CliResult {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ok(result: support::CliResult) -> Value {
+    assert!(result.ok, "{}", result.stderr);
+    if result.stdout.trim().is_empty() {
+        Value::Null
+    } else {
+        result.json()
+    }
+}
+
+struct Pool {
+    id: String,
+    client: String,
+}
+
+fn pool() -> Pool {
+    let name = format!("cli-{}", std::process::id());
+    let created = ok(pool_cli(&[
+        "create-user-pool",
+        "--pool-name",
+        &name,
+        "--alias-attributes",
+        "email",
+        "phone_number",
+        "--account-recovery-setting",
+        r#"RecoveryMechanisms=[{Priority=1,Name=verified_email},{Priority=2,Name=verified_phone_number}]"#,
+    ]));
+    let id = created["UserPool"]["Id"].as_str().unwrap().to_string();
+    let client = ok(pool_cli(&[
+        "create-user-pool-client",
+        "--user-pool-id",
+        &id,
+        "--client-name",
+        "app",
+        "--explicit-auth-flows",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    ]));
+    let client = client["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Pool { id, client }
+}
+
+fn user(pool: &Pool, username: &str, attributes: &[(&str, &str)]) {
+    let attributes: Vec<String> = attributes
+        .iter()
+        .map(|(k, v)| format!("Name={k},Value={v}"))
+        .collect();
+    let mut args = vec![
+        "admin-create-user",
+        "--user-pool-id",
+        &pool.id,
+        "--username",
+        username,
+        "--message-action",
+        "SUPPRESS",
+        "--user-attributes",
+    ];
+    args.extend(attributes.iter().map(String::as_str));
+    ok(pool_cli(&args));
+    ok(pool_cli(&[
+        "admin-set-user-password",
+        "--user-pool-id",
+        &pool.id,
+        "--username",
+        username,
+        "--password",
+        OLD_PASSWORD,
+        "--permanent",
+    ]));
+}
+
+fn sign_in(pool: &Pool, username: &str, password: &str) -> support::CliResult {
+    let parameters = format!("USERNAME={username},PASSWORD={password}");
+    pool_cli(&[
+        "initiate-auth",
+        "--client-id",
+        &pool.client,
+        "--auth-flow",
+        "USER_PASSWORD_AUTH",
+        "--auth-parameters",
+        &parameters,
+    ])
+}
+
+fn refresh(pool: &Pool, token: &str) -> support::CliResult {
+    let parameters = format!("REFRESH_TOKEN={token}");
+    pool_cli(&[
+        "initiate-auth",
+        "--client-id",
+        &pool.client,
+        "--auth-flow",
+        "REFRESH_TOKEN_AUTH",
+        "--auth-parameters",
+        &parameters,
+    ])
+}
+
+fn runner_on(pool: &Pool) -> Runner {
+    let endpoint = moto();
+    Runner::start(
+        "cognito",
+        None,
+        &[
+            ("RESET_DIRECTORY", "cognito"),
+            ("USER_POOL_ID", &pool.id),
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ],
+    )
+}
+
+#[test]
+fn a_reset_through_the_api_changes_the_pools_password_and_ends_sessions() {
+    let pool = pool();
+    user(
+        &pool,
+        "jane",
+        &[("email", "jane@example.com"), ("email_verified", "true")],
+    );
+    user(
+        &pool,
+        "paul",
+        &[
+            ("phone_number", "+12065550142"),
+            ("phone_number_verified", "true"),
+        ],
+    );
+    let session = ok(sign_in(&pool, "jane", OLD_PASSWORD));
+    let old_refresh = session["AuthenticationResult"]["RefreshToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let runner = runner_on(&pool);
+    assert!(
+        runner.stdout.lock().unwrap().contains(&pool.id),
+        "the runner names the pool it serves"
+    );
+
+    // By username, and by the email alias: the same user, the same masked destination.
+    for login in ["jane", "jane@example.com"] {
+        let out = runner.forgot_as(&pool.client, login, None);
+        assert_eq!(
+            ok(out),
+            json!({"CodeDeliveryDetails": {"Destination": "j***@e***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}}),
+            "{login}"
+        );
+    }
+    let code = runner.last_code("jane@example.com");
+    let done = runner.confirm_as(&pool.client, "jane", &code, NEW_PASSWORD, None);
+    assert!(done.ok, "{}", done.stderr);
+
+    // The pool now signs jane in with the new password only, and her old session is over.
+    assert!(sign_in(&pool, "jane", NEW_PASSWORD).ok);
+    assert_eq!(
+        sign_in(&pool, "jane", OLD_PASSWORD).error(),
+        "NotAuthorizedException"
+    );
+    assert_eq!(
+        refresh(&pool, &old_refresh).error(),
+        "NotAuthorizedException"
+    );
+    // Used once.
+    assert_eq!(
+        runner
+            .confirm_as(&pool.client, "jane", &code, NEW_PASSWORD, None)
+            .error(),
+        "CodeMismatchException"
+    );
+
+    // By phone, to the verified phone.
+    let out = ok(runner.forgot_as(&pool.client, "+12065550142", None));
+    assert_eq!(out["CodeDeliveryDetails"]["DeliveryMedium"], "SMS");
+    assert_eq!(out["CodeDeliveryDetails"]["Destination"], "+*******0142");
+    let code = runner.last_code("+12065550142");
+    assert!(
+        runner
+            .confirm_as(&pool.client, "paul", &code, NEW_PASSWORD, None)
+            .ok
+    );
+    assert!(sign_in(&pool, "paul", NEW_PASSWORD).ok);
+
+    // A client the pool does not know, and an unknown user (simulated, nothing sent).
+    assert_eq!(
+        runner
+            .forgot_as("nosuchclient0000000000000", "jane", None)
+            .error(),
+        "ResourceNotFoundException"
+    );
+    let sent = runner.outbox().len();
+    assert!(runner.forgot_as(&pool.client, "nobody", None).ok);
+    assert_eq!(runner.outbox().len(), sent);
+}
