@@ -4,6 +4,8 @@
 pub mod aws_delivery;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+#[cfg(feature = "kms")]
+pub mod esdk;
 #[cfg(feature = "dynamodb")]
 pub mod legacy_dynamodb;
 pub mod legacy_memory;
