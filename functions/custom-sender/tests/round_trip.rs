@@ -41,7 +41,9 @@ const CONTEXT: (&str, &str) = ("userpool-id", "us-east-1_ROUNDTRIP");
 
 fn moto() -> String {
     std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!("MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server")
+        panic!(
+            "MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server"
+        )
     })
 }
 
@@ -113,7 +115,11 @@ fn unique(prefix: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
-    format!("{prefix}-{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// Every message moto's SES accepted for `recipient` (`GET /moto-api/data.json`).
@@ -121,7 +127,11 @@ fn mail_to(recipient: &str) -> Vec<Value> {
     let endpoint = moto();
     let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(stream, "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (_, body) = response.split_once("\r\n\r\n").unwrap();
@@ -175,7 +185,12 @@ fn sender(
 
 async fn verified_ses_sender() -> SesEmailSender {
     let from = format!("{}@example.com", unique("no-reply"));
-    ses().create_email_identity().email_identity(&from).send().await.unwrap();
+    ses()
+        .create_email_identity()
+        .email_identity(&from)
+        .send()
+        .await
+        .unwrap();
     SesEmailSender::new(
         ses(),
         SesSettings {
@@ -245,7 +260,10 @@ impl Logs {
     }
 }
 
-async fn invoke(sender: &Sender<KmsKeyring>, event: Value) -> Result<Value, lambda_runtime::Diagnostic> {
+async fn invoke(
+    sender: &Sender<KmsKeyring>,
+    event: Value,
+) -> Result<Value, lambda_runtime::Diagnostic> {
     custom_sender::handle(sender, LambdaEvent::new(event, Context::default())).await
 }
 
@@ -262,18 +280,27 @@ async fn a_code_cognito_encrypted_reaches_the_user_by_email_in_their_language() 
         json!({ "email": recipient, "email_verified": "true", "name": "Jeanne", "locale": "fr-CA" }),
     );
     let answer = invoke(&sender, sent.clone()).await.unwrap();
-    assert_eq!(answer, sent, "Cognito ignores the answer: the event comes back as it was");
+    assert_eq!(
+        answer, sent,
+        "Cognito ignores the answer: the event comes back as it was"
+    );
 
     let mail = mail_to(&recipient);
     assert_eq!(mail.len(), 1, "{mail:?}");
     assert_eq!(mail[0]["subject"], "Réinitialisez votre mot de passe");
     let body = mail[0]["body"].as_str().unwrap();
-    assert!(body.contains("Bonjour Jeanne, votre code est 739251."), "{body}");
+    assert!(
+        body.contains("Bonjour Jeanne, votre code est 739251."),
+        "{body}"
+    );
 
     let logs = logs.text();
     assert!(logs.contains("message delivered"), "{logs}");
     assert!(!logs.contains(code), "the code reached a log: {logs}");
-    assert!(!logs.contains(&recipient), "a full address reached a log: {logs}");
+    assert!(
+        !logs.contains(&recipient),
+        "a full address reached a log: {logs}"
+    );
 }
 
 #[tokio::test]
@@ -319,7 +346,11 @@ async fn a_code_under_another_key_or_corrupted_is_a_clear_error_and_nothing_is_s
     let code = "111111";
     let err = invoke(
         &sender,
-        event("CustomEmailSender_ForgotPassword", Some(&encrypt(&theirs, code)), attributes.clone()),
+        event(
+            "CustomEmailSender_ForgotPassword",
+            Some(&encrypt(&theirs, code)),
+            attributes.clone(),
+        ),
     )
     .await
     .unwrap_err();
@@ -339,21 +370,41 @@ async fn a_code_under_another_key_or_corrupted_is_a_clear_error_and_nothing_is_s
         bad[at] ^= 0x40;
         let err = invoke(
             &sender,
-            event("CustomEmailSender_ForgotPassword", Some(&STANDARD.encode(&bad)), attributes.clone()),
+            event(
+                "CustomEmailSender_ForgotPassword",
+                Some(&STANDARD.encode(&bad)),
+                attributes.clone(),
+            ),
         )
         .await
         .unwrap_err();
-        assert_eq!(err.error_type, "CodeDecryptionFailed", "byte {at}: {}", err.error_message);
-        assert!(err.error_message.contains("could not be decrypted"), "{}", err.error_message);
+        assert_eq!(
+            err.error_type, "CodeDecryptionFailed",
+            "byte {at}: {}",
+            err.error_message
+        );
+        assert!(
+            err.error_message.contains("could not be decrypted"),
+            "{}",
+            err.error_message
+        );
     }
     // Not even base64.
     let err = invoke(
         &sender,
-        event("CustomEmailSender_ForgotPassword", Some("%%%"), attributes.clone()),
+        event(
+            "CustomEmailSender_ForgotPassword",
+            Some("%%%"),
+            attributes.clone(),
+        ),
     )
     .await
     .unwrap_err();
-    assert!(err.error_message.contains("the code is not base64"), "{}", err.error_message);
+    assert!(
+        err.error_message.contains("the code is not base64"),
+        "{}",
+        err.error_message
+    );
 
     assert!(mail_to(&recipient).is_empty(), "a message went out");
     let logs = logs.text();
@@ -377,7 +428,11 @@ async fn a_context_other_than_the_configured_one_is_refused() {
         ))
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("does not hold the required \"userpool-id\""), "{err}");
+    assert!(
+        err.to_string()
+            .contains("does not hold the required \"userpool-id\""),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -400,7 +455,11 @@ async fn unknown_sources_are_acknowledged_and_missing_data_is_a_clear_error() {
 
     let err = invoke(
         &sender,
-        event("CustomSMSSender_SignUp", Some(&code), json!({ "email": recipient })),
+        event(
+            "CustomSMSSender_SignUp",
+            Some(&code),
+            json!({ "email": recipient }),
+        ),
     )
     .await
     .unwrap_err();
@@ -412,13 +471,19 @@ async fn unknown_sources_are_acknowledged_and_missing_data_is_a_clear_error() {
 
     let err = invoke(
         &sender,
-        event("CustomEmailSender_ResendCode", None, json!({ "email": recipient })),
+        event(
+            "CustomEmailSender_ResendCode",
+            None,
+            json!({ "email": recipient }),
+        ),
     )
     .await
     .unwrap_err();
     assert_eq!(err.error_type, "NoCode");
 
-    let err = invoke(&sender, json!({ "hello": "world" })).await.unwrap_err();
+    let err = invoke(&sender, json!({ "hello": "world" }))
+        .await
+        .unwrap_err();
     assert_eq!(err.error_type, "InvalidEvent");
 
     assert!(mail_to(&recipient).is_empty());
@@ -441,7 +506,10 @@ async fn the_takeover_notice_needs_no_code() {
         .unwrap();
     let mail = mail_to(&recipient);
     assert_eq!(mail.len(), 1);
-    assert_eq!(mail[0]["subject"], "Security alert: suspicious sign-in attempt");
+    assert_eq!(
+        mail[0]["subject"],
+        "Security alert: suspicious sign-in attempt"
+    );
     assert!(mail[0]["body"].as_str().unwrap().contains("Hello Jane,"));
 }
 
@@ -463,7 +531,9 @@ async fn sms_sandbox_refusal_as_on_the_api_path() {
     let text = err.to_string();
     assert!(text.contains("+*******0199"), "{text}");
     assert!(
-        text.contains("is in the sandbox, where text messages go only to verified destination numbers"),
+        text.contains(
+            "is in the sandbox, where text messages go only to verified destination numbers"
+        ),
         "{text}"
     );
     assert!(!text.contains("+12065550199"));
@@ -485,7 +555,11 @@ async fn ses_sandbox_refusal_as_on_the_api_path() {
     });
     let send = mock!(aws_sdk_sesv2::Client::send_email)
         .then_output(|| aws_sdk_sesv2::operation::send_email::SendEmailOutput::builder().build());
-    let client = mock_client!(aws_sdk_sesv2, RuleMode::MatchAny, [&account, &unverified, &send]);
+    let client = mock_client!(
+        aws_sdk_sesv2,
+        RuleMode::MatchAny,
+        [&account, &unverified, &send]
+    );
     let ses = SesEmailSender::new(
         client,
         SesSettings {
@@ -506,6 +580,9 @@ async fn ses_sandbox_refusal_as_on_the_api_path() {
     assert_eq!(err.kind(), "CodeDeliveryFailureException");
     let text = err.to_string();
     assert!(text.contains("n***@e***.org"), "{text}");
-    assert!(text.contains("Amazon SES in us-east-1 is in the sandbox"), "{text}");
+    assert!(
+        text.contains("Amazon SES in us-east-1 is in the sandbox"),
+        "{text}"
+    );
     assert_eq!(send.num_calls(), 0, "SES was asked to send");
 }
