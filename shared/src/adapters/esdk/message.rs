@@ -311,11 +311,11 @@ fn hkdf(
     expanded.map_err(|_| DecryptError::Malformed("key derivation length"))
 }
 
+/// Key material, wiped when dropped.
+type Secret = Zeroizing<Vec<u8>>;
+
 /// The key the content is encrypted under, and (committing suites) the commitment key.
-fn derive(
-    header: &Header,
-    data_key: &[u8],
-) -> Result<(Zeroizing<Vec<u8>>, Option<Zeroizing<Vec<u8>>>), DecryptError> {
+fn derive(header: &Header, data_key: &[u8]) -> Result<(Secret, Option<Secret>), DecryptError> {
     let suite = header.suite;
     let id = suite.id.to_be_bytes();
     let mut key = Zeroizing::new(vec![0u8; suite.key_len]);
@@ -512,12 +512,12 @@ pub async fn decrypt(
         ));
     }
     let (key, commitment) = derive(&header, &data_key)?;
-    if let (Some(expected), Some(derived)) = (&header.commitment, &commitment) {
-        if !bool::from(expected.as_slice().ct_eq(derived.as_slice())) {
-            return Err(DecryptError::Authentication(
-                "the key commitment does not match",
-            ));
-        }
+    if let (Some(expected), Some(derived)) = (&header.commitment, &commitment)
+        && !bool::from(expected.as_slice().ct_eq(derived.as_slice()))
+    {
+        return Err(DecryptError::Authentication(
+            "the key commitment does not match",
+        ));
     }
     open(
         &key,
