@@ -1,9 +1,14 @@
 //! Contract: every file in events/ goes through its function's handler, and the answer is one
 //! Cognito accepts (CustomMessage: code parameter in both messages, limits held, the event
 //! otherwise unchanged; UserMigration: status, action and a verified channel for the medium;
-//! forgot-password / confirm-forgot-password: Cognito's response in the event's form).
+//! forgot-password / confirm-forgot-password: Cognito's response in the event's form; custom-sender:
+//! the code decrypted, through KMS mocked with the test key's data keys (tests/fixtures), and
+//! delivered once to the user's address or number).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../shared/tests/support/inbox.rs"]
+mod inbox;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,7 +31,7 @@ fn events() -> Vec<(String, Value)> {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 13, "events/ holds {} files", files.len());
+    assert!(files.len() >= 27, "events/ holds {} files", files.len());
     files
         .into_iter()
         .map(|p| {
@@ -151,6 +156,64 @@ fn check_reset(name: &str, answer: &Value) {
     }
 }
 
+/// The custom sender with KMS answering, as for the test key, from tests/fixtures/custom-sender-kms.json
+/// (written with the events by `scripts/esdk.py events`), and senders that record each delivery.
+fn custom_sender(
+    email: Arc<inbox::Inbox>,
+    sms: Arc<inbox::Inbox>,
+) -> custom_sender::Sender<password_reset::adapters::esdk::KmsKeyring> {
+    use aws_sdk_kms::operation::decrypt::DecryptOutput;
+    use aws_sdk_kms::primitives::Blob;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let fixture: Value =
+        serde_json::from_str(include_str!("fixtures/custom-sender-kms.json")).unwrap();
+    let key_arn = fixture["key_arn"].as_str().unwrap().to_string();
+    let keys = fixture["data_keys"].as_object().unwrap().clone();
+    let answering = key_arn.clone();
+    let decrypt = mock!(aws_sdk_kms::Client::decrypt).then_compute_output(move |input| {
+        assert_eq!(input.key_id(), Some(answering.as_str()));
+        let edk = STANDARD.encode(input.ciphertext_blob().unwrap().as_ref());
+        let key = keys[&edk].as_str().unwrap();
+        DecryptOutput::builder()
+            .key_id(answering.clone())
+            .plaintext(Blob::new(STANDARD.decode(key).unwrap()))
+            .build()
+    });
+    let kms = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&decrypt]);
+    custom_sender::Sender {
+        decryptor: password_reset::adapters::esdk::CodeDecryptor {
+            keyring: password_reset::adapters::esdk::KmsKeyring::new(kms, key_arn),
+            required_context: serde_json::from_value(fixture["encryption_context"].clone())
+                .unwrap(),
+        },
+        catalog: MessageCatalog::default(),
+        email,
+        sms,
+    }
+}
+
+fn check_custom_sender(name: &str, event: &Value, email: &inbox::Inbox, sms: &inbox::Inbox) {
+    let source = event["triggerSource"].as_str().unwrap();
+    let attributes = &event["request"]["userAttributes"];
+    let (delivered, other, to) = if source.starts_with("CustomEmailSender_") {
+        (email, sms, attributes["email"].as_str().unwrap())
+    } else {
+        (sms, email, attributes["phone_number"].as_str().unwrap())
+    };
+    let sent = delivered.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "{name}: {sent:?}");
+    assert_eq!(sent[0].0, to, "{name}");
+    let code = match source.rsplit('_').next().unwrap() {
+        "AccountTakeOverNotification" => "",
+        "AdminCreateUser" => "Tmp-Passw0rd!",
+        _ => "123456",
+    };
+    assert_eq!(sent[0].1, code, "{name}: the decrypted code");
+    assert!(other.sent.lock().unwrap().is_empty(), "{name}");
+}
+
 #[tokio::test]
 async fn every_sample_event_gets_an_answer_cognito_accepts() {
     let catalog = MessageCatalog::default();
@@ -168,6 +231,7 @@ async fn every_sample_event_gets_an_answer_cognito_accepts() {
             "user-migration",
             "forgot-password",
             "confirm-forgot-password",
+            "custom-sender",
         ]
         .into_iter()
         .find(|f| {
@@ -190,6 +254,19 @@ async fn every_sample_event_gets_an_answer_cognito_accepts() {
                     )
                 );
                 seen.push(source);
+            }
+            "custom-sender" => {
+                let (email, sms) = (
+                    Arc::new(inbox::Inbox::default()),
+                    Arc::new(inbox::Inbox::default()),
+                );
+                let sender = custom_sender(email.clone(), sms.clone());
+                let answer = custom_sender::handle(&sender, invoke(event.clone()))
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                assert_eq!(answer, event, "{name}: the event comes back as it was");
+                check_custom_sender(&name, &event, &email, &sms);
+                seen.push(event["triggerSource"].as_str().unwrap().to_string());
             }
             "user-migration" => {
                 let answer = user_migration::handle(&migrator, invoke(event.clone()))
@@ -232,6 +309,30 @@ async fn every_sample_event_gets_an_answer_cognito_accepts() {
         "UserMigration_Authentication",
     ] {
         assert!(seen.iter().any(|s| s == source), "no event for {source}");
+    }
+    for source in [
+        "SignUp",
+        "ResendCode",
+        "ForgotPassword",
+        "UpdateUserAttribute",
+        "VerifyUserAttribute",
+        "AdminCreateUser",
+        "AccountTakeOverNotification",
+    ] {
+        let email = format!("CustomEmailSender_{source}");
+        assert!(seen.contains(&email), "no event for {email}");
+    }
+    for source in [
+        "SignUp",
+        "ResendCode",
+        "ForgotPassword",
+        "UpdateUserAttribute",
+        "VerifyUserAttribute",
+        "Authentication",
+        "AdminCreateUser",
+    ] {
+        let sms = format!("CustomSMSSender_{source}");
+        assert!(seen.contains(&sms), "no event for {sms}");
     }
     for form in [
         "forgot-password-direct",

@@ -113,8 +113,15 @@ impl<'a> Deployment<'a> {
             _ => Some(match self.parameters.get(name) {
                 Some(value) => value.clone(),
                 None => {
-                    let (resource, _) = name.split_once('.').unwrap_or((name, ""));
-                    self.resource(resource);
+                    let (resource, attribute) = name.split_once('.').unwrap_or((name, ""));
+                    // A KMS key's ARN in its real shape: the sender's settings check it.
+                    if attribute == "Arn"
+                        && self.resource(resource)["Type"].as_str() == Some("AWS::KMS::Key")
+                    {
+                        return Some(format!(
+                            "arn:aws:kms:us-east-1:123456789012:key/stack-{resource}"
+                        ));
+                    }
                     format!("stack-{}", name.replace('.', "-"))
                 }
             }),
@@ -295,6 +302,9 @@ async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigEr
         "custom-message" => {
             password_reset::config::messages_from_env(&env)?;
         }
+        "custom-sender" => {
+            custom_sender::settings_from_env(&env)?;
+        }
         "user-migration" => {
             password_reset::config::recovery_from_env(&env)?;
             LegacyTable::from_env(&env)?;
@@ -357,6 +367,17 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
     if binary == "custom-message" {
         names.insert("MESSAGE_TEMPLATES_FILE");
     }
+    if binary == "custom-sender" {
+        // Templates inline, as for the others; optional delivery settings as for forgot-password.
+        // The encryption context Cognito writes is not documented: no pair is required by default,
+        // and the key policy already limits who may encrypt (Cognito, for this account's pools).
+        names.extend([
+            "MESSAGE_TEMPLATES_FILE",
+            "SES_REPLY_TO",
+            "SMS_TTL_SECONDS",
+            "KMS_ENCRYPTION_CONTEXT",
+        ]);
+    }
     if binary == "user-migration" {
         // The standard attributes map to themselves unless the legacy table names them otherwise.
         names.insert("LEGACY_ATTRIBUTES");
@@ -367,7 +388,9 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
 /// Parameter sets the checks run under: the defaults and the other branch of every condition.
 const PARAMETER_SETS: &[&[(&str, &str)]] = &[
     &[],
+    &[("ResetFlow", "native")],
     &[
+        ("ResetFlow", "native"),
         ("LegacyUsers", "none"),
         ("SesConfigurationSet", "mail-events"),
         (
@@ -394,6 +417,9 @@ const PARAMETER_SETS: &[&[(&str, &str)]] = &[
     ],
     &[("Directory", "dynamodb"), ("PoolForgotPassword", "open")],
 ];
+
+/// The two values of ResetFlow: Cognito's flow through our API (the default), or Cognito's own.
+const FLOWS: &[&[(&str, &str)]] = &[&[("ResetFlow", "api")], &[("ResetFlow", "native")]];
 
 // ------------------------------------------------------------------ the checks
 
@@ -425,12 +451,18 @@ fn every_function_crate_is_deployed_and_every_deployed_function_is_a_crate() {
     let template = template();
     let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
     let crates = function_crates();
-    // Under the defaults every function is deployed (user-migration is conditional on legacy users).
-    let deployed: BTreeSet<String> = Deployment::new(&template, &[])
-        .functions()
-        .into_keys()
+    // Across the two flows every function is deployed (under the defaults, user-migration is
+    // conditional on legacy users; custom-sender is ResetFlow=native's).
+    let deployed: BTreeSet<String> = FLOWS
+        .iter()
+        .flat_map(|flow| Deployment::new(&template, flow).functions().into_keys())
         .collect();
     assert_eq!(deployed, crates, "template functions vs functions/*");
+    let api = Deployment::new(&template, &[]).functions();
+    assert!(
+        !api.contains_key("custom-sender"),
+        "ResetFlow=api deploys no sender trigger"
+    );
     for name in &crates {
         assert!(
             workspace.contains(&format!("\"functions/{name}\"")),
@@ -448,7 +480,11 @@ fn every_function_crate_is_deployed_and_every_deployed_function_is_a_crate() {
         Value::Null,
         "CodeUri belongs to each function"
     );
-    for (binary, (id, function)) in Deployment::new(&template, &[]).functions() {
+    let every: BTreeMap<_, _> = FLOWS
+        .iter()
+        .flat_map(|flow| Deployment::new(&template, flow).functions())
+        .collect();
+    for (binary, (id, function)) in every {
         assert_eq!(
             function["Metadata"]["BuildMethod"].as_str(),
             Some("rust-cargolambda"),
@@ -480,7 +516,7 @@ fn every_function_crate_is_deployed_and_every_deployed_function_is_a_crate() {
             group["Properties"]["RetentionInDays"] != Value::Null,
             "{id}"
         );
-        if binary == "custom-message" || binary == "user-migration" {
+        if ["custom-message", "user-migration", "custom-sender"].contains(&binary.as_str()) {
             let timeout = scalar(&function["Properties"]["Timeout"]);
             assert!(
                 timeout.parse::<u32>().unwrap() <= 5,
@@ -594,6 +630,11 @@ fn the_pools_own_forgot_password_is_closed_unless_opened() {
     assert_eq!(mechanisms(&[]), ["admin_only"]);
     assert_eq!(
         mechanisms(&[("PoolForgotPassword", "open")]),
+        ["verified_email", "verified_phone_number"]
+    );
+    // Cognito's own ForgotPassword is the native flow: it stays open.
+    assert_eq!(
+        mechanisms(&[("ResetFlow", "native")]),
         ["verified_email", "verified_phone_number"]
     );
     // The functions keep the parameter's mechanisms either way.
@@ -835,6 +876,7 @@ fn each_role_holds_only_what_its_function_uses() {
         &[("Directory", "dynamodb")][..],
         &[("LegacyUsers", "none")][..],
         &[("ExistingUserPoolId", "us-east-1_AbCdEf123")][..],
+        &[("ResetFlow", "native")][..],
     ] {
         let deployment = Deployment::new(&template, overrides);
         let pool_arn = deployment.eval(&deployment.template["Outputs"]["UserPoolId"]["Value"]);
@@ -904,6 +946,14 @@ fn each_role_holds_only_what_its_function_uses() {
                         assert_eq!(has(action), cognito, "{context}: {action}");
                     }
                 }
+                // It decrypts through the key policy, which names its role: no KMS action in the role.
+                "custom-sender" => assert!(
+                    has("ses:SendEmail")
+                        && actions
+                            .iter()
+                            .all(|a| !a.starts_with("dynamodb:") && !a.starts_with("kms:")),
+                    "{context}: {actions:?}"
+                ),
                 _ => assert!(
                     actions.iter().all(|a| a.starts_with("logs:")
                         || a == "dynamodb:GetItem"
@@ -955,6 +1005,141 @@ fn the_triggers_are_wired_to_the_pool_and_only_it_may_invoke_them() {
     let none = Deployment::new(&template, &[("LegacyUsers", "none")]);
     assert_eq!(none.eval(&config["UserMigration"]), None);
     assert!(!none.functions().contains_key("user-migration"));
+}
+
+/// The branch an `!If` takes (`None` for `AWS::NoValue`), without reading it as a scalar.
+fn chosen<'a>(deployment: &Deployment<'a>, v: &'a Value) -> Option<&'a Value> {
+    match tagged(v) {
+        Some(("If", a)) => {
+            let a = a.as_sequence().unwrap();
+            let branch = if deployment.condition(a[0].as_str().unwrap()) {
+                &a[1]
+            } else {
+                &a[2]
+            };
+            chosen(deployment, branch)
+        }
+        Some(("Ref", r)) if r.as_str() == Some("AWS::NoValue") => None,
+        _ => Some(v),
+    }
+}
+
+fn actions(statement: &Value) -> Vec<String> {
+    match &statement["Action"] {
+        Value::Sequence(s) => s.iter().map(scalar).collect(),
+        v => vec![scalar(v)],
+    }
+}
+
+/// Whether an IAM action pattern (`kms:Create*`) covers `action`.
+fn covers(pattern: &str, action: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => action.starts_with(prefix),
+        None => pattern == action,
+    }
+}
+
+#[test]
+fn native_flow_wires_the_sender_triggers_and_only_the_sender_decrypts() {
+    let template = template();
+    let api = Deployment::new(&template, &[]);
+    let config = &api.resource("UserPool")["Properties"]["LambdaConfig"];
+    for key in ["CustomEmailSender", "CustomSMSSender", "KMSKeyID"] {
+        assert!(
+            chosen(&api, &config[key]).is_none(),
+            "ResetFlow=api sets {key}"
+        );
+    }
+    assert!(api.resources().all(|(id, _)| id != "SenderKey"));
+
+    let native = Deployment::new(&template, &[("ResetFlow", "native")]);
+    let functions = native.functions();
+    let (sender_id, sender) = functions["custom-sender"];
+    let sender_arn = format!("stack-{sender_id}-Arn");
+    for trigger in ["CustomEmailSender", "CustomSMSSender"] {
+        let wired = chosen(&native, &config[trigger]).unwrap_or_else(|| panic!("no {trigger}"));
+        assert_eq!(
+            native.eval(&wired["LambdaArn"]),
+            Some(sender_arn.clone()),
+            "{trigger}"
+        );
+        assert_eq!(scalar(&wired["LambdaVersion"]), "V1_0", "{trigger}");
+    }
+    let key_arn = Some("arn:aws:kms:us-east-1:123456789012:key/stack-SenderKey".to_string());
+    assert_eq!(native.eval(&config["KMSKeyID"]), key_arn);
+    // The function decrypts with the key the pool encrypts with.
+    assert_eq!(
+        native.environment(sender).get("KMS_KEY_ARN").cloned(),
+        key_arn
+    );
+
+    // Only the pool may invoke it.
+    let (_, permission) = native
+        .resources()
+        .find(|(_, r)| {
+            r["Type"].as_str() == Some("AWS::Lambda::Permission")
+                && native.eval(&r["Properties"]["FunctionName"]) == Some(sender_arn.clone())
+        })
+        .expect("an invoke permission for the sender");
+    let p = &permission["Properties"];
+    assert_eq!(p["Principal"].as_str(), Some("cognito-idp.amazonaws.com"));
+    assert_eq!(
+        native.eval(&p["SourceArn"]).as_deref(),
+        Some("stack-UserPool-Arn")
+    );
+    assert_eq!(
+        native.eval(&p["SourceAccount"]).as_deref(),
+        Some("123456789012")
+    );
+
+    // The key: Cognito (for this account's pools) encrypts, the sender's role alone decrypts, and
+    // the account administers it without any cryptographic use (nor a grant that would give one).
+    let (_, role) = tagged(&sender["Properties"]["Role"]).unwrap();
+    let role_arn = format!("stack-{}", scalar(role).replace('.', "-"));
+    let crypto = [
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+        "kms:CreateGrant",
+    ];
+    let statements = native.resource("SenderKey")["Properties"]["KeyPolicy"]["Statement"]
+        .as_sequence()
+        .unwrap();
+    let mut decrypters = Vec::new();
+    for statement in statements {
+        assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+        let granted = actions(statement);
+        let principal = &statement["Principal"];
+        if let Some(service) = principal.get("Service") {
+            assert_eq!(scalar(service), "cognito-idp.amazonaws.com");
+            assert_eq!(granted, ["kms:Encrypt", "kms:GenerateDataKey"]);
+            let condition = &statement["Condition"];
+            assert_eq!(
+                native
+                    .eval(&condition["StringEquals"]["aws:SourceAccount"])
+                    .as_deref(),
+                Some("123456789012")
+            );
+            let source = native.eval(&condition["ArnLike"]["aws:SourceArn"]).unwrap();
+            assert!(source.starts_with("arn:aws:cognito-idp:us-east-1:123456789012:userpool/"));
+        } else if native.eval(&principal["AWS"]) == Some(role_arn.clone()) {
+            assert_eq!(granted, ["kms:Decrypt"]);
+            decrypters.push(role_arn.clone());
+        } else {
+            for pattern in &granted {
+                for action in crypto {
+                    assert!(
+                        !covers(pattern, action),
+                        "{pattern} gives {action} to {principal:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(decrypters, [role_arn]);
 }
 
 #[test]

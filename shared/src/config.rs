@@ -2,6 +2,7 @@
 //! (Lambda). Every failure names the bad setting.
 
 pub mod delivery;
+pub mod kms;
 
 use std::path::{Path, PathBuf};
 

@@ -7,6 +7,8 @@ pub mod aws_delivery;
 pub mod cognito;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+#[cfg(feature = "kms")]
+pub mod esdk;
 #[cfg(feature = "dynamodb")]
 pub mod legacy_dynamodb;
 pub mod legacy_memory;

@@ -1,0 +1,17 @@
+//! CustomEmailSender / CustomSMSSender as one Lambda function: settings, templates and the KMS,
+//! SES and SMS clients built once, a thin handler borrowing them.
+
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    // A bad setting (key ARN, context, template, sender) stops the function here, named.
+    let sender = custom_sender::Sender::from_env().await?;
+    let sender = &sender;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        custom_sender::handle(sender, event).await
+    }))
+    .await
+}
