@@ -1,24 +1,30 @@
 //! HTTP in front of the protocol: any path, POST, `X-Amz-Target` naming the operation.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use password_reset::ResetService;
+use password_reset::domain::caller::Caller;
 use password_reset::domain::time::UnixTime;
 use password_reset::protocol::{self, CONTENT_TYPE};
 
 async fn cognito(
     State(service): State<Arc<ResetService>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
     let mut rng = password_reset::request_rng();
-    let reply = protocol::serve(&service, target, &body, UnixTime::now(), &mut rng).await;
+    // The TCP peer is the caller: no forwarding header is believed (the runner is not behind a
+    // proxy it could trust).
+    let caller = Caller::peer(peer.ip());
+    let reply = protocol::serve(&service, target, &body, &caller, UnixTime::now(), &mut rng).await;
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, reply.body).into_response();
     let headers = response.headers_mut();
@@ -39,9 +45,12 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     service: ResetService,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(service))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        router(service).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -216,3 +216,43 @@ fn sandboxed_outbox_refuses_unverified_destinations_and_keeps_no_code() {
         "refusals never turn into LimitExceeded"
     );
 }
+
+#[test]
+fn one_caller_is_limited_across_users() {
+    let mut pool = demo_pool();
+    pool["Codes"]["MaxRequestsPerCaller"] = json!(3);
+    pool["Codes"]["MaxConfirmsPerCaller"] = json!(2);
+    let runner = Runner::with_pool("callers", &pool);
+    // Three different users from 127.0.0.1, each well within its own limit.
+    for user in ["jane", "paul", "nobody"] {
+        assert!(runner.forgot(user).ok, "{user}");
+    }
+    let fourth = runner.forgot("maria");
+    assert_eq!(
+        fourth.error(),
+        "LimitExceededException",
+        "{}",
+        fourth.stderr
+    );
+    assert_eq!(
+        fourth.message(),
+        "Attempt limit exceeded, please try after some time."
+    );
+    // jane's email and paul's SMS; nothing for maria: refused before she was looked up.
+    assert_eq!(runner.outbox().len(), 2);
+    // Confirms have their own window.
+    for _ in 0..2 {
+        let wrong = runner.confirm("jane", "000000", "N3w-Passw0rd!");
+        assert_eq!(wrong.error(), "CodeMismatchException");
+    }
+    let third = runner.confirm(
+        "jane",
+        &runner.last_code("jane@example.com"),
+        "N3w-Passw0rd!",
+    );
+    assert_eq!(third.error(), "LimitExceededException");
+    // The runner's log names the caller only masked.
+    let logs = runner.logs();
+    assert!(logs.contains("per-caller request limit reached"), "{logs}");
+    assert!(!logs.contains("127.0.0.1"), "{logs}");
+}

@@ -14,7 +14,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use dynamo_support::*;
 use password_reset::CognitoError;
 use password_reset::adapters::dynamodb::schema::*;
+use password_reset::domain::caller::Caller;
 use password_reset::domain::password;
+use password_reset::domain::request::UserContextData;
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
 use password_reset::ports::{DeliveryError, UserDirectory};
@@ -58,19 +60,29 @@ async fn the_whole_flow_on_dynamodb() {
     let s = &f.service;
 
     let sent = s
-        .forgot_password(&forgot("jane"), now, &mut rng)
+        .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
         .await
         .unwrap();
     assert_eq!(sent.code_delivery_details.destination, "j***@e***.com");
     let code = f.inbox.last_code("jane@example.com");
     assert_eq!(
-        s.confirm_forgot_password(&confirm("jane", &wrong(&code)), now, &mut rng)
-            .await,
+        s.confirm_forgot_password(
+            &confirm("jane", &wrong(&code)),
+            &Caller::unknown(),
+            now,
+            &mut rng
+        )
+        .await,
         Err(CognitoError::CodeMismatch)
     );
-    s.confirm_forgot_password(&confirm("jane", &code), now.plus(1), &mut rng)
-        .await
-        .unwrap();
+    s.confirm_forgot_password(
+        &confirm("jane", &code),
+        &Caller::unknown(),
+        now.plus(1),
+        &mut rng,
+    )
+    .await
+    .unwrap();
     let jane = f.store.find("jane").await.unwrap().unwrap();
     assert!(password::verify(
         PASSWORD,
@@ -78,31 +90,43 @@ async fn the_whole_flow_on_dynamodb() {
     ));
     assert_eq!(jane.status, UserStatus::Confirmed);
     assert_eq!(
-        s.confirm_forgot_password(&confirm("jane", &code), now.plus(2), &mut rng)
-            .await,
+        s.confirm_forgot_password(
+            &confirm("jane", &code),
+            &Caller::unknown(),
+            now.plus(2),
+            &mut rng
+        )
+        .await,
         Err(CognitoError::CodeMismatch),
         "a code works once"
     );
 
     // Aliases and sub resolve to the same users, through the indexes.
-    s.forgot_password(&forgot("JANE@example.COM"), now, &mut rng)
-        .await
-        .unwrap();
+    s.forgot_password(
+        &forgot("JANE@example.COM"),
+        &Caller::unknown(),
+        now,
+        &mut rng,
+    )
+    .await
+    .unwrap();
     let by_email = f.inbox.last_code("jane@example.com");
     s.confirm_forgot_password(
         &confirm("jane@example.com", &by_email),
+        &Caller::unknown(),
         now.plus(3),
         &mut rng,
     )
     .await
     .unwrap();
     let paul = s
-        .forgot_password(&forgot("+12065550142"), now, &mut rng)
+        .forgot_password(&forgot("+12065550142"), &Caller::unknown(), now, &mut rng)
         .await
         .unwrap();
     assert_eq!(paul.code_delivery_details.attribute_name, "phone_number");
     s.forgot_password(
         &forgot("3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819"),
+        &Caller::unknown(),
         now,
         &mut rng,
     )
@@ -113,7 +137,7 @@ async fn the_whole_flow_on_dynamodb() {
     assert_eq!(f.inbox.count(), 6);
 
     // An unknown login gets a simulated answer; nothing is sent.
-    s.forgot_password(&forgot("nobody"), now, &mut rng)
+    s.forgot_password(&forgot("nobody"), &Caller::unknown(), now, &mut rng)
         .await
         .unwrap();
     assert_eq!(f.inbox.count(), 6);
@@ -125,40 +149,129 @@ async fn round_trips_per_operation() {
     let now = UnixTime::now();
     let mut rng = password_reset::request_rng();
     let s = &f.service;
+    // Over HTTP every request has a source address: one caller write before anything else.
+    let caller = Caller::peer("203.0.113.7".parse().unwrap());
 
-    s.forgot_password(&forgot("jane"), now, &mut rng)
+    s.forgot_password(&forgot("jane"), &caller, now, &mut rng)
         .await
         .unwrap();
     let forgot_trips = f.calls.take();
-    s.forgot_password(&forgot("jane@example.com"), now, &mut rng)
+    s.forgot_password(&forgot("jane@example.com"), &caller, now, &mut rng)
         .await
         .unwrap();
     let forgot_by_alias = f.calls.take();
-    s.forgot_password(&forgot("nobody"), now, &mut rng)
+    s.forgot_password(&forgot("nobody"), &caller, now, &mut rng)
         .await
         .unwrap();
     let forgot_unknown = f.calls.take();
+    let mut with_device = forgot("nobody");
+    with_device.user_context_data = Some(UserContextData {
+        ip_address: None,
+        encoded_data: Some("ZGV2aWNl".into()),
+    });
+    s.forgot_password(&with_device, &caller, now, &mut rng)
+        .await
+        .unwrap();
+    let forgot_device = f.calls.take();
+    s.forgot_password(&forgot("nobody"), &Caller::direct_invoke(), now, &mut rng)
+        .await
+        .unwrap();
+    let forgot_no_caller = f.calls.take();
     let code = f.inbox.last_code("jane@example.com");
     let _ = s
-        .confirm_forgot_password(&confirm("jane", &wrong(&code)), now, &mut rng)
+        .confirm_forgot_password(&confirm("jane", &wrong(&code)), &caller, now, &mut rng)
         .await;
     let confirm_wrong = f.calls.take();
-    s.confirm_forgot_password(&confirm("jane", &code), now, &mut rng)
+    s.confirm_forgot_password(&confirm("jane", &code), &caller, now, &mut rng)
         .await
         .unwrap();
     let confirm_right = f.calls.take();
     eprintln!(
         "round trips: ForgotPassword {forgot_trips:?}, by alias {forgot_by_alias:?}, \
-         unknown {forgot_unknown:?}; ConfirmForgotPassword right {confirm_right:?}, \
-         wrong {confirm_wrong:?}"
+         unknown {forgot_unknown:?}, with a device {forgot_device:?}, no caller \
+         {forgot_no_caller:?}; ConfirmForgotPassword right {confirm_right:?}, wrong {confirm_wrong:?}"
     );
-    assert_eq!(forgot_trips, ops(&[("GetItem", 1), ("UpdateItem", 1)]));
-    assert_eq!(forgot_by_alias, ops(&[("Query", 1), ("UpdateItem", 1)]));
-    assert_eq!(forgot_unknown, ops(&[("GetItem", 1), ("UpdateItem", 1)]));
-    // The right code: the attempt counted, the code claimed, the password set.
-    assert_eq!(confirm_right, ops(&[("GetItem", 1), ("UpdateItem", 3)]));
-    // A wrong code: one write counts it and returns the digest it is compared with.
-    assert_eq!(confirm_wrong, ops(&[("GetItem", 1), ("UpdateItem", 1)]));
+    // One UpdateItem for the caller's window, then the lookup and the user's window.
+    assert_eq!(forgot_trips, ops(&[("GetItem", 1), ("UpdateItem", 2)]));
+    assert_eq!(forgot_by_alias, ops(&[("Query", 1), ("UpdateItem", 2)]));
+    assert_eq!(forgot_unknown, ops(&[("GetItem", 1), ("UpdateItem", 2)]));
+    // A device in UserContextData is one more window, one more UpdateItem.
+    assert_eq!(forgot_device, ops(&[("GetItem", 1), ("UpdateItem", 3)]));
+    // A direct invocation without UserContextData has no caller to count.
+    assert_eq!(forgot_no_caller, ops(&[("GetItem", 1), ("UpdateItem", 1)]));
+    // The right code: the caller counted, the attempt counted, the code claimed, the password set.
+    assert_eq!(confirm_right, ops(&[("GetItem", 1), ("UpdateItem", 4)]));
+    // A wrong code: the caller counted, then one write counts the attempt and returns the digest.
+    assert_eq!(confirm_wrong, ops(&[("GetItem", 1), ("UpdateItem", 2)]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_concurrent_requests_from_one_caller_across_users_admit_exactly_the_caller_limit()
+{
+    let f = fixture("callers", settings(|_| {})).await;
+    let now = UnixTime::now();
+    let limit = f.service.pool.codes.max_requests_per_caller as usize;
+    let caller = Caller::peer("203.0.113.7".parse().unwrap());
+    let burst = |n: usize, at: UnixTime, caller: Caller| {
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..n {
+            let s = f.service.clone();
+            tasks.spawn(async move {
+                s.forgot_password(
+                    &forgot(&format!("user{i}")),
+                    &caller,
+                    at,
+                    &mut password_reset::request_rng(),
+                )
+                .await
+            });
+        }
+        async move {
+            let mut admitted = 0;
+            while let Some(result) = tasks.join_next().await {
+                match result.unwrap() {
+                    Ok(_) => admitted += 1,
+                    Err(CognitoError::LimitExceeded) => {}
+                    Err(other) => panic!("unexpected {other:?}"),
+                }
+            }
+            admitted
+        }
+    };
+    assert_eq!(burst(100, now, caller).await, limit);
+    // The window is one item keyed by a keyed hash, with the table's TTL; no address in it.
+    let items = f
+        .client
+        .scan()
+        .table_name(&f.tables.codes)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    let callers: Vec<_> = items
+        .iter()
+        .filter(|i| {
+            i.get(CODES_KEY)
+                .and_then(|k| k.as_s().ok())
+                .is_some_and(|k| k.starts_with("caller#"))
+        })
+        .collect();
+    assert_eq!(callers.len(), 1, "{callers:?}");
+    let item = callers[0];
+    let key = item[CODES_KEY].as_s().unwrap();
+    assert!(key.starts_with("caller#ip#forgot#"), "{key}");
+    assert_eq!(
+        item[CODES_TTL].as_n().unwrap(),
+        &now.plus(3600).0.to_string()
+    );
+    assert!(!format!("{item:?}").contains("203.0.113"), "{item:?}");
+    // Another address is another caller; the same /24 neighbour too.
+    let neighbour = Caller::peer("203.0.113.8".parse().unwrap());
+    assert_eq!(burst(1, now, neighbour).await, 1);
+    // The window rolls: an hour after the burst, a full quota again.
+    assert_eq!(burst(1, now.plus(3599), caller).await, 0);
+    assert_eq!(burst(limit + 1, now.plus(3600), caller).await, limit);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -169,8 +282,13 @@ async fn a_hundred_concurrent_requests_admit_exactly_the_limit() {
     for _ in 0..100 {
         let s = f.service.clone();
         tasks.spawn(async move {
-            s.forgot_password(&forgot("jane"), now, &mut password_reset::request_rng())
-                .await
+            s.forgot_password(
+                &forgot("jane"),
+                &Caller::unknown(),
+                now,
+                &mut password_reset::request_rng(),
+            )
+            .await
         });
     }
     let mut admitted = 0;
@@ -187,13 +305,23 @@ async fn a_hundred_concurrent_requests_admit_exactly_the_limit() {
     let mut rng = password_reset::request_rng();
     assert_eq!(
         f.service
-            .forgot_password(&forgot("jane"), now.plus(3599), &mut rng)
+            .forgot_password(
+                &forgot("jane"),
+                &Caller::unknown(),
+                now.plus(3599),
+                &mut rng
+            )
             .await
             .err(),
         Some(CognitoError::LimitExceeded)
     );
     f.service
-        .forgot_password(&forgot("jane"), now.plus(3600), &mut rng)
+        .forgot_password(
+            &forgot("jane"),
+            &Caller::unknown(),
+            now.plus(3600),
+            &mut rng,
+        )
         .await
         .unwrap();
 }
@@ -204,7 +332,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
     let now = UnixTime::now();
     let mut rng = password_reset::request_rng();
     f.service
-        .forgot_password(&forgot("jane"), now, &mut rng)
+        .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
@@ -215,6 +343,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
         tasks.spawn(async move {
             s.confirm_forgot_password(
                 &confirm("jane", &guess),
+                &Caller::unknown(),
                 now,
                 &mut password_reset::request_rng(),
             )
@@ -232,7 +361,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
     assert_eq!(mismatches, 5, "exactly the attempt limit is counted");
     assert_eq!(
         f.service
-            .confirm_forgot_password(&confirm("jane", &code), now, &mut rng)
+            .confirm_forgot_password(&confirm("jane", &code), &Caller::unknown(), now, &mut rng)
             .await,
         Err(CognitoError::TooManyFailedAttempts),
         "the right code is dead too"
@@ -253,7 +382,12 @@ async fn the_right_code_raced_twenty_times_succeeds_once() {
     let f = fixture("race", settings(|_| {})).await;
     let now = UnixTime::now();
     f.service
-        .forgot_password(&forgot("jane"), now, &mut password_reset::request_rng())
+        .forgot_password(
+            &forgot("jane"),
+            &Caller::unknown(),
+            now,
+            &mut password_reset::request_rng(),
+        )
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
@@ -264,6 +398,7 @@ async fn the_right_code_raced_twenty_times_succeeds_once() {
         tasks.spawn(async move {
             s.confirm_forgot_password(
                 &confirm("jane", &code),
+                &Caller::unknown(),
                 now,
                 &mut password_reset::request_rng(),
             )
@@ -296,7 +431,7 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
         // Each burst a window later, so the request limit never interferes.
         let now = UnixTime::now().plus(burst * 7200);
         f.service
-            .forgot_password(&forgot("jane"), now, &mut rng)
+            .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
             .await
             .unwrap();
         let code = f.inbox.last_code("jane@example.com");
@@ -312,6 +447,7 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
             tasks.spawn(async move {
                 s.confirm_forgot_password(
                     &confirm("jane", &guess),
+                    &Caller::unknown(),
                     now,
                     &mut password_reset::request_rng(),
                 )
@@ -340,7 +476,7 @@ async fn an_expired_code_is_refused_while_its_item_still_exists() {
     let now = UnixTime::now();
     let mut rng = password_reset::request_rng();
     f.service
-        .forgot_password(&forgot("jane"), now, &mut rng)
+        .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
@@ -356,7 +492,12 @@ async fn an_expired_code_is_refused_while_its_item_still_exists() {
     );
     assert_eq!(
         f.service
-            .confirm_forgot_password(&confirm("jane", &code), now.plus(3600), &mut rng)
+            .confirm_forgot_password(
+                &confirm("jane", &code),
+                &Caller::unknown(),
+                now.plus(3600),
+                &mut rng
+            )
             .await,
         Err(CognitoError::ExpiredCode)
     );
@@ -378,7 +519,7 @@ async fn a_failed_delivery_gives_the_request_back() {
     for _ in 0..7 {
         assert!(matches!(
             f.service
-                .forgot_password(&forgot("jane"), now, &mut rng)
+                .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
                 .await,
             Err(CognitoError::CodeDeliveryFailure(_))
         ));
@@ -392,13 +533,13 @@ async fn a_failed_delivery_gives_the_request_back() {
     *f.inbox.refuse.lock().unwrap() = None;
     for _ in 0..5 {
         f.service
-            .forgot_password(&forgot("jane"), now, &mut rng)
+            .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
             .await
             .unwrap();
     }
     assert_eq!(
         f.service
-            .forgot_password(&forgot("jane"), now, &mut rng)
+            .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
             .await
             .err(),
         Some(CognitoError::LimitExceeded)
@@ -421,7 +562,7 @@ async fn malformed_items_are_internal_errors_and_change_nothing() {
         .unwrap();
     assert_eq!(
         f.service
-            .forgot_password(&forgot("broken"), now, &mut rng)
+            .forgot_password(&forgot("broken"), &Caller::unknown(), now, &mut rng)
             .await
             .err(),
         Some(CognitoError::InternalError)
@@ -429,7 +570,7 @@ async fn malformed_items_are_internal_errors_and_change_nothing() {
     assert!(code_item(&f, "broken").await.is_none());
 
     f.service
-        .forgot_password(&forgot("jane"), now, &mut rng)
+        .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
@@ -445,7 +586,7 @@ async fn malformed_items_are_internal_errors_and_change_nothing() {
         .unwrap();
     assert_eq!(
         f.service
-            .confirm_forgot_password(&confirm("jane", &code), now, &mut rng)
+            .confirm_forgot_password(&confirm("jane", &code), &Caller::unknown(), now, &mut rng)
             .await,
         Err(CognitoError::InternalError)
     );

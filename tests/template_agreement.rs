@@ -356,6 +356,12 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
     if binary == "confirm-forgot-password" {
         // It migrates nobody (UserMigration runs on ForgotPassword), so it reads no legacy table.
         names.insert("LEGACY_TABLE");
+        // Its caller limit is MAX_CONFIRMS_PER_CALLER_PER_HOUR; the ForgotPassword one is unused.
+        names.insert("MAX_REQUESTS_PER_CALLER_PER_HOUR");
+    }
+    if binary == "forgot-password" {
+        // It confirms nothing: the ConfirmForgotPassword caller limit is unused there.
+        names.insert("MAX_CONFIRMS_PER_CALLER_PER_HOUR");
     }
     if matches!(binary, "forgot-password" | "confirm-forgot-password") {
         // Optional: no Reply-To; SMS validity defaults to the code's hour.
@@ -1191,6 +1197,25 @@ fn the_code_policy_defaults_fit_the_parameter_ranges() {
     let (lo, hi) = range("MaxRequestsPerHour");
     assert!(lo >= 1 && hi <= u64::from(schema::MAX_REQUEST_SLOTS));
     assert!((lo..=hi).contains(&u64::from(defaults.max_requests)));
+    for (name, default) in [
+        (
+            "MaxRequestsPerCallerPerHour",
+            defaults.max_requests_per_caller,
+        ),
+        (
+            "MaxConfirmsPerCallerPerHour",
+            defaults.max_confirms_per_caller,
+        ),
+    ] {
+        let (lo, hi) = range(name);
+        assert!(hi <= u64::from(password_reset::domain::caller::MAX_CALLER_REQUESTS));
+        assert!((lo..=hi).contains(&u64::from(default)), "{name}");
+        assert_eq!(
+            scalar(&p[name]["Default"]).parse::<u64>().unwrap(),
+            u64::from(default),
+            "{name}: the template's default is the code's"
+        );
+    }
     let (lo, hi) = range("CodeLength");
     assert!((lo..=hi).contains(&u64::from(defaults.length)));
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use password_reset::config::Settings;
+use password_reset::domain::caller::Caller;
 use password_reset::domain::code::{CodeKey, CodePolicy, CodeRecord, ConfirmationCode, LiveCode};
 use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::message::RenderedMessage;
@@ -121,7 +122,9 @@ fn use_cases(c: &mut Criterion) {
             let service = &service;
             async move {
                 let mut rng = password_reset::request_rng();
-                let answer = service.forgot_password(request, now, &mut rng).await;
+                let answer = service
+                    .forgot_password(request, &Caller::unknown(), now, &mut rng)
+                    .await;
                 black_box(answer.unwrap())
             }
         })
@@ -145,6 +148,7 @@ fn use_cases(c: &mut Criterion) {
                 let request = forgot_request(i);
                 rt.block_on(confirm_service.forgot_password(
                     &request,
+                    &Caller::unknown(),
                     now,
                     &mut password_reset::request_rng(),
                 ))
@@ -161,8 +165,13 @@ fn use_cases(c: &mut Criterion) {
             },
             |(confirm, now)| {
                 let mut rng = password_reset::request_rng();
-                rt.block_on(confirm_service.confirm_forgot_password(&confirm, now, &mut rng))
-                    .unwrap()
+                rt.block_on(confirm_service.confirm_forgot_password(
+                    &confirm,
+                    &Caller::unknown(),
+                    now,
+                    &mut rng,
+                ))
+                .unwrap()
             },
             BatchSize::SmallInput,
         )

@@ -10,6 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
+use crate::domain::caller::MAX_CALLER_REQUESTS;
 use crate::domain::code::{CodeKey, CodePolicy};
 use crate::domain::message_catalog::MessageCatalog;
 use crate::domain::migration::LegacyUser;
@@ -253,6 +254,16 @@ impl Settings {
                 Ok(v)
             }
         };
+        let caller_limit = |name: &str, v: Option<u64>, default: u32| -> Result<u32, ConfigError> {
+            match v {
+                None => Ok(default),
+                Some(v) if v <= u64::from(MAX_CALLER_REQUESTS) => Ok(v as u32),
+                Some(v) => Err(bad(
+                    name,
+                    format!("{v} is not 0 (off) to {MAX_CALLER_REQUESTS} requests per hour"),
+                )),
+            }
+        };
         let codes = CodePolicy {
             length: u8::try_from(narrow(
                 "CODE_LENGTH",
@@ -272,6 +283,16 @@ impl Settings {
                 parse_num("MAX_FAILED_ATTEMPTS")?,
                 u64::from(d.max_failed_attempts),
             )? as u32,
+            max_requests_per_caller: caller_limit(
+                "MAX_REQUESTS_PER_CALLER_PER_HOUR",
+                parse_num("MAX_REQUESTS_PER_CALLER_PER_HOUR")?,
+                d.max_requests_per_caller,
+            )?,
+            max_confirms_per_caller: caller_limit(
+                "MAX_CONFIRMS_PER_CALLER_PER_HOUR",
+                parse_num("MAX_CONFIRMS_PER_CALLER_PER_HOUR")?,
+                d.max_confirms_per_caller,
+            )?,
         };
         let p = PasswordPolicy::default();
         let password_policy = PasswordPolicy {
@@ -468,6 +489,8 @@ mod tests {
             ("RECOVERY_MECHANISMS", "admin_only,verified_email"),
             ("PREVENT_USER_EXISTENCE_ERRORS", "MAYBE"),
             ("CODE_HASH_KEY", "c2hvcnQ="),
+            ("MAX_REQUESTS_PER_CALLER_PER_HOUR", "101"),
+            ("MAX_CONFIRMS_PER_CALLER_PER_HOUR", "many"),
         ] {
             let err = Settings::from_env(env(&[clients, (name, value)])).unwrap_err();
             let shown = err.to_string();
@@ -485,6 +508,29 @@ mod tests {
                 .to_string()
                 .contains("APP_CLIENTS")
         );
+    }
+
+    #[test]
+    fn per_caller_limits_are_read_from_the_environment_and_the_pool_file() {
+        let s = Settings::from_env(env(&[
+            ("APP_CLIENTS", r#"[{"ClientId":"abc"}]"#),
+            ("MAX_REQUESTS_PER_CALLER_PER_HOUR", "12"),
+            ("MAX_CONFIRMS_PER_CALLER_PER_HOUR", "0"),
+        ]))
+        .unwrap();
+        assert_eq!(s.pool.codes.max_requests_per_caller, 12);
+        assert_eq!(s.pool.codes.max_confirms_per_caller, 0);
+        let s = Settings::from_json(
+            r#"{"Clients":[{"ClientId":"abc"}],"Codes":{"MaxRequestsPerCaller":7,"MaxConfirmsPerCaller":9}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.pool.codes.max_requests_per_caller, 7);
+        assert_eq!(s.pool.codes.max_confirms_per_caller, 9);
+        let err = Settings::from_json(
+            r#"{"Clients":[{"ClientId":"abc"}],"Codes":{"MaxConfirmsPerCaller":500}}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("Codes"), "{err}");
     }
 
     #[test]

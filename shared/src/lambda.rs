@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
+use crate::domain::caller::Caller;
 use crate::domain::error::CognitoError;
 use crate::domain::time::UnixTime;
 use crate::protocol::{self, CONTENT_TYPE, HttpReply, Operation};
@@ -38,9 +39,17 @@ pub async fn handle(
     }
     let body = serde_json::to_vec(&event.payload)
         .map_err(|e| diagnostic(&CognitoError::Serialization(e.to_string())))?;
-    protocol::execute(service, operation, &body, now, &mut rng)
-        .await
-        .map_err(|e| diagnostic(&e))
+    // No source address of its own: UserContextData.IpAddress, when given, names the caller.
+    protocol::execute(
+        service,
+        operation,
+        &body,
+        &Caller::direct_invoke(),
+        now,
+        &mut rng,
+    )
+    .await
+    .map_err(|e| diagnostic(&e))
 }
 
 async fn http(
@@ -68,6 +77,7 @@ async fn http(
             Err(e) => return HttpReply::from(Err(e)),
         }
     }
+    let caller = http_caller(&request);
     let raw = request.body.unwrap_or_default();
     let body = if request.is_base64_encoded {
         match STANDARD.decode(raw.as_bytes()) {
@@ -81,7 +91,21 @@ async fn http(
     } else {
         raw.into_bytes()
     };
-    HttpReply::from(protocol::execute(service, operation, &body, now, rng).await)
+    HttpReply::from(protocol::execute(service, operation, &body, &caller, now, rng).await)
+}
+
+/// The caller API Gateway saw: `requestContext.http.sourceIp` (the TCP peer, or the address a
+/// trusted proxy in front of the API reported). Whatever the body's `UserContextData.IpAddress`
+/// says is not believed over HTTP.
+fn http_caller(request: &ApiGatewayV2httpRequest) -> Caller {
+    let source = request.request_context.http.source_ip.as_deref();
+    match source.and_then(|ip| ip.trim().parse().ok()) {
+        Some(ip) => Caller::peer(ip),
+        None => {
+            tracing::warn!("HTTP event without a usable sourceIp: no per-network limit");
+            Caller::unknown()
+        }
+    }
 }
 
 fn http_response(reply: HttpReply) -> Result<Value, Diagnostic> {

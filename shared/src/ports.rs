@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::domain::caller::CallerLimit;
 use crate::domain::code::{CodeDigest, CodePolicy, LiveCode, Redemption};
 use crate::domain::message::RenderedMessage;
 use crate::domain::pool::AppClient;
@@ -41,7 +42,7 @@ pub enum Created {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Issued {
     Admitted,
-    /// The per-user request limit is reached: nothing was changed.
+    /// The request limit (per user, or per caller) is reached: nothing was changed.
     LimitReached,
 }
 
@@ -76,6 +77,16 @@ pub trait CodeStore: Send + Sync {
         key: &str,
         code: LiveCode,
         policy: &CodePolicy,
+    ) -> Result<Issued, StoreError>;
+
+    /// Atomically: counts a request in the window of the caller item `key` (a `caller#` key),
+    /// refusing at `limit`. Nothing is ever given back: a caller's quota measures the work it
+    /// asked for, whatever became of it.
+    async fn admit_caller(
+        &self,
+        key: &str,
+        now: UnixTime,
+        limit: &CallerLimit,
     ) -> Result<Issued, StoreError>;
 
     /// Undoes an issue after a failed delivery: the code dies and the request is given back.

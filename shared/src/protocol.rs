@@ -5,6 +5,7 @@ use rand::CryptoRng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::domain::caller::Caller;
 use crate::domain::error::CognitoError;
 use crate::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use crate::domain::time::UnixTime;
@@ -67,6 +68,7 @@ pub async fn execute<R: CryptoRng + Send>(
     service: &ResetService,
     operation: Operation,
     body: &[u8],
+    caller: &Caller,
     now: UnixTime,
     rng: &mut R,
 ) -> Result<serde_json::Value, CognitoError> {
@@ -74,11 +76,13 @@ pub async fn execute<R: CryptoRng + Send>(
         match operation {
             Operation::ForgotPassword => {
                 let request: ForgotPasswordRequest = decode(body)?;
-                encode(&service.forgot_password(&request, now, rng).await?)
+                encode(&service.forgot_password(&request, caller, now, rng).await?)
             }
             Operation::ConfirmForgotPassword => {
                 let request: ConfirmForgotPasswordRequest = decode(body)?;
-                service.confirm_forgot_password(&request, now, rng).await?;
+                service
+                    .confirm_forgot_password(&request, caller, now, rng)
+                    .await?;
                 Ok(serde_json::json!({}))
             }
         }
@@ -125,11 +129,12 @@ pub async fn serve<R: CryptoRng + Send>(
     service: &ResetService,
     target: Option<&str>,
     body: &[u8],
+    caller: &Caller,
     now: UnixTime,
     rng: &mut R,
 ) -> HttpReply {
     let result = match Operation::from_target(target) {
-        Ok(operation) => execute(service, operation, body, now, rng).await,
+        Ok(operation) => execute(service, operation, body, caller, now, rng).await,
         Err(e) => Err(e),
     };
     HttpReply::from(result)

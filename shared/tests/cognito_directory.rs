@@ -40,6 +40,7 @@ use password_reset::adapters::cognito::{CognitoOptions, CognitoPool};
 use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::config::Settings;
+use password_reset::domain::caller::Caller;
 use password_reset::domain::code::CodeKey;
 use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::migration::LegacyUser;
@@ -590,7 +591,7 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
     f.calls.take();
 
     let sent = service
-        .forgot_password(&forgot(&f.app, "jane"), T0, &mut rng())
+        .forgot_password(&forgot(&f.app, "jane"), &Caller::unknown(), T0, &mut rng())
         .await
         .unwrap();
     assert_eq!(sent.code_delivery_details.destination, "j***@e***.com");
@@ -600,7 +601,12 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
         "the client is described on its first request only"
     );
     service
-        .forgot_password(&forgot(&f.app, "jane"), T0.plus(1), &mut rng())
+        .forgot_password(
+            &forgot(&f.app, "jane"),
+            &Caller::unknown(),
+            T0.plus(1),
+            &mut rng(),
+        )
         .await
         .unwrap();
     assert_eq!(f.calls.take(), counts(&[("AdminGetUser", 1)]));
@@ -609,6 +615,7 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
     service
         .confirm_forgot_password(
             &confirm(&f.app, "jane", &code, PASSWORD),
+            &Caller::unknown(),
             T0.plus(2),
             &mut rng(),
         )
@@ -640,6 +647,7 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
         service
             .confirm_forgot_password(
                 &confirm(&f.app, "jane", &code, "An0ther-Passw0rd!"),
+                &Caller::unknown(),
                 T0.plus(3),
                 &mut rng()
             )
@@ -659,7 +667,12 @@ async fn a_code_asked_for_by_alias_is_confirmed_by_any_login_of_the_user() {
         None,
     );
     service
-        .forgot_password(&forgot(&f.app, "+12065550142"), T0, &mut rng())
+        .forgot_password(
+            &forgot(&f.app, "+12065550142"),
+            &Caller::unknown(),
+            T0,
+            &mut rng(),
+        )
         .await
         .unwrap();
     // The pool's recovery setting: verified email first, whatever login was typed.
@@ -667,6 +680,7 @@ async fn a_code_asked_for_by_alias_is_confirmed_by_any_login_of_the_user() {
     service
         .confirm_forgot_password(
             &confirm(&f.app, "jane@example.com", &code, PASSWORD),
+            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -696,7 +710,7 @@ async fn without_sign_out_moto_keeps_the_old_refresh_token() {
         None,
     );
     service
-        .forgot_password(&forgot(&f.app, "jane"), T0, &mut rng())
+        .forgot_password(&forgot(&f.app, "jane"), &Caller::unknown(), T0, &mut rng())
         .await
         .unwrap();
     let code = inbox.last_code("jane@example.com");
@@ -704,6 +718,7 @@ async fn without_sign_out_moto_keeps_the_old_refresh_token() {
     service
         .confirm_forgot_password(
             &confirm(&f.app, "jane", &code, PASSWORD),
+            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -780,7 +795,7 @@ async fn each_refusal_against_the_pool() {
         let app = f.app.clone();
         async move {
             legacy
-                .forgot_password(&forgot(&app, user), T0, &mut rng())
+                .forgot_password(&forgot(&app, user), &Caller::unknown(), T0, &mut rng())
                 .await
                 .unwrap_err()
         }
@@ -820,13 +835,13 @@ async fn each_refusal_against_the_pool() {
     );
     for user in ["dora", "sam", "mia", "nobody"] {
         enabled
-            .forgot_password(&forgot(&f.app, user), T0, &mut rng())
+            .forgot_password(&forgot(&f.app, user), &Caller::unknown(), T0, &mut rng())
             .await
             .unwrap_or_else(|e| panic!("{user}: {e:?}"));
     }
     assert_eq!(enabled_inbox.count(), 0);
     let e = enabled
-        .forgot_password(&forgot(&f.app, "fred"), T0, &mut rng())
+        .forgot_password(&forgot(&f.app, "fred"), &Caller::unknown(), T0, &mut rng())
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "NotAuthorizedException");
@@ -834,6 +849,7 @@ async fn each_refusal_against_the_pool() {
         enabled
             .confirm_forgot_password(
                 &confirm(&f.app, "nobody", "123456", PASSWORD),
+                &Caller::unknown(),
                 T0,
                 &mut rng()
             )
@@ -879,13 +895,14 @@ async fn cognitos_password_policy_refusal_keeps_the_code() {
         None,
     );
     service
-        .forgot_password(&forgot(&f.app, "jane"), T0, &mut rng())
+        .forgot_password(&forgot(&f.app, "jane"), &Caller::unknown(), T0, &mut rng())
         .await
         .unwrap();
     let code = inbox.last_code("jane@example.com");
     let e = service
         .confirm_forgot_password(
             &confirm(&f.app, "jane", &code, PASSWORD),
+            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -905,6 +922,7 @@ async fn cognitos_password_policy_refusal_keeps_the_code() {
     service
         .confirm_forgot_password(
             &confirm(&f.app, "jane", &code, "A-much-L0nger-Passw0rd"),
+            &Caller::unknown(),
             T0.plus(2),
             &mut rng(),
         )
@@ -932,12 +950,22 @@ async fn the_app_client_is_the_pools_own() {
     f.calls.take();
 
     let e = service
-        .forgot_password(&forgot("unknownclient123", "jane"), T0, &mut rng())
+        .forgot_password(
+            &forgot("unknownclient123", "jane"),
+            &Caller::unknown(),
+            T0,
+            &mut rng(),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "ResourceNotFoundException");
     let e = service
-        .forgot_password(&forgot("unknownclient123", "jane"), T0, &mut rng())
+        .forgot_password(
+            &forgot("unknownclient123", "jane"),
+            &Caller::unknown(),
+            T0,
+            &mut rng(),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "ResourceNotFoundException");
@@ -949,13 +977,13 @@ async fn the_app_client_is_the_pools_own() {
 
     let mut request = forgot(&secret_app, "jane");
     let e = service
-        .forgot_password(&request, T0, &mut rng())
+        .forgot_password(&request, &Caller::unknown(), T0, &mut rng())
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "NotAuthorizedException", "no SecretHash");
     request.secret_hash = Some(secret_hash::compute(&secret, "jane", &f.app).unwrap());
     let e = service
-        .forgot_password(&request, T0, &mut rng())
+        .forgot_password(&request, &Caller::unknown(), T0, &mut rng())
         .await
         .unwrap_err();
     assert_eq!(
@@ -965,7 +993,7 @@ async fn the_app_client_is_the_pools_own() {
     );
     request.secret_hash = Some(secret_hash::compute(&secret, "jane", &secret_app).unwrap());
     service
-        .forgot_password(&request, T0, &mut rng())
+        .forgot_password(&request, &Caller::unknown(), T0, &mut rng())
         .await
         .unwrap();
     assert_eq!(inbox.count(), 1);
@@ -1044,7 +1072,7 @@ async fn a_legacy_user_is_created_in_the_pool_resets_and_signs_in() {
     );
     f.calls.take();
     service
-        .forgot_password(&forgot(&f.app, "leo"), T0, &mut rng())
+        .forgot_password(&forgot(&f.app, "leo"), &Caller::unknown(), T0, &mut rng())
         .await
         .unwrap();
     let code = inbox.last_code("leo@example.com");
@@ -1087,6 +1115,7 @@ async fn a_legacy_user_is_created_in_the_pool_resets_and_signs_in() {
     service
         .confirm_forgot_password(
             &confirm(&f.app, "leo", &code, PASSWORD),
+            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -1095,7 +1124,12 @@ async fn a_legacy_user_is_created_in_the_pool_resets_and_signs_in() {
     assert!(sign_in(&f.client, &f.app, "leo", PASSWORD).await.is_ok());
     // A second request finds the user in the pool: no second migration.
     service
-        .forgot_password(&forgot(&f.app, "leo"), T0.plus(2), &mut rng())
+        .forgot_password(
+            &forgot(&f.app, "leo"),
+            &Caller::unknown(),
+            T0.plus(2),
+            &mut rng(),
+        )
         .await
         .unwrap();
     assert_eq!(f.calls.take().get("AdminCreateUser"), None);
@@ -1115,7 +1149,12 @@ async fn a_legacy_user_migrates_into_an_email_username_pool() {
         Some(legacy_source(&[("lea", "lea@example.com")])),
     );
     service
-        .forgot_password(&forgot(&f.app, "lea@example.com"), T0, &mut rng())
+        .forgot_password(
+            &forgot(&f.app, "lea@example.com"),
+            &Caller::unknown(),
+            T0,
+            &mut rng(),
+        )
         .await
         .unwrap();
     let code = inbox.last_code("lea@example.com");
@@ -1127,6 +1166,7 @@ async fn a_legacy_user_migrates_into_an_email_username_pool() {
     service
         .confirm_forgot_password(
             &confirm(&f.app, "lea@example.com", &code, PASSWORD),
+            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -1149,7 +1189,12 @@ async fn a_legacy_user_known_by_email_migrates_into_an_alias_pool() {
         Some(legacy_source(&[("lia", "lia@example.com")])),
     );
     service
-        .forgot_password(&forgot(&f.app, "lia@example.com"), T0, &mut rng())
+        .forgot_password(
+            &forgot(&f.app, "lia@example.com"),
+            &Caller::unknown(),
+            T0,
+            &mut rng(),
+        )
         .await
         .unwrap();
     let code = inbox.last_code("lia@example.com");
@@ -1159,6 +1204,7 @@ async fn a_legacy_user_known_by_email_migrates_into_an_alias_pool() {
     service
         .confirm_forgot_password(
             &confirm(&f.app, "lia@example.com", &code, PASSWORD),
+            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -1217,7 +1263,7 @@ async fn a_throttled_password_change_keeps_the_code_and_the_password() {
         PreventUserExistenceErrors::Enabled,
         None,
     );
-    real.forgot_password(&forgot(&f.app, "jane"), T0, &mut rng())
+    real.forgot_password(&forgot(&f.app, "jane"), &Caller::unknown(), T0, &mut rng())
         .await
         .unwrap();
     let code = inbox.last_code("jane@example.com");
@@ -1261,6 +1307,7 @@ async fn a_throttled_password_change_keeps_the_code_and_the_password() {
     let e = faulty
         .confirm_forgot_password(
             &confirm(&f.app, "jane", &code, PASSWORD),
+            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -1277,6 +1324,7 @@ async fn a_throttled_password_change_keeps_the_code_and_the_password() {
     );
     real.confirm_forgot_password(
         &confirm(&f.app, "jane", &code, PASSWORD),
+        &Caller::unknown(),
         T0.plus(2),
         &mut rng(),
     )

@@ -20,6 +20,7 @@ use aws_sdk_dynamodb::types::error::{
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use password_reset::adapters::dynamodb::{DynamoStore, Tables, UserItem};
 use password_reset::config::Settings;
+use password_reset::domain::caller::Caller;
 use password_reset::domain::code::CodeKey;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
@@ -134,6 +135,7 @@ async fn a_throttled_issue_sends_nothing() {
     too_many(
         s.forgot_password(
             &forgot(),
+            &Caller::unknown(),
             UnixTime::now(),
             &mut password_reset::request_rng(),
         )
@@ -157,6 +159,7 @@ async fn a_throttled_lookup_is_too_many_requests() {
     too_many(
         s.forgot_password(
             &forgot(),
+            &Caller::unknown(),
             UnixTime::now(),
             &mut password_reset::request_rng(),
         )
@@ -194,6 +197,7 @@ async fn a_throttled_confirm_changes_nothing() {
     too_many(
         s.confirm_forgot_password(
             &confirm(),
+            &Caller::unknown(),
             UnixTime::now(),
             &mut password_reset::request_rng(),
         )
@@ -247,6 +251,7 @@ async fn a_throttled_password_change_gives_the_code_back() {
     too_many(
         s.confirm_forgot_password(
             &confirm(),
+            &Caller::unknown(),
             UnixTime::now(),
             &mut password_reset::request_rng(),
         )
@@ -270,6 +275,7 @@ async fn other_store_failures_are_internal_errors() {
     let err = s
         .forgot_password(
             &forgot(),
+            &Caller::unknown(),
             UnixTime::now(),
             &mut password_reset::request_rng(),
         )

@@ -128,3 +128,102 @@ async fn http_api_errors_carry_status_header_and_body() {
         "UnknownOperationException"
     );
 }
+
+/// A service whose callers may make two ForgotPasswords an hour.
+fn service_with_two_requests_per_caller() -> password_reset::ResetService {
+    let mut pool: Value =
+        serde_json::from_str(include_str!("../../config/demo-pool.json")).unwrap();
+    pool["Codes"]["MaxRequestsPerCaller"] = json!(2);
+    let mut settings = Settings::from_json(&pool.to_string()).unwrap();
+    settings.outbox.path = None;
+    password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false).service
+}
+
+async fn forgot_over_http(
+    service: &password_reset::ResetService,
+    source_ip: &str,
+    body: Value,
+) -> (i64, String) {
+    let mut event = http_event(
+        &body.to_string(),
+        Some("AWSCognitoIdentityProviderService.ForgotPassword"),
+        false,
+    );
+    event["requestContext"]["http"]["sourceIp"] = json!(source_ip);
+    let out = password_reset::lambda::handle(
+        service,
+        Operation::ForgotPassword,
+        LambdaEvent::new(event, Context::default()),
+    )
+    .await
+    .unwrap();
+    let kind = out["headers"]["x-amzn-errortype"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    (out["statusCode"].as_i64().unwrap(), kind)
+}
+
+#[tokio::test]
+async fn http_events_are_limited_by_their_source_ip() {
+    let service = service_with_two_requests_per_caller();
+    let request = |user: &str| json!({"ClientId": "38fjsnc484p94kpqsnet7mpld0", "Username": user});
+    assert_eq!(
+        forgot_over_http(&service, "203.0.113.7", request("u1"))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        forgot_over_http(&service, "203.0.113.7", request("u2"))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        forgot_over_http(&service, "203.0.113.7", request("u3")).await,
+        (400, "LimitExceededException".to_string())
+    );
+    // Claiming another address in the body changes nothing over HTTP.
+    let mut spoofed = request("u4");
+    spoofed["UserContextData"] = json!({"IpAddress": "198.51.100.1"});
+    assert_eq!(
+        forgot_over_http(&service, "203.0.113.7", spoofed).await.1,
+        "LimitExceededException"
+    );
+    // Another source address is another caller.
+    assert_eq!(
+        forgot_over_http(&service, "198.51.100.1", request("u5"))
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn direct_invocations_are_limited_by_the_context_ip_when_given() {
+    let service = service_with_two_requests_per_caller();
+    let direct = |user: &str, ip: Option<&str>| {
+        let mut body = json!({"ClientId": "38fjsnc484p94kpqsnet7mpld0", "Username": user});
+        if let Some(ip) = ip {
+            body["UserContextData"] = json!({"IpAddress": ip});
+        }
+        password_reset::lambda::handle(
+            &service,
+            Operation::ForgotPassword,
+            LambdaEvent::new(body, Context::default()),
+        )
+    };
+    direct("u1", Some("192.0.2.5")).await.unwrap();
+    direct("u2", Some("192.0.2.5")).await.unwrap();
+    let err = direct("u3", Some("192.0.2.5")).await.unwrap_err();
+    assert_eq!(err.error_type, "LimitExceededException");
+    assert_eq!(
+        err.error_message,
+        "Attempt limit exceeded, please try after some time."
+    );
+    // Without an address there is no caller to limit (only the per-user limits apply).
+    for user in ["u4", "u5", "u6"] {
+        direct(user, None).await.unwrap();
+    }
+}

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::config::Settings;
+use password_reset::domain::caller::Caller;
 use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::domain::message_catalog::MessageCatalog;
@@ -166,7 +167,7 @@ async fn forgot_password_migrates_a_legacy_only_user_then_issues_a_code_that_res
     let login = "lena@legacy.example.com";
     assert!(store.find(login).await.unwrap().is_none());
     let out = service
-        .forgot_password(&forgot(login), T0, &mut rng)
+        .forgot_password(&forgot(login), &Caller::unknown(), T0, &mut rng)
         .await
         .unwrap();
     assert_eq!(out.code_delivery_details.destination, "l***@l***.com");
@@ -199,7 +200,7 @@ async fn forgot_password_migrates_a_legacy_only_user_then_issues_a_code_that_res
         ..Default::default()
     };
     service
-        .confirm_forgot_password(&confirm, T0.plus(60), &mut rng)
+        .confirm_forgot_password(&confirm, &Caller::unknown(), T0.plus(60), &mut rng)
         .await
         .unwrap();
     let user = store.user(login).unwrap();
@@ -212,7 +213,7 @@ async fn forgot_password_migrates_a_legacy_only_user_then_issues_a_code_that_res
     // The second request finds the migrated user: no second migration, same sub.
     let sub = user.sub.clone();
     service
-        .forgot_password(&forgot(login), T0.plus(120), &mut rng)
+        .forgot_password(&forgot(login), &Caller::unknown(), T0.plus(120), &mut rng)
         .await
         .unwrap();
     assert_eq!(store.user(login).unwrap().sub, sub);
@@ -223,7 +224,7 @@ async fn without_a_legacy_source_or_legacy_user_nothing_is_migrated() {
     let mut rng = StdRng::seed_from_u64(2);
     let (service, store, inbox) = assemble(None, |_| {});
     service
-        .forgot_password(&forgot("lena"), T0, &mut rng)
+        .forgot_password(&forgot("lena"), &Caller::unknown(), T0, &mut rng)
         .await
         .unwrap();
     assert!(store.user("lena").is_none());
@@ -234,7 +235,7 @@ async fn without_a_legacy_source_or_legacy_user_nothing_is_migrated() {
 
     let (service, store, _) = service_legacy_pool();
     let err = service
-        .forgot_password(&forgot("nobody"), T0, &mut rng)
+        .forgot_password(&forgot("nobody"), &Caller::unknown(), T0, &mut rng)
         .await
         .unwrap_err();
     assert_eq!(err, CognitoError::UserNotFound);
@@ -259,7 +260,7 @@ async fn a_legacy_user_without_a_verified_channel_is_answered_as_a_directory_use
         s.pool.prevent_user_existence_errors = PreventUserExistenceErrors::Legacy;
     });
     let err = service
-        .forgot_password(&forgot("ivy"), T0, &mut rng)
+        .forgot_password(&forgot("ivy"), &Caller::unknown(), T0, &mut rng)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "InvalidParameterException");
@@ -267,7 +268,7 @@ async fn a_legacy_user_without_a_verified_channel_is_answered_as_a_directory_use
     // PreventUserExistenceErrors ENABLED: the simulated answer, nothing created.
     let (service, store, inbox) = assemble(Some(source), |_| {});
     let out = service
-        .forgot_password(&forgot("ivy"), T0, &mut rng)
+        .forgot_password(&forgot("ivy"), &Caller::unknown(), T0, &mut rng)
         .await
         .unwrap();
     assert_eq!(
@@ -283,7 +284,7 @@ async fn a_failing_legacy_store_is_a_user_lambda_validation_error_naming_nothing
     let mut rng = StdRng::seed_from_u64(4);
     let (service, _, inbox) = assemble(Some(Arc::new(Broken)), |_| {});
     let err = service
-        .forgot_password(&forgot("lena"), T0, &mut rng)
+        .forgot_password(&forgot("lena"), &Caller::unknown(), T0, &mut rng)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "UserLambdaValidationException");
@@ -294,7 +295,7 @@ async fn a_failing_legacy_store_is_a_user_lambda_validation_error_naming_nothing
     assert!(inbox.0.lock().unwrap().is_empty());
     // A directory user never touches the legacy source.
     service
-        .forgot_password(&forgot("jane"), T0, &mut rng)
+        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng)
         .await
         .unwrap();
 }

@@ -12,9 +12,11 @@ use inbox::{Inbox, PASSWORD, confirm, forgot};
 use async_trait::async_trait;
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::config::Settings;
+use password_reset::domain::caller::{Caller, CallerLimit};
 use password_reset::domain::code::{CodeDigest, CodePolicy, CodeState, LiveCode, Redemption};
 use password_reset::domain::password;
 use password_reset::domain::pool::PreventUserExistenceErrors;
+use password_reset::domain::request::UserContextData;
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
 use password_reset::ports::{CodeStore, DeliveryError, Issued, StoreError};
@@ -75,7 +77,7 @@ async fn concurrent_requests_for_one_user_admit_exactly_the_limit() {
             let service = f.service.clone();
             tokio::spawn(async move {
                 service
-                    .forgot_password(&forgot("jane"), T0, &mut rng(i))
+                    .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(i))
                     .await
             })
         })
@@ -95,7 +97,7 @@ async fn concurrent_requests_for_one_user_admit_exactly_the_limit() {
 async fn concurrent_wrong_codes_never_count_past_the_limit() {
     let f = fixture();
     f.service
-        .forgot_password(&forgot("jane"), T0, &mut rng(1))
+        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(1))
         .await
         .unwrap();
     let right = f.inbox.last_code("jane@example.com");
@@ -110,7 +112,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
             let req = confirm("jane", wrong);
             tokio::spawn(async move {
                 service
-                    .confirm_forgot_password(&req, T0.plus(1), &mut rng(i))
+                    .confirm_forgot_password(&req, &Caller::unknown(), T0.plus(1), &mut rng(i))
                     .await
             })
         })
@@ -129,7 +131,12 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
     );
     let err = f
         .service
-        .confirm_forgot_password(&confirm("jane", &right), T0.plus(2), &mut rng(7))
+        .confirm_forgot_password(
+            &confirm("jane", &right),
+            &Caller::unknown(),
+            T0.plus(2),
+            &mut rng(7),
+        )
         .await;
     assert_eq!(
         err,
@@ -143,7 +150,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
 async fn a_right_code_raced_by_twenty_confirms_succeeds_once() {
     let f = fixture();
     f.service
-        .forgot_password(&forgot("jane"), T0, &mut rng(1))
+        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(1))
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
@@ -153,7 +160,7 @@ async fn a_right_code_raced_by_twenty_confirms_succeeds_once() {
             let req = confirm("jane", &code);
             tokio::spawn(async move {
                 service
-                    .confirm_forgot_password(&req, T0.plus(1), &mut rng(i))
+                    .confirm_forgot_password(&req, &Caller::unknown(), T0.plus(1), &mut rng(i))
                     .await
             })
         })
@@ -186,7 +193,7 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
     for burst in 0..BURSTS {
         let now = T0.plus(burst * 7200);
         f.service
-            .forgot_password(&forgot("jane"), now, &mut rng(burst))
+            .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng(burst))
             .await
             .unwrap();
         let code = f.inbox.last_code("jane@example.com");
@@ -203,6 +210,7 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
                     service
                         .confirm_forgot_password(
                             &confirm("jane", &guess),
+                            &Caller::unknown(),
                             now,
                             &mut rng(u64::from(i)),
                         )
@@ -229,12 +237,17 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
 async fn a_reset_is_followed_by_a_password_changed_notice() {
     let f = fixture();
     f.service
-        .forgot_password(&forgot("jane"), T0, &mut rng(1))
+        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(1))
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
     f.service
-        .confirm_forgot_password(&confirm("jane", &code), T0.plus(1), &mut rng(2))
+        .confirm_forgot_password(
+            &confirm("jane", &code),
+            &Caller::unknown(),
+            T0.plus(1),
+            &mut rng(2),
+        )
         .await
         .unwrap();
     let sent = f.inbox.sent.lock().unwrap().clone();
@@ -243,13 +256,23 @@ async fn a_reset_is_followed_by_a_password_changed_notice() {
 
     // Refused notice: the reset still succeeds.
     f.service
-        .forgot_password(&forgot("jane"), T0.plus(10), &mut rng(3))
+        .forgot_password(
+            &forgot("jane"),
+            &Caller::unknown(),
+            T0.plus(10),
+            &mut rng(3),
+        )
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
     *f.inbox.refuse.lock().unwrap() = Some(DeliveryError::Refused("sandbox".into()));
     f.service
-        .confirm_forgot_password(&confirm("jane", &code), T0.plus(11), &mut rng(4))
+        .confirm_forgot_password(
+            &confirm("jane", &code),
+            &Caller::unknown(),
+            T0.plus(11),
+            &mut rng(4),
+        )
         .await
         .unwrap();
 
@@ -262,13 +285,18 @@ async fn a_reset_is_followed_by_a_password_changed_notice() {
         .notify_password_changed = false;
     quiet
         .service
-        .forgot_password(&forgot("jane"), T0, &mut rng(5))
+        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(5))
         .await
         .unwrap();
     let code = quiet.inbox.last_code("jane@example.com");
     quiet
         .service
-        .confirm_forgot_password(&confirm("jane", &code), T0.plus(1), &mut rng(6))
+        .confirm_forgot_password(
+            &confirm("jane", &code),
+            &Caller::unknown(),
+            T0.plus(1),
+            &mut rng(6),
+        )
         .await
         .unwrap();
     assert_eq!(quiet.inbox.count(), 1);
@@ -281,14 +309,19 @@ async fn expired_codes_are_refused_and_reset_required_becomes_confirmed() {
     user.status = UserStatus::ResetRequired;
     f.store.put_user(user);
     f.service
-        .forgot_password(&forgot("jane"), T0, &mut rng(1))
+        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(1))
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
     let ttl = f.service.pool.codes.ttl_seconds;
     let late = f
         .service
-        .confirm_forgot_password(&confirm("jane", &code), T0.plus(ttl), &mut rng(2))
+        .confirm_forgot_password(
+            &confirm("jane", &code),
+            &Caller::unknown(),
+            T0.plus(ttl),
+            &mut rng(2),
+        )
         .await;
     assert_eq!(late, Err(CognitoError::ExpiredCode));
     assert_eq!(
@@ -296,7 +329,12 @@ async fn expired_codes_are_refused_and_reset_required_becomes_confirmed() {
         "Invalid code provided, please request a code again."
     );
     f.service
-        .confirm_forgot_password(&confirm("jane", &code), T0.plus(ttl - 1), &mut rng(3))
+        .confirm_forgot_password(
+            &confirm("jane", &code),
+            &Caller::unknown(),
+            T0.plus(ttl - 1),
+            &mut rng(3),
+        )
         .await
         .unwrap();
     assert_eq!(f.store.user("jane").unwrap().status, UserStatus::Confirmed);
@@ -307,18 +345,33 @@ async fn the_window_rolls() {
     let f = fixture();
     for i in 0..5 {
         f.service
-            .forgot_password(&forgot("jane"), T0.plus(i * 60), &mut rng(i))
+            .forgot_password(
+                &forgot("jane"),
+                &Caller::unknown(),
+                T0.plus(i * 60),
+                &mut rng(i),
+            )
             .await
             .unwrap();
     }
     let err = f
         .service
-        .forgot_password(&forgot("jane"), T0.plus(3599), &mut rng(9))
+        .forgot_password(
+            &forgot("jane"),
+            &Caller::unknown(),
+            T0.plus(3599),
+            &mut rng(9),
+        )
         .await;
     assert_eq!(err, Err(CognitoError::LimitExceeded));
     assert!(
         f.service
-            .forgot_password(&forgot("jane"), T0.plus(3601), &mut rng(10))
+            .forgot_password(
+                &forgot("jane"),
+                &Caller::unknown(),
+                T0.plus(3601),
+                &mut rng(10)
+            )
             .await
             .is_ok()
     );
@@ -332,7 +385,7 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
     for i in 0..7 {
         let err = f
             .service
-            .forgot_password(&forgot("jane"), T0.plus(i), &mut rng(i))
+            .forgot_password(&forgot("jane"), &Caller::unknown(), T0.plus(i), &mut rng(i))
             .await
             .unwrap_err();
         assert_eq!(
@@ -349,7 +402,7 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
     let f = fixture_with(store.clone(), store, throttled);
     let err = f
         .service
-        .forgot_password(&forgot("paul"), T0, &mut rng(1))
+        .forgot_password(&forgot("paul"), &Caller::unknown(), T0, &mut rng(1))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "TooManyRequestsException");
@@ -358,7 +411,7 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
     let f = fixture_with(store.clone(), store, failed);
     let err = f
         .service
-        .forgot_password(&forgot("paul"), T0, &mut rng(1))
+        .forgot_password(&forgot("paul"), &Caller::unknown(), T0, &mut rng(1))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "CodeDeliveryFailureException");
@@ -378,6 +431,14 @@ struct FailingCodes {
 impl CodeStore for FailingCodes {
     async fn issue(&self, _: &str, _: LiveCode, _: &CodePolicy) -> Result<Issued, StoreError> {
         Err(self.failure.clone())
+    }
+    async fn admit_caller(
+        &self,
+        key: &str,
+        now: UnixTime,
+        limit: &CallerLimit,
+    ) -> Result<Issued, StoreError> {
+        self.inner.admit_caller(key, now, limit).await
     }
     async fn revoke(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
         self.inner.revoke(key, digest).await
@@ -420,7 +481,7 @@ async fn store_failures_map_to_cognito_errors_and_send_nothing() {
         let f = fixture_with(codes, store, Inbox::default());
         let err = f
             .service
-            .forgot_password(&forgot("jane"), T0, &mut rng(1))
+            .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(1))
             .await
             .unwrap_err();
         assert_eq!(err.kind(), kind);
@@ -430,7 +491,12 @@ async fn store_failures_map_to_cognito_errors_and_send_nothing() {
         }
         let err = f
             .service
-            .confirm_forgot_password(&confirm("jane", "123456"), T0, &mut rng(1))
+            .confirm_forgot_password(
+                &confirm("jane", "123456"),
+                &Caller::unknown(),
+                T0,
+                &mut rng(1),
+            )
             .await
             .unwrap_err();
         assert_eq!(err.kind(), kind);
@@ -448,13 +514,23 @@ async fn simulated_requests_do_the_same_store_work_and_hit_the_same_limit() {
     );
     for i in 0..5 {
         f.service
-            .forgot_password(&forgot("nobody"), T0.plus(i), &mut rng(i))
+            .forgot_password(
+                &forgot("nobody"),
+                &Caller::unknown(),
+                T0.plus(i),
+                &mut rng(i),
+            )
             .await
             .unwrap();
     }
     let err = f
         .service
-        .forgot_password(&forgot("nobody"), T0.plus(9), &mut rng(9))
+        .forgot_password(
+            &forgot("nobody"),
+            &Caller::unknown(),
+            T0.plus(9),
+            &mut rng(9),
+        )
         .await;
     assert_eq!(
         err,
@@ -466,13 +542,23 @@ async fn simulated_requests_do_the_same_store_work_and_hit_the_same_limit() {
     for i in 0..5 {
         let e = f
             .service
-            .confirm_forgot_password(&confirm("nobody", "123456"), T0.plus(10), &mut rng(i))
+            .confirm_forgot_password(
+                &confirm("nobody", "123456"),
+                &Caller::unknown(),
+                T0.plus(10),
+                &mut rng(i),
+            )
             .await;
         assert_eq!(e, Err(CognitoError::CodeMismatch));
     }
     let e = f
         .service
-        .confirm_forgot_password(&confirm("nobody", "123456"), T0.plus(11), &mut rng(9))
+        .confirm_forgot_password(
+            &confirm("nobody", "123456"),
+            &Caller::unknown(),
+            T0.plus(11),
+            &mut rng(9),
+        )
         .await;
     assert_eq!(e, Err(CognitoError::TooManyFailedAttempts));
 }
@@ -488,7 +574,7 @@ async fn username_sub_and_aliases_all_find_the_user() {
     ] {
         let out = f
             .service
-            .forgot_password(&forgot(login), T0, &mut rng(1))
+            .forgot_password(&forgot(login), &Caller::unknown(), T0, &mut rng(1))
             .await
             .unwrap();
         assert_eq!(
@@ -498,4 +584,283 @@ async fn username_sub_and_aliases_all_find_the_user() {
     }
     let sent = f.inbox.sent.lock().unwrap().len();
     assert_eq!(sent, 4);
+}
+
+// ------------------------------------------------------------------ per-caller limits
+
+fn from(ip: &str) -> Caller {
+    Caller::peer(ip.parse().unwrap())
+}
+
+fn with_device(
+    mut request: password_reset::domain::request::ForgotPasswordRequest,
+    device: &str,
+) -> password_reset::domain::request::ForgotPasswordRequest {
+    request.user_context_data = Some(UserContextData {
+        ip_address: None,
+        encoded_data: Some(device.into()),
+    });
+    request
+}
+
+/// Runs `n` ForgotPasswords for `n` different logins at once from `caller`: (admitted, refused).
+async fn burst(f: &Fixture, caller: Caller, n: u64, now: UnixTime) -> (usize, usize) {
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let service = f.service.clone();
+            tokio::spawn(async move {
+                service
+                    .forgot_password(&forgot(&format!("user{i}")), &caller, now, &mut rng(i))
+                    .await
+            })
+        })
+        .collect();
+    let (mut admitted, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => admitted += 1,
+            Err(e) => {
+                assert_eq!(e, CognitoError::LimitExceeded);
+                assert_eq!(
+                    e.to_string(),
+                    "Attempt limit exceeded, please try after some time."
+                );
+                refused += 1;
+            }
+        }
+    }
+    (admitted, refused)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_from_one_caller_across_users_admit_exactly_the_caller_limit() {
+    let f = fixture();
+    let limit = f.service.pool.codes.max_requests_per_caller as usize;
+    assert_eq!(limit, 30, "the published default");
+    let (admitted, refused) = burst(&f, from("203.0.113.7"), 100, T0).await;
+    assert_eq!((admitted, refused), (limit, 100 - limit));
+    // Refused before any lookup: a real user behind the same address gets nothing either.
+    let err = f
+        .service
+        .forgot_password(
+            &forgot("jane"),
+            &from("203.0.113.7"),
+            T0.plus(1),
+            &mut rng(1),
+        )
+        .await;
+    assert_eq!(err, Err(CognitoError::LimitExceeded));
+    assert!(f.inbox.sent.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn different_callers_do_not_share_a_window_and_ipv6_is_grouped_by_64() {
+    let f = fixture();
+    assert_eq!(burst(&f, from("203.0.113.7"), 31, T0).await, (30, 1));
+    // The neighbour address is another caller.
+    assert_eq!(burst(&f, from("203.0.113.8"), 1, T0).await, (1, 0));
+    // Every address of a /64 is one caller; the next /64 is another.
+    assert_eq!(burst(&f, from("2001:db8:1:2::1"), 30, T0).await, (30, 0));
+    assert_eq!(
+        burst(&f, from("2001:db8:1:2:ffff:1:2:3"), 1, T0).await,
+        (0, 1)
+    );
+    assert_eq!(burst(&f, from("2001:db8:1:3::1"), 1, T0).await, (1, 0));
+    // An IPv4 client seen on a dual-stack socket is the same IPv4 caller.
+    assert_eq!(burst(&f, from("::ffff:203.0.113.7"), 1, T0).await, (0, 1));
+}
+
+#[tokio::test]
+async fn the_caller_window_rolls() {
+    let f = fixture();
+    assert_eq!(burst(&f, from("198.51.100.1"), 30, T0).await, (30, 0));
+    assert_eq!(
+        burst(&f, from("198.51.100.1"), 1, T0.plus(3599)).await,
+        (0, 1)
+    );
+    // An hour after the burst its requests have left the window: a full quota again.
+    assert_eq!(
+        burst(&f, from("198.51.100.1"), 31, T0.plus(3600)).await,
+        (30, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_device_is_limited_on_its_own_and_never_stored_raw() {
+    let f = fixture();
+    // No address at all (a direct invocation without IpAddress): the device still counts.
+    let device = "eyJwYXlsb2FkIjoiZGV2aWNlLUEifQ==";
+    for i in 0..30 {
+        f.service
+            .forgot_password(
+                &with_device(forgot(&format!("user{i}")), device),
+                &Caller::direct_invoke(),
+                T0,
+                &mut rng(i),
+            )
+            .await
+            .unwrap();
+    }
+    let refused = f
+        .service
+        .forgot_password(
+            &with_device(forgot("user99"), device),
+            &Caller::direct_invoke(),
+            T0,
+            &mut rng(99),
+        )
+        .await;
+    assert_eq!(refused, Err(CognitoError::LimitExceeded));
+    // Another device is another caller; from many addresses, the device is still full.
+    f.service
+        .forgot_password(
+            &with_device(forgot("user98"), "ZGV2aWNlLUI="),
+            &Caller::direct_invoke(),
+            T0,
+            &mut rng(98),
+        )
+        .await
+        .unwrap();
+    let refused = f
+        .service
+        .forgot_password(
+            &with_device(forgot("user97"), device),
+            &from("192.0.2.44"),
+            T0,
+            &mut rng(97),
+        )
+        .await;
+    assert_eq!(refused, Err(CognitoError::LimitExceeded));
+}
+
+#[tokio::test]
+async fn a_direct_invocation_is_limited_by_the_context_address_and_http_never_is() {
+    let f = fixture();
+    let claims = |user: &str, ip: &str| {
+        let mut r = forgot(user);
+        r.user_context_data = Some(UserContextData {
+            ip_address: Some(ip.into()),
+            encoded_data: None,
+        });
+        r
+    };
+    for i in 0..30 {
+        f.service
+            .forgot_password(
+                &claims(&format!("user{i}"), "192.0.2.10"),
+                &Caller::direct_invoke(),
+                T0,
+                &mut rng(i),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        f.service
+            .forgot_password(
+                &claims("user30", "192.0.2.10"),
+                &Caller::direct_invoke(),
+                T0,
+                &mut rng(30)
+            )
+            .await,
+        Err(CognitoError::LimitExceeded)
+    );
+    // Over HTTP the source address counts, whatever the body claims.
+    f.service
+        .forgot_password(
+            &claims("user31", "192.0.2.10"),
+            &from("192.0.2.99"),
+            T0,
+            &mut rng(31),
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn confirms_are_limited_per_caller_before_the_code_is_looked_at() {
+    let f = fixture();
+    let limit = f.service.pool.codes.max_confirms_per_caller;
+    assert_eq!(limit, 60, "the published default");
+    // Wrong codes for many users (each within its own attempt limit) until the caller is full.
+    for i in 0..u64::from(limit) {
+        let e = f
+            .service
+            .confirm_forgot_password(
+                &confirm(&format!("user{}", i % 20), "123456"),
+                &from("203.0.113.50"),
+                T0,
+                &mut rng(i),
+            )
+            .await;
+        assert!(
+            matches!(
+                e,
+                Err(CognitoError::CodeMismatch | CognitoError::TooManyFailedAttempts)
+            ),
+            "{e:?}"
+        );
+    }
+    // Now even jane's right code is refused from there, and her code is not spent.
+    f.service
+        .forgot_password(&forgot("jane"), &from("192.0.2.1"), T0, &mut rng(1))
+        .await
+        .unwrap();
+    let code = f.inbox.last_code("jane@example.com");
+    assert_eq!(
+        f.service
+            .confirm_forgot_password(
+                &confirm("jane", &code),
+                &from("203.0.113.50"),
+                T0.plus(1),
+                &mut rng(2)
+            )
+            .await,
+        Err(CognitoError::LimitExceeded)
+    );
+    f.service
+        .confirm_forgot_password(
+            &confirm("jane", &code),
+            &from("192.0.2.1"),
+            T0.plus(2),
+            &mut rng(3),
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_failed_delivery_does_not_give_the_caller_its_request_back() {
+    let store = demo_store();
+    let f = fixture_with(
+        store.clone(),
+        store,
+        Inbox::refusing(DeliveryError::Refused("sandbox".into())),
+    );
+    // jane's own quota is given back after each refusal; the caller's is not.
+    for i in 0..30 {
+        let e = f
+            .service
+            .forgot_password(
+                &forgot("jane"),
+                &from("203.0.113.9"),
+                T0.plus(i),
+                &mut rng(i),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), "CodeDeliveryFailureException");
+    }
+    assert_eq!(
+        f.service
+            .forgot_password(
+                &forgot("jane"),
+                &from("203.0.113.9"),
+                T0.plus(31),
+                &mut rng(31)
+            )
+            .await,
+        Err(CognitoError::LimitExceeded)
+    );
 }

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use crate::domain::caller::{CallerLimit, CallerWindow};
 use crate::domain::code::{CodeDigest, CodePolicy, CodeRecord, LiveCode, Redemption};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
@@ -16,6 +17,7 @@ use crate::ports::{CodeStore, Created, Issued, PasswordChangeError, StoreError, 
 struct State {
     users: HashMap<String, User>,
     codes: HashMap<String, CodeRecord>,
+    callers: HashMap<String, CallerWindow>,
 }
 
 #[derive(Default)]
@@ -127,6 +129,23 @@ impl CodeStore for MemoryStore {
         match record.issue(code, policy) {
             Ok(next) => {
                 *record = next;
+                Ok(Issued::Admitted)
+            }
+            Err(_) => Ok(Issued::LimitReached),
+        }
+    }
+
+    async fn admit_caller(
+        &self,
+        key: &str,
+        now: UnixTime,
+        limit: &CallerLimit,
+    ) -> Result<Issued, StoreError> {
+        let mut state = self.state.lock().map_err(poisoned)?;
+        let window = state.callers.entry(key.to_string()).or_default();
+        match window.admit(now, limit) {
+            Ok(next) => {
+                *window = next;
                 Ok(Issued::Admitted)
             }
             Err(_) => Ok(Issued::LimitReached),

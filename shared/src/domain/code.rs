@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use super::caller::{CallerLimit, CallerOperation, MAX_CALLER_REQUESTS};
 use super::delivery::DeliveryMedium;
 use super::time::UnixTime;
 
@@ -25,6 +26,11 @@ pub struct CodePolicy {
     pub window_seconds: u64,
     /// Wrong codes per issued code before it is dead.
     pub max_failed_attempts: u32,
+    /// ForgotPassword requests per caller (source network, and device where given) per rolling
+    /// window, whatever the users asked for; 0 turns the limit off.
+    pub max_requests_per_caller: u32,
+    /// ConfirmForgotPassword requests per caller per rolling window; 0 turns the limit off.
+    pub max_confirms_per_caller: u32,
 }
 
 impl Default for CodePolicy {
@@ -35,6 +41,8 @@ impl Default for CodePolicy {
             max_requests: 5,
             window_seconds: 3600,
             max_failed_attempts: 5,
+            max_requests_per_caller: 30,
+            max_confirms_per_caller: 60,
         }
     }
 }
@@ -54,8 +62,27 @@ impl CodePolicy {
         if self.max_requests == 0 || self.max_failed_attempts == 0 || self.window_seconds == 0 {
             return Err("request limit, window and attempt limit must be at least 1".into());
         }
+        if self.max_requests_per_caller > MAX_CALLER_REQUESTS
+            || self.max_confirms_per_caller > MAX_CALLER_REQUESTS
+        {
+            return Err(format!(
+                "per-caller limits must be 0 (off) to {MAX_CALLER_REQUESTS}, got {} requests and {} confirms",
+                self.max_requests_per_caller, self.max_confirms_per_caller
+            ));
+        }
         self.ttl_seconds = self.ttl_seconds.clamp(MIN_TTL_SECONDS, MAX_TTL_SECONDS);
         Ok(self)
+    }
+
+    /// The per-caller limit of `operation`, over the same rolling window as the per-user one.
+    pub fn caller_limit(&self, operation: CallerOperation) -> CallerLimit {
+        CallerLimit {
+            max_requests: match operation {
+                CallerOperation::ForgotPassword => self.max_requests_per_caller,
+                CallerOperation::ConfirmForgotPassword => self.max_confirms_per_caller,
+            },
+            window_seconds: self.window_seconds,
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Pure rules: no I/O, no clock, no RNG of their own.
 
+pub mod caller;
 pub mod code;
 pub mod delivery;
 pub mod error;

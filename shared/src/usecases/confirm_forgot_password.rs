@@ -9,6 +9,7 @@
 
 use rand::CryptoRng;
 
+use crate::domain::caller::{Caller, CallerOperation};
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
@@ -28,6 +29,7 @@ impl ResetService {
     pub async fn confirm_forgot_password<R: CryptoRng + Send>(
         &self,
         request: &ConfirmForgotPasswordRequest,
+        caller: &Caller,
         now: UnixTime,
         _rng: &mut R,
     ) -> Result<(), CognitoError> {
@@ -40,6 +42,13 @@ impl ResetService {
         .await?;
         // The policy is the pool's, not the user's: checking it first tells nobody anything.
         self.pool.password_policy.check(&request.password)?;
+        self.admit_caller(
+            caller,
+            request.user_context_data.as_ref(),
+            CallerOperation::ConfirmForgotPassword,
+            now,
+        )
+        .await?;
 
         let login = request.username.as_str();
         let legacy = self.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;

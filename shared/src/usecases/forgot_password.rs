@@ -3,6 +3,7 @@
 use rand::CryptoRng;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::caller::{Caller, CallerOperation};
 use crate::domain::code::{CodeDigest, ConfirmationCode, LiveCode};
 use crate::domain::delivery::{CodeDeliveryDetails, DeliveryMedium};
 use crate::domain::error::CognitoError;
@@ -40,6 +41,7 @@ impl ResetService {
     pub async fn forgot_password<R: CryptoRng + Send>(
         &self,
         request: &ForgotPasswordRequest,
+        caller: &Caller,
         now: UnixTime,
         rng: &mut R,
     ) -> Result<ForgotPasswordResponse, CognitoError> {
@@ -53,6 +55,13 @@ impl ResetService {
         if self.pool.recovery == AccountRecovery::AdminOnly {
             return Err(CognitoError::NotAuthorized(recovery::ADMIN_ONLY.into()));
         }
+        self.admit_caller(
+            caller,
+            request.user_context_data.as_ref(),
+            CallerOperation::ForgotPassword,
+            now,
+        )
+        .await?;
         let code = ConfirmationCode::generate(rng, self.pool.codes.length);
         let login = request.username.as_str();
         let user = self.users.find(login).await.map_err(store_error)?;

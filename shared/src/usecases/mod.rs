@@ -1,6 +1,7 @@
 //! The operations, as methods of `ResetService` over the ports: the same code for Lambda, the
 //! local runner and the tests.
 
+mod caller_limit;
 mod confirm_forgot_password;
 pub mod custom_message;
 mod forgot_password;

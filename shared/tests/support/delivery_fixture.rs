@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::config::Settings;
+use password_reset::domain::caller::Caller;
 use password_reset::domain::code::CodeState;
 use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::domain::user::User;
@@ -99,6 +100,7 @@ pub async fn request_code(
     service
         .forgot_password(
             &forgot(username),
+            &Caller::unknown(),
             password_reset::domain::time::UnixTime::now(),
             &mut password_reset::request_rng(),
         )
@@ -113,6 +115,7 @@ pub async fn confirm_code(
     service
         .confirm_forgot_password(
             &confirm(username, code),
+            &Caller::unknown(),
             password_reset::domain::time::UnixTime::now(),
             &mut password_reset::request_rng(),
         )

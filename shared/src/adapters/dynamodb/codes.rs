@@ -19,6 +19,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
+use crate::domain::caller::{CallerLimit, MAX_CALLER_REQUESTS};
 use crate::domain::code::{CodeDigest, CodePolicy, CodeState, LiveCode, Redemption};
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::time::UnixTime;
@@ -248,6 +249,44 @@ impl DynamoStore {
     }
 }
 
+/// The caller window as one conditional UpdateItem, the per-user window's shape: shift the slots
+/// down, write `now` in slot 0 and the TTL, on condition that the last slot (the oldest request
+/// remembered) is empty or has left the window. `None` when the limit is off.
+fn caller_window_update(
+    now: UnixTime,
+    limit: &CallerLimit,
+) -> Result<Option<(String, String, Expr)>, StoreError> {
+    let slots = limit.max_requests;
+    if slots == 0 {
+        return Ok(None);
+    }
+    if slots > MAX_CALLER_REQUESTS {
+        return Err(StoreError::Unavailable(format!(
+            "caller limit {slots} outside 0..={MAX_CALLER_REQUESTS} for the DynamoDB store"
+        )));
+    }
+    let mut e = Expr::default();
+    // Short placeholders: 100 slots must fit DynamoDB's 4 KB expression limit.
+    let zero = e.value("z", number(0));
+    let mut sets: Vec<String> = (1..slots)
+        .rev()
+        .map(|i| {
+            let to = e.name(&caller_slot(i));
+            let from = e.name(&caller_slot(i - 1));
+            format!("{to}=if_not_exists({from},{zero})")
+        })
+        .collect();
+    let at = e.value("now", number(now.0));
+    sets.push(format!("{}={at}", e.name(&caller_slot(0))));
+    let purge = e.value("purge", number(now.plus(limit.window_seconds).0));
+    sets.push(format!("{}={purge}", e.name(CODES_TTL)));
+    let update = format!("SET {}", sets.join(","));
+    let oldest = e.name(&caller_slot(slots - 1));
+    let cutoff = e.value("cutoff", number(now.minus(limit.window_seconds).0));
+    let condition = format!("attribute_not_exists({oldest}) OR {oldest} <= {cutoff}");
+    Ok(Some((update, condition, e)))
+}
+
 #[async_trait]
 impl CodeStore for DynamoStore {
     async fn issue(
@@ -311,6 +350,21 @@ impl CodeStore for DynamoStore {
         let oldest = e.name(&request_slot(slots - 1));
         let cutoff = e.value("cutoff", number(now.minus(policy.window_seconds).0));
         let condition = format!("attribute_not_exists({oldest}) OR {oldest} <= {cutoff}");
+        match self.update_code_if(key, update, condition, e).await? {
+            None => Ok(Issued::Admitted),
+            Some(_) => Ok(Issued::LimitReached),
+        }
+    }
+
+    async fn admit_caller(
+        &self,
+        key: &str,
+        now: UnixTime,
+        limit: &CallerLimit,
+    ) -> Result<Issued, StoreError> {
+        let Some((update, condition, e)) = caller_window_update(now, limit)? else {
+            return Ok(Issued::Admitted);
+        };
         match self.update_code_if(key, update, condition, e).await? {
             None => Ok(Issued::Admitted),
             Some(_) => Ok(Issued::LimitReached),
@@ -451,6 +505,26 @@ mod tests {
         assert_eq!(judge(&live(0, 100, false)), Some(Redemption::Expired));
         assert_eq!(judge(&live(1, 200, true)), Some(Redemption::NoCode));
         assert_eq!(judge(&live(4, 200, false)), None);
+    }
+
+    #[test]
+    fn the_largest_caller_window_fits_one_update_expression() {
+        let limit = CallerLimit {
+            max_requests: MAX_CALLER_REQUESTS,
+            window_seconds: 3600,
+        };
+        let (update, condition, e) = caller_window_update(UnixTime(1_800_000_000), &limit)
+            .unwrap()
+            .unwrap();
+        // DynamoDB's limit is 4 KB per expression.
+        assert!(update.len() < 4096, "{} bytes", update.len());
+        assert!(condition.contains("#c_99"), "{condition}");
+        assert_eq!(e.names.len(), 101);
+        let off = CallerLimit {
+            max_requests: 0,
+            window_seconds: 3600,
+        };
+        assert!(caller_window_update(UnixTime(1), &off).unwrap().is_none());
     }
 
     #[test]

@@ -48,6 +48,10 @@ pub const CODES_TTL: &str = "purge_at";
 pub const CODES_REQUEST_SLOT_PREFIX: &str = "req_";
 /// The largest request limit the fixed-slot window supports.
 pub const MAX_REQUEST_SLOTS: u32 = 50;
+/// Caller items (`caller#ip#...`, `caller#device#...`, see `domain::caller`) in the same table: the
+/// caller's request times, newest first, `c_0`, `c_1`, ... one slot per allowed request (at most
+/// `domain::caller::MAX_CALLER_REQUESTS`), and the TTL attribute `purge_at` = newest + window.
+pub const CODES_CALLER_SLOT_PREFIX: &str = "c_";
 
 /// The two table names a deployment uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +62,10 @@ pub struct Tables {
 
 pub fn request_slot(i: u32) -> String {
     format!("{CODES_REQUEST_SLOT_PREFIX}{i}")
+}
+
+pub fn caller_slot(i: u32) -> String {
+    format!("{CODES_CALLER_SLOT_PREFIX}{i}")
 }
 
 fn key(name: &str) -> Result<KeySchemaElement, StoreError> {
