@@ -1177,9 +1177,15 @@ fn no_secret_is_written_in_the_template() {
         for (binary, (id, function)) in deployment.functions() {
             let env = deployment.environment(function);
             // The value never reaches the environment: no literal key, only the secret's ARN.
-            assert!(!env.contains_key("CODE_HASH_KEY"), "{id}: a key in the environment");
+            assert!(
+                !env.contains_key("CODE_HASH_KEY"),
+                "{id}: a key in the environment"
+            );
             let arn = env.get("CODE_HASH_KEY_SECRET_ARN").map(String::as_str);
-            if matches!(binary.as_str(), "forgot-password" | "confirm-forgot-password") {
+            if matches!(
+                binary.as_str(),
+                "forgot-password" | "confirm-forgot-password"
+            ) {
                 // `!Ref` of an AWS::SecretsManager::Secret is its ARN.
                 assert_eq!(arn, Some("stack-CodeHashKeySecret"), "{id}");
             } else {
