@@ -119,8 +119,10 @@ async fn reset_service() -> password_reset::ResetService {
         password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false);
     let service = embedded.service;
     let now = UnixTime::now();
+    let (key_id, digest) = service.key.digest("jane", "123456");
     let live = password_reset::domain::code::LiveCode {
-        digest: service.key.digest("jane", "123456"),
+        digest,
+        key_id,
         issued_at: now,
         expires_at: now.plus(3600),
         attempts: 0,

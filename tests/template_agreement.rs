@@ -243,25 +243,31 @@ fn scalar(v: &Value) -> String {
     }
 }
 
-/// `{{resolve:secretsmanager:<secret>:SecretString}}` becomes what Secrets Manager generates for
-/// that secret's `GenerateSecretString`: a string of its length from its character set.
-fn resolve_dynamic_references(text: &str, deployment: &Deployment) -> String {
-    let Some(rest) = text.strip_prefix("{{resolve:secretsmanager:") else {
-        assert!(
-            !text.contains("{{resolve:"),
-            "unexpected dynamic reference {text}"
-        );
-        return text.to_string();
-    };
-    let secret_ref = rest.strip_suffix(":SecretString}}").unwrap();
-    let logical_id = secret_ref.strip_prefix("stack-").unwrap();
-    let generate = &deployment.resource(logical_id)["Properties"]["GenerateSecretString"];
+/// No dynamic reference anywhere a value is evaluated: `{{resolve:...}}` in a function's
+/// environment puts the resolved secret in its configuration, readable by anyone with
+/// `lambda:GetFunctionConfiguration`. A function gets a secret's ARN and reads it itself.
+fn resolve_dynamic_references(text: &str, _: &Deployment) -> String {
+    assert!(
+        !text.contains("{{resolve:"),
+        "a dynamic reference resolves a secret into the configuration: {text}"
+    );
+    text.to_string()
+}
+
+/// What Secrets Manager generates for `GenerateSecretString`: `SecretStringTemplate` with
+/// `GenerateStringKey` set to a string of `PasswordLength` from the character set.
+fn generated_secret(generate: &Value) -> String {
     let length: usize = scalar(&generate["PasswordLength"]).parse().unwrap();
     assert_eq!(generate["ExcludePunctuation"], Value::Bool(true));
     assert_eq!(generate["IncludeSpace"], Value::Bool(false));
     // Every character of the alphabet, so a decoder refusing any of them is caught.
     let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    alphabet.chars().cycle().skip(7).take(length).collect()
+    let random: String = alphabet.chars().cycle().skip(7).take(length).collect();
+    let mut secret: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(generate["SecretStringTemplate"].as_str().unwrap()).unwrap();
+    let key = scalar(&generate["GenerateStringKey"]);
+    assert!(secret.insert(key, random.into()).is_none());
+    serde_json::Value::Object(secret).to_string()
 }
 
 // ------------------------------------------------------------------ what the code reads
@@ -352,6 +358,11 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.extend(["SEED_USERS_FILE", "OUTBOX_PATH", "LEGACY_USERS_FILE"]);
         // Templates come inline (MESSAGE_TEMPLATES): the package holds only the bootstrap.
         names.insert("MESSAGE_TEMPLATES_FILE");
+    }
+    if matches!(binary, "forgot-password" | "confirm-forgot-password") {
+        // A literal key, for the runner and local use: deployed, the keys come from the secret
+        // named by CODE_HASH_KEY_SECRET_ARN (the two are exclusive).
+        names.insert("CODE_HASH_KEY");
     }
     if binary == "confirm-forgot-password" {
         // It migrates nobody (UserMigration runs on ForgotPassword), so it reads no legacy table.
@@ -911,6 +922,15 @@ fn each_role_holds_only_what_its_function_uses() {
                         );
                     }
                 }
+                if these.iter().any(|a| a.starts_with("secretsmanager:")) {
+                    // The code keys, read: that one secret, nothing else of Secrets Manager.
+                    assert_eq!(these, ["secretsmanager:GetSecretValue"], "{context}");
+                    assert_eq!(
+                        deployment.eval(&statement["Resource"]).as_deref(),
+                        Some("stack-CodeHashKeySecret"),
+                        "{context}: GetSecretValue on another resource"
+                    );
+                }
                 if these.iter().any(|a| a.starts_with("cognito-idp:")) {
                     // On the one pool: its ARN ends with its id.
                     let resource = deployment.eval(&statement["Resource"]).unwrap();
@@ -927,6 +947,7 @@ fn each_role_holds_only_what_its_function_uses() {
             match binary.as_str() {
                 "forgot-password" => {
                     assert!(has("ses:SendEmail"), "{context} sends mail");
+                    assert!(has("secretsmanager:GetSecretValue"), "{context}: code keys");
                     assert_eq!(has("cognito-idp:AdminGetUser"), cognito, "{context}");
                     assert_eq!(has("dynamodb:Query"), !cognito || migrates, "{context}");
                     assert_eq!(
@@ -943,6 +964,7 @@ fn each_role_holds_only_what_its_function_uses() {
                         has("ses:SendEmail"),
                         "{context}: the PasswordChanged notice"
                     );
+                    assert!(has("secretsmanager:GetSecretValue"), "{context}: code keys");
                     assert!(!has("dynamodb:PutItem"), "{context}");
                     assert!(!has("cognito-idp:AdminCreateUser"), "{context}");
                     for action in [
@@ -955,9 +977,11 @@ fn each_role_holds_only_what_its_function_uses() {
                 // It decrypts through the key policy, which names its role: no KMS action in the role.
                 "custom-sender" => assert!(
                     has("ses:SendEmail")
-                        && actions
-                            .iter()
-                            .all(|a| !a.starts_with("dynamodb:") && !a.starts_with("kms:")),
+                        && actions.iter().all(|a| {
+                            !a.starts_with("dynamodb:")
+                                && !a.starts_with("kms:")
+                                && !a.starts_with("secretsmanager:")
+                        }),
                     "{context}: {actions:?}"
                 ),
                 _ => assert!(
@@ -1152,21 +1176,30 @@ fn native_flow_wires_the_sender_triggers_and_only_the_sender_decrypts() {
 fn no_secret_is_written_in_the_template() {
     let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
     let template = template();
-    let deployment = Deployment::new(&template, &[]);
-    for (binary, (_, function)) in deployment.functions() {
-        if let Some(v) = function["Properties"]["Environment"]["Variables"].get("CODE_HASH_KEY") {
-            let (tag, arg) = tagged(v).unwrap();
-            assert_eq!(
-                tag, "Sub",
-                "{binary}: CODE_HASH_KEY must be a dynamic reference"
-            );
+    // Nowhere a dynamic reference (it would put the resolved value in a function's configuration).
+    assert!(!text.contains("{{resolve:"), "a dynamic reference");
+    for flow in FLOWS {
+        let deployment = Deployment::new(&template, flow);
+        for (binary, (id, function)) in deployment.functions() {
+            let env = deployment.environment(function);
+            // The value never reaches the environment: no literal key, only the secret's ARN.
             assert!(
-                arg.as_str()
-                    .unwrap()
-                    .starts_with("{{resolve:secretsmanager:")
+                !env.contains_key("CODE_HASH_KEY"),
+                "{id}: a key in the environment"
             );
+            let arn = env.get("CODE_HASH_KEY_SECRET_ARN").map(String::as_str);
+            if matches!(
+                binary.as_str(),
+                "forgot-password" | "confirm-forgot-password"
+            ) {
+                // `!Ref` of an AWS::SecretsManager::Secret is its ARN.
+                assert_eq!(arn, Some("stack-CodeHashKeySecret"), "{id}");
+            } else {
+                assert_eq!(arn, None, "{id}: needs no code key");
+            }
         }
     }
+    let deployment = Deployment::new(&template, &[]);
     for (id, resource) in deployment.resources() {
         if resource["Type"].as_str() == Some("AWS::SecretsManager::Secret") {
             let properties = &resource["Properties"];
@@ -1177,6 +1210,14 @@ fn no_secret_is_written_in_the_template() {
             assert!(properties.get("GenerateSecretString").is_some(), "{id}");
         }
     }
+    // What Secrets Manager generates at creation is a keyring the functions accept.
+    let secret = generated_secret(
+        &deployment.resource("CodeHashKeySecret")["Properties"]["GenerateSecretString"],
+    );
+    let keys = password_reset::config::parse_code_keys("CODE_HASH_KEY_SECRET_ARN", &secret)
+        .unwrap_or_else(|e| panic!("the generated secret is refused: {e}"));
+    assert_eq!(keys.ids().count(), 1);
+    assert_eq!(keys.current(), keys.decoy());
     assert!(
         !text.to_lowercase().contains("code_hash_key: \""),
         "a literal key"

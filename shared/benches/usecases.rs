@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
-use password_reset::domain::code::{CodeKey, CodePolicy, CodeRecord, ConfirmationCode, LiveCode};
+use password_reset::domain::code::{
+    CodeKey, CodeKeys, CodePolicy, CodeRecord, ConfirmationCode, LiveCode,
+};
 use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::domain::message::{MessageParams, MessageTemplates};
@@ -185,11 +187,12 @@ fn use_cases(c: &mut Criterion) {
 
 fn domain(c: &mut Criterion) {
     let mut rng = StdRng::seed_from_u64(1);
-    let key = CodeKey::generate(&mut rng);
+    let key = CodeKeys::from(CodeKey::generate(&mut rng));
     let policy = CodePolicy::default();
     let now = UnixTime(T0);
-    let live = |digest| LiveCode {
+    let live = |(key_id, digest)| LiveCode {
         digest,
+        key_id,
         issued_at: now,
         expires_at: now.plus(policy.ttl_seconds),
         attempts: 0,
@@ -213,7 +216,7 @@ fn domain(c: &mut Criterion) {
         "code verify, right code (HMAC digest + record.redeem)",
         |b| {
             b.iter(|| {
-                let attempt = key.digest("user00001", black_box(code.expose()));
+                let attempt = key.attempt("user00001", black_box(code.expose()));
                 black_box(record.redeem(&attempt, now, &policy))
             })
         },
@@ -222,7 +225,7 @@ fn domain(c: &mut Criterion) {
         "code verify, wrong code (HMAC digest + record.redeem)",
         |b| {
             b.iter(|| {
-                let attempt = key.digest("user00001", black_box("000000"));
+                let attempt = key.attempt("user00001", black_box("000000"));
                 black_box(record.redeem(&attempt, now, &policy))
             })
         },

@@ -13,11 +13,17 @@ use crate::adapters::legacy_memory::MemoryLegacyUsers;
 use crate::adapters::memory::MemoryStore;
 use crate::adapters::outbox::Outbox;
 use crate::config::{ConfigError, Settings};
-use crate::domain::code::CodeKey;
+use crate::domain::code::CodeKeys;
 use crate::ports::{
     AppClients, CodeStore, EmailSender, LegacyUserSource, SmsSender, UserDirectory,
 };
 use crate::usecases::{Ports, ResetService};
+
+/// The setting a missing code key is reported under: the one this build reads the keys from.
+#[cfg(feature = "secrets")]
+const KEY_SETTING: &str = "CODE_HASH_KEY_SECRET_ARN";
+#[cfg(not(feature = "secrets"))]
+const KEY_SETTING: &str = "CODE_HASH_KEY";
 
 fn bad(setting: &str, problem: impl std::fmt::Display) -> ConfigError {
     ConfigError {
@@ -111,6 +117,9 @@ pub struct Wiring {
     /// The migration source's table (`LEGACY_TABLE` and friends), when set.
     #[cfg(feature = "dynamodb")]
     pub legacy_table: Option<crate::adapters::legacy_dynamodb::LegacyTable>,
+    /// `CODE_HASH_KEY_SECRET_ARN`: the secret holding the code keys, read once at assembly.
+    /// Exclusive with a literal key (`CODE_HASH_KEY`, the pool file's `CodeHashKey`).
+    pub code_key_secret_arn: Option<String>,
 }
 
 impl Default for Wiring {
@@ -128,6 +137,7 @@ impl Default for Wiring {
             aws_delivery: None,
             #[cfg(feature = "dynamodb")]
             legacy_table: None,
+            code_key_secret_arn: None,
         }
     }
 }
@@ -201,6 +211,15 @@ impl Wiring {
             #[cfg(not(all(feature = "ses", feature = "sms")))]
             return Err(not_built("DELIVERY", "aws", "ses` and `sms"));
         }
+        self.code_key_secret_arn = non_empty(env, "CODE_HASH_KEY_SECRET_ARN");
+        #[cfg(not(feature = "secrets"))]
+        if self.code_key_secret_arn.is_some() {
+            return Err(bad(
+                "CODE_HASH_KEY_SECRET_ARN",
+                "a key from Secrets Manager needs the `secrets` cargo feature, which this build \
+                 does not have; give a literal key in CODE_HASH_KEY instead",
+            ));
+        }
         if non_empty(env, "LEGACY_TABLE").is_some() {
             #[cfg(feature = "dynamodb")]
             {
@@ -218,7 +237,8 @@ impl Wiring {
         feature = "dynamodb",
         feature = "ses",
         feature = "sms",
-        feature = "cognito"
+        feature = "cognito",
+        feature = "secrets"
     ))]
     fn has_legacy_table(&self) -> bool {
         #[cfg(feature = "dynamodb")]
@@ -231,6 +251,7 @@ impl Wiring {
         self.directory != DirectoryKind::Memory
             || self.codes != CodeStoreKind::Memory
             || self.delivery != DeliveryKind::Outbox
+            || self.code_key_secret_arn.is_some()
     }
 }
 
@@ -265,24 +286,36 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
 ) -> Result<Assembled, ConfigError> {
     #[cfg_attr(not(feature = "cognito"), allow(unused_mut))]
     let mut pool = settings.pool.clone();
-    let key = match (&settings.key, wiring.codes) {
-        (Some(key), _) => key.clone(),
-        (None, CodeStoreKind::Memory) => CodeKey::generate(rng),
-        // A random key per process would make codes issued by one container fail in another.
-        (None, CodeStoreKind::Dynamodb) => {
-            return Err(bad(
-                "CODE_HASH_KEY",
-                "required with a shared code store (STORE=dynamodb): base64 of at least 32 bytes, \
-                 the same in every function",
-            ));
-        }
-    };
+    // The code keys: a literal key here, or the secret's (read once the SDK is configured).
+    let literal_key: Option<CodeKeys> =
+        match (&settings.key, &wiring.code_key_secret_arn, wiring.codes) {
+            (Some(_), Some(_), _) => {
+                return Err(bad(
+                    "CODE_HASH_KEY_SECRET_ARN",
+                    "set either CODE_HASH_KEY_SECRET_ARN or a literal key (CODE_HASH_KEY, \
+                     --code-hash-key, the pool file's CodeHashKey), not both",
+                ));
+            }
+            (Some(key), None, _) => Some(key.clone().into()),
+            (None, Some(_), _) => None,
+            (None, None, CodeStoreKind::Memory) => Some(CodeKeys::generate(rng)),
+            // A random key per process would make codes issued by one container fail in another.
+            (None, None, CodeStoreKind::Dynamodb) => {
+                return Err(bad(
+                    KEY_SETTING,
+                    "a shared code store (STORE=dynamodb) needs the code keys, the same in every \
+                     function: CODE_HASH_KEY_SECRET_ARN (the secret holding them, as deployed) or \
+                     CODE_HASH_KEY (a literal base64 key of at least 32 bytes)",
+                ));
+            }
+        };
 
     #[cfg(any(
         feature = "dynamodb",
         feature = "ses",
         feature = "sms",
-        feature = "cognito"
+        feature = "cognito",
+        feature = "secrets"
     ))]
     let sdk = if wiring.needs_aws() || wiring.has_legacy_table() {
         Some(
@@ -297,7 +330,8 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         feature = "dynamodb",
         feature = "ses",
         feature = "sms",
-        feature = "cognito"
+        feature = "cognito",
+        feature = "secrets"
     )))]
     if wiring.needs_aws() {
         return Err(bad(
@@ -305,6 +339,29 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
             "an AWS adapter was chosen in a build without AWS features",
         ));
     }
+
+    let key = match literal_key {
+        Some(key) => key,
+        None => {
+            #[cfg(feature = "secrets")]
+            {
+                let arn = wiring.code_key_secret_arn.as_deref().unwrap_or_default();
+                let sdk = sdk
+                    .as_ref()
+                    .ok_or_else(|| bad("CODE_HASH_KEY_SECRET_ARN", "no AWS configuration"))?;
+                crate::adapters::secrets::read_code_keys(
+                    &aws_sdk_secretsmanager::Client::new(sdk),
+                    arn,
+                )
+                .await?
+            }
+            #[cfg(not(feature = "secrets"))]
+            return Err(bad(
+                "CODE_HASH_KEY_SECRET_ARN",
+                "a key from Secrets Manager needs the `secrets` cargo feature",
+            ));
+        }
+    };
 
     let needs_memory =
         wiring.directory == DirectoryKind::Memory || wiring.codes == CodeStoreKind::Memory;

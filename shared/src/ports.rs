@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::domain::caller::CallerLimit;
-use crate::domain::code::{CodeDigest, CodePolicy, LiveCode, Redemption};
+use crate::domain::code::{Attempt, CodeDigest, CodePolicy, LiveCode, Redemption};
 use crate::domain::message::RenderedMessage;
 use crate::domain::pool::AppClient;
 use crate::domain::time::UnixTime;
@@ -94,18 +94,20 @@ pub trait CodeStore: Send + Sync {
 
     /// Atomically: counts `attempt` against the live code, then judges it, so that at most
     /// `max_failed_attempts` attempts are ever judged per issued code whatever the concurrency.
+    /// The attempt is compared with its digest under the key the code was issued under; a code
+    /// whose key the attempt does not carry (retired) is refused as expired, uncounted.
     /// `Accepted` leaves the code claimed: dead to every other attempt until `release`.
     async fn redeem(
         &self,
         key: &str,
-        attempt: &CodeDigest,
+        attempt: &Attempt,
         now: UnixTime,
         policy: &CodePolicy,
     ) -> Result<Redemption, StoreError>;
 
     /// Gives back a code claimed by an accepted attempt whose password change did not happen, so
     /// the user can try again with it. A newer code, or none, is left alone.
-    async fn release(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError>;
+    async fn release(&self, key: &str, attempt: &Attempt) -> Result<(), StoreError>;
 }
 
 /// A delivery that did not happen, with what the caller should be told.

@@ -212,11 +212,12 @@ async fn a_throttled_confirm_changes_nothing() {
 async fn a_throttled_password_change_gives_the_code_back() {
     let found = jane_found();
     let mut s = service(&[], Arc::new(Inbox::default()));
-    s.key = CodeKey::from_bytes(&[9u8; 32]).unwrap();
-    let digest = s.key.digest("jane", "123456");
+    s.key = CodeKey::from_bytes(&[9u8; 32]).unwrap().into();
+    let (key_id, digest) = s.key.digest("jane", "123456");
     let live = move || {
         UpdateItemOutput::builder()
             .attributes("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
+            .attributes("key_id", AttributeValue::S(key_id.to_string()))
             .attributes("expires_at", AttributeValue::N("99999999999".into()))
             .attributes("attempts", AttributeValue::N("1".into()))
             .build()

@@ -134,7 +134,9 @@ fn assemble(
     let inbox = Arc::new(Inbox::default());
     let service = ResetService {
         pool: settings.pool.clone(),
-        key: password_reset::domain::code::CodeKey::from_bytes(&[5u8; 32]).unwrap(),
+        key: password_reset::domain::code::CodeKey::from_bytes(&[5u8; 32])
+            .unwrap()
+            .into(),
         users: store.clone(),
         clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
             settings.pool.clients.clone(),

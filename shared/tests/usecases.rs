@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::config::Settings;
 use password_reset::domain::caller::{Caller, CallerLimit};
-use password_reset::domain::code::{CodeDigest, CodePolicy, CodeState, LiveCode, Redemption};
+use password_reset::domain::code::{
+    Attempt, CodeDigest, CodeKey, CodeKeys, CodePolicy, CodeState, KeyId, LiveCode, Redemption,
+};
 use password_reset::domain::password;
 use password_reset::domain::pool::PreventUserExistenceErrors;
 use password_reset::domain::request::UserContextData;
@@ -38,7 +40,9 @@ fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryStore>, inbox: Inbox
     let inbox = Arc::new(inbox);
     let service = ResetService {
         pool: settings.pool.clone(),
-        key: password_reset::domain::code::CodeKey::from_bytes(&[3u8; 32]).unwrap(),
+        key: password_reset::domain::code::CodeKey::from_bytes(&[3u8; 32])
+            .unwrap()
+            .into(),
         users: store.clone(),
         clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
             settings.pool.clients.clone(),
@@ -446,14 +450,14 @@ impl CodeStore for FailingCodes {
     async fn redeem(
         &self,
         _: &str,
-        _: &CodeDigest,
+        _: &Attempt,
         _: UnixTime,
         _: &CodePolicy,
     ) -> Result<Redemption, StoreError> {
         Err(self.failure.clone())
     }
-    async fn release(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
-        self.inner.release(key, digest).await
+    async fn release(&self, key: &str, attempt: &Attempt) -> Result<(), StoreError> {
+        self.inner.release(key, attempt).await
     }
 }
 
@@ -778,6 +782,105 @@ async fn a_direct_invocation_is_limited_by_the_context_address_and_http_never_is
         .unwrap();
 }
 
+fn keyring(current: &str, decoy: &str, keys: &[(&str, u8)]) -> CodeKeys {
+    let id = |s: &str| KeyId::parse(s).unwrap();
+    CodeKeys::new(
+        id(current),
+        id(decoy),
+        keys.iter()
+            .map(|(i, b)| (id(i), CodeKey::from_bytes(&[*b; 32]).unwrap())),
+    )
+    .unwrap()
+}
+
+/// A container started with `keys`, on the shared store and inbox.
+fn container(store: &Arc<MemoryStore>, inbox: &Arc<Inbox>, keys: CodeKeys) -> ResetService {
+    let settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
+    ResetService {
+        pool: settings.pool.clone(),
+        key: keys,
+        users: store.clone(),
+        clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
+            settings.pool.clients.clone(),
+        )),
+        codes: store.clone(),
+        email: inbox.clone(),
+        sms: inbox.clone(),
+        legacy: None,
+    }
+}
+
+fn key_id_of(store: &MemoryStore, user: &str) -> String {
+    match store.code_record(user).unwrap().state {
+        CodeState::Live(live) => live.key_id.to_string(),
+        other => panic!("no live code: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_code_issued_under_k1_verifies_after_k2_becomes_current() {
+    let store = demo_store();
+    let inbox = Arc::new(Inbox::default());
+    let before = container(&store, &inbox, keyring("k1", "k1", &[("k1", 1)]));
+    let after = container(&store, &inbox, keyring("k2", "k1", &[("k1", 1), ("k2", 2)]));
+
+    before
+        .forgot_password(&forgot("jane"), &Caller::direct_invoke(), T0, &mut rng(1))
+        .await
+        .unwrap();
+    let issued_before = inbox.last_code("jane@example.com");
+    assert_eq!(key_id_of(&store, "jane"), "k1");
+    // The rotated container judges it under k1: a wrong code is a mismatch, the right one works.
+    let wrong = if issued_before == "000000" {
+        "999999"
+    } else {
+        "000000"
+    };
+    assert_eq!(
+        after
+            .confirm_forgot_password(
+                &confirm("jane", wrong),
+                &Caller::direct_invoke(),
+                T0.plus(1),
+                &mut rng(2)
+            )
+            .await,
+        Err(CognitoError::CodeMismatch)
+    );
+    after
+        .confirm_forgot_password(
+            &confirm("jane", &issued_before),
+            &Caller::direct_invoke(),
+            T0.plus(2),
+            &mut rng(3),
+        )
+        .await
+        .unwrap();
+
+    // New codes are issued under k2, and a container that started before the rotation but was
+    // given k2 beside k1 (the staged step) verifies them too.
+    after
+        .forgot_password(
+            &forgot("jane"),
+            &Caller::direct_invoke(),
+            T0.plus(3),
+            &mut rng(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(key_id_of(&store, "jane"), "k2");
+    let staged = container(&store, &inbox, keyring("k1", "k1", &[("k1", 1), ("k2", 2)]));
+    staged
+        .confirm_forgot_password(
+            &confirm("jane", &inbox.last_code("jane@example.com")),
+            &Caller::direct_invoke(),
+            T0.plus(4),
+            &mut rng(5),
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn confirms_are_limited_per_caller_before_the_code_is_looked_at() {
     let f = fixture();
@@ -863,4 +966,72 @@ async fn a_failed_delivery_does_not_give_the_caller_its_request_back() {
             .await,
         Err(CognitoError::LimitExceeded)
     );
+}
+
+#[tokio::test]
+async fn a_code_under_a_retired_key_is_refused_as_expired_without_a_guess_counted() {
+    let store = demo_store();
+    let inbox = Arc::new(Inbox::default());
+    let before = container(&store, &inbox, keyring("k1", "k1", &[("k1", 1)]));
+    let retired = container(&store, &inbox, keyring("k2", "k2", &[("k2", 2)]));
+    before
+        .forgot_password(&forgot("jane"), &Caller::direct_invoke(), T0, &mut rng(1))
+        .await
+        .unwrap();
+    let code = inbox.last_code("jane@example.com");
+    for i in 0..7 {
+        assert_eq!(
+            retired
+                .confirm_forgot_password(
+                    &confirm("jane", &code),
+                    &Caller::direct_invoke(),
+                    T0.plus(1),
+                    &mut rng(i)
+                )
+                .await,
+            Err(CognitoError::ExpiredCode)
+        );
+    }
+    let CodeState::Live(live) = store.code_record("jane").unwrap().state else {
+        panic!("the code is left as it was")
+    };
+    assert_eq!(live.attempts, 0);
+}
+
+#[tokio::test]
+async fn decoy_answers_and_limits_do_not_change_at_a_rotation() {
+    let store = demo_store();
+    let inbox = Arc::new(Inbox::default());
+    let before = container(&store, &inbox, keyring("k1", "k1", &[("k1", 1)]));
+    let after = container(&store, &inbox, keyring("k2", "k1", &[("k1", 1), ("k2", 2)]));
+    let mut answers = Vec::new();
+    // Five requests for an unknown login, across the rotation, count against one decoy record.
+    for (i, service) in [&before, &before, &before, &after, &after]
+        .into_iter()
+        .enumerate()
+    {
+        let answer = service
+            .forgot_password(
+                &forgot("nobody"),
+                &Caller::direct_invoke(),
+                T0.plus(i as u64),
+                &mut rng(i as u64),
+            )
+            .await
+            .unwrap();
+        answers.push(answer.code_delivery_details);
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    assert_eq!(
+        after
+            .forgot_password(
+                &forgot("nobody"),
+                &Caller::direct_invoke(),
+                T0.plus(9),
+                &mut rng(9)
+            )
+            .await,
+        Err(CognitoError::LimitExceeded)
+    );
+    assert!(inbox.sent.lock().unwrap().is_empty());
 }

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::domain::caller::{CallerLimit, CallerWindow};
-use crate::domain::code::{CodeDigest, CodePolicy, CodeRecord, LiveCode, Redemption};
+use crate::domain::code::{Attempt, CodeDigest, CodePolicy, CodeRecord, LiveCode, Redemption};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
 use crate::domain::user::UserStatus;
@@ -163,7 +163,7 @@ impl CodeStore for MemoryStore {
     async fn redeem(
         &self,
         key: &str,
-        attempt: &CodeDigest,
+        attempt: &Attempt,
         now: UnixTime,
         policy: &CodePolicy,
     ) -> Result<Redemption, StoreError> {
@@ -176,10 +176,10 @@ impl CodeStore for MemoryStore {
         Ok(outcome)
     }
 
-    async fn release(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
+    async fn release(&self, key: &str, attempt: &Attempt) -> Result<(), StoreError> {
         let mut state = self.state.lock().map_err(poisoned)?;
         if let Some(record) = state.codes.get_mut(key) {
-            *record = record.release(digest);
+            *record = record.release(attempt);
         }
         Ok(())
     }

@@ -17,6 +17,8 @@ pub mod outbox;
 pub mod password_hashing;
 #[cfg(any(feature = "ses", feature = "sms"))]
 pub mod redact;
+#[cfg(feature = "secrets")]
+pub mod secrets;
 #[cfg(feature = "ses")]
 pub mod ses;
 #[cfg(feature = "sms")]

@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
-use super::code::CodeKey;
+use super::code::CodeKeys;
 use super::request::UserContextData;
 use super::time::UnixTime;
 
@@ -165,7 +165,8 @@ impl CallerIdentity {
     /// The store key of this caller's window for `operation`: `caller#ip#forgot#<hex>`. A keyed
     /// hash, so the store never holds the address or the device data, and nobody without the key
     /// can tell which key is whose.
-    pub fn store_key(&self, key: &CodeKey, operation: CallerOperation) -> String {
+    /// `key` derives with its stable decoy key, so caller windows survive a key rotation.
+    pub fn store_key(&self, key: &CodeKeys, operation: CallerOperation) -> String {
         let digest = match self {
             CallerIdentity::Network(n) => key.derive("caller-ip", &n.canonical()),
             CallerIdentity::Device(d) => key.derive("caller-device", d),
@@ -231,11 +232,12 @@ impl CallerWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::code::CodeKey;
 
     const T0: UnixTime = UnixTime(1_800_000_000);
 
-    fn key() -> CodeKey {
-        CodeKey::from_bytes(&[9u8; 32]).unwrap()
+    fn key() -> CodeKeys {
+        CodeKeys::from(CodeKey::from_bytes(&[9u8; 32]).unwrap())
     }
 
     fn ctx(ip: Option<&str>, device: Option<&str>) -> UserContextData {
@@ -275,7 +277,7 @@ mod tests {
             stored,
             v4.store_key(&k, CallerOperation::ConfirmForgotPassword)
         );
-        let other = CodeKey::from_bytes(&[1u8; 32]).unwrap();
+        let other = CodeKeys::from(CodeKey::from_bytes(&[1u8; 32]).unwrap());
         assert_ne!(
             stored,
             v4.store_key(&other, CallerOperation::ForgotPassword)

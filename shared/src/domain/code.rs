@@ -179,10 +179,204 @@ impl CodeKey {
     }
 }
 
+/// The name of a code key in a keyring: stored beside each code's digest, so a confirm digests
+/// the attempt with the key the code was issued under. Not secret.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct KeyId(String);
+
+/// At most 32 characters: a base64 text that short decodes to fewer than `MIN_KEY_BYTES`, so a
+/// valid key id is never a valid key, and an id can be named in an error without leaking one.
+pub const MAX_KEY_ID_CHARS: usize = 32;
+
+impl KeyId {
+    /// 1-32 characters from `A-Z a-z 0-9 - _ .`.
+    pub fn parse(id: &str) -> Result<Self, String> {
+        let ok = (1..=MAX_KEY_ID_CHARS).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if ok {
+            Ok(Self(id.to_string()))
+        } else {
+            Err(format!(
+                "key id {id:?} must be 1-{MAX_KEY_ID_CHARS} characters from A-Z a-z 0-9 - _ ."
+            ))
+        }
+    }
+
+    /// The id of a single key given as such (`CODE_HASH_KEY`, the pool file's `CodeHashKey`, a
+    /// key generated per process). A keyring that names a key `static` takes over its codes.
+    pub fn single() -> Self {
+        Self("static".into())
+    }
+
+    /// The id of a code stored without one (issued before keys had ids): no keyring holds it, so
+    /// such a code is refused as expired.
+    pub fn unnamed() -> Self {
+        Self(String::new())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for KeyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Most keys a keyring holds: every confirm digests the attempt under each (one HMAC apiece), and
+/// the DynamoDB store lists their ids in a condition.
+pub const MAX_KEYS: usize = 10;
+
+/// The code keys: the current one issues codes, every one verifies the codes issued under it, and
+/// one stable key (`decoy`) derives decoy records and simulated destinations, so those do not
+/// change when the current key does.
+#[derive(Clone)]
+pub struct CodeKeys {
+    current: KeyId,
+    decoy: KeyId,
+    keys: std::collections::BTreeMap<KeyId, CodeKey>,
+}
+
+impl std::fmt::Debug for CodeKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeKeys")
+            .field("current", &self.current.as_str())
+            .field("decoy", &self.decoy.as_str())
+            .field(
+                "ids",
+                &self.keys.keys().map(KeyId::as_str).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl From<CodeKey> for CodeKeys {
+    /// One key, `static`, that does everything.
+    fn from(key: CodeKey) -> Self {
+        Self {
+            current: KeyId::single(),
+            decoy: KeyId::single(),
+            keys: [(KeyId::single(), key)].into(),
+        }
+    }
+}
+
+impl CodeKeys {
+    /// A keyring: `current` and `decoy` must name keys in `keys`, which holds 1 to `MAX_KEYS`.
+    pub fn new(
+        current: KeyId,
+        decoy: KeyId,
+        keys: impl IntoIterator<Item = (KeyId, CodeKey)>,
+    ) -> Result<Self, String> {
+        let keys: std::collections::BTreeMap<KeyId, CodeKey> = keys.into_iter().collect();
+        if keys.is_empty() || keys.len() > MAX_KEYS {
+            return Err(format!(
+                "a keyring holds 1 to {MAX_KEYS} keys, got {}",
+                keys.len()
+            ));
+        }
+        for (role, id) in [("current", &current), ("decoy", &decoy)] {
+            if !keys.contains_key(id) {
+                return Err(format!(
+                    "\"{role}\" names key \"{id}\", which is not in the keyring"
+                ));
+            }
+        }
+        Ok(Self {
+            current,
+            decoy,
+            keys,
+        })
+    }
+
+    /// One random key, for a process whose codes die with it (the memory store).
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        CodeKey::generate(rng).into()
+    }
+
+    /// The key new codes are issued under.
+    pub fn current(&self) -> &KeyId {
+        &self.current
+    }
+
+    /// The key decoys are derived from.
+    pub fn decoy(&self) -> &KeyId {
+        &self.decoy
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &KeyId> {
+        self.keys.keys()
+    }
+
+    /// The stored form of a new code, under the current key, with that key's id.
+    pub fn digest(&self, user_key: &str, code: &str) -> (KeyId, CodeDigest) {
+        let digest = match self.keys.get(&self.current) {
+            Some(key) => key.digest(user_key, code),
+            // `new` guarantees the current key is present; unreachable, but never a panic.
+            None => CodeDigest([0u8; 32]),
+        };
+        (self.current.clone(), digest)
+    }
+
+    /// An attempt digested under every key, so it can be judged against a code issued under any.
+    pub fn attempt(&self, user_key: &str, code: &str) -> Attempt {
+        Attempt(
+            self.keys
+                .iter()
+                .map(|(id, key)| (id.clone(), key.digest(user_key, code)))
+                .collect(),
+        )
+    }
+
+    /// A stable pseudonym for `value` under `purpose`, from the decoy key: decoy record keys and
+    /// simulated destinations, unchanged by a rotation of the current key.
+    pub fn derive(&self, purpose: &str, value: &str) -> [u8; 32] {
+        match self.keys.get(&self.decoy) {
+            Some(key) => key.derive(purpose, value),
+            None => [0u8; 32],
+        }
+    }
+}
+
+/// A confirmation attempt, digested under each key of the keyring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt(Vec<(KeyId, CodeDigest)>);
+
+impl Attempt {
+    /// The attempt's digest under the key `id`, when the keyring holds it.
+    pub fn under(&self, id: &KeyId) -> Option<&CodeDigest> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, d)| d)
+    }
+
+    /// The ids of the keys the attempt was digested under.
+    pub fn key_ids(&self) -> impl Iterator<Item = &KeyId> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The digests, one per key.
+    pub fn digests(&self) -> impl Iterator<Item = &CodeDigest> {
+        self.0.iter().map(|(_, d)| d)
+    }
+
+    /// Whether this attempt is `live`'s code: compared in constant time, under the key `live` was
+    /// issued under.
+    pub fn matches(&self, live: &LiveCode) -> bool {
+        self.under(&live.key_id)
+            .is_some_and(|digest| live.digest.matches(digest))
+    }
+}
+
 /// A code that was issued and not yet used up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveCode {
     pub digest: CodeDigest,
+    /// The key the digest was made with.
+    pub key_id: KeyId,
     pub issued_at: UnixTime,
     pub expires_at: UnixTime,
     /// Attempts judged against this code, the accepted one included. Counted before the compare,
@@ -209,11 +403,24 @@ impl CodeState {
     /// Why an attempt is refused before it is judged (and counted), or `None` when it may be
     /// judged. The one rule every store follows; the DynamoDB store asks it about the item a
     /// failed condition returns.
-    pub fn refusal(&self, now: UnixTime, policy: &CodePolicy) -> Option<Redemption> {
+    ///
+    /// A code issued under a key the keyring no longer holds (retired, or none recorded) is
+    /// refused as expired, uncounted: a key is retired only once the codes issued under it have
+    /// outlived their lifetime, so the code is past its time, and "request a new code" is the
+    /// only remedy; a mismatch would invite retyping it.
+    pub fn refusal(
+        &self,
+        now: UnixTime,
+        policy: &CodePolicy,
+        attempt: &Attempt,
+    ) -> Option<Redemption> {
         match self {
             CodeState::Empty | CodeState::Claimed(_) => Some(Redemption::NoCode),
             CodeState::Exhausted => Some(Redemption::Exhausted),
             CodeState::Live(live) if now >= live.expires_at => Some(Redemption::Expired),
+            CodeState::Live(live) if attempt.under(&live.key_id).is_none() => {
+                Some(Redemption::Expired)
+            }
             CodeState::Live(live) if live.attempts >= policy.max_failed_attempts => {
                 Some(Redemption::Exhausted)
             }
@@ -297,11 +504,11 @@ impl CodeRecord {
     /// exhausted codes are refused without counting.
     pub fn redeem(
         &self,
-        attempt: &CodeDigest,
+        attempt: &Attempt,
         now: UnixTime,
         policy: &CodePolicy,
     ) -> (CodeRecord, Redemption) {
-        if let Some(refused) = self.state.refusal(now, policy) {
+        if let Some(refused) = self.state.refusal(now, policy, attempt) {
             let state = match (&self.state, refused) {
                 (CodeState::Live(_), Redemption::Exhausted) => CodeState::Exhausted,
                 (state, _) => state.clone(),
@@ -321,7 +528,7 @@ impl CodeRecord {
             attempts: live.attempts.saturating_add(1),
             ..live.clone()
         };
-        let (state, outcome) = if counted.digest.matches(attempt) {
+        let (state, outcome) = if attempt.matches(&counted) {
             (CodeState::Claimed(counted), Redemption::Accepted)
         } else if counted.attempts >= policy.max_failed_attempts {
             (CodeState::Exhausted, Redemption::Mismatch)
@@ -339,9 +546,9 @@ impl CodeRecord {
 
     /// Undoes an accepted redemption whose password change did not happen: the code is live
     /// again and the attempt that claimed it no longer counts. Anything else is left alone.
-    pub fn release(&self, digest: &CodeDigest) -> CodeRecord {
+    pub fn release(&self, attempt: &Attempt) -> CodeRecord {
         match &self.state {
-            CodeState::Claimed(live) if live.digest.matches(digest) => CodeRecord {
+            CodeState::Claimed(live) if attempt.matches(live) => CodeRecord {
                 state: CodeState::Live(LiveCode {
                     attempts: live.attempts.saturating_sub(1),
                     ..live.clone()
@@ -366,9 +573,14 @@ mod tests {
         CodeKey::from_bytes(&[7u8; 32]).unwrap()
     }
 
+    fn att(code: &str) -> Attempt {
+        CodeKeys::from(key()).attempt("jane", code)
+    }
+
     fn live(code: &str, at: UnixTime) -> LiveCode {
         LiveCode {
             digest: key().digest("jane", code),
+            key_id: KeyId::single(),
             issued_at: at,
             expires_at: at.plus(3600),
             attempts: 0,
@@ -425,6 +637,124 @@ mod tests {
         assert!(CodeKey::from_bytes(&[1u8; 31]).is_err());
     }
 
+    fn id(s: &str) -> KeyId {
+        KeyId::parse(s).unwrap()
+    }
+
+    fn material(byte: u8) -> CodeKey {
+        CodeKey::from_bytes(&[byte; 32]).unwrap()
+    }
+
+    /// k1 alone, then k2 made current beside it, then k1 retired; k1 stays the decoy key until
+    /// retired, then k2 takes over decoys.
+    fn keyring(current: &str, decoy: &str, ids: &[(&str, u8)]) -> CodeKeys {
+        CodeKeys::new(
+            id(current),
+            id(decoy),
+            ids.iter().map(|(i, b)| (id(i), material(*b))),
+        )
+        .unwrap()
+    }
+
+    fn issued_under(keys: &CodeKeys, code: &str, at: UnixTime) -> LiveCode {
+        let (key_id, digest) = keys.digest("jane", code);
+        LiveCode {
+            digest,
+            key_id,
+            issued_at: at,
+            expires_at: at.plus(3600),
+            attempts: 0,
+            medium: Some(DeliveryMedium::Email),
+        }
+    }
+
+    #[test]
+    fn a_code_issued_under_the_old_key_verifies_after_a_rotation() {
+        let p = CodePolicy::default();
+        let before = keyring("k1", "k1", &[("k1", 1)]);
+        let after = keyring("k2", "k1", &[("k1", 1), ("k2", 2)]);
+        let code = issued_under(&before, "123456", T0);
+        assert_eq!(code.key_id, id("k1"));
+        let r = CodeRecord::default().issue(code, &p).unwrap();
+        // A wrong code is still a mismatch under the new keyring, and counted.
+        let (r, wrong) = r.redeem(&after.attempt("jane", "000000"), T0.plus(1), &p);
+        assert_eq!(wrong, Redemption::Mismatch);
+        let (_, right) = r.redeem(&after.attempt("jane", "123456"), T0.plus(2), &p);
+        assert_eq!(right, Redemption::Accepted);
+        // New codes are issued under the new current key, and verify too.
+        let fresh = issued_under(&after, "654321", T0.plus(3));
+        assert_eq!(fresh.key_id, id("k2"));
+        let r = CodeRecord::default().issue(fresh, &p).unwrap();
+        assert_eq!(
+            r.redeem(&after.attempt("jane", "654321"), T0.plus(4), &p).1,
+            Redemption::Accepted
+        );
+        // Digested under the current key only, the old code would not match.
+        let (_, only_current) = after.digest("jane", "123456");
+        assert!(!only_current.matches(&before.digest("jane", "123456").1));
+    }
+
+    #[test]
+    fn a_code_under_a_retired_key_is_expired_and_not_counted() {
+        let p = CodePolicy::default();
+        let before = keyring("k1", "k1", &[("k1", 1)]);
+        let retired = keyring("k2", "k2", &[("k2", 2)]);
+        let r = CodeRecord::default()
+            .issue(issued_under(&before, "123456", T0), &p)
+            .unwrap();
+        let (after, outcome) = r.redeem(&retired.attempt("jane", "123456"), T0.plus(1), &p);
+        assert_eq!(outcome, Redemption::Expired);
+        assert_eq!(after, r, "refused before judgment: nothing counted");
+        // A code stored without a key id (issued before ids) is refused the same way.
+        let mut unnamed = issued_under(&before, "123456", T0);
+        unnamed.key_id = KeyId::unnamed();
+        let r = CodeRecord::default().issue(unnamed, &p).unwrap();
+        assert_eq!(
+            r.redeem(&before.attempt("jane", "123456"), T0.plus(1), &p)
+                .1,
+            Redemption::Expired
+        );
+        assert!(
+            KeyId::parse("").is_err(),
+            "no keyring can hold the unnamed id"
+        );
+    }
+
+    #[test]
+    fn decoys_do_not_change_when_the_current_key_does() {
+        let before = keyring("k1", "k1", &[("k1", 1)]);
+        let after = keyring("k2", "k1", &[("k1", 1), ("k2", 2)]);
+        let later = keyring("k3", "k1", &[("k1", 1), ("k3", 3)]);
+        let derived = before.derive("decoy-record", "nobody");
+        assert_eq!(after.derive("decoy-record", "nobody"), derived);
+        assert_eq!(later.derive("decoy-record", "nobody"), derived);
+        // A single key is its own decoy key: the same pseudonyms as before keyrings existed.
+        assert_eq!(
+            CodeKeys::from(material(1)).derive("decoy-record", "nobody"),
+            material(1).derive("decoy-record", "nobody")
+        );
+    }
+
+    #[test]
+    fn keyrings_are_checked_and_show_no_key() {
+        assert!(CodeKeys::new(id("k2"), id("k1"), [(id("k1"), material(1))]).is_err());
+        assert!(CodeKeys::new(id("k1"), id("k0"), [(id("k1"), material(1))]).is_err());
+        assert!(CodeKeys::new(id("k1"), id("k1"), []).is_err());
+        let many = (0..=MAX_KEYS).map(|i| (id(&format!("k{i}")), material(1)));
+        assert!(CodeKeys::new(id("k1"), id("k1"), many).is_err());
+        for bad in ["", "has space", "slash/", &"x".repeat(MAX_KEY_ID_CHARS + 1)] {
+            assert!(KeyId::parse(bad).is_err(), "{bad:?}");
+        }
+        let keys = keyring("k2", "k1", &[("k1", 0xab), ("k2", 0xcd)]);
+        let shown = format!("{keys:?} {:?}", material(0xab));
+        assert_eq!(
+            shown,
+            r#"CodeKeys { current: "k2", decoy: "k1", ids: ["k1", "k2"] } CodeKey(<redacted>)"#
+        );
+        let attempt = format!("{:?}", keys.attempt("jane", "123456"));
+        assert!(!attempt.contains("123456"), "{attempt}");
+    }
+
     #[test]
     fn policy_clamps_ttl_and_checks_length() {
         let p = CodePolicy {
@@ -464,11 +794,11 @@ mod tests {
         let p = CodePolicy::default();
         let r = CodeRecord::default().issue(live("111111", T0), &p).unwrap();
         let r = r.issue(live("222222", T0.plus(10)), &p).unwrap();
-        let (_, old) = r.redeem(&key().digest("jane", "111111"), T0.plus(20), &p);
+        let (_, old) = r.redeem(&att("111111"), T0.plus(20), &p);
         assert_eq!(old, Redemption::Mismatch);
-        let (after, new) = r.redeem(&key().digest("jane", "222222"), T0.plus(20), &p);
+        let (after, new) = r.redeem(&att("222222"), T0.plus(20), &p);
         assert_eq!(new, Redemption::Accepted);
-        let (_, again) = after.redeem(&key().digest("jane", "222222"), T0.plus(21), &p);
+        let (_, again) = after.redeem(&att("222222"), T0.plus(21), &p);
         assert_eq!(again, Redemption::NoCode, "single use");
     }
 
@@ -491,9 +821,9 @@ mod tests {
     fn expiry_and_exhaustion() {
         let p = CodePolicy::default();
         let r = CodeRecord::default().issue(live("123456", T0), &p).unwrap();
-        let right = key().digest("jane", "123456");
+        let right = att("123456");
         assert_eq!(r.redeem(&right, T0.plus(3600), &p).1, Redemption::Expired);
-        let wrong = key().digest("jane", "000000");
+        let wrong = att("000000");
         let mut cur = r;
         for _ in 0..5 {
             let (next, outcome) = cur.redeem(&wrong, T0.plus(1), &p);
@@ -519,7 +849,7 @@ mod tests {
     fn an_accepted_code_is_claimed_until_released() {
         let p = CodePolicy::default();
         let code = live("123456", T0);
-        let right = code.digest;
+        let right = att("123456");
         let r = CodeRecord::default().issue(code, &p).unwrap();
         let (claimed, outcome) = r.redeem(&right, T0.plus(1), &p);
         assert_eq!(outcome, Redemption::Accepted);
@@ -533,7 +863,7 @@ mod tests {
             Redemption::Accepted
         );
         // Releasing with another digest, or a live code, changes nothing.
-        assert_eq!(claimed.release(&key().digest("jane", "000000")), claimed);
+        assert_eq!(claimed.release(&att("000000")), claimed);
         assert_eq!(r.release(&right), r);
         // A new request supersedes a claimed code.
         let newer = claimed.issue(live("222222", T0.plus(4)), &p).unwrap();
@@ -543,8 +873,8 @@ mod tests {
     #[test]
     fn the_right_code_counts_as_a_judged_attempt() {
         let p = CodePolicy::default();
-        let right = key().digest("jane", "123456");
-        let wrong = key().digest("jane", "000000");
+        let right = att("123456");
+        let wrong = att("000000");
         let mut r = CodeRecord::default().issue(live("123456", T0), &p).unwrap();
         for _ in 0..4 {
             r = r.redeem(&wrong, T0.plus(1), &p).0;
@@ -565,8 +895,8 @@ mod tests {
             release in any::<bool>(),
         ) {
             let p = CodePolicy::default();
-            let right = key().digest("jane", "123456");
-            let bad = key().digest("jane", "000000");
+            let right = att("123456");
+            let bad = att("000000");
             let mut r = CodeRecord::default().issue(live("123456", T0), &p).unwrap();
             let (mut judged, mut mismatches) = (0usize, 0usize);
             for is_wrong in attempts {
@@ -609,12 +939,12 @@ mod tests {
             let mut r = CodeRecord::default().issue(live("123456", T0), &p).unwrap();
             let mut mismatches = 0;
             for _ in 0..n {
-                let (next, outcome) = r.redeem(&key().digest("jane", "654321"), T0.plus(5), &p);
+                let (next, outcome) = r.redeem(&att("654321"), T0.plus(5), &p);
                 if outcome == Redemption::Mismatch { mismatches += 1; }
                 r = next;
             }
             prop_assert!(mismatches <= p.max_failed_attempts as usize);
-            let accepted = r.redeem(&key().digest("jane", "123456"), T0.plus(6), &p).1 == Redemption::Accepted;
+            let accepted = r.redeem(&att("123456"), T0.plus(6), &p).1 == Redemption::Accepted;
             prop_assert_eq!(accepted, n < p.max_failed_attempts as usize);
         }
     }

@@ -73,7 +73,8 @@ impl ResetService {
             Some(user) => user.username.clone(),
             None => self.decoy_key(login),
         };
-        let attempt = self.key.digest(&key, &request.confirmation_code);
+        // Under every key: the store compares it under the key the code was issued under.
+        let attempt = self.key.attempt(&key, &request.confirmation_code);
         let outcome = self
             .codes
             .redeem(&key, &attempt, now, &self.pool.codes)

@@ -4,7 +4,7 @@ use rand::CryptoRng;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::caller::{Caller, CallerOperation};
-use crate::domain::code::{CodeDigest, ConfirmationCode, LiveCode};
+use crate::domain::code::{CodeDigest, ConfirmationCode, KeyId, LiveCode};
 use crate::domain::delivery::{CodeDeliveryDetails, DeliveryMedium};
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
@@ -75,8 +75,8 @@ impl ResetService {
             Plan::Deliver { user, channel } => {
                 // Rendered before the code is issued: a message that cannot be sent leaves no code.
                 let message = self.render(&user, code.expose())?;
-                let digest = self.key.digest(&user.username, code.expose());
-                self.issue(&user.username, digest, Some(channel.medium), now)
+                let (key_id, digest) = self.key.digest(&user.username, code.expose());
+                self.issue(&user.username, key_id, digest, Some(channel.medium), now)
                     .await?;
                 tracing::info!(user = %mask::login(&user.username), medium = channel.medium.as_str(),
                     destination = %channel.masked(), "code issued");
@@ -103,8 +103,8 @@ impl ResetService {
             }
             Plan::Simulate => {
                 let key = self.decoy_key(login);
-                let digest = self.key.digest(&key, code.expose());
-                self.issue(&key, digest, None, now).await?;
+                let (key_id, digest) = self.key.digest(&key, code.expose());
+                self.issue(&key, key_id, digest, None, now).await?;
                 tracing::info!(user = %mask::login(login), "simulated delivery (PreventUserExistenceErrors)");
                 Ok(ForgotPasswordResponse {
                     code_delivery_details: self.simulated_details(login),
@@ -165,12 +165,14 @@ impl ResetService {
     async fn issue(
         &self,
         key: &str,
+        key_id: KeyId,
         digest: CodeDigest,
         medium: Option<DeliveryMedium>,
         now: UnixTime,
     ) -> Result<(), CognitoError> {
         let live = LiveCode {
             digest,
+            key_id,
             issued_at: now,
             expires_at: now.plus(self.pool.codes.ttl_seconds),
             attempts: 0,

@@ -10,7 +10,7 @@ mod outcome;
 
 use std::sync::Arc;
 
-use crate::domain::code::CodeKey;
+use crate::domain::code::CodeKeys;
 use crate::domain::pool::PoolSettings;
 use crate::ports::{
     AppClients, CodeStore, EmailSender, LegacyUserSource, SmsSender, UserDirectory,
@@ -21,7 +21,9 @@ pub use forgot_password::ForgotPasswordResponse;
 /// Everything the operations need, built once at start and borrowed by every request.
 pub struct ResetService {
     pub pool: PoolSettings,
-    pub key: CodeKey,
+    /// The code keys: the current one issues, each verifies its own codes, the decoy key derives
+    /// decoys.
+    pub key: CodeKeys,
     pub users: Arc<dyn UserDirectory>,
     pub clients: Arc<dyn AppClients>,
     pub codes: Arc<dyn CodeStore>,
@@ -43,7 +45,7 @@ pub struct Ports {
 }
 
 impl ResetService {
-    pub fn new(pool: PoolSettings, key: CodeKey, ports: Ports) -> Self {
+    pub fn new(pool: PoolSettings, key: impl Into<CodeKeys>, ports: Ports) -> Self {
         let Ports {
             users,
             clients,
@@ -54,7 +56,7 @@ impl ResetService {
         } = ports;
         Self {
             pool,
-            key,
+            key: key.into(),
             users,
             clients,
             codes,

@@ -20,7 +20,9 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use crate::domain::caller::{CallerLimit, MAX_CALLER_REQUESTS};
-use crate::domain::code::{CodeDigest, CodePolicy, CodeState, LiveCode, Redemption};
+use crate::domain::code::{
+    Attempt, CodeDigest, CodePolicy, CodeState, KeyId, LiveCode, Redemption,
+};
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::time::UnixTime;
 use crate::ports::{CodeStore, Issued, StoreError};
@@ -70,6 +72,7 @@ fn medium_name(medium: DeliveryMedium) -> &'static str {
 #[derive(Debug, PartialEq, Eq)]
 struct Snapshot {
     digest: Option<CodeDigest>,
+    key_id: Option<KeyId>,
     expires_at: UnixTime,
     attempts: u32,
     claimed: bool,
@@ -85,6 +88,13 @@ impl Snapshot {
                     .map_err(|_| malformed(table, key, CODES_DIGEST))?,
             )),
             Some(_) => return Err(malformed(table, key, CODES_DIGEST)),
+        };
+        let key_id = match item.get(CODES_KEY_ID) {
+            None => None,
+            Some(AttributeValue::S(id)) => {
+                Some(KeyId::parse(id).map_err(|_| malformed(table, key, CODES_KEY_ID))?)
+            }
+            Some(_) => return Err(malformed(table, key, CODES_KEY_ID)),
         };
         let num = |field: &str| -> Result<Option<u64>, StoreError> {
             match item.get(field) {
@@ -103,6 +113,7 @@ impl Snapshot {
         let attempts = num(CODES_ATTEMPTS)?.unwrap_or(0);
         Ok(Snapshot {
             digest,
+            key_id,
             expires_at: UnixTime(expires_at.unwrap_or(0)),
             attempts: u32::try_from(attempts).map_err(|_| malformed(table, key, CODES_ATTEMPTS))?,
             claimed: item.contains_key(CODES_CLAIMED_AT),
@@ -116,6 +127,7 @@ impl Snapshot {
         };
         let live = LiveCode {
             digest,
+            key_id: self.key_id.clone().unwrap_or_else(KeyId::unnamed),
             issued_at: UnixTime(0),
             expires_at: self.expires_at,
             attempts: self.attempts,
@@ -143,10 +155,12 @@ impl DynamoStore {
     }
 
     /// The write that admits an attempt to judgment: one more attempt counted, on condition that
-    /// the code is live, unclaimed, unexpired and has attempts left. Returns the counted item.
+    /// the code is live, unclaimed, unexpired, issued under a key the attempt was digested under,
+    /// and has attempts left. Returns the counted item.
     async fn count_attempt(
         &self,
         key: &str,
+        attempt: &Attempt,
         now: UnixTime,
         policy: &CodePolicy,
     ) -> Result<Written, StoreError> {
@@ -157,13 +171,20 @@ impl DynamoStore {
             zero = e.value("zero", number(0)),
             one = e.value("one", number(1)),
         );
+        let known: Vec<String> = attempt
+            .key_ids()
+            .enumerate()
+            .map(|(i, id)| e.value(&format!("kid{i}"), AttributeValue::S(id.to_string())))
+            .collect();
         let condition = format!(
             "attribute_exists({d}) AND attribute_not_exists({c}) AND {x} > {now} \
-             AND (attribute_not_exists({a}) OR {a} < {max})",
+             AND {k} IN ({known}) AND (attribute_not_exists({a}) OR {a} < {max})",
             d = e.name(CODES_DIGEST),
             c = e.name(CODES_CLAIMED_AT),
             x = e.name(CODES_EXPIRES_AT),
             now = e.value("now", number(now.0)),
+            k = e.name(CODES_KEY_ID),
+            known = known.join(", "),
             max = e.value("max", number(u64::from(policy.max_failed_attempts))),
         );
         self.update_code(key, update, condition, e, ReturnValue::AllNew)
@@ -326,6 +347,8 @@ impl CodeStore for DynamoStore {
             AttributeValue::B(Blob::new(code.digest.0.to_vec())),
         );
         sets.push(format!("{} = {digest}", e.name(CODES_DIGEST)));
+        let key_id = e.value("key_id", AttributeValue::S(code.key_id.to_string()));
+        sets.push(format!("{} = {key_id}", e.name(CODES_KEY_ID)));
         sets.push(format!("{} = {at}", e.name(CODES_ISSUED_AT)));
         let expires = e.value("expires", number(code.expires_at.0));
         sets.push(format!("{} = {expires}", e.name(CODES_EXPIRES_AT)));
@@ -389,9 +412,10 @@ impl CodeStore for DynamoStore {
             e.name(&request_slot(slots.saturating_sub(1)))
         ));
         let update = format!(
-            "SET {} REMOVE {}, {}, {}, {}, {}, {}",
+            "SET {} REMOVE {}, {}, {}, {}, {}, {}, {}",
             sets.join(", "),
             e.name(CODES_DIGEST),
+            e.name(CODES_KEY_ID),
             e.name(CODES_ISSUED_AT),
             e.name(CODES_EXPIRES_AT),
             e.name(CODES_ATTEMPTS),
@@ -411,18 +435,18 @@ impl CodeStore for DynamoStore {
     async fn redeem(
         &self,
         key: &str,
-        attempt: &CodeDigest,
+        attempt: &Attempt,
         now: UnixTime,
         policy: &CodePolicy,
     ) -> Result<Redemption, StoreError> {
         let table = &self.tables.codes;
         for _ in 0..REDEEM_ROUNDS {
-            let counted = match self.count_attempt(key, now, policy).await? {
+            let counted = match self.count_attempt(key, attempt, now, policy).await? {
                 Written::Applied(item) => Snapshot::read(table, key, &item)?,
                 Written::Refused(item) => {
                     match Snapshot::read(table, key, &item)?
                         .state()
-                        .refusal(now, policy)
+                        .refusal(now, policy, attempt)
                     {
                         Some(refused) => return Ok(refused),
                         // Judgeable again by now (a new code since the condition failed): retry.
@@ -433,7 +457,11 @@ impl CodeStore for DynamoStore {
             let Some(digest) = counted.digest else {
                 return Err(malformed(table, key, CODES_DIGEST));
             };
-            if !digest.matches(attempt) {
+            // The condition admitted only a key the attempt carries; compared in constant time.
+            let Some(ours) = counted.key_id.as_ref().and_then(|id| attempt.under(id)) else {
+                return Err(malformed(table, key, CODES_KEY_ID));
+            };
+            if !digest.matches(ours) {
                 return Ok(Redemption::Mismatch);
             }
             return Ok(if self.claim(key, &digest, now).await? {
@@ -448,7 +476,7 @@ impl CodeStore for DynamoStore {
         )))
     }
 
-    async fn release(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
+    async fn release(&self, key: &str, attempt: &Attempt) -> Result<(), StoreError> {
         let mut e = Expr::default();
         let a = e.name(CODES_ATTEMPTS);
         let c = e.name(CODES_CLAIMED_AT);
@@ -457,10 +485,24 @@ impl CodeStore for DynamoStore {
             "SET {a} = {a} - {one} REMOVE {c}",
             one = e.value("one", number(1))
         );
+        // The claimed code is this attempt's under the key it was issued under.
+        let (d, k) = (e.name(CODES_DIGEST), e.name(CODES_KEY_ID));
+        let this_code: Vec<String> = attempt
+            .key_ids()
+            .zip(attempt.digests())
+            .enumerate()
+            .map(|(i, (id, digest))| {
+                let id = e.value(&format!("kid{i}"), AttributeValue::S(id.to_string()));
+                let digest = e.value(
+                    &format!("digest{i}"),
+                    AttributeValue::B(Blob::new(digest.0.to_vec())),
+                );
+                format!("({k} = {id} AND {d} = {digest})")
+            })
+            .collect();
         let condition = format!(
-            "{} = {} AND attribute_exists({c}) AND {a} > {zero}",
-            e.name(CODES_DIGEST),
-            e.value("digest", AttributeValue::B(Blob::new(digest.0.to_vec()))),
+            "({}) AND attribute_exists({c}) AND {a} > {zero}",
+            this_code.join(" OR "),
             zero = e.value("zero", number(0)),
         );
         // Refused: a newer code, or none, so there is nothing of this claim to give back.
@@ -486,6 +528,7 @@ mod tests {
         let live = |attempts: u64, expires: u64, claimed: bool| {
             let mut i = item(&[
                 (CODES_DIGEST, AttributeValue::B(Blob::new(vec![1; 32]))),
+                (CODES_KEY_ID, AttributeValue::S("k1".into())),
                 (CODES_EXPIRES_AT, number(expires)),
                 (CODES_ATTEMPTS, number(attempts)),
             ]);
@@ -494,17 +537,35 @@ mod tests {
             }
             i
         };
+        let k1 = KeyId::parse("k1").unwrap();
+        let keys = crate::domain::code::CodeKeys::new(
+            k1.clone(),
+            k1.clone(),
+            [(
+                k1,
+                crate::domain::code::CodeKey::from_bytes(&[1; 32]).unwrap(),
+            )],
+        )
+        .unwrap();
+        let attempt = keys.attempt("jane", "123456");
         let judge = |i: &Item| {
             Snapshot::read("codes", "jane", i)
                 .unwrap()
                 .state()
-                .refusal(UnixTime(100), &p)
+                .refusal(UnixTime(100), &p, &attempt)
         };
         assert_eq!(judge(&Item::new()), Some(Redemption::NoCode));
         assert_eq!(judge(&live(5, 200, false)), Some(Redemption::Exhausted));
         assert_eq!(judge(&live(0, 100, false)), Some(Redemption::Expired));
         assert_eq!(judge(&live(1, 200, true)), Some(Redemption::NoCode));
         assert_eq!(judge(&live(4, 200, false)), None);
+        // Issued under a key the keyring no longer holds, or before keys had ids: expired.
+        let mut retired = live(0, 200, false);
+        retired.insert(CODES_KEY_ID.into(), AttributeValue::S("k0".into()));
+        assert_eq!(judge(&retired), Some(Redemption::Expired));
+        let mut unnamed = live(0, 200, false);
+        unnamed.remove(CODES_KEY_ID);
+        assert_eq!(judge(&unnamed), Some(Redemption::Expired));
     }
 
     #[test]

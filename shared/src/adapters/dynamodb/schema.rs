@@ -33,6 +33,9 @@ pub const USERS_MFA: &str = "mfa";
 pub const CODES_KEY: &str = "user_key";
 /// HMAC-SHA256 of the live code (Binary, 32 bytes); absent when there is no live code.
 pub const CODES_DIGEST: &str = "digest";
+/// The id of the code key the digest was made with (String); a code item with a digest and no key
+/// id (issued before key ids) is refused as expired.
+pub const CODES_KEY_ID: &str = "key_id";
 pub const CODES_ISSUED_AT: &str = "issued_at";
 /// When the live code stops being accepted (Unix seconds), checked in code on every confirm.
 pub const CODES_EXPIRES_AT: &str = "expires_at";

@@ -1,0 +1,392 @@
+//! The code keys from Secrets Manager (moto at `MOTO_ENDPOINT`, real SDK), as the deployed
+//! functions get them: `CODE_HASH_KEY_SECRET_ARN` read once at assembly, a rotation with
+//! `PutSecretValue` that keeps live codes, a retired key's code refused as expired, a bad secret
+//! refused at start naming the setting, and no key in any log line even at TRACE.
+
+#![cfg(all(feature = "secrets", feature = "dynamodb"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/inbox.rs"]
+mod inbox;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use inbox::{Inbox, confirm, forgot};
+use password_reset::adapters::dynamodb::schema::*;
+use password_reset::adapters::dynamodb::{DynamoStore, Tables, create_tables};
+use password_reset::assembly::{Wiring, assemble};
+use password_reset::config::{ConfigError, Settings};
+use password_reset::domain::caller::Caller;
+use password_reset::domain::time::UnixTime;
+use password_reset::{CognitoError, ResetService};
+
+static SDK_ENV: Once = Once::new();
+
+/// Points every SDK client the assembly builds at moto. The only process-wide setting these tests
+/// make, once, before any of them reads the environment; everything else goes through closures.
+async fn sdk_at_moto() -> aws_config::SdkConfig {
+    let endpoint = std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "MOTO_ENDPOINT is not set: these tests need moto_server (scripts/test starts it, or \
+             start `moto_server -H 127.0.0.1 -p PORT` and export MOTO_ENDPOINT)"
+        )
+    });
+    SDK_ENV.call_once(|| {
+        // SAFETY: called before any test of this binary reads the environment (each calls this
+        // first, and `Once` makes the others wait); nothing else in the process writes it.
+        unsafe {
+            std::env::set_var("AWS_ENDPOINT_URL", &endpoint);
+            for (name, value) in [
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "testing"),
+                ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ] {
+                if std::env::var_os(name).is_none() {
+                    std::env::set_var(name, value);
+                }
+            }
+        }
+    });
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await
+}
+
+fn unique(name: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{name}-{}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    )
+}
+
+fn key(byte: u8) -> String {
+    STANDARD.encode([byte; 32])
+}
+
+async fn create_secret(sdk: &aws_config::SdkConfig, value: &str) -> String {
+    aws_sdk_secretsmanager::Client::new(sdk)
+        .create_secret()
+        .name(unique("code-keys"))
+        .secret_string(value)
+        .send()
+        .await
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string()
+}
+
+async fn put_secret(sdk: &aws_config::SdkConfig, arn: &str, value: &str) {
+    aws_sdk_secretsmanager::Client::new(sdk)
+        .put_secret_value()
+        .secret_id(arn)
+        .secret_string(value)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The functions' environment on `tables`, with the code keys in the secret `arn`.
+fn function_env(tables: &Tables, arn: &str) -> HashMap<String, String> {
+    [
+        ("STORE", "dynamodb"),
+        ("DIRECTORY", "dynamodb"),
+        ("USERS_TABLE", tables.users.as_str()),
+        ("CODES_TABLE", tables.codes.as_str()),
+        ("DELIVERY", "outbox"),
+        (
+            "APP_CLIENTS",
+            r#"[{"ClientId":"38fjsnc484p94kpqsnet7mpld0"}]"#,
+        ),
+        (
+            "RECOVERY_MECHANISMS",
+            "verified_email,verified_phone_number",
+        ),
+        ("CODE_HASH_KEY_SECRET_ARN", arn),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// A container starting: settings and wiring from `env`, the service assembled (the secret read
+/// here), its deliveries caught by `inbox`.
+async fn start(
+    env: &HashMap<String, String>,
+    inbox: &Arc<Inbox>,
+) -> Result<ResetService, ConfigError> {
+    let env = |name: &str| env.get(name).cloned();
+    let settings = Settings::from_env(env)?;
+    let wiring = Wiring::from_env(&env)?;
+    let mut service = assemble(&settings, &wiring, &mut password_reset::request_rng())
+        .await?
+        .service;
+    service.email = inbox.clone();
+    service.sms = inbox.clone();
+    Ok(service)
+}
+
+async fn tables_with_demo_users(sdk: &aws_config::SdkConfig) -> (Tables, aws_sdk_dynamodb::Client) {
+    let client = aws_sdk_dynamodb::Client::new(sdk);
+    let tables = Tables {
+        users: unique("users"),
+        codes: unique("codes"),
+    };
+    create_tables(&client, &tables).await.unwrap();
+    let demo = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
+    let store = DynamoStore::new(client.clone(), tables.clone(), &demo.pool.codes);
+    for user in &demo.users {
+        store.put_user(user).await.unwrap();
+    }
+    (tables, client)
+}
+
+/// The codes item's key id and judged attempts.
+async fn code_item(
+    client: &aws_sdk_dynamodb::Client,
+    tables: &Tables,
+    user: &str,
+) -> (String, String) {
+    let item = client
+        .get_item()
+        .table_name(&tables.codes)
+        .key(CODES_KEY, AttributeValue::S(user.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let text = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(s)) => s.clone(),
+        Some(AttributeValue::N(n)) => n.clone(),
+        other => panic!("{name}: {other:?}"),
+    };
+    (text(CODES_KEY_ID), text(CODES_ATTEMPTS))
+}
+
+/// Log lines written while the guard lives, at every level.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
+    let sdk = sdk_at_moto().await;
+    let (tables, client) = tables_with_demo_users(&sdk).await;
+    let (k1, k2) = (key(0x11), key(0x22));
+    let arn = create_secret(
+        &sdk,
+        &format!(r#"{{"current":"k1","decoy":"k1","k1":"{k1}"}}"#),
+    )
+    .await;
+    let env = function_env(&tables, &arn);
+    let inbox = Arc::new(Inbox::default());
+    let now = UnixTime::now();
+    let mut rng = password_reset::request_rng();
+
+    // Every log line of the container's start and of its requests, at TRACE (the SDK's too).
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+
+    let before = start(&env, &inbox).await.unwrap();
+    assert_eq!(
+        format!("{:?}", before.key),
+        r#"CodeKeys { current: "k1", decoy: "k1", ids: ["k1"] }"#
+    );
+    before
+        .forgot_password(&forgot("jane"), &Caller::direct_invoke(), now, &mut rng)
+        .await
+        .unwrap();
+    let under_k1 = inbox.last_code("jane@example.com");
+    assert_eq!(code_item(&client, &tables, "jane").await.0, "k1");
+    let decoy_before = before
+        .forgot_password(&forgot("nobody"), &Caller::direct_invoke(), now, &mut rng)
+        .await
+        .unwrap();
+    drop(guard);
+
+    // The rotation: k2 issues from now on, k1 stays to verify what it issued (and for decoys).
+    put_secret(
+        &sdk,
+        &arn,
+        &format!(r#"{{"current":"k2","decoy":"k1","k1":"{k1}","k2":"{k2}"}}"#),
+    )
+    .await;
+    // Read once: a running container keeps the keys it started with.
+    assert_eq!(
+        format!("{:?}", before.key),
+        r#"CodeKeys { current: "k1", decoy: "k1", ids: ["k1"] }"#
+    );
+    let after = start(&env, &inbox).await.unwrap();
+    assert_eq!(after.key.current().as_str(), "k2");
+    after
+        .confirm_forgot_password(
+            &confirm("jane", &under_k1),
+            &Caller::direct_invoke(),
+            now.plus(1),
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    after
+        .forgot_password(
+            &forgot("jane"),
+            &Caller::direct_invoke(),
+            now.plus(2),
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    assert_eq!(code_item(&client, &tables, "jane").await.0, "k2");
+    let decoy_after = after
+        .forgot_password(
+            &forgot("nobody"),
+            &Caller::direct_invoke(),
+            now.plus(2),
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        decoy_after, decoy_before,
+        "decoys do not change at a rotation"
+    );
+
+    // k1 retired (decoys moved to k2 with it): a code still live under k1 is expired, uncounted.
+    before
+        .forgot_password(
+            &forgot("jane"),
+            &Caller::direct_invoke(),
+            now.plus(3),
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    let still_under_k1 = inbox.last_code("jane@example.com");
+    put_secret(
+        &sdk,
+        &arn,
+        &format!(r#"{{"current":"k2","decoy":"k2","k2":"{k2}"}}"#),
+    )
+    .await;
+    let retired = start(&env, &inbox).await.unwrap();
+    assert_eq!(
+        retired
+            .confirm_forgot_password(
+                &confirm("jane", &still_under_k1),
+                &Caller::direct_invoke(),
+                now.plus(4),
+                &mut rng
+            )
+            .await,
+        Err(CognitoError::ExpiredCode)
+    );
+    assert_eq!(
+        code_item(&client, &tables, "jane").await,
+        ("k1".to_string(), "0".to_string())
+    );
+
+    let logs = logs.text();
+    assert!(
+        logs.contains("code keys read from Secrets Manager") && logs.contains("GetSecretValue"),
+        "the start and the SDK's calls are in the capture: {logs}"
+    );
+    for secret in [k1.as_str(), &k1[..24], under_k1.as_str()] {
+        assert!(!logs.contains(secret), "the log leaks {secret:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_secret_or_key_setting_fails_at_start_naming_it() {
+    let sdk = sdk_at_moto().await;
+    let tables = Tables {
+        users: "unused-users".into(),
+        codes: "unused-codes".into(),
+    };
+    let inbox = Arc::new(Inbox::default());
+    let k = key(0x33);
+    let short = STANDARD.encode([0x44u8; 16]);
+    for (secret, expected) in [
+        (
+            format!(r#"{{"current":"k1","k1":"{k}"}}"#),
+            r#""decoy" is missing"#,
+        ),
+        (
+            format!(r#"{{"current":"k1","decoy":"k1","k1":"{short}"}}"#),
+            "at least 32 bytes",
+        ),
+        (format!("k1={k}"), "not a JSON object"),
+    ] {
+        let arn = create_secret(&sdk, &secret).await;
+        let err = start(&function_env(&tables, &arn), &inbox)
+            .await
+            .err()
+            .expect("refused at start");
+        assert_eq!(err.setting, "CODE_HASH_KEY_SECRET_ARN", "{err}");
+        assert!(err.problem.contains(expected), "{err}");
+        assert!(
+            !err.to_string().contains(&k[..16]) && !err.to_string().contains(&short[..16]),
+            "{err}"
+        );
+    }
+
+    // No such secret: named, with the ARN.
+    let missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-keys-AbCdEf";
+    let err = start(&function_env(&tables, missing), &inbox)
+        .await
+        .err()
+        .expect("refused at start");
+    assert_eq!(err.setting, "CODE_HASH_KEY_SECRET_ARN");
+    assert!(err.problem.contains("could not read the secret"), "{err}");
+
+    // A literal key and a secret at once: refused, not silently ranked.
+    let arn = create_secret(
+        &sdk,
+        &format!(r#"{{"current":"k1","decoy":"k1","k1":"{k}"}}"#),
+    )
+    .await;
+    let mut both = function_env(&tables, &arn);
+    both.insert("CODE_HASH_KEY".into(), k.clone());
+    let err = start(&both, &inbox).await.err().expect("refused at start");
+    assert_eq!(err.setting, "CODE_HASH_KEY_SECRET_ARN");
+    assert!(err.problem.contains("not both"), "{err}");
+
+    // A shared store with no key at all: refused, naming the setting to give.
+    let mut none = function_env(&tables, &arn);
+    none.remove("CODE_HASH_KEY_SECRET_ARN");
+    let err = start(&none, &inbox).await.err().expect("refused at start");
+    assert_eq!(err.setting, "CODE_HASH_KEY_SECRET_ARN");
+    assert!(err.problem.contains("CODE_HASH_KEY"), "{err}");
+}
