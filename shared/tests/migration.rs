@@ -142,6 +142,7 @@ fn assemble(
         email: inbox.clone(),
         sms: inbox.clone(),
         legacy,
+        timing: Default::default(),
     };
     (service, store, inbox)
 }

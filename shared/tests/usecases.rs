@@ -45,6 +45,7 @@ fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryStore>, inbox: Inbox
         email: inbox.clone(),
         sms: inbox.clone(),
         legacy: None,
+        timing: Default::default(),
     };
     Fixture {
         service: Arc::new(service),
