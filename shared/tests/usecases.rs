@@ -336,10 +336,8 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
             .forgot_password(&forgot("jane"), T0.plus(i), &mut rng(i))
             .await
             .unwrap_err();
-        assert_eq!(
-            err,
-            CognitoError::CodeDeliveryFailure("sandbox says no".into())
-        );
+        // The reason itself is shown only under LEGACY (tests/tells.rs).
+        assert_eq!(err.kind(), "CodeDeliveryFailureException");
     }
     let record = f.store.code_record("jane").unwrap();
     assert_eq!(record.state, CodeState::Empty);
