@@ -233,6 +233,9 @@ fn under_enabled_a_refused_delivery_names_no_sandbox_and_no_destination() {
     );
     // The reason is in the log, masked.
     let logs = runner.logs();
-    assert!(logs.contains("sandbox") && logs.contains("m***@e***.org"), "{logs}");
+    assert!(
+        logs.contains("sandbox") && logs.contains("m***@e***.org"),
+        "{logs}"
+    );
     assert!(!logs.contains("maria@example.org"), "{logs}");
 }

@@ -20,11 +20,10 @@ pub const RUNTIME_CAP: LevelFilter = LevelFilter::DEBUG;
 
 /// Everything passes but the runtime's TRACE events.
 pub fn runtime_cap() -> Targets {
-    RUNTIME_TARGETS
-        .iter()
-        .fold(Targets::new().with_default(LevelFilter::TRACE), |t, target| {
-            t.with_target(*target, RUNTIME_CAP)
-        })
+    RUNTIME_TARGETS.iter().fold(
+        Targets::new().with_default(LevelFilter::TRACE),
+        |t, target| t.with_target(*target, RUNTIME_CAP),
+    )
 }
 
 /// Installs the subscriber, writing to stdout (CloudWatch). Call once, first thing in `main`.
@@ -102,7 +101,13 @@ mod tests {
             tracing::trace!(target: "password_reset", "our trace kept");
         });
         let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-        assert!(!logs.contains("482913") && !logs.contains("N3w-Passw0rd!"), "{logs}");
-        assert!(logs.contains("runtime debug kept") && logs.contains("our trace kept"), "{logs}");
+        assert!(
+            !logs.contains("482913") && !logs.contains("N3w-Passw0rd!"),
+            "{logs}"
+        );
+        assert!(
+            logs.contains("runtime debug kept") && logs.contains("our trace kept"),
+            "{logs}"
+        );
     }
 }

@@ -77,8 +77,17 @@ fn order(list: &[MechanismName]) -> AccountRecovery {
 async fn letter_case_and_unicode_forms_are_one_login() {
     let s = service(|_| {});
     // A real user, in any case or compatibility form.
-    for login in ["JANE@EXAMPLE.COM", "Jane", "ｊａｎｅ", "ＪＡＮＥ＠ｅｘａｍｐｌｅ．ｃｏｍ"] {
-        assert_eq!(details(&s, login).await.destination, "j***@e***.com", "{login}");
+    for login in [
+        "JANE@EXAMPLE.COM",
+        "Jane",
+        "ｊａｎｅ",
+        "ＪＡＮＥ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+    ] {
+        assert_eq!(
+            details(&s, login).await.destination,
+            "j***@e***.com",
+            "{login}"
+        );
     }
     // An unknown one answers in the same form as a real one would.
     assert_eq!(
@@ -92,7 +101,10 @@ async fn letter_case_and_unicode_forms_are_one_login() {
     );
     // ...and its forms share one limit, as a real user's do.
     let s = service(|_| {});
-    for (i, login) in ["GHOST", "ghost", "Ghost", "ｇｈｏｓｔ", "gHOST"].iter().enumerate() {
+    for (i, login) in ["GHOST", "ghost", "Ghost", "ｇｈｏｓｔ", "gHOST"]
+        .iter()
+        .enumerate()
+    {
         s.forgot_password(&forgot(login), T0.plus(i as u64), &mut rng(1))
             .await
             .unwrap();
@@ -121,11 +133,23 @@ async fn the_simulated_medium_follows_the_recovery_order_and_the_login() {
     let cases: [(AccountRecovery, &str, DeliveryMedium); 10] = [
         // Email first (the demo pool): a username gets an email, an address its own medium.
         (order(&[VerifiedEmail, VerifiedPhoneNumber]), "ghost", Email),
-        (order(&[VerifiedEmail, VerifiedPhoneNumber]), "+15550001234", Sms),
-        (order(&[VerifiedEmail, VerifiedPhoneNumber]), "g@example.com", Email),
+        (
+            order(&[VerifiedEmail, VerifiedPhoneNumber]),
+            "+15550001234",
+            Sms,
+        ),
+        (
+            order(&[VerifiedEmail, VerifiedPhoneNumber]),
+            "g@example.com",
+            Email,
+        ),
         // Phone first: a username gets SMS to a derived number.
         (order(&[VerifiedPhoneNumber, VerifiedEmail]), "ghost", Sms),
-        (order(&[VerifiedPhoneNumber, VerifiedEmail]), "g@example.com", Email),
+        (
+            order(&[VerifiedPhoneNumber, VerifiedEmail]),
+            "g@example.com",
+            Email,
+        ),
         // One mechanism: every login answers on it, an address of the other kind included.
         (order(&[VerifiedEmail]), "+15550001234", Email),
         (order(&[VerifiedPhoneNumber]), "g@example.com", Sms),
@@ -233,10 +257,14 @@ async fn a_simulated_delivery_waits_a_real_delivery_time() {
     let mut s = service(|_| {});
     s.timing = DeliveryTiming::new(Duration::from_millis(120), Duration::from_millis(1));
     let started = Instant::now();
-    assert_eq!(details(&s, "ghost").await.delivery_medium, DeliveryMedium::Email);
+    assert_eq!(
+        details(&s, "ghost").await.delivery_medium,
+        DeliveryMedium::Email
+    );
     assert!(started.elapsed() >= Duration::from_millis(120));
 
-    s.timing.record(DeliveryMedium::Email, Duration::from_millis(80));
+    s.timing
+        .record(DeliveryMedium::Email, Duration::from_millis(80));
     let started = Instant::now();
     details(&s, "ghost2").await;
     let took = started.elapsed();

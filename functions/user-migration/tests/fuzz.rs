@@ -49,7 +49,11 @@ fn check(event: Value) -> Result<(), TestCaseError> {
     match answered {
         Ok(answer) => prop_assert!(answer["response"].is_object(), "{}", answer),
         Err(d) => {
-            prop_assert!(!d.error_type.is_empty() && !d.error_message.is_empty(), "{:?}", d);
+            prop_assert!(
+                !d.error_type.is_empty() && !d.error_message.is_empty(),
+                "{:?}",
+                d
+            );
         }
     }
     Ok(())

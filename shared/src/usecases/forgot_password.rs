@@ -218,9 +218,7 @@ impl ResetService {
             LoginForm::Phone => Some(DeliveryMedium::Sms),
             LoginForm::Username => None,
         };
-        let medium = own
-            .filter(|m| order.contains(m))
-            .unwrap_or(order[0]);
+        let medium = own.filter(|m| order.contains(m)).unwrap_or(order[0]);
         let destination = match (medium, form) {
             // Email addresses are compared in any case by every directory: masked as stored,
             // which is lower case far more often than not.

@@ -29,7 +29,10 @@ pub(super) const NOT_DELIVERED: &str =
 /// Under PreventUserExistenceErrors=ENABLED a refusal (sandbox, unverified recipient, opted out)
 /// is told to the caller as generically as any failure: the reason would describe the account's
 /// destination. The reason (masked by the adapters) goes to the log; `doctor` shows the state.
-pub(super) fn delivery_error(e: DeliveryError, prevent: PreventUserExistenceErrors) -> CognitoError {
+pub(super) fn delivery_error(
+    e: DeliveryError,
+    prevent: PreventUserExistenceErrors,
+) -> CognitoError {
     match e {
         DeliveryError::Refused(reason) => {
             tracing::warn!(%reason, "code delivery refused");
