@@ -82,7 +82,7 @@ fn assert_client_error(result: &Result<Value, CognitoError>) -> Result<(), TestC
 }
 
 fn handle(payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
-    let confirm = payload.to_string().len() % 2 == 0;
+    let confirm = payload.to_string().len().is_multiple_of(2);
     runtime().block_on(password_reset::lambda::handle(
         service(),
         operation(confirm),
@@ -157,7 +157,7 @@ proptest! {
     ) {
         // Whole events mutated too: a broken envelope is a 400 in Cognito's form, never a panic.
         let event = http_event(body, base64, target);
-        let event = if pick % 3 == 0 { mutate(&event, pick / 3, value) } else { event };
+        let event = if pick.is_multiple_of(3) { mutate(&event, pick / 3, value) } else { event };
         let is_http = event.get("requestContext").is_some_and(Value::is_object);
         match handle(event) {
             Ok(reply) if is_http => {
