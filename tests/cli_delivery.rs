@@ -118,6 +118,8 @@ fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_t
     let sms = FakeSms::start(account);
 
     let mut pool = demo_pool();
+    // LEGACY: the caller is told why a delivery was refused (ENABLED: generically).
+    pool["PreventUserExistenceErrors"] = json!("LEGACY");
     pool["Users"] = json!([
         { "Username": "jane", "Sub": "s-jane", "Status": "CONFIRMED",
           "Attributes": { "email": jane, "email_verified": "true" } },

@@ -77,7 +77,8 @@ fn user_states_under_legacy_existence_errors() {
 #[test]
 fn prevent_user_existence_errors_simulates_and_sends_nothing() {
     let runner = Runner::demo("enabled");
-    for user in ["nobody", "sam", "dora"] {
+    // fran (FORCE_CHANGE_PASSWORD) answers as an unknown user does (LEGACY: NotAuthorized).
+    for user in ["nobody", "sam", "dora", "fran"] {
         let first = runner.forgot(user);
         assert!(first.ok, "{user}: {}", first.stderr);
         let second = runner.forgot(user);
@@ -105,13 +106,13 @@ fn prevent_user_existence_errors_simulates_and_sends_nothing() {
         runner.outbox().is_empty(),
         "nothing is sent for simulated deliveries"
     );
-    // FORCE_CHANGE_PASSWORD is refused in both modes, as Cognito does.
-    assert_eq!(runner.forgot("fran").error(), "NotAuthorizedException");
-    // Confirm for an unknown user looks like a wrong code.
-    assert_eq!(
-        runner.confirm("nobody", "123456", NEW_PASSWORD).error(),
-        "CodeMismatchException"
-    );
+    // Confirm for an unknown or FORCE_CHANGE_PASSWORD user looks like a wrong code.
+    for user in ["nobody", "fran"] {
+        assert_eq!(
+            runner.confirm(user, "123456", NEW_PASSWORD).error(),
+            "CodeMismatchException"
+        );
+    }
 }
 
 #[test]
@@ -187,7 +188,9 @@ fn password_policy_names_what_is_missing_and_keeps_the_code() {
 
 #[test]
 fn sandboxed_outbox_refuses_unverified_destinations_and_keeps_no_code() {
+    // The explicit refusal is LEGACY's; ENABLED's generic one is below.
     let mut pool = demo_pool();
+    pool["PreventUserExistenceErrors"] = json!("LEGACY");
     pool["Outbox"] = json!({"VerifiedDestinations": ["jane@example.com"]});
     let runner = Runner::with_pool("sandbox", &pool);
     let refused = runner.forgot("maria");
@@ -255,4 +258,24 @@ fn one_caller_is_limited_across_users() {
     let logs = runner.logs();
     assert!(logs.contains("per-caller request limit reached"), "{logs}");
     assert!(!logs.contains("127.0.0.1"), "{logs}");
+}
+
+#[test]
+fn under_enabled_a_refused_delivery_names_no_sandbox_and_no_destination() {
+    let mut pool = demo_pool();
+    pool["Outbox"] = json!({"VerifiedDestinations": ["jane@example.com"]});
+    let runner = Runner::with_pool("sandbox-enabled", &pool);
+    let refused = runner.forgot("maria");
+    assert_eq!(refused.error(), "CodeDeliveryFailureException");
+    assert_eq!(
+        refused.message(),
+        "The confirmation code could not be delivered. Try again later."
+    );
+    // The reason is in the log, masked.
+    let logs = runner.logs();
+    assert!(
+        logs.contains("sandbox") && logs.contains("m***@e***.org"),
+        "{logs}"
+    );
+    assert!(!logs.contains("maria@example.org"), "{logs}");
 }

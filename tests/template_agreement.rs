@@ -358,6 +358,8 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.extend(["SEED_USERS_FILE", "OUTBOX_PATH", "LEGACY_USERS_FILE"]);
         // Templates come inline (MESSAGE_TEMPLATES): the package holds only the bootstrap.
         names.insert("MESSAGE_TEMPLATES_FILE");
+        // With Directory=cognito the pool's own UsernameConfiguration applies.
+        names.insert("USERNAME_CASE_SENSITIVE");
     }
     if matches!(binary, "forgot-password" | "confirm-forgot-password") {
         // A literal key, for the runner and local use: deployed, the keys come from the secret

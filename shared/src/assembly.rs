@@ -407,6 +407,9 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
                 {
                     pool.password_policy = policy;
                 }
+                if !settings.explicit.case_sensitive {
+                    pool.case_sensitive = description.case_sensitive;
+                }
                 let directory = Arc::new(directory);
                 (directory.clone(), directory)
             }
@@ -493,7 +496,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         migration = legacy.is_some(),
         "service assembled"
     );
-    let service = ResetService::new(
+    let mut service = ResetService::new(
         pool,
         key,
         Ports {
@@ -505,6 +508,10 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
             legacy,
         },
     );
+    if matches!(wiring.delivery, DeliveryKind::Outbox) {
+        // The outbox takes no time: nothing to wait out before the first delivery.
+        service.timing = crate::usecases::DeliveryTiming::unseeded();
+    }
     Ok(Assembled {
         service,
         memory,

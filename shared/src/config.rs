@@ -40,6 +40,14 @@ struct RecoverySettingFile {
     recovery_mechanisms: Vec<RecoveryMechanism>,
 }
 
+/// Cognito's `UsernameConfiguration`.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct UsernameConfigurationFile {
+    #[serde(default)]
+    case_sensitive: bool,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct OutboxSettings {
@@ -64,6 +72,9 @@ struct PoolFile {
     account_recovery_setting: Option<RecoverySettingFile>,
     #[serde(default)]
     prevent_user_existence_errors: PreventUserExistenceErrors,
+    /// `CaseSensitive` (default false, as Cognito's since 2020): how logins compare.
+    #[serde(default)]
+    username_configuration: Option<UsernameConfigurationFile>,
     #[serde(default)]
     password_policy: PasswordPolicy,
     #[serde(default)]
@@ -104,6 +115,7 @@ pub struct Settings {
 pub struct Explicit {
     pub recovery: bool,
     pub password_policy: bool,
+    pub case_sensitive: bool,
 }
 
 fn yes() -> bool {
@@ -131,6 +143,7 @@ fn pool_settings(
         codes: codes.validated().map_err(|e| bad("Codes", e))?,
         messages,
         notify_password_changed: true,
+        case_sensitive: false,
     })
 }
 
@@ -218,6 +231,7 @@ impl Settings {
         let explicit = Explicit {
             recovery: raw.get("AccountRecoverySetting").is_some(),
             password_policy: raw.get("PasswordPolicy").is_some(),
+            case_sensitive: raw.get("UsernameConfiguration").is_some(),
         };
         let mechanisms = file
             .account_recovery_setting
@@ -237,6 +251,9 @@ impl Settings {
                 .unwrap_or_default(),
         )?;
         pool.notify_password_changed = file.notify_password_changed;
+        pool.case_sensitive = file
+            .username_configuration
+            .is_some_and(|c| c.case_sensitive);
         let key = file
             .code_hash_key
             .as_deref()
@@ -299,6 +316,7 @@ impl Settings {
             ]
             .into_iter()
             .any(given),
+            case_sensitive: given("USERNAME_CASE_SENSITIVE"),
         };
         let mechanisms = mechanisms_from_env(&env)?;
         let prevent = match env("PREVENT_USER_EXISTENCE_ERRORS")
@@ -385,6 +403,7 @@ impl Settings {
             messages,
         )?;
         pool.notify_password_changed = parse_bool("NOTIFY_PASSWORD_CHANGED", true)?;
+        pool.case_sensitive = parse_bool("USERNAME_CASE_SENSITIVE", false)?;
         let key = env("CODE_HASH_KEY")
             .map(|k| decode_key("CODE_HASH_KEY", &k))
             .transpose()?;

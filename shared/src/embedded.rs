@@ -29,7 +29,7 @@ pub fn assemble<R: CryptoRng + ?Sized>(settings: &Settings, rng: &mut R, print: 
         .key
         .clone()
         .unwrap_or_else(|| CodeKey::generate(rng));
-    let service = ResetService::new(
+    let mut service = ResetService::new(
         settings.pool.clone(),
         key,
         Ports {
@@ -45,6 +45,8 @@ pub fn assemble<R: CryptoRng + ?Sized>(settings: &Settings, rng: &mut R, print: 
             }),
         },
     );
+    // The outbox takes no time: nothing to wait out before the first delivery.
+    service.timing = crate::usecases::DeliveryTiming::unseeded();
     Embedded {
         service,
         store,

@@ -11,6 +11,9 @@ pub mod domain;
 pub mod embedded;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+/// The Lambda functions' log subscriber, with the runtime's raw-event logging shut off.
+#[cfg(feature = "lambda-log")]
+pub mod lambda_log;
 pub mod ports;
 pub mod protocol;
 /// Delivery readiness (the runner's `doctor`): SES and SMS sandbox, identities, quotas.

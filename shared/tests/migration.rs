@@ -145,6 +145,7 @@ fn assemble(
         email: inbox.clone(),
         sms: inbox.clone(),
         legacy,
+        timing: Default::default(),
     };
     (service, store, inbox)
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    password_reset::lambda_log::init();
     // A template breaking Cognito's rules stops the function here, naming the template.
     let catalog = custom_message::catalog_from_env()?;
     let catalog = &catalog;

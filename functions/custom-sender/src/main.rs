@@ -6,7 +6,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    password_reset::lambda_log::init();
     // A bad setting (key ARN, context, template, sender) stops the function here, named.
     let sender = custom_sender::Sender::from_env().await?;
     let sender = &sender;

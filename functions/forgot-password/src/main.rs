@@ -6,7 +6,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    password_reset::lambda_log::init();
     let service = password_reset::assembly::service_from_env().await?;
     let service = &service;
     run(service_fn(move |event: LambdaEvent<Value>| async move {

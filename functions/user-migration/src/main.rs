@@ -5,7 +5,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    password_reset::lambda_log::init();
     let migrator = user_migration::Migrator::from_env().await?;
     let migrator = &migrator;
     run(service_fn(move |event: LambdaEvent<Value>| async move {

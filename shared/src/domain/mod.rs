@@ -5,6 +5,7 @@ pub mod code;
 pub mod delivery;
 pub mod error;
 pub mod legacy_password;
+pub mod login;
 pub mod mask;
 pub mod message;
 pub mod message_catalog;

@@ -46,9 +46,16 @@ pub struct PoolSettings {
     pub messages: MessageCatalog,
     /// Send the PasswordChanged notice after a successful reset.
     pub notify_password_changed: bool,
+    /// `UsernameConfiguration.CaseSensitive`: false (Cognito's default) folds logins to lower case.
+    pub case_sensitive: bool,
 }
 
 impl PoolSettings {
+    /// The one form of `login` used for lookup, decoy record, limits and masks.
+    pub fn normalize_login(&self, login: &str) -> String {
+        super::login::normalize(login, self.case_sensitive)
+    }
+
     pub fn client(&self, client_id: &str) -> Option<&AppClient> {
         self.clients.iter().find(|c| c.client_id == client_id)
     }

@@ -50,14 +50,17 @@ impl ResetService {
         )
         .await?;
 
-        let login = request.username.as_str();
+        let login = self.pool.normalize_login(&request.username);
+        let login = login.as_str();
         let legacy = self.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
         let user = self.users.find(login).await.map_err(store_error)?;
         // `None`: no real user to change; the attempt runs against the login's decoy record, so
-        // a wrong code costs the same work for everybody.
+        // a wrong code costs the same work for everybody, and the answers are the decoy's:
+        // CodeMismatch, then ExpiredCode once its (simulated) code has expired, as for a real
+        // user. Under ENABLED a FORCE_CHANGE_PASSWORD user is such a login too.
         let target = match user {
             None if legacy => return Err(CognitoError::UserNotFound),
-            Some(u) if u.status == UserStatus::ForceChangePassword => {
+            Some(u) if u.status == UserStatus::ForceChangePassword && legacy => {
                 return Err(CognitoError::NotAuthorized(CANNOT_RESET.into()));
             }
             Some(u) if !u.enabled && legacy => {
@@ -66,7 +69,13 @@ impl ResetService {
             Some(u) if u.status == UserStatus::Unconfirmed && legacy => {
                 return Err(CognitoError::UserNotConfirmed);
             }
-            Some(u) if u.enabled && u.status != UserStatus::Unconfirmed => Some(u),
+            Some(u)
+                if u.enabled
+                    && u.status != UserStatus::Unconfirmed
+                    && u.status != UserStatus::ForceChangePassword =>
+            {
+                Some(u)
+            }
             _ => None,
         };
         let key = match &target {

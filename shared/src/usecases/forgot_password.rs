@@ -7,6 +7,7 @@ use crate::domain::caller::{Caller, CallerOperation};
 use crate::domain::code::{CodeDigest, ConfirmationCode, KeyId, LiveCode};
 use crate::domain::delivery::{CodeDeliveryDetails, DeliveryMedium};
 use crate::domain::error::CognitoError;
+use crate::domain::login::LoginForm;
 use crate::domain::mask;
 use crate::domain::message::CustomMessage;
 use crate::domain::message_catalog::MessageSource;
@@ -20,6 +21,9 @@ use crate::ports::Issued;
 use super::ResetService;
 use super::custom_message::{CustomMessageRequest, custom_message};
 use super::outcome::{CANNOT_RESET, DISABLED, delivery_error, store_error};
+
+/// The recovery order when the pool has no AccountRecoverySetting: phone, then email.
+const LEGACY_ORDER: [DeliveryMedium; 2] = [DeliveryMedium::Sms, DeliveryMedium::Email];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -63,7 +67,10 @@ impl ResetService {
         )
         .await?;
         let code = ConfirmationCode::generate(rng, self.pool.codes.length);
-        let login = request.username.as_str();
+        // One form of the login for lookup, decoy record, limit and mask (the SecretHash above
+        // is over the login as sent, as Cognito's is).
+        let login = self.pool.normalize_login(&request.username);
+        let login = login.as_str();
         let user = self.users.find(login).await.map_err(store_error)?;
         let user = match user {
             None => self.migrate_for_reset(login, rng).await?,
@@ -80,6 +87,7 @@ impl ResetService {
                     .await?;
                 tracing::info!(user = %mask::login(&user.username), medium = channel.medium.as_str(),
                     destination = %channel.masked(), "code issued");
+                let started = std::time::Instant::now();
                 let sent = match channel.medium {
                     DeliveryMedium::Email => {
                         let message = message.email(code.expose());
@@ -95,8 +103,9 @@ impl ResetService {
                     if let Err(revoke) = self.codes.revoke(&user.username, &digest).await {
                         tracing::error!(error = %revoke, "revoking an undelivered code failed");
                     }
-                    return Err(delivery_error(e));
+                    return Err(delivery_error(e, self.pool.prevent_user_existence_errors));
                 }
+                self.timing.record(channel.medium, started.elapsed());
                 Ok(ForgotPasswordResponse {
                     code_delivery_details: channel.details(),
                 })
@@ -105,9 +114,15 @@ impl ResetService {
                 let key = self.decoy_key(login);
                 let (key_id, digest) = self.key.digest(&key, code.expose());
                 self.issue(&key, key_id, digest, None, now).await?;
+                let details = self.simulated_details(login);
+                // As long as a real delivery on that medium takes (see `timing`).
+                let wait = self.timing.draw(details.delivery_medium, rng);
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
                 tracing::info!(user = %mask::login(login), "simulated delivery (PreventUserExistenceErrors)");
                 Ok(ForgotPasswordResponse {
-                    code_delivery_details: self.simulated_details(login),
+                    code_delivery_details: details,
                 })
             }
         }
@@ -137,8 +152,13 @@ impl ResetService {
                 Ok(Plan::Simulate)
             };
         };
+        // Under ENABLED, a user who never set a password answers as an unknown one would.
         if user.status == UserStatus::ForceChangePassword {
-            return Err(CognitoError::NotAuthorized(CANNOT_RESET.into()));
+            return if legacy {
+                Err(CognitoError::NotAuthorized(CANNOT_RESET.into()))
+            } else {
+                Ok(Plan::Simulate)
+            };
         }
         if !user.enabled {
             return if legacy {
@@ -192,33 +212,46 @@ impl ResetService {
         }
     }
 
-    /// A stable, plausible CodeDeliveryDetails for a login with no deliverable user behind it: the
-    /// medium follows the login's form; a plain username gets a destination derived with the key.
+    /// A stable, plausible CodeDeliveryDetails for a login with no deliverable user behind it:
+    /// what a real user signing in with that login would most often get. A login that is an
+    /// address is one the user has verified (Cognito signs in with verified aliases only), so it
+    /// answers on its own medium when the recovery order has that medium; otherwise (a username,
+    /// or an address on a medium the pool does not recover with) the first medium of the order,
+    /// to a destination derived from the login with the key.
     fn simulated_details(&self, login: &str) -> CodeDeliveryDetails {
-        let looks_like_phone = login.starts_with('+')
-            && login.len() > 5
-            && login[1..].bytes().all(|b| b.is_ascii_digit());
-        if looks_like_phone {
-            return CodeDeliveryDetails {
-                destination: mask::phone(login),
-                delivery_medium: DeliveryMedium::Sms,
-                attribute_name: "phone_number".into(),
-            };
-        }
-        let destination = if login.contains('@') {
-            mask::email(login)
-        } else {
-            let d = self
-                .key
-                .derive("simulated-destination", &login.to_lowercase());
-            let letter = |b: u8| char::from(b'a' + b % 26);
-            let tld = ["com", "net", "org", "io"][usize::from(d[2] % 4)];
-            format!("{}***@{}***.{tld}", letter(d[0]), letter(d[1]))
+        let order: &[DeliveryMedium] = match &self.pool.recovery {
+            AccountRecovery::Ordered(order) if !order.is_empty() => order,
+            _ => &LEGACY_ORDER,
+        };
+        let form = LoginForm::of(login);
+        let own = match form {
+            LoginForm::Email => Some(DeliveryMedium::Email),
+            LoginForm::Phone => Some(DeliveryMedium::Sms),
+            LoginForm::Username => None,
+        };
+        let medium = own.filter(|m| order.contains(m)).unwrap_or(order[0]);
+        let destination = match (medium, form) {
+            // Email addresses are compared in any case by every directory: masked as stored,
+            // which is lower case far more often than not.
+            (DeliveryMedium::Email, LoginForm::Email) => mask::email(&login.to_lowercase()),
+            (DeliveryMedium::Sms, LoginForm::Phone) => mask::phone(login),
+            (DeliveryMedium::Email, _) => {
+                let d = self.key.derive("simulated-destination", login);
+                let letter = |b: u8| char::from(b'a' + b % 26);
+                let tld = ["com", "net", "org", "io"][usize::from(d[2] % 4)];
+                format!("{}***@{}***.{tld}", letter(d[0]), letter(d[1]))
+            }
+            (DeliveryMedium::Sms, _) => {
+                let d = self.key.derive("simulated-phone", login);
+                // The commonest E.164 length (+1 and ten digits): seven hidden, four shown.
+                let last = u16::from_be_bytes([d[0], d[1]]) % 10_000;
+                format!("+*******{last:04}")
+            }
         };
         CodeDeliveryDetails {
             destination,
-            delivery_medium: DeliveryMedium::Email,
-            attribute_name: "email".into(),
+            delivery_medium: medium,
+            attribute_name: medium.attribute_name().into(),
         }
     }
 }

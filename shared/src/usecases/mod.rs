@@ -7,6 +7,7 @@ pub mod custom_message;
 mod forgot_password;
 pub mod migrate_user;
 mod outcome;
+pub mod timing;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use crate::ports::{
 };
 
 pub use forgot_password::ForgotPasswordResponse;
+pub use timing::DeliveryTiming;
 
 /// Everything the operations need, built once at start and borrowed by every request.
 pub struct ResetService {
@@ -32,6 +34,8 @@ pub struct ResetService {
     /// When set, a login the directory does not know is looked up here and migrated, as
     /// Cognito's UserMigration_ForgotPassword trigger does.
     pub legacy: Option<Arc<dyn LegacyUserSource>>,
+    /// Real delivery times, which simulated requests wait out (PreventUserExistenceErrors).
+    pub timing: DeliveryTiming,
 }
 
 /// The adapters a service runs on, chosen by the composition root.
@@ -63,6 +67,7 @@ impl ResetService {
             email,
             sms,
             legacy,
+            timing: DeliveryTiming::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::domain::code::Redemption;
 use crate::domain::error::CognitoError;
-use crate::domain::pool::AppClient;
+use crate::domain::pool::{AppClient, PreventUserExistenceErrors};
 use crate::domain::secret_hash;
 use crate::ports::{DeliveryError, PasswordChangeError, StoreError};
 
@@ -23,11 +23,25 @@ pub(super) fn store_error(e: StoreError) -> CognitoError {
     }
 }
 
-pub(super) fn delivery_error(e: DeliveryError) -> CognitoError {
+pub(super) const NOT_DELIVERED: &str =
+    "The confirmation code could not be delivered. Try again later.";
+
+/// Under PreventUserExistenceErrors=ENABLED a refusal (sandbox, unverified recipient, opted out)
+/// is told to the caller as generically as any failure: the reason would describe the account's
+/// destination. The reason (masked by the adapters) goes to the log; `doctor` shows the state.
+pub(super) fn delivery_error(
+    e: DeliveryError,
+    prevent: PreventUserExistenceErrors,
+) -> CognitoError {
     match e {
         DeliveryError::Refused(reason) => {
             tracing::warn!(%reason, "code delivery refused");
-            CognitoError::CodeDeliveryFailure(reason)
+            match prevent {
+                PreventUserExistenceErrors::Legacy => CognitoError::CodeDeliveryFailure(reason),
+                PreventUserExistenceErrors::Enabled => {
+                    CognitoError::CodeDeliveryFailure(NOT_DELIVERED.into())
+                }
+            }
         }
         DeliveryError::Throttled => {
             tracing::warn!("delivery service throttled the request");
@@ -35,9 +49,7 @@ pub(super) fn delivery_error(e: DeliveryError) -> CognitoError {
         }
         DeliveryError::Failed(detail) => {
             tracing::error!(%detail, "code delivery failed");
-            CognitoError::CodeDeliveryFailure(
-                "The confirmation code could not be delivered. Try again later.".into(),
-            )
+            CognitoError::CodeDeliveryFailure(NOT_DELIVERED.into())
         }
     }
 }
@@ -93,8 +105,9 @@ impl ResetService {
 
     /// The code-record key standing in for a login that has no real user behind it: stable, keyed,
     /// so simulated requests are limited and answered exactly like real ones.
+    /// `login` is normalized (`PoolSettings::normalize_login`).
     pub(super) fn decoy_key(&self, login: &str) -> String {
-        let digest = self.key.derive("decoy-record", &login.to_lowercase());
+        let digest = self.key.derive("decoy-record", login);
         let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         format!("decoy#{hex}")
     }

@@ -1,0 +1,113 @@
+//! The functions' log subscriber: lambda_runtime's default one (level from `AWS_LAMBDA_LOG_LEVEL`,
+//! else `RUST_LOG`, else INFO; JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`), with the runtime's own
+//! targets capped at DEBUG.
+//!
+//! lambda_runtime 1.x logs every raw event at TRACE (target `lambda_runtime::layers::api_response`,
+//! "raw JSON event received from Lambda"): the confirmation code, the new password and the
+//! SecretHash of each request. With `LogLevel=TRACE` (or `RUST_LOG=trace`, or a
+//! `lambda_runtime=trace` directive) they would reach CloudWatch. The cap below is a filter of its
+//! own, applied after the level settings, so no setting can lift it.
+
+use lambda_runtime::tracing::subscriber;
+use subscriber::filter::{EnvFilter, LevelFilter, Targets};
+use subscriber::fmt::MakeWriter;
+use subscriber::layer::SubscriberExt;
+use subscriber::util::SubscriberInitExt;
+
+/// The runtime crates' targets, and the most they may log.
+pub const RUNTIME_TARGETS: [&str; 2] = ["lambda_runtime", "lambda_runtime_api_client"];
+pub const RUNTIME_CAP: LevelFilter = LevelFilter::DEBUG;
+
+/// Everything passes but the runtime's TRACE events.
+pub fn runtime_cap() -> Targets {
+    RUNTIME_TARGETS.iter().fold(
+        Targets::new().with_default(LevelFilter::TRACE),
+        |t, target| t.with_target(*target, RUNTIME_CAP),
+    )
+}
+
+/// Installs the subscriber, writing to stdout (CloudWatch). Call once, first thing in `main`.
+pub fn init() {
+    init_with_writer(std::io::stdout);
+}
+
+/// As `init`, with another writer (tests).
+pub fn init_with_writer<W>(writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok();
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let level = level
+        .as_deref()
+        .and_then(|l| l.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let levels = EnvFilter::builder()
+        .with_default_directive(level.into())
+        .from_env_lossy();
+    let registry = subscriber::registry().with(levels).with(runtime_cap());
+    let fmt = subscriber::fmt::layer()
+        .with_target(false)
+        .without_time()
+        .with_writer(writer);
+    // Already set (a second call, or a test harness): the first subscriber stays.
+    let _ = if json {
+        registry.with(fmt.json()).try_init()
+    } else {
+        registry.with(fmt).try_init()
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut b) = self.0.lock() {
+                b.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn runtime_trace_is_dropped_and_everything_else_kept_at_trace() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = subscriber::registry()
+            .with(EnvFilter::new("trace,lambda_runtime=trace"))
+            .with(runtime_cap())
+            .with(
+                subscriber::fmt::layer()
+                    .with_writer(move || writer.clone())
+                    .without_time(),
+            );
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::trace!(target: "lambda_runtime::layers::api_response",
+                body = r#"{"ConfirmationCode":"482913","Password":"N3w-Passw0rd!"}"#,
+                "raw JSON event received from Lambda");
+            tracing::debug!(target: "lambda_runtime::runtime", "runtime debug kept");
+            tracing::trace!(target: "password_reset", "our trace kept");
+        });
+        let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            !logs.contains("482913") && !logs.contains("N3w-Passw0rd!"),
+            "{logs}"
+        );
+        assert!(
+            logs.contains("runtime debug kept") && logs.contains("our trace kept"),
+            "{logs}"
+        );
+    }
+}
