@@ -176,7 +176,8 @@ def deployed(endpoint, count, out_dir):
     context = json.dumps({"userpool-id": pool})
     done = subprocess.run(
         [sys.executable, os.path.join(here, "..", "scripts", "esdk.py"), "encrypt",
-         "--key-arn", "new", "--plaintext", "123456", "--context", context],
+         "--key-arn", "new", "--plaintext", "123456", "--context", context,
+         "--suite", "0x0378"],
         env=env, check=True, capture_output=True, text=True,
     )
     key_arn = done.stderr.strip().splitlines()[-1]
