@@ -39,8 +39,8 @@ pub async fn create_tables(args: &TableArgs) -> Result<(), String> {
     Ok(())
 }
 
-#[cfg(feature = "aws")]
 /// Users from `file`: a JSON list of users, or an object with a "Users" list (a pool file).
+#[cfg(feature = "aws")]
 fn read_users(file: &Path) -> Result<Vec<User>, String> {
     let text =
         std::fs::read_to_string(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
