@@ -5,6 +5,11 @@
     peers.py moto ENDPOINT USERS                 pool, client and users through the Cognito API; prints the client id
     peers.py cognito-local-pool ENDPOINT         pool and client through the API; prints "POOL_ID CLIENT_ID"
     peers.py cognito-local-users DB.json USERS   adds the users to cognito-local's database (server stopped)
+    peers.py deployed ENDPOINT USERS DIR         what the template's configuration needs on moto: the pool
+                                                 (users CONFIRMED), its client, the legacy table (one user,
+                                                 the user-migration sample's), SES identity, a KMS key and
+                                                 a custom-sender event encrypted under it (DIR/custom-sender.json);
+                                                 prints KEY=VALUE lines (USER_POOL_ID, CLIENT_ID, KMS_KEY_ARN)
 
 Users are user00001 .. userNNNNN, CONFIRMED, with a verified email user00001@example.com ...
 The pool recovers by verified email first, then verified phone; the app client has no secret.
@@ -104,6 +109,92 @@ def moto(endpoint, count):
     print(client_id)
 
 
+def deployed(endpoint, count, out_dir):
+    import os
+    import subprocess
+
+    import boto3
+
+    session = dict(
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    cognito = boto3.client("cognito-idp", **session)
+    pool, client_id = create_pool(cognito)
+    for i in range(1, count + 1):
+        cognito.admin_create_user(
+            UserPoolId=pool,
+            Username=name(i),
+            UserAttributes=[
+                {"Name": "email", "Value": email(i)},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+            MessageAction="SUPPRESS",
+        )
+        # CONFIRMED: a FORCE_CHANGE_PASSWORD user is refused before any code is issued.
+        cognito.admin_set_user_password(
+            UserPoolId=pool, Username=name(i), Password="Bench-Passw0rd!", Permanent=True
+        )
+    # The legacy table as the template creates it (LegacyKey=username, email index), with the
+    # user of events/user-migration-ForgotPassword.json.
+    dynamodb = boto3.client("dynamodb", **session)
+    dynamodb.create_table(
+        TableName="legacy-users",
+        AttributeDefinitions=[
+            {"AttributeName": "username", "AttributeType": "S"},
+            {"AttributeName": "email", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "email-index",
+                "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    here = os.path.dirname(os.path.abspath(__file__))
+    events = os.path.join(here, "..", "events")
+    with open(os.path.join(events, "user-migration-ForgotPassword.json")) as f:
+        legacy_user = json.load(f)["userName"]
+    dynamodb.put_item(
+        TableName="legacy-users",
+        Item={
+            "username": {"S": legacy_user},
+            "email": {"S": legacy_user},
+            "email_verified": {"S": "true"},
+        },
+    )
+    ses = boto3.client("ses", **session)
+    ses.verify_domain_identity(Domain="example.com")
+    ses.verify_email_identity(EmailAddress="no-reply@example.com")
+    # Cognito's custom sender event, its code encrypted under a new moto KMS key by the reference
+    # Encryption SDK (scripts/esdk.py), as Cognito encrypts it.
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing",
+               AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    context = json.dumps({"userpool-id": pool})
+    done = subprocess.run(
+        [sys.executable, os.path.join(here, "..", "scripts", "esdk.py"), "encrypt",
+         "--key-arn", "new", "--plaintext", "123456", "--context", context,
+         "--suite", "0x0378"],
+        env=env, check=True, capture_output=True, text=True,
+    )
+    key_arn = done.stderr.strip().splitlines()[-1]
+    with open(os.path.join(events, "custom-sender-email-ForgotPassword.json")) as f:
+        event = json.load(f)
+    event["userPoolId"] = pool
+    event["request"]["code"] = done.stdout.strip()
+    event["request"]["userAttributes"]["email"] = email(1)
+    with open(os.path.join(out_dir, "custom-sender.json"), "w") as f:
+        json.dump(event, f)
+    print(f"USER_POOL_ID={pool}")
+    print(f"CLIENT_ID={client_id}")
+    print(f"KMS_KEY_ARN={key_arn}")
+
+
 def cognito_local_pool(endpoint):
     pool, client_id = create_pool(client(endpoint))
     print(pool, client_id)
@@ -141,6 +232,8 @@ def main(argv):
             json.dump(our_users(int(args[1])), f)
     elif command == "moto":
         moto(args[0], int(args[1]))
+    elif command == "deployed":
+        deployed(args[0], int(args[1]), args[2])
     elif command == "cognito-local-pool":
         cognito_local_pool(args[0])
     elif command == "cognito-local-users":

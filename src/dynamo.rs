@@ -1,8 +1,11 @@
 //! The runner's DynamoDB tools: the table names, `create-tables` and `import-users`.
 
+#[cfg(feature = "aws")]
 use std::path::Path;
 
+#[cfg(feature = "aws")]
 use password_reset::adapters::dynamodb::{self, DynamoStore, Tables};
+#[cfg(feature = "aws")]
 use password_reset::domain::user::User;
 
 #[derive(Debug, clap::Args)]
@@ -15,6 +18,7 @@ pub struct TableArgs {
     pub codes_table: String,
 }
 
+#[cfg(feature = "aws")]
 impl TableArgs {
     fn tables(&self) -> Tables {
         Tables {
@@ -24,6 +28,7 @@ impl TableArgs {
     }
 }
 
+#[cfg(feature = "aws")]
 pub async fn create_tables(args: &TableArgs) -> Result<(), String> {
     let client = DynamoStore::client_from_env().await;
     let tables = args.tables();
@@ -35,6 +40,7 @@ pub async fn create_tables(args: &TableArgs) -> Result<(), String> {
 }
 
 /// Users from `file`: a JSON list of users, or an object with a "Users" list (a pool file).
+#[cfg(feature = "aws")]
 fn read_users(file: &Path) -> Result<Vec<User>, String> {
     let text =
         std::fs::read_to_string(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
@@ -49,6 +55,7 @@ fn read_users(file: &Path) -> Result<Vec<User>, String> {
     serde_json::from_value(list).map_err(|e| format!("{}: {e}", file.display()))
 }
 
+#[cfg(feature = "aws")]
 pub async fn import_users(args: &TableArgs, file: &Path) -> Result<(), String> {
     let users = read_users(file)?;
     // The request limit plays no part in writing users.

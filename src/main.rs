@@ -1,5 +1,6 @@
 //! The local runner: the password-reset workflow as a Cognito-compatible endpoint on your machine.
 
+#[cfg(feature = "aws")]
 mod doctor;
 mod dynamo;
 mod server;
@@ -80,6 +81,25 @@ enum Delivery {
 }
 
 impl Cli {
+    /// The first AWS-backed mode asked for, as the user spelled it.
+    #[cfg_attr(feature = "aws", allow(dead_code))]
+    fn aws_mode(&self) -> Option<&'static str> {
+        if let Some(command) = &self.command {
+            return Some(match command {
+                Command::CreateTables => "create-tables",
+                Command::ImportUsers { .. } => "import-users",
+                Command::Doctor => "doctor",
+            });
+        }
+        match (self.store, self.directory, self.delivery) {
+            (Store::Dynamodb, _, _) => Some("--store dynamodb"),
+            (_, Some(Directory::Dynamodb), _) => Some("--directory dynamodb"),
+            (_, Some(Directory::Cognito), _) => Some("--directory cognito"),
+            (_, _, Delivery::Aws) => Some("--delivery aws"),
+            _ => None,
+        }
+    }
+
     fn wiring(&self) -> Wiring {
         let codes = match self.store {
             Store::Memory => CodeStoreKind::Memory,
@@ -158,6 +178,15 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    #[cfg(not(feature = "aws"))]
+    if let Some(mode) = cli.aws_mode() {
+        eprintln!(
+            "error: {mode} is an AWS-backed mode, and this runner was built without them; \
+             build it with the `aws` feature: cargo run --release --features aws -- {mode}"
+        );
+        return std::process::ExitCode::from(2);
+    }
+    #[cfg(feature = "aws")]
     if let Some(command) = &cli.command {
         let result = match command {
             Command::CreateTables => dynamo::create_tables(&cli.tables).await,

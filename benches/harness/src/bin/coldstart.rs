@@ -4,6 +4,12 @@
 //! Each repetition starts every bootstrap once (interleaved, so drift on a shared machine hits all
 //! alike), times process start to its first `GET /runtime/invocation/next` (init), then feeds it
 //! one event (first invocation) and `--warm` more (warm), reads VmHWM and kills it.
+//!
+//! A function may run in several configurations side by side: `--function NAME@VARIANT=PATH` gets
+//! the common `--env` plus every `--variant-env VARIANT:KEY=VALUE`, and `--event NAME@VARIANT=FILE`
+//! replaces its sample event. ForgotPassword / ConfirmForgotPassword get a distinct user per
+//! invocation over the whole run (user00001 .. user{reps x (warm + 1)}), so a store that outlives a
+//! process never answers a per-user limit instead of the code path.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -35,6 +41,12 @@ struct Cli {
     /// KEY=VALUE passed to every bootstrap's environment (besides the Lambda runtime's own).
     #[arg(long = "env", value_parser = key_value)]
     env: Vec<(String, String)>,
+    /// VARIANT:KEY=VALUE added to the environment of the NAME@VARIANT bootstraps.
+    #[arg(long = "variant-env", value_parser = variant_key_value)]
+    variant_env: Vec<(String, String, String)>,
+    /// NAME=FILE: the sample event for NAME (or NAME@VARIANT), instead of one from --events.
+    #[arg(long = "event", value_parser = name_path)]
+    event_files: Vec<(String, PathBuf)>,
     /// Where sample events are looked up for functions with no built-in event (NAME*.json, NAME/*.json).
     #[arg(long, default_value = "events")]
     events: PathBuf,
@@ -54,6 +66,20 @@ struct Cli {
 fn name_path(s: &str) -> Result<(String, PathBuf), String> {
     let (name, path) = s.split_once('=').ok_or("expected NAME=PATH")?;
     Ok((name.to_string(), PathBuf::from(path)))
+}
+
+fn variant_key_value(s: &str) -> Result<(String, String, String), String> {
+    let (variant, kv) = s.split_once(':').ok_or("expected VARIANT:KEY=VALUE")?;
+    let (k, v) = key_value(kv)?;
+    Ok((variant.to_string(), k, v))
+}
+
+/// `NAME@VARIANT` -> (`NAME`, `VARIANT`); a plain name has no variant.
+fn split_variant(target: &str) -> (&str, Option<&str>) {
+    match target.split_once('@') {
+        Some((name, variant)) => (name, Some(variant)),
+        None => (target, None),
+    }
 }
 
 fn key_value(s: &str) -> Result<(String, String), String> {
@@ -130,8 +156,13 @@ async fn error(State(api): State<Arc<Api>>, body: Bytes) -> StatusCode {
 
 /// The events one function gets: built for the two operations (a distinct user per invocation, so
 /// per-user limits never answer instead of the code path), read from `events/` otherwise.
-fn events_for(cli: &Cli, name: &str, count: usize) -> Result<Vec<Value>, Error> {
+fn events_for(cli: &Cli, target: &str, count: usize) -> Result<Vec<Value>, Error> {
     let user = |i: usize| format!("user{:05}", i + 1);
+    if let Some((_, file)) = cli.event_files.iter().find(|(t, _)| t == target) {
+        let event: Value = serde_json::from_slice(&std::fs::read(file)?)?;
+        return Ok(vec![event; count]);
+    }
+    let (name, _) = split_variant(target);
     match name {
         "hello-lambda" => Ok(vec![json!({"hello": "world"}); count]),
         "forgot-password" => Ok((0..count)
@@ -224,18 +255,28 @@ async fn run_once(
         .create(true)
         .append(true)
         .open(cli.logs.join(format!("{name}.log")))?;
+    let (function, variant) = split_variant(name);
     let mut command = tokio::process::Command::new(path);
     command
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
-        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .env("AWS_LAMBDA_FUNCTION_NAME", function)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{function}"),
+        )
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .envs(cli.env.iter().map(|(k, v)| (k, v)))
+        .envs(
+            cli.variant_env
+                .iter()
+                .filter(|(v, _, _)| Some(v.as_str()) == variant)
+                .map(|(_, k, v)| (k, v)),
+        )
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -308,7 +349,7 @@ async fn main() -> Result<(), Error> {
     let mut samples: BTreeMap<String, Samples> = BTreeMap::new();
     for (name, _) in &targets {
         let entry = samples.entry(name.clone()).or_default();
-        match events_for(&cli, name, cli.warm + 1) {
+        match events_for(&cli, name, (cli.warm + 1) * cli.reps) {
             Ok(list) => {
                 events.insert(name.clone(), list);
             }
@@ -323,6 +364,10 @@ async fn main() -> Result<(), Error> {
             if entry.failure.is_some() {
                 continue;
             }
+            let per_rep = cli.warm + 1;
+            let Some(list) = list.get(rep * per_rep..(rep + 1) * per_rep) else {
+                continue;
+            };
             if let Err(e) = run_once(&cli, name, path, list, entry).await {
                 entry.failure = Some(e.to_string());
             }
