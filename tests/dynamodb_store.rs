@@ -143,6 +143,28 @@ async fn the_whole_flow_on_dynamodb() {
     assert_eq!(f.inbox.count(), 6);
 }
 
+/// A migration's write never replaces a user: a login that appeared meanwhile (another request's
+/// migration, an import) is kept as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_migration_never_overwrites_an_existing_user() {
+    let f = fixture("create", settings(|_| {})).await;
+    let mut jane = f.store.find("jane").await.unwrap().unwrap();
+    let original = jane.attributes.get("email").map(str::to_string);
+    jane.attributes.set("email", "attacker@example.net");
+    assert_eq!(
+        f.store.create(&jane).await.unwrap(),
+        password_reset::ports::Created::Exists
+    );
+    let kept = f.store.find("jane").await.unwrap().unwrap();
+    assert_eq!(kept.attributes.get("email").map(str::to_string), original);
+    // A new username is created.
+    jane.username = "jane2".into();
+    assert_eq!(
+        f.store.create(&jane).await.unwrap(),
+        password_reset::ports::Created::Created
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn round_trips_per_operation() {
     let f = fixture("trips", settings(|_| {})).await;

@@ -92,6 +92,12 @@ impl PasswordPolicy {
 /// per call (217 MB after 21 confirms). Reused blocks bound memory by the hashes running at once.
 static WORKING_MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
+/// How many argon2 working buffers are kept for reuse (each 19 MiB): at most the number of hashes
+/// that ever ran at once.
+pub fn pooled_buffers() -> usize {
+    WORKING_MEMORY.lock().map(|pool| pool.len()).unwrap_or(0)
+}
+
 fn with_working_memory<T>(blocks: usize, run: impl FnOnce(&mut [Block]) -> T) -> T {
     let mut memory = WORKING_MEMORY
         .lock()
