@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::adapters::dynamodb::errors::sdk_error;
 use crate::config::ConfigError;
 use crate::domain::migration::LegacyUser;
 use crate::domain::user::Attributes;
@@ -162,21 +162,6 @@ impl DynamoDbLegacyUsers {
     }
 }
 
-fn sdk_error<E, R>(e: SdkError<E, R>) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match e.code() {
-        Some(
-            "ProvisionedThroughputExceededException"
-            | "ThrottlingException"
-            | "RequestLimitExceeded",
-        ) => StoreError::Throttled,
-        _ => StoreError::Unavailable(format!("legacy table: {}", DisplayErrorContext(&e))),
-    }
-}
-
 #[async_trait]
 impl LegacyUserSource for DynamoDbLegacyUsers {
     async fn find(&self, login: &str) -> Result<Option<LegacyUser>, StoreError> {
@@ -189,7 +174,7 @@ impl LegacyUserSource for DynamoDbLegacyUsers {
             .consistent_read(true)
             .send()
             .await
-            .map_err(sdk_error)?;
+            .map_err(|e| sdk_error("GetItem", &t.table, e))?;
         if let Some(item) = got.item() {
             return t.read(item).map(Some);
         }
@@ -210,7 +195,7 @@ impl LegacyUserSource for DynamoDbLegacyUsers {
             .limit(2)
             .send()
             .await
-            .map_err(sdk_error)?;
+            .map_err(|e| sdk_error("Query", &t.table, e))?;
         match found.items() {
             [item] => t.read(item).map(Some),
             [] => Ok(None),

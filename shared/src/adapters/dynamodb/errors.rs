@@ -18,7 +18,7 @@ pub(super) fn is_throttling(code: Option<&str>) -> bool {
     code.is_some_and(|c| THROTTLING.contains(&c))
 }
 
-pub(super) fn sdk_error<E, R>(operation: &str, table: &str, e: SdkError<E, R>) -> StoreError
+pub(crate) fn sdk_error<E, R>(operation: &str, table: &str, e: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,

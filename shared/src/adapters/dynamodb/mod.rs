@@ -6,7 +6,7 @@
 //! the attempt when the code was wrong.
 
 mod codes;
-mod errors;
+pub(crate) mod errors;
 pub mod schema;
 mod users;
 
