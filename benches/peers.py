@@ -6,7 +6,7 @@
     peers.py cognito-local-pool ENDPOINT         pool and client through the API; prints "POOL_ID CLIENT_ID"
     peers.py cognito-local-users DB.json USERS   adds the users to cognito-local's database (server stopped)
     peers.py deployed ENDPOINT USERS DIR         what the template's configuration needs on moto: the pool
-                                                 (users CONFIRMED), its client, the legacy table (one user,
+                                                 (users CONFIRMED), its client, the source table (one user,
                                                  the user-migration sample's), SES identity, a KMS key and
                                                  a custom-sender event encrypted under it (DIR/custom-sender.json);
                                                  prints KEY=VALUE lines (USER_POOL_ID, CLIENT_ID, KMS_KEY_ARN)
@@ -137,11 +137,11 @@ def deployed(endpoint, count, out_dir):
         cognito.admin_set_user_password(
             UserPoolId=pool, Username=name(i), Password="Bench-Passw0rd!", Permanent=True
         )
-    # The legacy table as the template creates it (LegacyKey=username, email index), with the
+    # The source table as the template creates it (SourceKey=username, email index), with the
     # user of events/user-migration-ForgotPassword.json.
     dynamodb = boto3.client("dynamodb", **session)
     dynamodb.create_table(
-        TableName="legacy-users",
+        TableName="source-users",
         AttributeDefinitions=[
             {"AttributeName": "username", "AttributeType": "S"},
             {"AttributeName": "email", "AttributeType": "S"},
@@ -159,12 +159,12 @@ def deployed(endpoint, count, out_dir):
     here = os.path.dirname(os.path.abspath(__file__))
     events = os.path.join(here, "..", "events")
     with open(os.path.join(events, "user-migration-ForgotPassword.json")) as f:
-        legacy_user = json.load(f)["userName"]
+        source_user = json.load(f)["userName"]
     dynamodb.put_item(
-        TableName="legacy-users",
+        TableName="source-users",
         Item={
-            "username": {"S": legacy_user},
-            "email": {"S": legacy_user},
+            "username": {"S": source_user},
+            "email": {"S": source_user},
             "email_verified": {"S": "true"},
         },
     )

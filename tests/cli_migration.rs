@@ -1,6 +1,6 @@
-//! A user only the legacy store knows resets their password through the local runner, driven by
+//! A user only the migration source knows resets their password through the local runner, driven by
 //! the `aws` CLI: ForgotPassword migrates them (as UserMigration_ForgotPassword would), the code
-//! arrives on the legacy contact, ConfirmForgotPassword sets the password.
+//! arrives on the source contact, ConfirmForgotPassword sets the password.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -10,8 +10,8 @@ use serde_json::json;
 use support::*;
 
 #[test]
-fn a_legacy_only_user_gets_a_code_and_resets() {
-    let runner = Runner::demo("legacy");
+fn a_source_only_user_gets_a_code_and_resets() {
+    let runner = Runner::demo("migration");
     let out = runner.forgot("lena@legacy.example.com");
     assert!(out.ok, "{}", out.stderr);
     assert_eq!(
@@ -25,7 +25,7 @@ fn a_legacy_only_user_gets_a_code_and_resets() {
     let again = runner.confirm("lena@legacy.example.com", &code, NEW_PASSWORD);
     assert_eq!(again.error(), "CodeMismatchException");
 
-    // omar's legacy contact is a verified phone: the code goes by SMS.
+    // omar's source contact is a verified phone: the code goes by SMS.
     let sms = runner.forgot("omar");
     assert_eq!(
         sms.json()["CodeDeliveryDetails"],

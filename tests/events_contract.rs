@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lambda_runtime::{Context, LambdaEvent};
-use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
+use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use password_reset::domain::message::CustomMessage;
 use password_reset::domain::message_catalog::MessageCatalog;
@@ -221,8 +221,8 @@ async fn every_sample_event_gets_an_answer_cognito_accepts() {
     let catalog = MessageCatalog::default();
     let settings = demo();
     let migrator = user_migration::Migrator {
-        source: Arc::new(MemoryLegacyUsers::new(
-            settings.legacy_users.clone().unwrap(),
+        source: Arc::new(MemorySourceUsers::new(
+            settings.source_users.clone().unwrap(),
         )),
         recovery: settings.pool.recovery.clone(),
     };

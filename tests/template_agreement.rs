@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::operation::update_time_to_live::{
 use aws_sdk_dynamodb::types::{TableDescription, TableStatus};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use password_reset::adapters::dynamodb::schema::{self, Tables};
-use password_reset::adapters::legacy_dynamodb::LegacyTable;
+use password_reset::adapters::migration_source::dynamodb::SourceTable;
 use password_reset::config::ConfigError;
 use password_reset::domain::code::CodePolicy;
 use serde_yaml_ng::Value;
@@ -313,7 +313,7 @@ async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigEr
         }
         "user-migration" => {
             password_reset::config::recovery_from_env(&env)?;
-            LegacyTable::from_env(&env)?;
+            SourceTable::from_env(&env)?;
         }
         other => panic!("the test does not know what {other} reads: add it to read_settings"),
     }
@@ -355,7 +355,7 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
     let mut names = BTreeSet::new();
     if matches!(binary, "forgot-password" | "confirm-forgot-password") {
         // The local runner's seed users and outbox; Lambda uses DynamoDB and SES/SMS.
-        names.extend(["SEED_USERS_FILE", "OUTBOX_PATH", "LEGACY_USERS_FILE"]);
+        names.extend(["SEED_USERS_FILE", "OUTBOX_PATH", "SOURCE_USERS_FILE"]);
         // Templates come inline (MESSAGE_TEMPLATES): the package holds only the bootstrap.
         names.insert("MESSAGE_TEMPLATES_FILE");
         // With Directory=cognito the pool's own UsernameConfiguration applies.
@@ -367,8 +367,8 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.insert("CODE_HASH_KEY");
     }
     if binary == "confirm-forgot-password" {
-        // It migrates nobody (UserMigration runs on ForgotPassword), so it reads no legacy table.
-        names.insert("LEGACY_TABLE");
+        // It migrates nobody (UserMigration runs on ForgotPassword), so it reads no source table.
+        names.insert("SOURCE_TABLE");
         // Its caller limit is MAX_CONFIRMS_PER_CALLER_PER_HOUR; the ForgotPassword one is unused.
         names.insert("MAX_REQUESTS_PER_CALLER_PER_HOUR");
     }
@@ -381,7 +381,7 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.extend(["SES_REPLY_TO", "SMS_TTL_SECONDS"]);
     }
     if binary == "forgot-password" {
-        names.insert("LEGACY_ATTRIBUTES");
+        names.insert("SOURCE_ATTRIBUTES");
     }
     if binary == "custom-message" {
         names.insert("MESSAGE_TEMPLATES_FILE");
@@ -398,8 +398,8 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         ]);
     }
     if binary == "user-migration" {
-        // The standard attributes map to themselves unless the legacy table names them otherwise.
-        names.insert("LEGACY_ATTRIBUTES");
+        // The standard attributes map to themselves unless the source table names them otherwise.
+        names.insert("SOURCE_ATTRIBUTES");
     }
     names
 }
@@ -410,7 +410,7 @@ const PARAMETER_SETS: &[&[(&str, &str)]] = &[
     &[("ResetFlow", "native")],
     &[
         ("ResetFlow", "native"),
-        ("LegacyUsers", "none"),
+        ("SourceUsers", "none"),
         ("SesConfigurationSet", "mail-events"),
         (
             "SmsOriginationIdentityArn",
@@ -426,10 +426,10 @@ const PARAMETER_SETS: &[&[(&str, &str)]] = &[
         ),
     ],
     &[
-        ("LegacyUsers", "existing"),
-        ("ExistingLegacyTableName", "old-users"),
-        ("LegacyEmailIndex", ""),
-        ("LegacyAssumeVerified", "true"),
+        ("SourceUsers", "existing"),
+        ("ExistingSourceTableName", "old-users"),
+        ("SourceEmailIndex", ""),
+        ("SourceAssumeVerified", "true"),
         ("ExistingUserPoolId", "us-east-1_AbCdEf123"),
         ("SignOutOnReset", "false"),
         ("NotifyPasswordChanged", "false"),
@@ -471,7 +471,7 @@ fn every_function_crate_is_deployed_and_every_deployed_function_is_a_crate() {
     let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
     let crates = function_crates();
     // Across the two flows every function is deployed (under the defaults, user-migration is
-    // conditional on legacy users; custom-sender is ResetFlow=native's).
+    // conditional on source users; custom-sender is ResetFlow=native's).
     let deployed: BTreeSet<String> = FLOWS
         .iter()
         .flat_map(|flow| Deployment::new(&template, flow).functions().into_keys())
@@ -835,25 +835,25 @@ async fn the_tables_are_the_ones_the_adapter_creates() {
 }
 
 #[test]
-fn the_created_legacy_table_is_read_with_its_own_key_and_index() {
+fn the_created_source_table_is_read_with_its_own_key_and_index() {
     let template = template();
-    let deployment = Deployment::new(&template, &[("LegacyUsers", "create")]);
+    let deployment = Deployment::new(&template, &[("SourceUsers", "create")]);
     let (_, (_, function)) = deployment
         .functions()
         .into_iter()
         .find(|(b, _)| b == "user-migration")
         .unwrap();
     let recorder = Recorder::new(deployment.environment(function));
-    let legacy = LegacyTable::from_env(&recorder.env()).unwrap();
+    let source = SourceTable::from_env(&recorder.env()).unwrap();
     let (keys, attributes, indexes) = shape_of_resource(
         &deployment,
-        &deployment.resource("LegacyUsersTable")["Properties"],
+        &deployment.resource("SourceUsersTable")["Properties"],
     );
-    assert_eq!(keys, vec![(legacy.key.clone(), "HASH".to_string())]);
-    assert!(attributes.contains(&(legacy.key.clone(), "S".into())));
-    let index = legacy.email_index.expect("an email index is configured");
+    assert_eq!(keys, vec![(source.key.clone(), "HASH".to_string())]);
+    assert!(attributes.contains(&(source.key.clone(), "S".into())));
+    let index = source.email_index.expect("an email index is configured");
     let (index_keys, _) = &indexes[&index];
-    assert_eq!(index_keys[0].0, legacy.attributes["email"]);
+    assert_eq!(index_keys[0].0, source.attributes["email"]);
 }
 
 /// Every statement a role grants under these parameters: its inline policies and the managed
@@ -893,14 +893,14 @@ fn each_role_holds_only_what_its_function_uses() {
     for overrides in [
         &[][..],
         &[("Directory", "dynamodb")][..],
-        &[("LegacyUsers", "none")][..],
+        &[("SourceUsers", "none")][..],
         &[("ExistingUserPoolId", "us-east-1_AbCdEf123")][..],
         &[("ResetFlow", "native")][..],
     ] {
         let deployment = Deployment::new(&template, overrides);
         let pool_arn = deployment.eval(&deployment.template["Outputs"]["UserPoolId"]["Value"]);
         let cognito = deployment.parameters["Directory"] == "cognito";
-        let migrates = deployment.parameters["LegacyUsers"] != "none";
+        let migrates = deployment.parameters["SourceUsers"] != "none";
         for (binary, (id, function)) in deployment.functions() {
             let context = format!("{id} with {overrides:?}");
             let (_, role) = tagged(&function["Properties"]["Role"]).unwrap();
@@ -1034,7 +1034,7 @@ fn the_triggers_are_wired_to_the_pool_and_only_it_may_invoke_them() {
             Some("123456789012")
         );
     }
-    let none = Deployment::new(&template, &[("LegacyUsers", "none")]);
+    let none = Deployment::new(&template, &[("SourceUsers", "none")]);
     assert_eq!(none.eval(&config["UserMigration"]), None);
     assert!(!none.functions().contains_key("user-migration"));
 }

@@ -9,14 +9,12 @@ use std::sync::Arc;
 use rand::CryptoRng;
 
 use crate::adapters::app_clients::FixedAppClients;
-use crate::adapters::legacy_memory::MemoryLegacyUsers;
 use crate::adapters::memory::MemoryStore;
+use crate::adapters::migration_source::memory::MemorySourceUsers;
 use crate::adapters::outbox::Outbox;
 use crate::config::{ConfigError, Settings};
 use crate::domain::code::CodeKeys;
-use crate::ports::{
-    AppClients, CodeStore, EmailSender, LegacyUserSource, SmsSender, UserDirectory,
-};
+use crate::ports::{AppClients, CodeStore, EmailSender, MigrationSource, SmsSender, UserDirectory};
 use crate::usecases::{Ports, ResetService};
 
 /// The setting a missing code key is reported under: the one this build reads the keys from.
@@ -114,9 +112,9 @@ pub struct Wiring {
     /// SES and SMS settings, read when the delivery is `aws`.
     #[cfg(all(feature = "ses", feature = "sms"))]
     pub aws_delivery: Option<crate::config::delivery::AwsDeliverySettings>,
-    /// The migration source's table (`LEGACY_TABLE` and friends), when set.
+    /// The migration source's table (`SOURCE_TABLE` and friends), when set.
     #[cfg(feature = "dynamodb")]
-    pub legacy_table: Option<crate::adapters::legacy_dynamodb::LegacyTable>,
+    pub source_table: Option<crate::adapters::migration_source::dynamodb::SourceTable>,
     /// `CODE_HASH_KEY_SECRET_ARN`: the secret holding the code keys, read once at assembly.
     /// Exclusive with a literal key (`CODE_HASH_KEY`, the pool file's `CodeHashKey`).
     pub code_key_secret_arn: Option<String>,
@@ -136,7 +134,7 @@ impl Default for Wiring {
             #[cfg(all(feature = "ses", feature = "sms"))]
             aws_delivery: None,
             #[cfg(feature = "dynamodb")]
-            legacy_table: None,
+            source_table: None,
             code_key_secret_arn: None,
         }
     }
@@ -195,8 +193,8 @@ impl Wiring {
         Ok(wiring)
     }
 
-    /// The settings of the adapters chosen: SES/SMS for `aws` delivery, the legacy table when
-    /// `LEGACY_TABLE` is set. Every read of the environment the assembly needs happens here or in
+    /// The settings of the adapters chosen: SES/SMS for `aws` delivery, the source table when
+    /// `SOURCE_TABLE` is set. Every read of the environment the assembly needs happens here or in
     /// `from_env`, before any client exists.
     pub fn read_adapter_settings(
         &mut self,
@@ -220,15 +218,14 @@ impl Wiring {
                  does not have; give a literal key in CODE_HASH_KEY instead",
             ));
         }
-        if non_empty(env, "LEGACY_TABLE").is_some() {
+        if non_empty(env, "SOURCE_TABLE").is_some() {
             #[cfg(feature = "dynamodb")]
             {
-                self.legacy_table = Some(crate::adapters::legacy_dynamodb::LegacyTable::from_env(
-                    env,
-                )?);
+                self.source_table =
+                    Some(crate::adapters::migration_source::dynamodb::SourceTable::from_env(env)?);
             }
             #[cfg(not(feature = "dynamodb"))]
-            return Err(not_built("LEGACY_TABLE", "a legacy table", "dynamodb"));
+            return Err(not_built("SOURCE_TABLE", "a source table", "dynamodb"));
         }
         Ok(())
     }
@@ -240,9 +237,9 @@ impl Wiring {
         feature = "cognito",
         feature = "secrets"
     ))]
-    fn has_legacy_table(&self) -> bool {
+    fn has_source_table(&self) -> bool {
         #[cfg(feature = "dynamodb")]
-        return self.legacy_table.is_some();
+        return self.source_table.is_some();
         #[cfg(not(feature = "dynamodb"))]
         false
     }
@@ -317,7 +314,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         feature = "cognito",
         feature = "secrets"
     ))]
-    let sdk = if wiring.needs_aws() || wiring.has_legacy_table() {
+    let sdk = if wiring.needs_aws() || wiring.has_source_table() {
         Some(
             aws_config::defaults(aws_config::BehaviorVersion::latest())
                 .load()
@@ -466,13 +463,13 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
     };
 
     #[cfg(feature = "dynamodb")]
-    let legacy_table: Option<Arc<dyn LegacyUserSource>> = match &wiring.legacy_table {
+    let source_table: Option<Arc<dyn MigrationSource>> = match &wiring.source_table {
         Some(table) => {
             let sdk = sdk
                 .as_ref()
-                .ok_or_else(|| bad("LEGACY_TABLE", "no AWS configuration"))?;
+                .ok_or_else(|| bad("SOURCE_TABLE", "no AWS configuration"))?;
             Some(Arc::new(
-                crate::adapters::legacy_dynamodb::DynamoDbLegacyUsers::new(
+                crate::adapters::migration_source::dynamodb::DynamoDbSourceUsers::new(
                     aws_sdk_dynamodb::Client::new(sdk),
                     table.clone(),
                 ),
@@ -481,19 +478,19 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         None => None,
     };
     #[cfg(not(feature = "dynamodb"))]
-    let legacy_table: Option<Arc<dyn LegacyUserSource>> = None;
-    let legacy = legacy_table.or_else(|| {
+    let source_table: Option<Arc<dyn MigrationSource>> = None;
+    let migration_source = source_table.or_else(|| {
         settings
-            .legacy_users
+            .source_users
             .clone()
-            .map(|users| Arc::new(MemoryLegacyUsers::new(users)) as Arc<dyn LegacyUserSource>)
+            .map(|users| Arc::new(MemorySourceUsers::new(users)) as Arc<dyn MigrationSource>)
     });
 
     tracing::info!(
         directory = ?wiring.directory,
         codes = ?wiring.codes,
         delivery = ?wiring.delivery,
-        migration = legacy.is_some(),
+        migration = migration_source.is_some(),
         "service assembled"
     );
     let mut service = ResetService::new(
@@ -505,7 +502,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
             codes,
             email,
             sms,
-            legacy,
+            migration_source,
         },
     );
     if matches!(wiring.delivery, DeliveryKind::Outbox) {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::domain::caller::MAX_CALLER_REQUESTS;
 use crate::domain::code::{CodeKey, CodeKeys, CodePolicy, KeyId, MAX_KEYS};
 use crate::domain::message_catalog::MessageCatalog;
-use crate::domain::migration::LegacyUser;
+use crate::domain::migration::SourceUser;
 use crate::domain::password::PasswordPolicy;
 use crate::domain::pool::{AppClient, PoolSettings, PreventUserExistenceErrors};
 use crate::domain::recovery::{AccountRecovery, MechanismName, RecoveryMechanism};
@@ -84,9 +84,9 @@ struct PoolFile {
     messages: Option<serde_json::Value>,
     #[serde(default)]
     users: Vec<User>,
-    /// Users only a legacy system knows: migrated on their first ForgotPassword.
+    /// Users only an old system knows: migrated on their first ForgotPassword.
     #[serde(default)]
-    legacy_users: Option<Vec<LegacyUser>>,
+    source_users: Option<Vec<SourceUser>>,
     #[serde(default)]
     outbox: OutboxSettings,
     /// The PasswordChanged notice after a reset.
@@ -103,8 +103,8 @@ pub struct Settings {
     pub pool: PoolSettings,
     pub key: Option<CodeKey>,
     pub users: Vec<User>,
-    /// A legacy user source kept in memory (the pool file's `LegacyUsers`, or `LEGACY_USERS_FILE`).
-    pub legacy_users: Option<Vec<LegacyUser>>,
+    /// A source user source kept in memory (the pool file's `SourceUsers`, or `SOURCE_USERS_FILE`).
+    pub source_users: Option<Vec<SourceUser>>,
     pub outbox: OutboxSettings,
     /// Which pool settings were given here, so a user pool's own fill in only the others.
     pub explicit: Explicit,
@@ -263,7 +263,7 @@ impl Settings {
             pool,
             key,
             users: file.users,
-            legacy_users: file.legacy_users,
+            source_users: file.source_users,
             outbox: file.outbox,
             explicit,
         })
@@ -420,12 +420,12 @@ impl Settings {
             path: env("OUTBOX_PATH").map(PathBuf::from),
             verified_destinations: None,
         };
-        let legacy_users = legacy_users_from_env(&env)?;
+        let source_users = source_users_from_env(&env)?;
         Ok(Self {
             pool,
             key,
             users,
-            legacy_users,
+            source_users,
             outbox,
             explicit,
         })
@@ -464,37 +464,37 @@ pub fn messages_from_env(
     MessageCatalog::from_json(serde_json::Value::Object(merged)).map_err(|e| bad(setting, e))
 }
 
-/// A legacy users file: the list itself, or a pool file holding it under `LegacyUsers`.
+/// A source users file: the list itself, or a pool file holding it under `SourceUsers`.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum LegacyUsersFile {
-    List(Vec<LegacyUser>),
+enum SourceUsersFile {
+    List(Vec<SourceUser>),
     #[serde(rename_all = "PascalCase")]
     Pool {
-        legacy_users: Vec<LegacyUser>,
+        source_users: Vec<SourceUser>,
     },
 }
 
-/// `LEGACY_USERS_FILE`: legacy users (`Username`, `Attributes`, `PasswordHash`) served from memory,
+/// `SOURCE_USERS_FILE`: source users (`Username`, `Attributes`, `PasswordHash`) served from memory,
 /// for local runs and tests; a JSON list, or a pool file such as `config/demo-pool.json`.
-pub fn legacy_users_from_env(
+pub fn source_users_from_env(
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<Option<Vec<LegacyUser>>, ConfigError> {
-    env("LEGACY_USERS_FILE")
+) -> Result<Option<Vec<SourceUser>>, ConfigError> {
+    env("SOURCE_USERS_FILE")
         .map(|path| {
             let text = std::fs::read_to_string(&path)
-                .map_err(|e| bad("LEGACY_USERS_FILE", format!("{path}: {e}")))?;
+                .map_err(|e| bad("SOURCE_USERS_FILE", format!("{path}: {e}")))?;
             match serde_json::from_str(&text) {
                 Ok(
-                    LegacyUsersFile::List(users)
-                    | LegacyUsersFile::Pool {
-                        legacy_users: users,
+                    SourceUsersFile::List(users)
+                    | SourceUsersFile::Pool {
+                        source_users: users,
                     },
                 ) => Ok(users),
                 Err(_) => Err(bad(
-                    "LEGACY_USERS_FILE",
+                    "SOURCE_USERS_FILE",
                     format!(
-                        "{path}: expected a list of legacy users or an object with LegacyUsers"
+                        "{path}: expected a list of source users or an object with SourceUsers"
                     ),
                 )),
             }

@@ -38,10 +38,9 @@ pub fn assemble<R: CryptoRng + ?Sized>(settings: &Settings, rng: &mut R, print: 
             codes: store.clone(),
             email: outbox.clone(),
             sms: outbox.clone(),
-            legacy: settings.legacy_users.clone().map(|users| {
-                Arc::new(crate::adapters::legacy_memory::MemoryLegacyUsers::new(
-                    users,
-                )) as Arc<dyn crate::ports::LegacyUserSource>
+            migration_source: settings.source_users.clone().map(|users| {
+                Arc::new(crate::adapters::migration_source::memory::MemorySourceUsers::new(users))
+                    as Arc<dyn crate::ports::MigrationSource>
             }),
         },
     );

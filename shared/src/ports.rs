@@ -133,12 +133,12 @@ pub trait SmsSender: Send + Sync {
     async fn send_sms(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError>;
 }
 
-/// A legacy user store the UserMigration logic imports users from.
+/// A migration source the UserMigration logic imports users from.
 #[async_trait]
-pub trait LegacyUserSource: Send + Sync {
-    /// The legacy user known by `login` (as typed at sign-in or ForgotPassword), if any.
+pub trait MigrationSource: Send + Sync {
+    /// The source user known by `login` (as typed at sign-in or ForgotPassword), if any.
     async fn find(
         &self,
         login: &str,
-    ) -> Result<Option<crate::domain::migration::LegacyUser>, StoreError>;
+    ) -> Result<Option<crate::domain::migration::SourceUser>, StoreError>;
 }

@@ -37,13 +37,13 @@ use aws_sdk_cognitoidentityprovider::types::{
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use inbox::{Inbox, PASSWORD};
 use password_reset::adapters::cognito::{CognitoOptions, CognitoPool};
-use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
 use password_reset::adapters::memory::MemoryStore;
+use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
 use password_reset::domain::code::CodeKey;
 use password_reset::domain::delivery::DeliveryMedium;
-use password_reset::domain::migration::LegacyUser;
+use password_reset::domain::migration::SourceUser;
 use password_reset::domain::pool::PreventUserExistenceErrors;
 use password_reset::domain::recovery::AccountRecovery;
 use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
@@ -51,12 +51,12 @@ use password_reset::domain::secret_hash;
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::{Attributes, MfaChannel, UserStatus};
 use password_reset::ports::{
-    AppClients, LegacyUserSource, PasswordChangeError, StoreError, UserDirectory,
+    AppClients, MigrationSource, PasswordChangeError, StoreError, UserDirectory,
 };
 use password_reset::usecases::Ports;
 use password_reset::{CognitoError, ResetService};
 
-const OLD_PASSWORD: &str = "Old-Passw0rd!";
+const OLD_PASSWORD: &str = "Legacy-Passw0rd!";
 const T0: UnixTime = UnixTime(1_800_000_000);
 
 fn moto_endpoint() -> String {
@@ -267,7 +267,7 @@ fn service_on(
     pool: Arc<CognitoPool>,
     codes: Arc<MemoryStore>,
     prevent: PreventUserExistenceErrors,
-    legacy: Option<Arc<dyn LegacyUserSource>>,
+    migration_source: Option<Arc<dyn MigrationSource>>,
 ) -> (ResetService, Arc<Inbox>) {
     let settings =
         Settings::from_json(include_str!("../../config/demo-pool.json")).expect("demo pool");
@@ -286,7 +286,7 @@ fn service_on(
             codes,
             email: inbox.clone(),
             sms: inbox.clone(),
-            legacy,
+            migration_source,
         },
     );
     (service, inbox)
@@ -882,7 +882,7 @@ async fn cognitos_password_policy_refusal_keeps_the_code() {
         &f.pool_id,
         "jane",
         &JANE,
-        Some("Old-Passw0rd!-long"),
+        Some("Legacy-Passw0rd!-long"),
     )
     .await;
     // The service's own policy (8) lets PASSWORD through; the pool's (16) does not.
@@ -913,7 +913,7 @@ async fn cognitos_password_policy_refusal_keeps_the_code() {
         "Password does not conform to policy: The provided password does not confirm to the configured password policy"
     );
     assert!(
-        sign_in(&f.client, &f.app, "jane", "Old-Passw0rd!-long")
+        sign_in(&f.client, &f.app, "jane", "Legacy-Passw0rd!-long")
             .await
             .is_ok()
     );
@@ -1043,14 +1043,14 @@ async fn an_unknown_client_is_asked_again_after_the_recheck_interval() {
 
 // ---------------------------------------------------------------- migration into the pool
 
-fn legacy_source(users: &[(&str, &str)]) -> Arc<dyn LegacyUserSource> {
-    Arc::new(MemoryLegacyUsers::new(users.iter().map(
+fn migration_source(users: &[(&str, &str)]) -> Arc<dyn MigrationSource> {
+    Arc::new(MemorySourceUsers::new(users.iter().map(
         |(username, email)| {
             let mut attributes = Attributes::default();
             attributes.set("email", *email);
             attributes.set("email_verified", "true");
             attributes.set("given_name", "Leo");
-            LegacyUser {
+            SourceUser {
                 username: username.to_string(),
                 attributes,
                 password_hash: None,
@@ -1060,13 +1060,13 @@ fn legacy_source(users: &[(&str, &str)]) -> Arc<dyn LegacyUserSource> {
 }
 
 #[tokio::test]
-async fn a_legacy_user_is_created_in_the_pool_resets_and_signs_in() {
+async fn a_source_user_is_created_in_the_pool_resets_and_signs_in() {
     let f = fixture(|b| b, CognitoOptions::default()).await;
     let (service, inbox) = service_on(
         f.pool.clone(),
         Arc::new(MemoryStore::new()),
         PreventUserExistenceErrors::Enabled,
-        Some(legacy_source(&[("leo", "leo@example.com")])),
+        Some(migration_source(&[("leo", "leo@example.com")])),
     );
     f.calls.take();
     service
@@ -1134,7 +1134,7 @@ async fn a_legacy_user_is_created_in_the_pool_resets_and_signs_in() {
 }
 
 #[tokio::test]
-async fn a_legacy_user_migrates_into_an_email_username_pool() {
+async fn a_source_user_migrates_into_an_email_username_pool() {
     let f = fixture(
         |b| b.username_attributes(UsernameAttributeType::Email),
         CognitoOptions::default(),
@@ -1144,7 +1144,7 @@ async fn a_legacy_user_migrates_into_an_email_username_pool() {
         f.pool.clone(),
         Arc::new(MemoryStore::new()),
         PreventUserExistenceErrors::Enabled,
-        Some(legacy_source(&[("lea", "lea@example.com")])),
+        Some(migration_source(&[("lea", "lea@example.com")])),
     );
     service
         .forgot_password(
@@ -1178,13 +1178,13 @@ async fn a_legacy_user_migrates_into_an_email_username_pool() {
 }
 
 #[tokio::test]
-async fn a_legacy_user_known_by_email_migrates_into_an_alias_pool() {
+async fn a_source_user_known_by_email_migrates_into_an_alias_pool() {
     let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
     let (service, inbox) = service_on(
         f.pool.clone(),
         Arc::new(MemoryStore::new()),
         PreventUserExistenceErrors::Enabled,
-        Some(legacy_source(&[("lia", "lia@example.com")])),
+        Some(migration_source(&[("lia", "lia@example.com")])),
     );
     service
         .forgot_password(

@@ -1,4 +1,4 @@
-//! UserMigration on the memory legacy source: the trigger's use cases (both hash kinds, unknown
+//! UserMigration on the memory migration source: the trigger's use cases (both hash kinds, unknown
 //! users, wrong passwords) and forgot-password's in-process migration and message rendering.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -6,20 +6,20 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
 use password_reset::adapters::memory::MemoryStore;
+use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
 use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::domain::message_catalog::MessageCatalog;
-use password_reset::domain::migration::LegacyUser;
+use password_reset::domain::migration::SourceUser;
 use password_reset::domain::pool::PreventUserExistenceErrors;
 use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
 use password_reset::ports::{
-    DeliveryError, EmailSender, LegacyUserSource, SmsSender, StoreError, UserDirectory,
+    DeliveryError, EmailSender, MigrationSource, SmsSender, StoreError, UserDirectory,
 };
 use password_reset::usecases::migrate_user::{self, MigrationError};
 use password_reset::{CognitoError, ResetService};
@@ -29,29 +29,29 @@ use serde_json::json;
 
 const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
 const T0: UnixTime = UnixTime(1_800_000_000);
-const LEGACY_PASSWORD: &str = "Legacy-Passw0rd!";
+const SOURCE_PASSWORD: &str = "Legacy-Passw0rd!";
 
 fn demo() -> Settings {
     Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap()
 }
 
-fn legacy_source() -> MemoryLegacyUsers {
-    MemoryLegacyUsers::new(demo().legacy_users.unwrap())
+fn migration_source() -> MemorySourceUsers {
+    MemorySourceUsers::new(demo().source_users.unwrap())
 }
 
 #[tokio::test]
 async fn sign_in_verifies_bcrypt_and_argon2id_hashes() {
-    let source = legacy_source();
+    let source = migration_source();
     let recovery = demo().pool.recovery;
     // lena's hash is bcrypt, omar's argon2id.
     for login in ["lena", "lena@legacy.example.com", "omar"] {
-        let m = migrate_user::for_sign_in(&source, &recovery, login, LEGACY_PASSWORD)
+        let m = migrate_user::for_sign_in(&source, &recovery, login, SOURCE_PASSWORD)
             .await
             .unwrap();
         assert_eq!(m.final_user_status, UserStatus::Confirmed, "{login}");
         assert_eq!(m.message_action, "SUPPRESS");
     }
-    let omar = migrate_user::for_sign_in(&source, &recovery, "omar", LEGACY_PASSWORD)
+    let omar = migrate_user::for_sign_in(&source, &recovery, "omar", SOURCE_PASSWORD)
         .await
         .unwrap();
     assert_eq!(omar.user_attributes["phone_number_verified"], "true");
@@ -60,12 +60,12 @@ async fn sign_in_verifies_bcrypt_and_argon2id_hashes() {
 
 #[tokio::test]
 async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
-    let source = legacy_source();
+    let source = migration_source();
     let recovery = demo().pool.recovery;
     for (login, password) in [
         ("lena", "legacy-passw0rd!"),
         ("omar", ""),
-        ("nobody", LEGACY_PASSWORD),
+        ("nobody", SOURCE_PASSWORD),
     ] {
         let err = migrate_user::for_sign_in(&source, &recovery, login, password)
             .await
@@ -77,7 +77,7 @@ async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
 
 #[tokio::test]
 async fn forgot_password_migration_answers_reset_required_or_user_does_not_exist() {
-    let source = legacy_source();
+    let source = migration_source();
     let recovery = demo().pool.recovery;
     let m = migrate_user::for_forgot_password(&source, &recovery, "lena@legacy.example.com")
         .await
@@ -116,16 +116,16 @@ impl SmsSender for Inbox {
 struct Broken;
 
 #[async_trait]
-impl LegacyUserSource for Broken {
-    async fn find(&self, _: &str) -> Result<Option<LegacyUser>, StoreError> {
+impl MigrationSource for Broken {
+    async fn find(&self, _: &str) -> Result<Option<SourceUser>, StoreError> {
         Err(StoreError::Unavailable(
-            "connection refused to legacy-db:5432".into(),
+            "connection refused to old-db:5432".into(),
         ))
     }
 }
 
 fn assemble(
-    legacy: Option<Arc<dyn LegacyUserSource>>,
+    migration_source: Option<Arc<dyn MigrationSource>>,
     tweak: impl FnOnce(&mut Settings),
 ) -> (ResetService, Arc<MemoryStore>, Arc<Inbox>) {
     let mut settings = demo();
@@ -144,7 +144,7 @@ fn assemble(
         codes: store.clone(),
         email: inbox.clone(),
         sms: inbox.clone(),
-        legacy,
+        migration_source,
         timing: Default::default(),
     };
     (service, store, inbox)
@@ -159,11 +159,11 @@ fn forgot(user: &str) -> ForgotPasswordRequest {
 }
 
 #[tokio::test]
-async fn forgot_password_migrates_a_legacy_only_user_then_issues_a_code_that_resets() {
+async fn forgot_password_migrates_a_source_only_user_then_issues_a_code_that_resets() {
     let french = json!({"ForgotPassword": {"Locales": {"fr": {
         "EmailSubject": "Réinitialisation du mot de passe",
         "EmailMessage": "Bonjour {name}, votre code est {####}."}}}});
-    let (service, store, inbox) = assemble(Some(Arc::new(legacy_source())), |s| {
+    let (service, store, inbox) = assemble(Some(Arc::new(migration_source())), |s| {
         s.pool.messages = MessageCatalog::from_json(french).unwrap();
     });
     let mut rng = StdRng::seed_from_u64(1);
@@ -223,7 +223,7 @@ async fn forgot_password_migrates_a_legacy_only_user_then_issues_a_code_that_res
 }
 
 #[tokio::test]
-async fn without_a_legacy_source_or_legacy_user_nothing_is_migrated() {
+async fn without_a_migration_source_or_source_user_nothing_is_migrated() {
     let mut rng = StdRng::seed_from_u64(2);
     let (service, store, inbox) = assemble(None, |_| {});
     service
@@ -246,19 +246,19 @@ async fn without_a_legacy_source_or_legacy_user_nothing_is_migrated() {
 }
 
 fn service_legacy_pool() -> (ResetService, Arc<MemoryStore>, Arc<Inbox>) {
-    assemble(Some(Arc::new(legacy_source())), |s| {
+    assemble(Some(Arc::new(migration_source())), |s| {
         s.pool.prevent_user_existence_errors = PreventUserExistenceErrors::Legacy;
     })
 }
 
 #[tokio::test]
-async fn a_legacy_user_without_a_verified_channel_is_answered_as_a_directory_user_would_be() {
-    let unverified: LegacyUser = serde_json::from_value(json!({
+async fn a_source_user_without_a_verified_channel_is_answered_as_a_directory_user_would_be() {
+    let unverified: SourceUser = serde_json::from_value(json!({
         "Username": "ivy", "Attributes": {"email": "ivy@legacy.example.com", "email_verified": "false"}
     }))
     .unwrap();
     let mut rng = StdRng::seed_from_u64(3);
-    let source: Arc<dyn LegacyUserSource> = Arc::new(MemoryLegacyUsers::new([unverified]));
+    let source: Arc<dyn MigrationSource> = Arc::new(MemorySourceUsers::new([unverified]));
     let (service, store, _) = assemble(Some(source.clone()), |s| {
         s.pool.prevent_user_existence_errors = PreventUserExistenceErrors::Legacy;
     });
@@ -283,7 +283,7 @@ async fn a_legacy_user_without_a_verified_channel_is_answered_as_a_directory_use
 }
 
 #[tokio::test]
-async fn a_failing_legacy_store_is_a_user_lambda_validation_error_naming_nothing_internal() {
+async fn a_failing_migration_source_is_a_user_lambda_validation_error_naming_nothing_internal() {
     let mut rng = StdRng::seed_from_u64(4);
     let (service, _, inbox) = assemble(Some(Arc::new(Broken)), |_| {});
     let err = service
@@ -293,10 +293,10 @@ async fn a_failing_legacy_store_is_a_user_lambda_validation_error_naming_nothing
     assert_eq!(err.kind(), "UserLambdaValidationException");
     assert_eq!(
         err.to_string(),
-        "UserMigration failed with error Legacy user store unavailable."
+        "UserMigration failed with error Migration source unavailable."
     );
     assert!(inbox.0.lock().unwrap().is_empty());
-    // A directory user never touches the legacy source.
+    // A directory user never touches the migration source.
     service
         .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng)
         .await

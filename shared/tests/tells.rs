@@ -42,7 +42,7 @@ fn service_with(inbox: Arc<Inbox>, tweak: impl FnOnce(&mut Settings)) -> ResetSe
         codes: store,
         email: inbox.clone(),
         sms: inbox,
-        legacy: None,
+        migration_source: None,
         // The waits are the subject of one test only.
         timing: DeliveryTiming::unseeded(),
     }

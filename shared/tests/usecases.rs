@@ -50,7 +50,7 @@ fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryStore>, inbox: Inbox
         codes,
         email: inbox.clone(),
         sms: inbox.clone(),
-        legacy: None,
+        migration_source: None,
         timing: Default::default(),
     };
     Fixture {
@@ -805,7 +805,7 @@ fn container(store: &Arc<MemoryStore>, inbox: &Arc<Inbox>, keys: CodeKeys) -> Re
         codes: store.clone(),
         email: inbox.clone(),
         sms: inbox.clone(),
-        legacy: None,
+        migration_source: None,
         timing: password_reset::usecases::DeliveryTiming::unseeded(),
     }
 }

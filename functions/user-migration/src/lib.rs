@@ -10,50 +10,50 @@ use aws_lambda_events::event::cognito::{
     CognitoEventUserPoolsMigrateUserTriggerSource as Source,
 };
 use lambda_runtime::{Diagnostic, LambdaEvent};
-use password_reset::adapters::legacy_dynamodb::DynamoDbLegacyUsers;
-use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
+use password_reset::adapters::migration_source::dynamodb::DynamoDbSourceUsers;
+use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::ConfigError;
 use password_reset::domain::migration::Migration;
 use password_reset::domain::recovery::AccountRecovery;
-use password_reset::ports::LegacyUserSource;
+use password_reset::ports::MigrationSource;
 use password_reset::usecases::migrate_user::{self, MigrationError};
 use serde_json::Value;
 
-/// What every invocation borrows: the legacy source and the pool's recovery setting.
+/// What every invocation borrows: the migration source and the pool's recovery setting.
 pub struct Migrator {
-    pub source: Arc<dyn LegacyUserSource>,
+    pub source: Arc<dyn MigrationSource>,
     pub recovery: AccountRecovery,
 }
 
 impl Migrator {
-    /// Read once at start. `LEGACY_SOURCE`: `dynamodb` (default; see `LegacyTable::from_env`) or
-    /// `memory` (`LEGACY_USERS_FILE`); `RECOVERY_MECHANISMS` as the pool's AccountRecoverySetting.
+    /// Read once at start. `MIGRATION_SOURCE`: `dynamodb` (default; see `SourceTable::from_env`) or
+    /// `memory` (`SOURCE_USERS_FILE`); `RECOVERY_MECHANISMS` as the pool's AccountRecoverySetting.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let env = |name: &str| std::env::var(name).ok();
         let recovery = password_reset::config::recovery_from_env(&env)?;
-        let source: Arc<dyn LegacyUserSource> = match env("LEGACY_SOURCE")
+        let source: Arc<dyn MigrationSource> = match env("MIGRATION_SOURCE")
             .as_deref()
             .unwrap_or("dynamodb")
         {
-            "dynamodb" => Arc::new(DynamoDbLegacyUsers::from_env(&env).await?.ok_or_else(
+            "dynamodb" => Arc::new(DynamoDbSourceUsers::from_env(&env).await?.ok_or_else(
                 || ConfigError {
-                    setting: "LEGACY_TABLE".into(),
-                    problem: "not set (LEGACY_SOURCE=dynamodb needs it)".into(),
+                    setting: "SOURCE_TABLE".into(),
+                    problem: "not set (MIGRATION_SOURCE=dynamodb needs it)".into(),
                 },
             )?),
             "memory" => {
                 let users =
-                    password_reset::config::legacy_users_from_env(&env)?.ok_or_else(|| {
+                    password_reset::config::source_users_from_env(&env)?.ok_or_else(|| {
                         ConfigError {
-                            setting: "LEGACY_USERS_FILE".into(),
-                            problem: "not set (LEGACY_SOURCE=memory needs it)".into(),
+                            setting: "SOURCE_USERS_FILE".into(),
+                            problem: "not set (MIGRATION_SOURCE=memory needs it)".into(),
                         }
                     })?;
-                Arc::new(MemoryLegacyUsers::new(users))
+                Arc::new(MemorySourceUsers::new(users))
             }
             other => {
                 return Err(ConfigError {
-                    setting: "LEGACY_SOURCE".into(),
+                    setting: "MIGRATION_SOURCE".into(),
                     problem: format!("{other:?} is not a known source (dynamodb, memory)"),
                 });
             }

@@ -1,4 +1,4 @@
-//! UserMigration as a Lambda function: legacy source and settings built once, a thin handler.
+//! UserMigration as a Lambda function: migration source and settings built once, a thin handler.
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use arb_json::{CASES, json, mutate};
 use lambda_runtime::{Context, LambdaEvent};
-use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
+use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -20,7 +20,7 @@ use user_migration::Migrator;
 fn migrator() -> Migrator {
     let s = Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
     Migrator {
-        source: Arc::new(MemoryLegacyUsers::new(s.legacy_users.unwrap())),
+        source: Arc::new(MemorySourceUsers::new(s.source_users.unwrap())),
         recovery: s.pool.recovery,
     }
 }

@@ -1,10 +1,10 @@
-//! The UserMigration handler's answers and errors, on the memory legacy source.
+//! The UserMigration handler's answers and errors, on the memory migration source.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 
-use password_reset::adapters::legacy_memory::MemoryLegacyUsers;
+use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use serde_json::{Value, json};
 use user_migration::Migrator;
@@ -12,7 +12,7 @@ use user_migration::Migrator;
 fn migrator() -> Migrator {
     let s = Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
     Migrator {
-        source: Arc::new(MemoryLegacyUsers::new(s.legacy_users.unwrap())),
+        source: Arc::new(MemorySourceUsers::new(s.source_users.unwrap())),
         recovery: s.pool.recovery,
     }
 }

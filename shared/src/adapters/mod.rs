@@ -9,10 +9,8 @@ pub mod cognito;
 pub mod dynamodb;
 #[cfg(feature = "kms")]
 pub mod esdk;
-#[cfg(feature = "dynamodb")]
-pub mod legacy_dynamodb;
-pub mod legacy_memory;
 pub mod memory;
+pub mod migration_source;
 pub mod outbox;
 pub mod password_hashing;
 #[cfg(any(feature = "ses", feature = "sms"))]

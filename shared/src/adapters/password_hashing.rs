@@ -48,7 +48,7 @@ mod tests {
         for h in burst {
             assert!(h.await.unwrap().unwrap().starts_with("$argon2id$"));
         }
-        // Other tests of this binary may verify a legacy hash meanwhile (a few buffers at most).
+        // Other tests of this binary may verify a source hash meanwhile (a few buffers at most).
         assert!(
             password::pooled_buffers() <= cores + 4,
             "{} buffers kept for {cores} cores",

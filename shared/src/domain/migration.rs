@@ -1,4 +1,4 @@
-//! UserMigration: a legacy user mapped to what Cognito needs to create it in the pool.
+//! UserMigration: a source user mapped to what Cognito needs to create it in the pool.
 
 use std::collections::BTreeMap;
 
@@ -16,21 +16,21 @@ pub const INCORRECT_CREDENTIALS: &str = "Incorrect username or password.";
 /// The message action of every migration: the user already knows their account.
 pub const SUPPRESS: &str = "SUPPRESS";
 
-/// A user as a legacy store keeps it. Debug hides the hash.
+/// A user as a migration source keeps it. Debug hides the hash.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct LegacyUser {
+pub struct SourceUser {
     pub username: String,
     #[serde(default)]
     pub attributes: Attributes,
-    /// argon2 PHC string or bcrypt hash; absent when the legacy system kept none.
+    /// argon2 PHC string or bcrypt hash; absent when the old system kept none.
     #[serde(default)]
     pub password_hash: Option<String>,
 }
 
-impl std::fmt::Debug for LegacyUser {
+impl std::fmt::Debug for SourceUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LegacyUser")
+        f.debug_struct("SourceUser")
             .field("username", &self.username)
             .finish_non_exhaustive()
     }
@@ -53,10 +53,10 @@ fn is_reserved(name: &str) -> bool {
     ) || name.starts_with("cognito:")
 }
 
-/// The legacy attributes, with `email_verified` / `phone_number_verified` always set beside
-/// `email` / `phone_number` ("true" only where the legacy store says so).
-fn attributes(legacy: &LegacyUser) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = legacy
+/// The source attributes, with `email_verified` / `phone_number_verified` always set beside
+/// `email` / `phone_number` ("true" only where the migration source says so).
+fn attributes(source_user: &SourceUser) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = source_user
         .attributes
         .0
         .iter()
@@ -67,8 +67,11 @@ fn attributes(legacy: &LegacyUser) -> BTreeMap<String, String> {
         ("email", "email_verified"),
         ("phone_number", "phone_number_verified"),
     ] {
-        if legacy.attributes.get(attr).is_some() {
-            out.insert(flag.into(), legacy.attributes.is_true(flag).to_string());
+        if source_user.attributes.get(attr).is_some() {
+            out.insert(
+                flag.into(),
+                source_user.attributes.is_true(flag).to_string(),
+            );
         } else {
             out.remove(flag);
         }
@@ -76,9 +79,9 @@ fn attributes(legacy: &LegacyUser) -> BTreeMap<String, String> {
     out
 }
 
-fn as_user(legacy: &LegacyUser, attrs: &BTreeMap<String, String>, status: UserStatus) -> User {
+fn as_user(source_user: &SourceUser, attrs: &BTreeMap<String, String>, status: UserStatus) -> User {
     User {
-        username: legacy.username.clone(),
+        username: source_user.username.clone(),
         sub: String::new(),
         status,
         enabled: true,
@@ -91,13 +94,13 @@ fn as_user(legacy: &LegacyUser, attrs: &BTreeMap<String, String>, status: UserSt
 /// UserMigration_ForgotPassword: RESET_REQUIRED, nothing sent by Cognito, the code going to the
 /// channel the pool's recovery setting picks. No qualifying channel: the recovery error.
 pub fn for_reset(
-    legacy: &LegacyUser,
+    source_user: &SourceUser,
     recovery: &AccountRecovery,
 ) -> Result<Migration, CognitoError> {
-    let user_attributes = attributes(legacy);
+    let user_attributes = attributes(source_user);
     let channel = resolve_channel(
         recovery,
-        &as_user(legacy, &user_attributes, UserStatus::ResetRequired),
+        &as_user(source_user, &user_attributes, UserStatus::ResetRequired),
     )?;
     Ok(Migration {
         user_attributes,
@@ -108,11 +111,11 @@ pub fn for_reset(
 }
 
 /// UserMigration_Authentication (the password already checked): CONFIRMED.
-pub fn for_sign_in(legacy: &LegacyUser, recovery: &AccountRecovery) -> Migration {
-    let user_attributes = attributes(legacy);
+pub fn for_sign_in(source_user: &SourceUser, recovery: &AccountRecovery) -> Migration {
+    let user_attributes = attributes(source_user);
     let mediums = resolve_channel(
         recovery,
-        &as_user(legacy, &user_attributes, UserStatus::Confirmed),
+        &as_user(source_user, &user_attributes, UserStatus::Confirmed),
     )
     .map(|c| vec![c.medium])
     .unwrap_or_default();
@@ -162,7 +165,7 @@ mod tests {
     use crate::domain::recovery::{MechanismName, RecoveryMechanism};
     use rand::SeedableRng;
 
-    fn legacy(pairs: &[(&str, serde_json::Value)]) -> LegacyUser {
+    fn source_user(pairs: &[(&str, serde_json::Value)]) -> SourceUser {
         let attrs: serde_json::Map<_, _> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
@@ -187,7 +190,7 @@ mod tests {
     #[test]
     fn reset_migration_sets_flags_status_action_and_medium() {
         use serde_json::json;
-        let l = legacy(&[
+        let l = source_user(&[
             ("email", json!("lee@legacy.example.com")),
             ("email_verified", json!(true)),
             ("phone_number", json!("+14255550100")),
@@ -203,7 +206,7 @@ mod tests {
         assert_eq!(m.user_attributes["name"], "Lee");
         assert!(!m.user_attributes.contains_key("sub"));
 
-        let phone_only = legacy(&[
+        let phone_only = source_user(&[
             ("phone_number", json!("+14255550100")),
             ("phone_number_verified", json!("true")),
         ]);
@@ -213,7 +216,7 @@ mod tests {
                 .desired_delivery_mediums,
             vec![DeliveryMedium::Sms]
         );
-        let unverified = legacy(&[("email", json!("x@y.z"))]);
+        let unverified = source_user(&[("email", json!("x@y.z"))]);
         assert_eq!(
             for_reset(&unverified, &email_first()).unwrap_err().kind(),
             "InvalidParameterException"

@@ -1,16 +1,16 @@
-//! UserMigration: importing a user from a legacy store, for the Lambda trigger and in-process for
+//! UserMigration: importing a user from a migration source, for the Lambda trigger and in-process for
 //! forgot-password (as Cognito calls UserMigration_ForgotPassword for a user it does not know).
 
 use rand::CryptoRng;
 
 use crate::domain::error::CognitoError;
-use crate::domain::legacy_password;
 use crate::domain::mask;
 use crate::domain::migration::{self, INCORRECT_CREDENTIALS, Migration, USER_DOES_NOT_EXIST};
 use crate::domain::pool::PreventUserExistenceErrors;
 use crate::domain::recovery::AccountRecovery;
+use crate::domain::source_password;
 use crate::domain::user::User;
-use crate::ports::{Created, LegacyUserSource, StoreError};
+use crate::ports::{Created, MigrationSource, StoreError};
 
 use super::ResetService;
 use super::outcome::store_error;
@@ -25,63 +25,63 @@ pub enum MigrationError {
     /// The user cannot recover this way (no verified channel).
     #[error("{0}")]
     Refused(CognitoError),
-    #[error("Legacy user store unavailable.")]
+    #[error("Migration source unavailable.")]
     Store(StoreError),
 }
 
 fn store(e: StoreError) -> MigrationError {
-    tracing::error!(error = %e, "legacy user store failure");
+    tracing::error!(error = %e, "migration source failure");
     MigrationError::Store(e)
 }
 
 /// UserMigration_ForgotPassword.
 pub async fn for_forgot_password(
-    source: &dyn LegacyUserSource,
+    source: &dyn MigrationSource,
     recovery: &AccountRecovery,
     login: &str,
 ) -> Result<Migration, MigrationError> {
-    let legacy = source
+    let found = source
         .find(login)
         .await
         .map_err(store)?
         .ok_or(MigrationError::UnknownUser)?;
-    migration::for_reset(&legacy, recovery).map_err(MigrationError::Refused)
+    migration::for_reset(&found, recovery).map_err(MigrationError::Refused)
 }
 
-/// UserMigration_Authentication: the password checked against the legacy hash. An unknown user or
+/// UserMigration_Authentication: the password checked against the source hash. An unknown user or
 /// a user without a hash costs the same work and gets the same answer as a wrong password.
 pub async fn for_sign_in(
-    source: &dyn LegacyUserSource,
+    source: &dyn MigrationSource,
     recovery: &AccountRecovery,
     login: &str,
     password: &str,
 ) -> Result<Migration, MigrationError> {
-    let legacy = source.find(login).await.map_err(store)?;
-    let verified = match legacy.as_ref().and_then(|l| l.password_hash.as_deref()) {
-        Some(hash) => legacy_password::verify(password, hash),
+    let found = source.find(login).await.map_err(store)?;
+    let verified = match found.as_ref().and_then(|l| l.password_hash.as_deref()) {
+        Some(hash) => source_password::verify(password, hash),
         None => {
-            legacy_password::burn(password);
+            source_password::burn(password);
             false
         }
     };
-    match legacy {
-        Some(legacy) if verified => Ok(migration::for_sign_in(&legacy, recovery)),
+    match found {
+        Some(found) if verified => Ok(migration::for_sign_in(&found, recovery)),
         _ => {
-            tracing::info!(user = %mask::login(login), "legacy sign-in refused");
+            tracing::info!(user = %mask::login(login), "source sign-in refused");
             Err(MigrationError::IncorrectCredentials)
         }
     }
 }
 
 impl ResetService {
-    /// In-process UserMigration_ForgotPassword for a login the directory does not know: the legacy
+    /// In-process UserMigration_ForgotPassword for a login the directory does not know: the source
     /// user is created in the directory with RESET_REQUIRED and returned. `None`: nobody to migrate.
     pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
         &self,
         login: &str,
         rng: &mut R,
     ) -> Result<Option<User>, CognitoError> {
-        let Some(source) = self.legacy.as_deref() else {
+        let Some(source) = self.migration_source.as_deref() else {
             return Ok(None);
         };
         match for_forgot_password(source, &self.pool.recovery, login).await {
@@ -89,7 +89,7 @@ impl ResetService {
                 let user = migrated.into_user(login, migration::new_sub(rng));
                 match self.users.create(&user).await.map_err(store_error)? {
                     Created::Created => {
-                        tracing::info!(user = %mask::login(login), "user migrated from the legacy store");
+                        tracing::info!(user = %mask::login(login), "user migrated from the migration source");
                         // Read back: the directory may name the user itself (a Cognito pool
                         // with email as username assigns a UUID), and codes are keyed by the
                         // directory's username, which confirm will look up.

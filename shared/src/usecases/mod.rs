@@ -13,9 +13,7 @@ use std::sync::Arc;
 
 use crate::domain::code::CodeKeys;
 use crate::domain::pool::PoolSettings;
-use crate::ports::{
-    AppClients, CodeStore, EmailSender, LegacyUserSource, SmsSender, UserDirectory,
-};
+use crate::ports::{AppClients, CodeStore, EmailSender, MigrationSource, SmsSender, UserDirectory};
 
 pub use forgot_password::ForgotPasswordResponse;
 pub use timing::DeliveryTiming;
@@ -33,7 +31,7 @@ pub struct ResetService {
     pub sms: Arc<dyn SmsSender>,
     /// When set, a login the directory does not know is looked up here and migrated, as
     /// Cognito's UserMigration_ForgotPassword trigger does.
-    pub legacy: Option<Arc<dyn LegacyUserSource>>,
+    pub migration_source: Option<Arc<dyn MigrationSource>>,
     /// Real delivery times, which simulated requests wait out (PreventUserExistenceErrors).
     pub timing: DeliveryTiming,
 }
@@ -45,7 +43,7 @@ pub struct Ports {
     pub codes: Arc<dyn CodeStore>,
     pub email: Arc<dyn EmailSender>,
     pub sms: Arc<dyn SmsSender>,
-    pub legacy: Option<Arc<dyn LegacyUserSource>>,
+    pub migration_source: Option<Arc<dyn MigrationSource>>,
 }
 
 impl ResetService {
@@ -56,7 +54,7 @@ impl ResetService {
             codes,
             email,
             sms,
-            legacy,
+            migration_source,
         } = ports;
         Self {
             pool,
@@ -66,7 +64,7 @@ impl ResetService {
             codes,
             email,
             sms,
-            legacy,
+            migration_source,
             timing: DeliveryTiming::default(),
         }
     }

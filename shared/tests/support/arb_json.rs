@@ -72,7 +72,7 @@ const KEYS: &[&str] = &[
     "Path",
     "VerifiedDestinations",
     "CodeHashKey",
-    "LegacyUsers",
+    "SourceUsers",
     "PasswordHash",
     "UsernameConfiguration",
     "CaseSensitive",

@@ -1,4 +1,4 @@
-//! A legacy user table in DynamoDB: one GetItem by the configured key (and, when configured, one
+//! A source user table in DynamoDB: one GetItem by the configured key (and, when configured, one
 //! Query on an email index for a login that looks like an email). Names are configurable, so an
 //! existing table is read as it is.
 
@@ -10,13 +10,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::adapters::dynamodb::errors::sdk_error;
 use crate::config::ConfigError;
-use crate::domain::migration::LegacyUser;
+use crate::domain::migration::SourceUser;
 use crate::domain::user::Attributes;
-use crate::ports::{LegacyUserSource, StoreError};
+use crate::ports::{MigrationSource, StoreError};
 
-/// Where the legacy users are and how their items read.
+/// Where the source users are and how their items read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LegacyTable {
+pub struct SourceTable {
     pub table: String,
     /// The partition key (a string): what the user signs in with.
     pub key: String,
@@ -26,7 +26,7 @@ pub struct LegacyTable {
     pub attributes: BTreeMap<String, String>,
     /// A global secondary index keyed by the mapped `email` attribute, for email logins.
     pub email_index: Option<String>,
-    /// Treat the legacy contacts as verified when the item carries no `*_verified` flag.
+    /// Treat the source contacts as verified when the item carries no `*_verified` flag.
     pub assume_verified: bool,
 }
 
@@ -48,55 +48,55 @@ fn bad(setting: &str, problem: impl std::fmt::Display) -> ConfigError {
     }
 }
 
-impl LegacyTable {
-    /// `LEGACY_TABLE` (required), `LEGACY_KEY` (default `username`), `LEGACY_PASSWORD_HASH_ATTRIBUTE`
-    /// (default `password_hash`), `LEGACY_ATTRIBUTES` (JSON object, Cognito name -> item name, added
-    /// to the identity mapping of the standard attributes), `LEGACY_EMAIL_INDEX`,
-    /// `LEGACY_ASSUME_VERIFIED` (`true`/`false`, default `false`).
+impl SourceTable {
+    /// `SOURCE_TABLE` (required), `SOURCE_KEY` (default `username`), `SOURCE_PASSWORD_HASH_ATTRIBUTE`
+    /// (default `password_hash`), `SOURCE_ATTRIBUTES` (JSON object, Cognito name -> item name, added
+    /// to the identity mapping of the standard attributes), `SOURCE_EMAIL_INDEX`,
+    /// `SOURCE_ASSUME_VERIFIED` (`true`/`false`, default `false`).
     pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let non_empty = |name: &str| {
             env(name)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let table = non_empty("LEGACY_TABLE").ok_or_else(|| bad("LEGACY_TABLE", "not set"))?;
+        let table = non_empty("SOURCE_TABLE").ok_or_else(|| bad("SOURCE_TABLE", "not set"))?;
         let mut attributes: BTreeMap<String, String> = DEFAULT_ATTRIBUTES
             .iter()
             .map(|a| (a.to_string(), a.to_string()))
             .collect();
-        if let Some(json) = non_empty("LEGACY_ATTRIBUTES") {
+        if let Some(json) = non_empty("SOURCE_ATTRIBUTES") {
             let extra: BTreeMap<String, String> = serde_json::from_str(&json).map_err(|e| {
                 bad(
-                    "LEGACY_ATTRIBUTES",
+                    "SOURCE_ATTRIBUTES",
                     format!("expected a JSON object of attribute names: {e}"),
                 )
             })?;
             attributes.extend(extra);
         }
-        let assume_verified = match non_empty("LEGACY_ASSUME_VERIFIED").as_deref() {
+        let assume_verified = match non_empty("SOURCE_ASSUME_VERIFIED").as_deref() {
             None => false,
             Some(v) if v.eq_ignore_ascii_case("true") => true,
             Some(v) if v.eq_ignore_ascii_case("false") => false,
             Some(v) => {
                 return Err(bad(
-                    "LEGACY_ASSUME_VERIFIED",
+                    "SOURCE_ASSUME_VERIFIED",
                     format!("{v:?} is neither true nor false"),
                 ));
             }
         };
         Ok(Self {
             table,
-            key: non_empty("LEGACY_KEY").unwrap_or_else(|| "username".into()),
-            password_hash: non_empty("LEGACY_PASSWORD_HASH_ATTRIBUTE")
+            key: non_empty("SOURCE_KEY").unwrap_or_else(|| "username".into()),
+            password_hash: non_empty("SOURCE_PASSWORD_HASH_ATTRIBUTE")
                 .unwrap_or_else(|| "password_hash".into()),
             attributes,
-            email_index: non_empty("LEGACY_EMAIL_INDEX"),
+            email_index: non_empty("SOURCE_EMAIL_INDEX"),
             assume_verified,
         })
     }
 
-    /// An item as a legacy user; a key or hash of the wrong type is a malformed item.
-    fn read(&self, item: &HashMap<String, AttributeValue>) -> Result<LegacyUser, StoreError> {
+    /// An item as a source user; a key or hash of the wrong type is a malformed item.
+    fn read(&self, item: &HashMap<String, AttributeValue>) -> Result<SourceUser, StoreError> {
         let malformed = |field: &str| StoreError::Malformed {
             key: format!("{}/{}", self.table, self.key),
             field: field.to_string(),
@@ -130,7 +130,7 @@ impl LegacyTable {
                 }
             }
         }
-        Ok(LegacyUser {
+        Ok(SourceUser {
             username,
             attributes,
             password_hash,
@@ -138,33 +138,33 @@ impl LegacyTable {
     }
 }
 
-pub struct DynamoDbLegacyUsers {
+pub struct DynamoDbSourceUsers {
     client: Client,
-    table: LegacyTable,
+    table: SourceTable,
 }
 
-impl DynamoDbLegacyUsers {
-    pub fn new(client: Client, table: LegacyTable) -> Self {
+impl DynamoDbSourceUsers {
+    pub fn new(client: Client, table: SourceTable) -> Self {
         Self { client, table }
     }
 
-    /// The legacy table named by `LEGACY_TABLE` (see `LegacyTable::from_env`), on a client from
+    /// The source table named by `SOURCE_TABLE` (see `SourceTable::from_env`), on a client from
     /// the default AWS configuration (`AWS_ENDPOINT_URL` honoured); `None` when it is not set.
     pub async fn from_env(
         env: &impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Self>, ConfigError> {
-        if env("LEGACY_TABLE").is_none_or(|t| t.trim().is_empty()) {
+        if env("SOURCE_TABLE").is_none_or(|t| t.trim().is_empty()) {
             return Ok(None);
         }
-        let table = LegacyTable::from_env(env)?;
+        let table = SourceTable::from_env(env)?;
         let config = aws_config::load_from_env().await;
         Ok(Some(Self::new(Client::new(&config), table)))
     }
 }
 
 #[async_trait]
-impl LegacyUserSource for DynamoDbLegacyUsers {
-    async fn find(&self, login: &str) -> Result<Option<LegacyUser>, StoreError> {
+impl MigrationSource for DynamoDbSourceUsers {
+    async fn find(&self, login: &str) -> Result<Option<SourceUser>, StoreError> {
         let t = &self.table;
         let got = self
             .client
@@ -200,8 +200,8 @@ impl LegacyUserSource for DynamoDbLegacyUsers {
             [item] => t.read(item).map(Some),
             [] => Ok(None),
             _ => {
-                // Two legacy accounts share the address: migrating either would be a guess.
-                tracing::warn!("legacy email index holds the address more than once");
+                // Two source accounts share the address: migrating either would be a guess.
+                tracing::warn!("source email index holds the address more than once");
                 Ok(None)
             }
         }
@@ -217,25 +217,25 @@ mod tests {
     #[test]
     fn settings_and_item_mapping() {
         assert!(
-            LegacyTable::from_env(&env(&[]))
+            SourceTable::from_env(&env(&[]))
                 .unwrap_err()
                 .to_string()
-                .contains("LEGACY_TABLE")
+                .contains("SOURCE_TABLE")
         );
         assert!(
-            LegacyTable::from_env(&env(&[("LEGACY_TABLE", "t"), ("LEGACY_ATTRIBUTES", "[1]")]))
+            SourceTable::from_env(&env(&[("SOURCE_TABLE", "t"), ("SOURCE_ATTRIBUTES", "[1]")]))
                 .unwrap_err()
                 .to_string()
-                .contains("LEGACY_ATTRIBUTES")
+                .contains("SOURCE_ATTRIBUTES")
         );
-        let t = LegacyTable::from_env(&env(&[
-            ("LEGACY_TABLE", "old_users"),
-            ("LEGACY_KEY", "login"),
+        let t = SourceTable::from_env(&env(&[
+            ("SOURCE_TABLE", "old_users"),
+            ("SOURCE_KEY", "login"),
             (
-                "LEGACY_ATTRIBUTES",
+                "SOURCE_ATTRIBUTES",
                 r#"{"email": "mail", "custom:plan": "plan"}"#,
             ),
-            ("LEGACY_ASSUME_VERIFIED", "true"),
+            ("SOURCE_ASSUME_VERIFIED", "true"),
         ]))
         .unwrap();
         let item: HashMap<String, AttributeValue> = [

@@ -1,9 +1,9 @@
-//! Passwords hashed by a legacy system: argon2 (PHC string) and bcrypt (`$2a$`, `$2b$`, `$2y$`).
+//! Passwords hashed by an old system: argon2 (PHC string) and bcrypt (`$2a$`, `$2b$`, `$2y$`).
 //! Both libraries compare digests in constant time.
 
 use std::sync::LazyLock;
 
-/// The hash kinds a legacy password can be verified against.
+/// The hash kinds a source password can be verified against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HashKind {
     Argon2,
@@ -25,7 +25,7 @@ impl HashKind {
     }
 }
 
-/// Whether `password` matches the legacy `stored` hash; an unrecognised hash never matches.
+/// Whether `password` matches the source system's `stored` hash; an unrecognised hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
     match HashKind::of(stored) {
         Some(HashKind::Argon2) => super::password::verify(password, stored),

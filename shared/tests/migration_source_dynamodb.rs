@@ -1,4 +1,4 @@
-//! The DynamoDB legacy source against moto (MOTO_ENDPOINT, started by scripts/test): lookups by
+//! The DynamoDB migration source against moto (MOTO_ENDPOINT, started by scripts/test): lookups by
 //! key and by email index, the attribute mapping, malformed items, and the migration on top.
 
 #![cfg(feature = "dynamodb")]
@@ -12,11 +12,11 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
     KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
-use password_reset::adapters::legacy_dynamodb::{DynamoDbLegacyUsers, LegacyTable};
+use password_reset::adapters::migration_source::dynamodb::{DynamoDbSourceUsers, SourceTable};
 use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::recovery::AccountRecovery;
 use password_reset::domain::user::UserStatus;
-use password_reset::ports::{LegacyUserSource, StoreError};
+use password_reset::ports::{MigrationSource, StoreError};
 use password_reset::usecases::migrate_user;
 
 const BCRYPT: &str = "$2b$10$ZETsWQzqXUbfW1ira0Dqb.fDtCbquWvQ/ARYWZe.2ix76soES1GS.";
@@ -38,12 +38,12 @@ async fn client() -> Client {
     Client::new(&config)
 }
 
-/// A legacy table shaped the way an old system might have it: `login` key, `mail` column, an
+/// A source table shaped the way an old system might have it: `login` key, `mail` column, an
 /// email index; unique name per test, since tests run in parallel.
-async fn legacy_table(client: &Client) -> String {
+async fn source_table(client: &Client) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
     let name = format!(
-        "legacy-users-{}-{}",
+        "source-users-{}-{}",
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst)
     );
@@ -111,34 +111,31 @@ async fn legacy_table(client: &Client) -> String {
     name
 }
 
-fn mapping(table: &str) -> LegacyTable {
+fn mapping(table: &str) -> SourceTable {
     let env: HashMap<&str, String> = [
-        ("LEGACY_TABLE", table.to_string()),
-        ("LEGACY_KEY", "login".into()),
+        ("SOURCE_TABLE", table.to_string()),
+        ("SOURCE_KEY", "login".into()),
         (
-            "LEGACY_ATTRIBUTES",
+            "SOURCE_ATTRIBUTES",
             r#"{"email": "mail", "name": "full_name"}"#.into(),
         ),
-        ("LEGACY_EMAIL_INDEX", "by-mail".into()),
-        ("LEGACY_ASSUME_VERIFIED", "true".into()),
+        ("SOURCE_EMAIL_INDEX", "by-mail".into()),
+        ("SOURCE_ASSUME_VERIFIED", "true".into()),
     ]
     .into_iter()
     .collect();
-    LegacyTable::from_env(&|k: &str| env.get(k).cloned()).unwrap()
+    SourceTable::from_env(&|k: &str| env.get(k).cloned()).unwrap()
 }
 
 #[tokio::test]
 async fn lookups_by_key_and_by_email_with_the_mapping() {
     let client = client().await;
-    let table = legacy_table(&client).await;
-    let source = DynamoDbLegacyUsers::new(client, mapping(&table));
+    let table = source_table(&client).await;
+    let source = DynamoDbSourceUsers::new(client, mapping(&table));
     for login in ["lena", "lena@legacy.example.com"] {
         let user = source.find(login).await.unwrap().unwrap();
         assert_eq!(user.username, "lena");
-        assert_eq!(
-            user.attributes.get("email"),
-            Some("lena@legacy.example.com")
-        );
+        assert_eq!(user.attributes.get("email"), Some("lena@legacy.example.com"));
         assert_eq!(user.attributes.get("email_verified"), Some("true"));
         assert_eq!(user.attributes.get("name"), Some("Lena"));
         assert_eq!(user.password_hash.as_deref(), Some(BCRYPT));
@@ -163,8 +160,8 @@ async fn lookups_by_key_and_by_email_with_the_mapping() {
 #[tokio::test]
 async fn migrations_read_from_the_table() {
     let client = client().await;
-    let table = legacy_table(&client).await;
-    let source = DynamoDbLegacyUsers::new(client, mapping(&table));
+    let table = source_table(&client).await;
+    let source = DynamoDbSourceUsers::new(client, mapping(&table));
     let recovery = AccountRecovery::Legacy;
     let reset = migrate_user::for_forgot_password(&source, &recovery, "lena")
         .await
@@ -184,7 +181,7 @@ async fn migrations_read_from_the_table() {
 #[tokio::test]
 async fn a_missing_table_is_unavailable_not_unknown() {
     let client = client().await;
-    let source = DynamoDbLegacyUsers::new(client, mapping("no-such-legacy-table"));
+    let source = DynamoDbSourceUsers::new(client, mapping("no-such-source-table"));
     assert!(matches!(
         source.find("lena").await,
         Err(StoreError::Unavailable(_))
