@@ -4,12 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::process::Command;
 
 use serde_json::{Value, json};
-use support::*;
+use test_support::cli::*;
 
 const OLD_PASSWORD: &str = "0ld-Passw0rd!";
 
@@ -20,7 +18,7 @@ fn moto() -> String {
 }
 
 /// `aws cognito-idp <args>` against the pool itself (moto), as an administrator types it.
-fn pool_cli(args: &[&str]) -> support::CliResult {
+fn pool_cli(args: &[&str]) -> CliResult {
     let out = Command::new("aws")
         .arg("cognito-idp")
         .args(args)
@@ -31,14 +29,14 @@ fn pool_cli(args: &[&str]) -> support::CliResult {
         .env("AWS_PAGER", "")
         .output()
         .expect("the aws CLI (scripts/test installs it into .venv)");
-    support::CliResult {
+    CliResult {
         ok: out.status.success(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
-fn ok(result: support::CliResult) -> Value {
+fn ok(result: CliResult) -> Value {
     assert!(result.ok, "{}", result.stderr);
     if result.stdout.trim().is_empty() {
         Value::Null
@@ -111,7 +109,7 @@ fn user(pool: &Pool, username: &str, attributes: &[(&str, &str)]) {
     ]));
 }
 
-fn sign_in(pool: &Pool, username: &str, password: &str) -> support::CliResult {
+fn sign_in(pool: &Pool, username: &str, password: &str) -> CliResult {
     let parameters = format!("USERNAME={username},PASSWORD={password}");
     pool_cli(&[
         "initiate-auth",
@@ -124,7 +122,7 @@ fn sign_in(pool: &Pool, username: &str, password: &str) -> support::CliResult {
     ])
 }
 
-fn refresh(pool: &Pool, token: &str) -> support::CliResult {
+fn refresh(pool: &Pool, token: &str) -> CliResult {
     let parameters = format!("REFRESH_TOKEN={token}");
     pool_cli(&[
         "initiate-auth",

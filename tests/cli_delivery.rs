@@ -4,16 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../shared/tests/support/fake_sms.rs"]
-mod fake_sms;
-mod support;
-
 use std::io::{Read, Write};
 use std::process::Command;
 
-use fake_sms::{Account, FakeSms};
 use serde_json::{Value, json};
-use support::{NEW_PASSWORD, Runner, demo_pool};
+use test_support::cli::{NEW_PASSWORD, Runner, demo_pool};
+use test_support::fake_sms::{Account, FakeSms};
 
 const PAUL: &str = "+12065550142";
 const NORA: &str = "+14155550199";

@@ -3,12 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::process::Command;
 
 use serde_json::json;
-use support::*;
+use test_support::cli::*;
 
 fn moto() -> String {
     std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {

@@ -2,10 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use serde_json::{Value, json};
-use support::*;
+use test_support::cli::*;
 
 fn legacy_pool() -> Value {
     let mut pool = demo_pool();

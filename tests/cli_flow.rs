@@ -2,10 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use serde_json::json;
-use support::*;
+use test_support::cli::*;
 
 #[test]
 fn the_seed_command_prints_the_seed_output_and_the_code_resets_the_password_once() {

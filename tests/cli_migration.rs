@@ -4,10 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use serde_json::json;
-use support::*;
+use test_support::cli::*;
 
 #[test]
 fn a_source_only_user_gets_a_code_and_resets() {

@@ -3,15 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod dynamo_support;
-#[path = "../shared/tests/support/inbox.rs"]
-mod inbox;
-
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use dynamo_support::*;
 use password_reset::CognitoError;
 use password_reset::adapters::dynamodb::schema::*;
 use password_reset::domain::caller::Caller;
@@ -20,6 +15,8 @@ use password_reset::domain::request::UserContextData;
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
 use password_reset::ports::{DeliveryError, UserDirectory};
+use test_support::dynamo::*;
+use test_support::{PASSWORD, confirm, forgot};
 
 fn ops(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()

@@ -7,9 +7,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../shared/tests/support/inbox.rs"]
-mod inbox;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -22,6 +19,7 @@ use password_reset::domain::time::UnixTime;
 use password_reset::ports::CodeStore;
 use password_reset::protocol::Operation;
 use serde_json::{Value, json};
+use test_support::Inbox;
 
 fn events() -> Vec<(String, Value)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
@@ -161,8 +159,8 @@ fn check_reset(name: &str, answer: &Value) {
 /// The custom sender with KMS answering, as for the test key, from tests/fixtures/custom-sender-kms.json
 /// (written with the events by `scripts/esdk.py events`), and senders that record each delivery.
 fn custom_sender(
-    email: Arc<inbox::Inbox>,
-    sms: Arc<inbox::Inbox>,
+    email: Arc<Inbox>,
+    sms: Arc<Inbox>,
 ) -> custom_sender::Sender<password_reset::adapters::esdk::KmsKeyring> {
     use aws_sdk_kms::operation::decrypt::DecryptOutput;
     use aws_sdk_kms::primitives::Blob;
@@ -196,7 +194,7 @@ fn custom_sender(
     }
 }
 
-fn check_custom_sender(name: &str, event: &Value, email: &inbox::Inbox, sms: &inbox::Inbox) {
+fn check_custom_sender(name: &str, event: &Value, email: &Inbox, sms: &Inbox) {
     let source = event["triggerSource"].as_str().unwrap();
     let attributes = &event["request"]["userAttributes"];
     let (delivered, other, to) = if source.starts_with("CustomEmailSender_") {
@@ -258,10 +256,7 @@ async fn every_sample_event_gets_an_answer_cognito_accepts() {
                 seen.push(source);
             }
             "custom-sender" => {
-                let (email, sms) = (
-                    Arc::new(inbox::Inbox::default()),
-                    Arc::new(inbox::Inbox::default()),
-                );
+                let (email, sms) = (Arc::new(Inbox::default()), Arc::new(Inbox::default()));
                 let sender = custom_sender(email.clone(), sms.clone());
                 let answer = custom_sender::handle(&sender, invoke(event.clone()))
                     .await

@@ -2,9 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
-use support::*;
+use test_support::cli::*;
 
 #[test]
 fn logs_carry_no_secrets() {

@@ -6,9 +6,6 @@
 #![cfg(all(feature = "secrets", feature = "dynamodb"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/inbox.rs"]
-mod inbox;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
@@ -16,7 +13,6 @@ use std::sync::{Arc, Mutex, Once};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use inbox::{Inbox, confirm, forgot};
 use password_reset::adapters::dynamodb::schema::*;
 use password_reset::adapters::dynamodb::{DynamoStore, Tables, create_tables};
 use password_reset::assembly::{Wiring, assemble};
@@ -24,6 +20,7 @@ use password_reset::config::{ConfigError, Settings};
 use password_reset::domain::caller::Caller;
 use password_reset::domain::time::UnixTime;
 use password_reset::{CognitoError, ResetService};
+use test_support::{Inbox, confirm, forgot};
 
 static SDK_ENV: Once = Once::new();
 

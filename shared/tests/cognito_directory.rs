@@ -4,9 +4,6 @@
 #![cfg(feature = "cognito")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/inbox.rs"]
-mod inbox;
-
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,7 +32,6 @@ use aws_sdk_cognitoidentityprovider::types::{
     UsernameConfigurationType,
 };
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use inbox::{Inbox, PASSWORD};
 use password_reset::adapters::cognito::{CognitoOptions, CognitoPool};
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
@@ -55,6 +51,7 @@ use password_reset::ports::{
 };
 use password_reset::usecases::Ports;
 use password_reset::{CognitoError, ResetService};
+use test_support::{Inbox, PASSWORD};
 
 const OLD_PASSWORD: &str = "Legacy-Passw0rd!";
 const T0: UnixTime = UnixTime(1_800_000_000);

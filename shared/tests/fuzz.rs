@@ -5,12 +5,8 @@
 #![cfg(feature = "lambda")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/arb_json.rs"]
-mod arb_json;
-
 use std::sync::OnceLock;
 
-use arb_json::{CASES, json, mutate};
 use lambda_runtime::{Context, LambdaEvent};
 use password_reset::config::Settings;
 use password_reset::domain::time::UnixTime;
@@ -18,6 +14,7 @@ use password_reset::protocol::{self, Operation};
 use password_reset::{CognitoError, ResetService};
 use proptest::prelude::*;
 use serde_json::{Value, json as j};
+use test_support::arb_json::{CASES, json, mutate};
 
 const T0: UnixTime = UnixTime(1_800_000_000);
 

@@ -5,15 +5,11 @@
 #![cfg(feature = "ses")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/delivery_fixture.rs"]
-mod fixture;
-
-use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::config::Region;
 use aws_sdk_sesv2::config::retry::RetryConfig;
-use aws_sdk_sesv2::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sesv2::operation::get_account::{GetAccountError, GetAccountOutput};
 use aws_sdk_sesv2::operation::get_email_identity::{GetEmailIdentityError, GetEmailIdentityOutput};
 use aws_sdk_sesv2::operation::send_email::{SendEmailError, SendEmailInput, SendEmailOutput};
@@ -24,14 +20,15 @@ use aws_sdk_sesv2::types::error::{
     TooManyRequestsException,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use fixture::*;
 use password_reset::adapters::outbox::Outbox;
 use password_reset::adapters::ses::SesEmailSender;
 use password_reset::config::delivery::SesSettings;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::ports::{DeliveryError, EmailSender};
 use password_reset::{CognitoError, ResetService};
-use serde_json::Value;
+use test_support::delivery::*;
+use test_support::moto::{self, mail_to};
+use test_support::unique;
 
 fn ses_settings(from: &str) -> SesSettings {
     SesSettings {
@@ -57,56 +54,6 @@ fn with_sender(
 
 // ---------------------------------------------------------------- moto
 
-fn moto_endpoint() -> String {
-    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server"
-        )
-    })
-}
-
-fn moto_client() -> Client {
-    let config = aws_sdk_sesv2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(moto_endpoint())
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .build();
-    Client::from_conf(config)
-}
-
-/// Every message moto's SES has accepted (`GET /moto-api/data.json`).
-fn moto_sent_mail() -> Vec<Value> {
-    let endpoint = moto_endpoint();
-    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
-    let data: Value = serde_json::from_str(body).unwrap();
-    data["ses"]["Message"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// Mail to `recipient` only: other tests share the emulator, so nothing is reset.
-fn mail_to(recipient: &str) -> Vec<Value> {
-    moto_sent_mail()
-        .into_iter()
-        .filter(|m| {
-            m["destinations"]["ToAddresses"]
-                .as_array()
-                .is_some_and(|to| to.iter().any(|a| a == recipient))
-        })
-        .collect()
-}
-
 /// The SES sender, noting what the use case handed it (subject, code) before passing it on.
 struct Tee {
     ses: SesEmailSender,
@@ -123,14 +70,8 @@ impl EmailSender for Tee {
 
 #[tokio::test]
 async fn moto_receives_the_code_by_email_and_the_code_resets_the_password() {
-    let client = moto_client();
-    let from = format!("{}@example.com", unique("no-reply"));
-    client
-        .create_email_identity()
-        .email_identity(&from)
-        .send()
-        .await
-        .unwrap();
+    let client = moto::ses();
+    let from = moto::verified_sender("no-reply").await;
     let recipient = format!("{}@example.org", unique("jane"));
     let tee = Arc::new(Tee {
         ses: SesEmailSender::new(client, ses_settings(&from)),
@@ -166,7 +107,7 @@ async fn moto_refusing_an_unverified_sender_is_a_clear_error_and_no_code_stays_l
     let recipient = format!("{}@example.org", unique("jane"));
     let (service, store) = with_sender(
         vec![email_user("jane", &recipient)],
-        SesEmailSender::new(moto_client(), ses_settings(&from)),
+        SesEmailSender::new(moto::ses(), ses_settings(&from)),
     );
     let err = request_code(&service, "jane").await.unwrap_err();
     assert_no_live_code(&store, "jane");

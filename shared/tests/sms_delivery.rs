@@ -4,22 +4,17 @@
 #![cfg(feature = "sms")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/fake_sms.rs"]
-mod fake_sms;
-#[path = "support/delivery_fixture.rs"]
-mod fixture;
-
 use std::sync::Arc;
 
 use aws_sdk_pinpointsmsvoicev2::config::retry::RetryConfig;
 use aws_sdk_pinpointsmsvoicev2::config::{BehaviorVersion, Credentials, Region};
-use fake_sms::{Account, FakeSms};
-use fixture::*;
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::adapters::outbox::Outbox;
 use password_reset::adapters::sms::SmsV2Sender;
 use password_reset::config::delivery::SmsSettings;
 use password_reset::{CognitoError, ResetService};
+use test_support::delivery::{self, *};
+use test_support::fake_sms::{Account, FakeSms};
 
 const PAUL: &str = "+12065550142";
 
@@ -47,7 +42,7 @@ fn settings() -> SmsSettings {
 fn setup(fake: &FakeSms, settings: SmsSettings) -> (Arc<ResetService>, Arc<MemoryStore>) {
     let sms = Arc::new(SmsV2Sender::new(client(fake), settings));
     let email = Arc::new(Outbox::new(None, None, false));
-    fixture::service(vec![phone_user("paul", PAUL)], email, sms)
+    delivery::service(vec![phone_user("paul", PAUL)], email, sms)
 }
 
 #[tokio::test]
@@ -135,7 +130,7 @@ async fn concurrent_first_deliveries_read_the_account_once() {
     let users: Vec<_> = (0..20)
         .map(|i| phone_user(&format!("u{i}"), &format!("+1206555{i:04}")))
         .collect();
-    let (service, _) = fixture::service(users, Arc::new(Outbox::new(None, None, false)), sms);
+    let (service, _) = delivery::service(users, Arc::new(Outbox::new(None, None, false)), sms);
     let tasks: Vec<_> = (0..20)
         .map(|i| {
             let service = service.clone();
@@ -278,7 +273,7 @@ async fn throttling_is_too_many_requests_and_other_failures_are_generic() {
     assert_eq!(err.kind(), "TooManyRequestsException");
 
     // An invalid request (our fault) or an unreachable endpoint: a generic message, detail in the log.
-    let (service, store) = fixture::service(
+    let (service, store) = delivery::service(
         vec![phone_user("bad", "+1")],
         Arc::new(Outbox::new(None, None, false)),
         Arc::new(SmsV2Sender::new(
@@ -302,7 +297,7 @@ async fn throttling_is_too_many_requests_and_other_failures_are_generic() {
         aws_sdk_pinpointsmsvoicev2::Client::from_conf(gone),
         settings(),
     );
-    let (service, store) = fixture::service(
+    let (service, store) = delivery::service(
         vec![phone_user("paul", PAUL)],
         Arc::new(Outbox::new(None, None, false)),
         Arc::new(sms),

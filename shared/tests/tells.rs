@@ -4,13 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/inbox.rs"]
-mod inbox;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use inbox::{Inbox, confirm, forgot};
+use test_support::{Inbox, confirm, forgot};
 
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::config::Settings;

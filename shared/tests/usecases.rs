@@ -2,12 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/inbox.rs"]
-mod inbox;
-
 use std::sync::Arc;
 
-use inbox::{Inbox, PASSWORD, confirm, forgot};
+use test_support::{Inbox, PASSWORD, confirm, forgot};
 
 use async_trait::async_trait;
 use password_reset::adapters::memory::MemoryStore;

@@ -4,26 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../../shared/tests/support/arb_json.rs"]
-mod arb_json;
-
-use arb_json::{CASES, json, mutate};
 use lambda_runtime::{Context, LambdaEvent};
 use password_reset::domain::message_catalog::MessageCatalog;
 use proptest::prelude::*;
 use serde_json::Value;
+use test_support::arb_json::sample_events;
+use test_support::fuzz_events;
 
 fn real_events() -> Vec<Value> {
-    ["ForgotPassword", "SignUp", "AdminCreateUser"]
-        .iter()
-        .map(|s| {
-            let path = format!(
-                "{}/../../events/custom-message-{s}.json",
-                env!("CARGO_MANIFEST_DIR")
-            );
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-        })
-        .collect()
+    sample_events(
+        "custom-message",
+        &["ForgotPassword", "SignUp", "AdminCreateUser"],
+    )
 }
 
 fn answer(event: Value) -> Result<Value, lambda_runtime::Diagnostic> {
@@ -52,17 +44,4 @@ fn check(event: Value) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(CASES))]
-
-    #[test]
-    fn any_event(event in json()) {
-        check(event)?;
-    }
-
-    #[test]
-    fn real_events_with_one_field_changed(
-        which in 0..3usize, pick: usize, value in proptest::option::of(json())) {
-        check(mutate(&real_events()[which], pick, value))?;
-    }
-}
+fuzz_events!(check, 3usize, real_events());

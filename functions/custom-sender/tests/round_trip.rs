@@ -10,9 +10,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../../shared/tests/support/fake_sms.rs"]
-mod fake_sms;
-
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -25,7 +22,6 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use custom_sender::{Outcome, Sender};
-use fake_sms::{Account, FakeSms};
 use lambda_runtime::{Context, LambdaEvent};
 use password_reset::adapters::esdk::{CodeDecryptor, EncryptionContext, KmsKeyring};
 use password_reset::adapters::outbox::Outbox;
@@ -36,6 +32,7 @@ use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::message_catalog::MessageCatalog;
 use password_reset::ports::{EmailSender, SmsSender};
 use serde_json::{Value, json};
+use test_support::fake_sms::{Account, FakeSms};
 
 const CONTEXT: (&str, &str) = ("userpool-id", "us-east-1_ROUNDTRIP");
 

@@ -4,17 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../../shared/tests/support/arb_json.rs"]
-mod arb_json;
-
 use std::sync::Arc;
 
-use arb_json::{CASES, json, mutate};
 use lambda_runtime::{Context, LambdaEvent};
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use proptest::prelude::*;
 use serde_json::Value;
+use test_support::arb_json::sample_events;
+use test_support::fuzz_events;
 use user_migration::Migrator;
 
 fn migrator() -> Migrator {
@@ -26,16 +24,7 @@ fn migrator() -> Migrator {
 }
 
 fn real_events() -> Vec<Value> {
-    ["ForgotPassword", "Authentication"]
-        .iter()
-        .map(|s| {
-            let path = format!(
-                "{}/../../events/user-migration-{s}.json",
-                env!("CARGO_MANIFEST_DIR")
-            );
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-        })
-        .collect()
+    sample_events("user-migration", &["ForgotPassword", "Authentication"])
 }
 
 fn check(event: Value) -> Result<(), TestCaseError> {
@@ -59,17 +48,4 @@ fn check(event: Value) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(CASES))]
-
-    #[test]
-    fn any_event(event in json()) {
-        check(event)?;
-    }
-
-    #[test]
-    fn real_events_with_one_field_changed(
-        which in 0..2usize, pick: usize, value in proptest::option::of(json())) {
-        check(mutate(&real_events()[which], pick, value))?;
-    }
-}
+fuzz_events!(check, 2usize, real_events());

@@ -1,7 +1,5 @@
-//! Black-box harness: the real local runner binary on a free loopback port, driven by the real
-//! `aws` CLI (installed into .venv by scripts/test).
-
-#![allow(dead_code)]
+//! Black-box harness of the root package's suites: the real local runner binary on a free loopback
+//! port, driven by the real `aws` CLI (installed into .venv by scripts/test).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,17 +10,26 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
+pub use crate::requests::{CLIENT, PASSWORD as NEW_PASSWORD};
 pub const SECRET_CLIENT: &str = "5secretclient7h4s4s3cr3t0";
 pub const SECRET: &str = "demo-client-secret-do-not-use-in-production";
-pub const NEW_PASSWORD: &str = "N3w-Passw0rd!";
+
+/// The workspace's root folder.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
 
 pub fn demo_pool() -> Value {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo-pool.json"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(root().join("config/demo-pool.json")).unwrap();
     serde_json::from_str(&text).unwrap()
+}
+
+/// The runner binary cargo built for the calling suite (it sets `CARGO_BIN_EXE_<name>` for an
+/// integration test when it runs it, as when it builds it).
+pub fn runner_binary() -> PathBuf {
+    std::env::var_os("CARGO_BIN_EXE_cognito-reset-local")
+        .map(PathBuf::from)
+        .expect("CARGO_BIN_EXE_cognito-reset-local: the runner's suites are the root package's")
 }
 
 fn scratch_dir(name: &str) -> PathBuf {
@@ -92,7 +99,7 @@ impl Runner {
         let dir = scratch_dir(name);
         let outbox = dir.join("outbox.jsonl");
         let stderr_path = dir.join("runner.log");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cognito-reset-local"));
+        let mut cmd = Command::new(runner_binary());
         cmd.args(["--port", "0", "--outbox"]).arg(&outbox);
         if let Some(pool) = pool {
             let path = dir.join("pool.json");

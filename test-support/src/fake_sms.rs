@@ -5,8 +5,6 @@
 //! destination numbers receive messages, the monthly text spend limit is $1, and refusals carry
 //! the documented exception and `Reason`. Every request is counted per operation.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -114,6 +112,12 @@ impl FakeSms {
             endpoint: format!("http://{addr}"),
             account,
         }
+    }
+
+    /// A client config builder for SMS v2 at this fake.
+    #[cfg(feature = "sms")]
+    pub fn config(&self) -> aws_sdk_pinpointsmsvoicev2::config::Builder {
+        sdk_config!(aws_sdk_pinpointsmsvoicev2, &self.endpoint)
     }
 
     pub fn with<T>(&self, f: impl FnOnce(&mut Account) -> T) -> T {

@@ -1,35 +1,10 @@
-//! Test doubles shared by the use-case suites (memory store here, DynamoDB in the root package's
-//! tests): a sender that records what it delivered, or refuses, and the two requests.
-
-#![allow(dead_code)]
+//! A sender that records what it delivered (destination, code), or refuses every delivery.
 
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use password_reset::domain::message::RenderedMessage;
-use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::ports::{DeliveryError, EmailSender, SmsSender};
-
-pub const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
-pub const PASSWORD: &str = "N3w-Passw0rd!";
-
-pub fn forgot(user: &str) -> ForgotPasswordRequest {
-    ForgotPasswordRequest {
-        client_id: CLIENT.into(),
-        username: user.into(),
-        ..Default::default()
-    }
-}
-
-pub fn confirm(user: &str, code: &str) -> ConfirmForgotPasswordRequest {
-    ConfirmForgotPasswordRequest {
-        client_id: CLIENT.into(),
-        username: user.into(),
-        confirmation_code: code.into(),
-        password: PASSWORD.into(),
-        ..Default::default()
-    }
-}
 
 /// Records each delivery (destination, code), or refuses every one while `refuse` is set.
 #[derive(Default)]

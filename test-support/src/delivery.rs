@@ -1,24 +1,19 @@
 //! The reset service on the memory store with real senders plugged in, and what the delivery
 //! tests look at: the code a message carries, and that no live code outlives a failed delivery.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
 use password_reset::domain::code::CodeState;
-use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::domain::user::User;
 use password_reset::ports::{EmailSender, SmsSender};
 use password_reset::{CognitoError, ResetService};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-pub const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
-pub const PASSWORD: &str = "N3w-Passw0rd!";
+use crate::requests::{confirm, forgot};
 
 pub fn user(username: &str, attributes: serde_json::Value) -> User {
     serde_json::from_value(serde_json::json!({
@@ -44,27 +39,13 @@ pub fn phone_user(username: &str, phone: &str) -> User {
     )
 }
 
-/// A name no other test (or test process) uses, for recipients in a shared emulator.
-pub fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}-{}-{nanos}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
 /// The demo pool's settings (clients, recovery, policies), these users, and the given senders.
 pub fn service(
     users: Vec<User>,
     email: Arc<dyn EmailSender>,
     sms: Arc<dyn SmsSender>,
 ) -> (Arc<ResetService>, Arc<MemoryStore>) {
-    let mut settings = Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
+    let mut settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
     settings.users = users;
     settings.outbox.path = None;
     // These suites check the adapters' explicit refusals, which the caller sees under LEGACY;
@@ -77,24 +58,6 @@ pub fn service(
     service.email = email;
     service.sms = sms;
     (Arc::new(service), embedded.store)
-}
-
-pub fn forgot(username: &str) -> ForgotPasswordRequest {
-    ForgotPasswordRequest {
-        client_id: CLIENT.into(),
-        username: username.into(),
-        ..Default::default()
-    }
-}
-
-pub fn confirm(username: &str, code: &str) -> ConfirmForgotPasswordRequest {
-    ConfirmForgotPasswordRequest {
-        client_id: CLIENT.into(),
-        username: username.into(),
-        confirmation_code: code.into(),
-        password: PASSWORD.into(),
-        ..Default::default()
-    }
 }
 
 pub async fn request_code(

@@ -1,8 +1,6 @@
 //! Arbitrary JSON for the fuzz suites: any value, objects keyed by the names the decoders look
 //! for as often as by noise, and known-good events with one field replaced by anything.
 
-#![allow(dead_code)]
-
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -172,3 +170,42 @@ fn collect(v: &Value, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
         }
     }
 }
+
+/// The sample events `events/{prefix}-{name}.json` of the workspace, in the order of `names`.
+pub fn sample_events(prefix: &str, names: &[&str]) -> Vec<Value> {
+    names
+        .iter()
+        .map(|name| {
+            let path = crate::cli::root().join(format!("events/{prefix}-{name}.json"));
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+        })
+        .collect()
+}
+
+/// The two properties a trigger's fuzz suite states of its `check` (a `fn(Value) ->
+/// Result<(), TestCaseError>`): `any_event`, and `real_events_with_one_field_changed`, one of the
+/// `$count` events `$events` gives with one field replaced by anything or removed.
+#[macro_export]
+macro_rules! fuzz_events {
+    ($check:ident, $count:expr, $events:expr) => {
+        $crate::arb_json::proptest::proptest! {
+            #![proptest_config($crate::arb_json::proptest::prelude::ProptestConfig::with_cases(
+                $crate::arb_json::CASES
+            ))]
+
+            #[test]
+            fn any_event(event in $crate::arb_json::json()) {
+                $check(event)?;
+            }
+
+            #[test]
+            fn real_events_with_one_field_changed(
+                which in 0..$count, pick: usize,
+                value in $crate::arb_json::proptest::option::of($crate::arb_json::json())) {
+                $check($crate::arb_json::mutate(&$events[which], pick, value))?;
+            }
+        }
+    };
+}
+
+pub use proptest;

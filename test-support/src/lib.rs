@@ -1,0 +1,42 @@
+//! What the test suites of the workspace share, compiled once: the requests and recording senders
+//! of the use-case suites, the fake SMS v2 server, moto's clients and the DynamoDB fixture, the SES
+//! mailbox moto keeps, the arbitrary JSON of the fuzz suites and the black-box runner harness.
+//!
+//! Every helper fails the test that calls it (unwrap, panic) rather than returning an error.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+/// A client config builder of the SDK `$sdk` at `$endpoint`: us-east-1, dummy credentials.
+#[cfg(any(
+    feature = "cognito",
+    feature = "dynamodb",
+    feature = "kms",
+    feature = "ses",
+    feature = "sms"
+))]
+macro_rules! sdk_config {
+    ($sdk:ident, $endpoint:expr) => {
+        $sdk::Config::builder()
+            .behavior_version($sdk::config::BehaviorVersion::latest())
+            .region($sdk::config::Region::new("us-east-1"))
+            .credentials_provider($sdk::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .endpoint_url($endpoint)
+    };
+}
+
+pub mod arb_json;
+pub mod cli;
+pub mod delivery;
+#[cfg(feature = "dynamodb")]
+pub mod dynamo;
+pub mod fake_sms;
+pub mod inbox;
+pub mod moto;
+pub mod requests;
+mod unique;
+
+pub use inbox::Inbox;
+pub use requests::{CLIENT, PASSWORD, confirm, forgot};
+pub use unique::unique;
