@@ -8,14 +8,9 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 use test_support::cli::*;
+use test_support::moto::endpoint as moto;
 
 const OLD_PASSWORD: &str = "0ld-Passw0rd!";
-
-fn moto() -> String {
-    std::env::var("MOTO_ENDPOINT").expect(
-        "MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server",
-    )
-}
 
 /// `aws cognito-idp <args>` against the pool itself (moto), as an administrator types it.
 fn pool_cli(args: &[&str]) -> CliResult {

@@ -4,32 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read, Write};
 use std::process::Command;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use test_support::cli::{NEW_PASSWORD, Runner, demo_pool};
+use test_support::delivery::code_in;
 use test_support::fake_sms::{Account, FakeSms};
+use test_support::moto::{endpoint as moto, mail_to};
+use test_support::unique;
 
 const PAUL: &str = "+12065550142";
 const NORA: &str = "+14155550199";
 const ORIGINATION: &str = "+18005550100";
-
-fn moto() -> String {
-    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server"
-        )
-    })
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
 
 /// `aws sesv2 create-email-identity` on moto, as a user registers a sender.
 fn verify_in_moto(identity: &str) {
@@ -51,41 +37,6 @@ fn verify_in_moto(identity: &str) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Mail moto's SES accepted for `recipient` (other tests share moto: nothing is reset).
-fn moto_mail_to(recipient: &str) -> Vec<Value> {
-    let endpoint = moto();
-    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
-    let data: Value = serde_json::from_str(body).unwrap();
-    data["ses"]["Message"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|m| {
-            m["destinations"]["ToAddresses"]
-                .as_array()
-                .is_some_and(|to| to.iter().any(|a| a == recipient))
-        })
-        .collect()
-}
-
-/// The first run of exactly six digits: the code.
-fn code_in(body: &str) -> String {
-    body.split(|c: char| !c.is_ascii_digit())
-        .find(|run| run.len() == 6)
-        .unwrap_or_else(|| panic!("no code in {body:?}"))
-        .to_string()
 }
 
 fn aws_env<'a>(from: &'a str, sms: &'a FakeSms, moto: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -132,7 +83,7 @@ fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_t
     let out = runner.forgot("jane");
     assert!(out.ok, "{}", out.stderr);
     assert_eq!(out.json()["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL");
-    let mail = moto_mail_to(&jane);
+    let mail = mail_to(&jane);
     assert_eq!(mail.len(), 1, "{mail:?}");
     let code = code_in(mail[0]["body"].as_str().unwrap());
     let done = runner.confirm("jane", &code, NEW_PASSWORD);

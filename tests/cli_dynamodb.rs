@@ -7,14 +7,7 @@ use std::process::Command;
 
 use serde_json::json;
 use test_support::cli::*;
-
-fn moto() -> String {
-    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "MOTO_ENDPOINT is not set: run these tests with scripts/test, which starts moto_server"
-        )
-    })
-}
+use test_support::moto::endpoint as moto;
 
 fn runner_command(env: &[(&str, String)], args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_cognito-reset-local"))

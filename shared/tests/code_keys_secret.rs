@@ -7,20 +7,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use password_reset::adapters::dynamodb::Tables;
 use password_reset::adapters::dynamodb::schema::*;
-use password_reset::adapters::dynamodb::{DynamoStore, Tables, create_tables};
 use password_reset::assembly::{Wiring, assemble};
 use password_reset::config::{ConfigError, Settings};
 use password_reset::domain::caller::Caller;
 use password_reset::domain::time::UnixTime;
 use password_reset::{CognitoError, ResetService};
-use test_support::{Inbox, confirm, forgot};
+use test_support::dynamo::{store_with, unique_tables};
+use test_support::{Inbox, confirm, forgot, unique};
 
 static SDK_ENV: Once = Once::new();
 
@@ -52,19 +52,6 @@ async fn sdk_at_moto() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
         .await
-}
-
-fn unique(name: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{name}-{}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    )
 }
 
 fn key(byte: u8) -> String {
@@ -136,16 +123,9 @@ async fn start(
 
 async fn tables_with_demo_users(sdk: &aws_config::SdkConfig) -> (Tables, aws_sdk_dynamodb::Client) {
     let client = aws_sdk_dynamodb::Client::new(sdk);
-    let tables = Tables {
-        users: unique("users"),
-        codes: unique("codes"),
-    };
-    create_tables(&client, &tables).await.unwrap();
+    let tables = unique_tables("keys");
     let demo = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
-    let store = DynamoStore::new(client.clone(), tables.clone(), &demo.pool.codes);
-    for user in &demo.users {
-        store.put_user(user).await.unwrap();
-    }
+    store_with(&client, &tables, &demo).await;
     (tables, client)
 }
 

@@ -4,17 +4,11 @@
 #![cfg(feature = "cognito")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_cognitoidentityprovider::config::{
-    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
-};
-use aws_sdk_cognitoidentityprovider::error::{BoxError, ProvideErrorMetadata};
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput;
 use aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordError;
 use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError;
@@ -51,74 +45,11 @@ use password_reset::ports::{
 };
 use password_reset::usecases::Ports;
 use password_reset::{CognitoError, ResetService};
-use test_support::{Inbox, PASSWORD};
+use test_support::moto::{self, Calls, counts};
+use test_support::{Inbox, PASSWORD, unique};
 
 const OLD_PASSWORD: &str = "Legacy-Passw0rd!";
 const T0: UnixTime = UnixTime(1_800_000_000);
-
-fn moto_endpoint() -> String {
-    std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT (start moto_server) for the Cognito tests")
-}
-
-/// The operations a client sent, by name (the `X-Amz-Target` suffix), counted.
-#[derive(Debug, Clone, Default)]
-struct Calls(Arc<Mutex<Vec<String>>>);
-
-impl Calls {
-    fn take(&self) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        for op in self.0.lock().unwrap().drain(..) {
-            *counts.entry(op).or_insert(0) += 1;
-        }
-        counts
-    }
-}
-
-impl Intercept for Calls {
-    fn name(&self) -> &'static str {
-        "CountCalls"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let target = context
-            .request()
-            .headers()
-            .get("x-amz-target")
-            .unwrap_or("?");
-        let op = target.rsplit('.').next().unwrap_or(target).to_string();
-        self.0.lock().unwrap().push(op);
-        Ok(())
-    }
-}
-
-fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
-    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
-}
-
-fn client(calls: &Calls) -> Client {
-    let config = aws_sdk_cognitoidentityprovider::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .endpoint_url(moto_endpoint())
-        .interceptor(calls.clone())
-        .build();
-    Client::from_conf(config)
-}
-
-fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
 
 fn recovery_email_then_phone() -> AccountRecoverySettingType {
     let option = |name, priority| {
@@ -320,7 +251,7 @@ async fn fixture(
     options: CognitoOptions,
 ) -> Fixture {
     let calls = Calls::default();
-    let client = client(&calls);
+    let client = moto::cognito(&calls);
     let pool_id = new_pool(&client, shape).await;
     let (app, _) = app_client(&client, &pool_id, false).await;
     let pool = Arc::new(
@@ -515,7 +446,7 @@ async fn maps_status_enabled_and_mfa() {
 #[tokio::test]
 async fn describes_the_pool_once_and_refuses_a_missing_pool() {
     let calls = Calls::default();
-    let client = client(&calls);
+    let client = moto::cognito(&calls);
     let pool_id = new_pool(&client, |b| {
         aliases_email_and_phone(b)
             .mfa_configuration(UserPoolMfaType::Off)

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
@@ -18,35 +17,19 @@ use password_reset::domain::recovery::AccountRecovery;
 use password_reset::domain::user::UserStatus;
 use password_reset::ports::{MigrationSource, StoreError};
 use password_reset::usecases::migrate_user;
+use test_support::moto::{self, Calls};
+use test_support::unique;
 
 const BCRYPT: &str = "$2b$10$ZETsWQzqXUbfW1ira0Dqb.fDtCbquWvQ/ARYWZe.2ix76soES1GS.";
 
 async fn client() -> Client {
-    let endpoint = std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server"
-        )
-    });
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "moto",
-        ))
-        .load()
-        .await;
-    Client::new(&config)
+    moto::dynamodb(&Calls::default())
 }
 
 /// A source table shaped the way an old system might have it: `login` key, `mail` column, an
 /// email index; unique name per test, since tests run in parallel.
 async fn source_table(client: &Client) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let name = format!(
-        "source-users-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    );
+    let name = unique("source-users");
     let attr = |n: &str| {
         AttributeDefinition::builder()
             .attribute_name(n)

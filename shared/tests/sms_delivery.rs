@@ -19,15 +19,10 @@ use test_support::fake_sms::{Account, FakeSms};
 const PAUL: &str = "+12065550142";
 
 fn client(fake: &FakeSms) -> aws_sdk_pinpointsmsvoicev2::Client {
-    let config = aws_sdk_pinpointsmsvoicev2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&fake.endpoint)
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        // Throttling is asserted as the caller sees it, not after the SDK's back-off.
-        .retry_config(RetryConfig::disabled())
-        .build();
-    aws_sdk_pinpointsmsvoicev2::Client::from_conf(config)
+    // Throttling is asserted as the caller sees it, not after the SDK's back-off.
+    aws_sdk_pinpointsmsvoicev2::Client::from_conf(
+        fake.config().retry_config(RetryConfig::disabled()).build(),
+    )
 }
 
 fn settings() -> SmsSettings {

@@ -10,11 +10,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sesv2::operation::get_account::GetAccountOutput;
 use aws_sdk_sesv2::operation::get_email_identity::GetEmailIdentityError;
 use aws_sdk_sesv2::types::error::NotFoundException;
@@ -33,56 +32,13 @@ use password_reset::domain::message_catalog::MessageCatalog;
 use password_reset::ports::{EmailSender, SmsSender};
 use serde_json::{Value, json};
 use test_support::fake_sms::{Account, FakeSms};
+use test_support::moto::{self, mail_to};
+use test_support::unique;
 
 const CONTEXT: (&str, &str) = ("userpool-id", "us-east-1_ROUNDTRIP");
 
-fn moto() -> String {
-    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "MOTO_ENDPOINT is not set: run the tests with scripts/test, which starts moto_server"
-        )
-    })
-}
-
-fn credentials() -> Credentials {
-    Credentials::new("testing", "testing", None, None, "tests")
-}
-
-fn kms() -> aws_sdk_kms::Client {
-    aws_sdk_kms::Client::from_conf(
-        aws_sdk_kms::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(moto())
-            .credentials_provider(credentials())
-            .build(),
-    )
-}
-
-fn ses() -> aws_sdk_sesv2::Client {
-    aws_sdk_sesv2::Client::from_conf(
-        aws_sdk_sesv2::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(moto())
-            .credentials_provider(credentials())
-            .build(),
-    )
-}
-
-fn sms_client(fake: &FakeSms) -> aws_sdk_pinpointsmsvoicev2::Client {
-    aws_sdk_pinpointsmsvoicev2::Client::from_conf(
-        aws_sdk_pinpointsmsvoicev2::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&fake.endpoint)
-            .credentials_provider(credentials())
-            .build(),
-    )
-}
-
 async fn new_key() -> String {
-    let out = kms().create_key().send().await.unwrap();
+    let out = moto::kms().create_key().send().await.unwrap();
     out.key_metadata().unwrap().arn().unwrap().to_string()
 }
 
@@ -94,7 +50,7 @@ fn encrypt(key_arn: &str, code: &str) -> String {
         .arg(script)
         .args(["encrypt", "--key-arn", key_arn, "--plaintext", code])
         .args(["--context", &context, "--suite", "0x0378"])
-        .env("MOTO_ENDPOINT", moto())
+        .env("MOTO_ENDPOINT", moto::endpoint())
         .output()
         .expect("python3 (with the pinned aws-encryption-sdk) runs");
     assert!(
@@ -103,47 +59,6 @@ fn encrypt(key_arn: &str, code: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}-{}-{nanos}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
-/// Every message moto's SES accepted for `recipient` (`GET /moto-api/data.json`).
-fn mail_to(recipient: &str) -> Vec<Value> {
-    let endpoint = moto();
-    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
-    let data: Value = serde_json::from_str(body).unwrap();
-    data["ses"]["Message"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|m| {
-            m["destinations"]["ToAddresses"]
-                .as_array()
-                .is_some_and(|to| to.iter().any(|a| a == recipient))
-        })
-        .collect()
 }
 
 fn catalog() -> MessageCatalog {
@@ -171,7 +86,7 @@ fn sender(
     required.insert(CONTEXT.0.into(), CONTEXT.1.into());
     Sender {
         decryptor: CodeDecryptor {
-            keyring: KmsKeyring::new(kms(), key_arn),
+            keyring: KmsKeyring::new(moto::kms(), key_arn),
             required_context: required,
         },
         catalog: catalog(),
@@ -181,21 +96,19 @@ fn sender(
 }
 
 async fn verified_ses_sender() -> SesEmailSender {
-    let from = format!("{}@example.com", unique("no-reply"));
-    ses()
-        .create_email_identity()
-        .email_identity(&from)
-        .send()
-        .await
-        .unwrap();
     SesEmailSender::new(
-        ses(),
+        moto::ses(),
         SesSettings {
-            from,
+            from: moto::verified_sender("no-reply").await,
             configuration_set: None,
             reply_to: None,
         },
     )
+}
+
+/// SMS v2 at the fake.
+fn sms_client(fake: &FakeSms) -> aws_sdk_pinpointsmsvoicev2::Client {
+    aws_sdk_pinpointsmsvoicev2::Client::from_conf(fake.config().build())
 }
 
 fn sms_settings() -> SmsSettings {
