@@ -15,6 +15,7 @@ use password_reset::domain::request::UserContextData;
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
 use password_reset::ports::{DeliveryError, UserDirectory};
+use test_support::FromUnknown;
 use test_support::dynamo::*;
 use test_support::{PASSWORD, confirm, forgot};
 
@@ -56,30 +57,17 @@ async fn the_whole_flow_on_dynamodb() {
     let mut rng = password_reset::request_rng();
     let s = &f.service;
 
-    let sent = s
-        .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
-        .await
-        .unwrap();
+    let sent = s.forgot_at(&forgot("jane"), now, &mut rng).await.unwrap();
     assert_eq!(sent.code_delivery_details.destination, "j***@e***.com");
     let code = f.inbox.last_code("jane@example.com");
     assert_eq!(
-        s.confirm_forgot_password(
-            &confirm("jane", &wrong(&code)),
-            &Caller::unknown(),
-            now,
-            &mut rng
-        )
-        .await,
+        s.confirm_at(&confirm("jane", &wrong(&code)), now, &mut rng)
+            .await,
         Err(CognitoError::CodeMismatch)
     );
-    s.confirm_forgot_password(
-        &confirm("jane", &code),
-        &Caller::unknown(),
-        now.plus(1),
-        &mut rng,
-    )
-    .await
-    .unwrap();
+    s.confirm_at(&confirm("jane", &code), now.plus(1), &mut rng)
+        .await
+        .unwrap();
     let jane = f.store.find("jane").await.unwrap().unwrap();
     assert!(password::verify(
         PASSWORD,
@@ -87,43 +75,31 @@ async fn the_whole_flow_on_dynamodb() {
     ));
     assert_eq!(jane.status, UserStatus::Confirmed);
     assert_eq!(
-        s.confirm_forgot_password(
-            &confirm("jane", &code),
-            &Caller::unknown(),
-            now.plus(2),
-            &mut rng
-        )
-        .await,
+        s.confirm_at(&confirm("jane", &code), now.plus(2), &mut rng)
+            .await,
         Err(CognitoError::CodeMismatch),
         "a code works once"
     );
 
     // Aliases and sub resolve to the same users, through the indexes.
-    s.forgot_password(
-        &forgot("JANE@example.COM"),
-        &Caller::unknown(),
-        now,
-        &mut rng,
-    )
-    .await
-    .unwrap();
+    s.forgot_at(&forgot("JANE@example.COM"), now, &mut rng)
+        .await
+        .unwrap();
     let by_email = f.inbox.last_code("jane@example.com");
-    s.confirm_forgot_password(
+    s.confirm_at(
         &confirm("jane@example.com", &by_email),
-        &Caller::unknown(),
         now.plus(3),
         &mut rng,
     )
     .await
     .unwrap();
     let paul = s
-        .forgot_password(&forgot("+12065550142"), &Caller::unknown(), now, &mut rng)
+        .forgot_at(&forgot("+12065550142"), now, &mut rng)
         .await
         .unwrap();
     assert_eq!(paul.code_delivery_details.attribute_name, "phone_number");
-    s.forgot_password(
+    s.forgot_at(
         &forgot("3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819"),
-        &Caller::unknown(),
         now,
         &mut rng,
     )
@@ -134,9 +110,7 @@ async fn the_whole_flow_on_dynamodb() {
     assert_eq!(f.inbox.count(), 6);
 
     // An unknown login gets a simulated answer; nothing is sent.
-    s.forgot_password(&forgot("nobody"), &Caller::unknown(), now, &mut rng)
-        .await
-        .unwrap();
+    s.forgot_at(&forgot("nobody"), now, &mut rng).await.unwrap();
     assert_eq!(f.inbox.count(), 6);
 }
 
@@ -301,13 +275,8 @@ async fn a_hundred_concurrent_requests_admit_exactly_the_limit() {
     for _ in 0..100 {
         let s = f.service.clone();
         tasks.spawn(async move {
-            s.forgot_password(
-                &forgot("jane"),
-                &Caller::unknown(),
-                now,
-                &mut password_reset::request_rng(),
-            )
-            .await
+            s.forgot_at(&forgot("jane"), now, &mut password_reset::request_rng())
+                .await
         });
     }
     let mut admitted = 0;
@@ -324,23 +293,13 @@ async fn a_hundred_concurrent_requests_admit_exactly_the_limit() {
     let mut rng = password_reset::request_rng();
     assert_eq!(
         f.service
-            .forgot_password(
-                &forgot("jane"),
-                &Caller::unknown(),
-                now.plus(3599),
-                &mut rng
-            )
+            .forgot_at(&forgot("jane"), now.plus(3599), &mut rng)
             .await
             .err(),
         Some(CognitoError::LimitExceeded)
     );
     f.service
-        .forgot_password(
-            &forgot("jane"),
-            &Caller::unknown(),
-            now.plus(3600),
-            &mut rng,
-        )
+        .forgot_at(&forgot("jane"), now.plus(3600), &mut rng)
         .await
         .unwrap();
 }
@@ -351,7 +310,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
     let now = UnixTime::now();
     let mut rng = password_reset::request_rng();
     f.service
-        .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
+        .forgot_at(&forgot("jane"), now, &mut rng)
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
@@ -360,9 +319,8 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
         let s = f.service.clone();
         let guess = format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000);
         tasks.spawn(async move {
-            s.confirm_forgot_password(
+            s.confirm_at(
                 &confirm("jane", &guess),
-                &Caller::unknown(),
                 now,
                 &mut password_reset::request_rng(),
             )
@@ -380,7 +338,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
     assert_eq!(mismatches, 5, "exactly the attempt limit is counted");
     assert_eq!(
         f.service
-            .confirm_forgot_password(&confirm("jane", &code), &Caller::unknown(), now, &mut rng)
+            .confirm_at(&confirm("jane", &code), now, &mut rng)
             .await,
         Err(CognitoError::TooManyFailedAttempts),
         "the right code is dead too"
@@ -401,12 +359,7 @@ async fn the_right_code_raced_twenty_times_succeeds_once() {
     let f = fixture("race", settings(|_| {})).await;
     let now = UnixTime::now();
     f.service
-        .forgot_password(
-            &forgot("jane"),
-            &Caller::unknown(),
-            now,
-            &mut password_reset::request_rng(),
-        )
+        .forgot_at(&forgot("jane"), now, &mut password_reset::request_rng())
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
@@ -415,9 +368,8 @@ async fn the_right_code_raced_twenty_times_succeeds_once() {
         let s = f.service.clone();
         let code = code.clone();
         tasks.spawn(async move {
-            s.confirm_forgot_password(
+            s.confirm_at(
                 &confirm("jane", &code),
-                &Caller::unknown(),
                 now,
                 &mut password_reset::request_rng(),
             )
@@ -450,7 +402,7 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
         // Each burst a window later, so the request limit never interferes.
         let now = UnixTime::now().plus(burst * 7200);
         f.service
-            .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
+            .forgot_at(&forgot("jane"), now, &mut rng)
             .await
             .unwrap();
         let code = f.inbox.last_code("jane@example.com");
@@ -464,9 +416,8 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
                 format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000)
             };
             tasks.spawn(async move {
-                s.confirm_forgot_password(
+                s.confirm_at(
                     &confirm("jane", &guess),
-                    &Caller::unknown(),
                     now,
                     &mut password_reset::request_rng(),
                 )
@@ -495,7 +446,7 @@ async fn an_expired_code_is_refused_while_its_item_still_exists() {
     let now = UnixTime::now();
     let mut rng = password_reset::request_rng();
     f.service
-        .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
+        .forgot_at(&forgot("jane"), now, &mut rng)
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
@@ -511,12 +462,7 @@ async fn an_expired_code_is_refused_while_its_item_still_exists() {
     );
     assert_eq!(
         f.service
-            .confirm_forgot_password(
-                &confirm("jane", &code),
-                &Caller::unknown(),
-                now.plus(3600),
-                &mut rng
-            )
+            .confirm_at(&confirm("jane", &code), now.plus(3600), &mut rng)
             .await,
         Err(CognitoError::ExpiredCode)
     );
@@ -537,9 +483,7 @@ async fn a_failed_delivery_gives_the_request_back() {
     *f.inbox.refuse.lock().unwrap() = Some(DeliveryError::Refused("sandbox".into()));
     for _ in 0..7 {
         assert!(matches!(
-            f.service
-                .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
-                .await,
+            f.service.forgot_at(&forgot("jane"), now, &mut rng).await,
             Err(CognitoError::CodeDeliveryFailure(_))
         ));
     }
@@ -552,13 +496,13 @@ async fn a_failed_delivery_gives_the_request_back() {
     *f.inbox.refuse.lock().unwrap() = None;
     for _ in 0..5 {
         f.service
-            .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
+            .forgot_at(&forgot("jane"), now, &mut rng)
             .await
             .unwrap();
     }
     assert_eq!(
         f.service
-            .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
+            .forgot_at(&forgot("jane"), now, &mut rng)
             .await
             .err(),
         Some(CognitoError::LimitExceeded)
@@ -581,7 +525,7 @@ async fn malformed_items_are_internal_errors_and_change_nothing() {
         .unwrap();
     assert_eq!(
         f.service
-            .forgot_password(&forgot("broken"), &Caller::unknown(), now, &mut rng)
+            .forgot_at(&forgot("broken"), now, &mut rng)
             .await
             .err(),
         Some(CognitoError::InternalError)
@@ -589,7 +533,7 @@ async fn malformed_items_are_internal_errors_and_change_nothing() {
     assert!(code_item(&f, "broken").await.is_none());
 
     f.service
-        .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng)
+        .forgot_at(&forgot("jane"), now, &mut rng)
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
@@ -605,7 +549,7 @@ async fn malformed_items_are_internal_errors_and_change_nothing() {
         .unwrap();
     assert_eq!(
         f.service
-            .confirm_forgot_password(&confirm("jane", &code), &Caller::unknown(), now, &mut rng)
+            .confirm_at(&confirm("jane", &code), now, &mut rng)
             .await,
         Err(CognitoError::InternalError)
     );

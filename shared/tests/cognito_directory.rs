@@ -30,7 +30,6 @@ use password_reset::adapters::cognito::{CognitoOptions, CognitoPool};
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
-use password_reset::domain::caller::Caller;
 use password_reset::domain::code::CodeKey;
 use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::migration::SourceUser;
@@ -45,6 +44,7 @@ use password_reset::ports::{
 };
 use password_reset::usecases::Ports;
 use password_reset::{CognitoError, ResetService};
+use test_support::FromUnknown;
 use test_support::moto::{self, Calls, counts};
 use test_support::{Inbox, PASSWORD, unique};
 
@@ -519,7 +519,7 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
     f.calls.take();
 
     let sent = service
-        .forgot_password(&forgot(&f.app, "jane"), &Caller::unknown(), T0, &mut rng())
+        .forgot_at(&forgot(&f.app, "jane"), T0, &mut rng())
         .await
         .unwrap();
     assert_eq!(sent.code_delivery_details.destination, "j***@e***.com");
@@ -529,21 +529,15 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
         "the client is described on its first request only"
     );
     service
-        .forgot_password(
-            &forgot(&f.app, "jane"),
-            &Caller::unknown(),
-            T0.plus(1),
-            &mut rng(),
-        )
+        .forgot_at(&forgot(&f.app, "jane"), T0.plus(1), &mut rng())
         .await
         .unwrap();
     assert_eq!(f.calls.take(), counts(&[("AdminGetUser", 1)]));
     let code = inbox.last_code("jane@example.com");
 
     service
-        .confirm_forgot_password(
+        .confirm_at(
             &confirm(&f.app, "jane", &code, PASSWORD),
-            &Caller::unknown(),
             T0.plus(2),
             &mut rng(),
         )
@@ -573,9 +567,8 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
     // Single use.
     assert_eq!(
         service
-            .confirm_forgot_password(
+            .confirm_at(
                 &confirm(&f.app, "jane", &code, "An0ther-Passw0rd!"),
-                &Caller::unknown(),
                 T0.plus(3),
                 &mut rng()
             )
@@ -595,20 +588,14 @@ async fn a_code_asked_for_by_alias_is_confirmed_by_any_login_of_the_user() {
         None,
     );
     service
-        .forgot_password(
-            &forgot(&f.app, "+12065550142"),
-            &Caller::unknown(),
-            T0,
-            &mut rng(),
-        )
+        .forgot_at(&forgot(&f.app, "+12065550142"), T0, &mut rng())
         .await
         .unwrap();
     // The pool's recovery setting: verified email first, whatever login was typed.
     let code = inbox.last_code("jane@example.com");
     service
-        .confirm_forgot_password(
+        .confirm_at(
             &confirm(&f.app, "jane@example.com", &code, PASSWORD),
-            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -638,15 +625,14 @@ async fn without_sign_out_moto_keeps_the_old_refresh_token() {
         None,
     );
     service
-        .forgot_password(&forgot(&f.app, "jane"), &Caller::unknown(), T0, &mut rng())
+        .forgot_at(&forgot(&f.app, "jane"), T0, &mut rng())
         .await
         .unwrap();
     let code = inbox.last_code("jane@example.com");
     f.calls.take();
     service
-        .confirm_forgot_password(
+        .confirm_at(
             &confirm(&f.app, "jane", &code, PASSWORD),
-            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -723,7 +709,7 @@ async fn each_refusal_against_the_pool() {
         let app = f.app.clone();
         async move {
             legacy
-                .forgot_password(&forgot(&app, user), &Caller::unknown(), T0, &mut rng())
+                .forgot_at(&forgot(&app, user), T0, &mut rng())
                 .await
                 .unwrap_err()
         }
@@ -763,7 +749,7 @@ async fn each_refusal_against_the_pool() {
     );
     for user in ["dora", "sam", "mia", "fred", "nobody"] {
         enabled
-            .forgot_password(&forgot(&f.app, user), &Caller::unknown(), T0, &mut rng())
+            .forgot_at(&forgot(&f.app, user), T0, &mut rng())
             .await
             .unwrap_or_else(|e| panic!("{user}: {e:?}"));
     }
@@ -771,12 +757,7 @@ async fn each_refusal_against_the_pool() {
     for user in ["fred", "nobody"] {
         assert_eq!(
             enabled
-                .confirm_forgot_password(
-                    &confirm(&f.app, user, "123456", PASSWORD),
-                    &Caller::unknown(),
-                    T0,
-                    &mut rng()
-                )
+                .confirm_at(&confirm(&f.app, user, "123456", PASSWORD), T0, &mut rng())
                 .await,
             Err(CognitoError::CodeMismatch),
             "{user}"
@@ -821,14 +802,13 @@ async fn cognitos_password_policy_refusal_keeps_the_code() {
         None,
     );
     service
-        .forgot_password(&forgot(&f.app, "jane"), &Caller::unknown(), T0, &mut rng())
+        .forgot_at(&forgot(&f.app, "jane"), T0, &mut rng())
         .await
         .unwrap();
     let code = inbox.last_code("jane@example.com");
     let e = service
-        .confirm_forgot_password(
+        .confirm_at(
             &confirm(&f.app, "jane", &code, PASSWORD),
-            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -846,9 +826,8 @@ async fn cognitos_password_policy_refusal_keeps_the_code() {
             .is_ok()
     );
     service
-        .confirm_forgot_password(
+        .confirm_at(
             &confirm(&f.app, "jane", &code, "A-much-L0nger-Passw0rd"),
-            &Caller::unknown(),
             T0.plus(2),
             &mut rng(),
         )
@@ -876,22 +855,12 @@ async fn the_app_client_is_the_pools_own() {
     f.calls.take();
 
     let e = service
-        .forgot_password(
-            &forgot("unknownclient123", "jane"),
-            &Caller::unknown(),
-            T0,
-            &mut rng(),
-        )
+        .forgot_at(&forgot("unknownclient123", "jane"), T0, &mut rng())
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "ResourceNotFoundException");
     let e = service
-        .forgot_password(
-            &forgot("unknownclient123", "jane"),
-            &Caller::unknown(),
-            T0,
-            &mut rng(),
-        )
+        .forgot_at(&forgot("unknownclient123", "jane"), T0, &mut rng())
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "ResourceNotFoundException");
@@ -903,13 +872,13 @@ async fn the_app_client_is_the_pools_own() {
 
     let mut request = forgot(&secret_app, "jane");
     let e = service
-        .forgot_password(&request, &Caller::unknown(), T0, &mut rng())
+        .forgot_at(&request, T0, &mut rng())
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "NotAuthorizedException", "no SecretHash");
     request.secret_hash = Some(secret_hash::compute(&secret, "jane", &f.app).unwrap());
     let e = service
-        .forgot_password(&request, &Caller::unknown(), T0, &mut rng())
+        .forgot_at(&request, T0, &mut rng())
         .await
         .unwrap_err();
     assert_eq!(
@@ -918,10 +887,7 @@ async fn the_app_client_is_the_pools_own() {
         "another client's SecretHash"
     );
     request.secret_hash = Some(secret_hash::compute(&secret, "jane", &secret_app).unwrap());
-    service
-        .forgot_password(&request, &Caller::unknown(), T0, &mut rng())
-        .await
-        .unwrap();
+    service.forgot_at(&request, T0, &mut rng()).await.unwrap();
     assert_eq!(inbox.count(), 1);
     assert_eq!(
         f.calls.take(),
@@ -998,7 +964,7 @@ async fn a_source_user_is_created_in_the_pool_resets_and_signs_in() {
     );
     f.calls.take();
     service
-        .forgot_password(&forgot(&f.app, "leo"), &Caller::unknown(), T0, &mut rng())
+        .forgot_at(&forgot(&f.app, "leo"), T0, &mut rng())
         .await
         .unwrap();
     let code = inbox.last_code("leo@example.com");
@@ -1039,9 +1005,8 @@ async fn a_source_user_is_created_in_the_pool_resets_and_signs_in() {
     assert!(attribute("sub").is_some());
 
     service
-        .confirm_forgot_password(
+        .confirm_at(
             &confirm(&f.app, "leo", &code, PASSWORD),
-            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -1050,12 +1015,7 @@ async fn a_source_user_is_created_in_the_pool_resets_and_signs_in() {
     assert!(sign_in(&f.client, &f.app, "leo", PASSWORD).await.is_ok());
     // A second request finds the user in the pool: no second migration.
     service
-        .forgot_password(
-            &forgot(&f.app, "leo"),
-            &Caller::unknown(),
-            T0.plus(2),
-            &mut rng(),
-        )
+        .forgot_at(&forgot(&f.app, "leo"), T0.plus(2), &mut rng())
         .await
         .unwrap();
     assert_eq!(f.calls.take().get("AdminCreateUser"), None);
@@ -1075,12 +1035,7 @@ async fn a_source_user_migrates_into_an_email_username_pool() {
         Some(migration_source(&[("lea", "lea@example.com")])),
     );
     service
-        .forgot_password(
-            &forgot(&f.app, "lea@example.com"),
-            &Caller::unknown(),
-            T0,
-            &mut rng(),
-        )
+        .forgot_at(&forgot(&f.app, "lea@example.com"), T0, &mut rng())
         .await
         .unwrap();
     let code = inbox.last_code("lea@example.com");
@@ -1090,9 +1045,8 @@ async fn a_source_user_migrates_into_an_email_username_pool() {
         "the pool assigned a UUID username"
     );
     service
-        .confirm_forgot_password(
+        .confirm_at(
             &confirm(&f.app, "lea@example.com", &code, PASSWORD),
-            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -1115,12 +1069,7 @@ async fn a_source_user_known_by_email_migrates_into_an_alias_pool() {
         Some(migration_source(&[("lia", "lia@example.com")])),
     );
     service
-        .forgot_password(
-            &forgot(&f.app, "lia@example.com"),
-            &Caller::unknown(),
-            T0,
-            &mut rng(),
-        )
+        .forgot_at(&forgot(&f.app, "lia@example.com"), T0, &mut rng())
         .await
         .unwrap();
     let code = inbox.last_code("lia@example.com");
@@ -1128,9 +1077,8 @@ async fn a_source_user_known_by_email_migrates_into_an_alias_pool() {
     let lia = f.pool.find_user_for_test("lia@example.com").await;
     assert!(!lia.username.contains('@'));
     service
-        .confirm_forgot_password(
+        .confirm_at(
             &confirm(&f.app, "lia@example.com", &code, PASSWORD),
-            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -1189,7 +1137,7 @@ async fn a_throttled_password_change_keeps_the_code_and_the_password() {
         PreventUserExistenceErrors::Enabled,
         None,
     );
-    real.forgot_password(&forgot(&f.app, "jane"), &Caller::unknown(), T0, &mut rng())
+    real.forgot_at(&forgot(&f.app, "jane"), T0, &mut rng())
         .await
         .unwrap();
     let code = inbox.last_code("jane@example.com");
@@ -1231,9 +1179,8 @@ async fn a_throttled_password_change_keeps_the_code_and_the_password() {
     );
     let (faulty, _) = service_on(pool, codes, PreventUserExistenceErrors::Enabled, None);
     let e = faulty
-        .confirm_forgot_password(
+        .confirm_at(
             &confirm(&f.app, "jane", &code, PASSWORD),
-            &Caller::unknown(),
             T0.plus(1),
             &mut rng(),
         )
@@ -1248,9 +1195,8 @@ async fn a_throttled_password_change_keeps_the_code_and_the_password() {
             .is_ok(),
         "unchanged"
     );
-    real.confirm_forgot_password(
+    real.confirm_at(
         &confirm(&f.app, "jane", &code, PASSWORD),
-        &Caller::unknown(),
         T0.plus(2),
         &mut rng(),
     )

@@ -20,13 +20,13 @@ use aws_sdk_dynamodb::types::error::{
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use password_reset::adapters::dynamodb::{DynamoStore, Tables, UserItem};
 use password_reset::config::Settings;
-use password_reset::domain::caller::Caller;
 use password_reset::domain::code::CodeKey;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::domain::time::UnixTime;
 use password_reset::ports::{DeliveryError, EmailSender, SmsSender};
 use password_reset::{CognitoError, ResetService};
+use test_support::FromUnknown;
 
 const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
 
@@ -133,9 +133,8 @@ async fn a_throttled_issue_sends_nothing() {
     });
     let s = service(&[&found, &throttled], inbox.clone());
     too_many(
-        s.forgot_password(
+        s.forgot_at(
             &forgot(),
-            &Caller::unknown(),
             UnixTime::now(),
             &mut password_reset::request_rng(),
         )
@@ -157,9 +156,8 @@ async fn a_throttled_lookup_is_too_many_requests() {
     let issue = mock!(Client::update_item).then_output(|| UpdateItemOutput::builder().build());
     let s = service(&[&throttled, &issue], Arc::new(Inbox::default()));
     too_many(
-        s.forgot_password(
+        s.forgot_at(
             &forgot(),
-            &Caller::unknown(),
             UnixTime::now(),
             &mut password_reset::request_rng(),
         )
@@ -195,9 +193,8 @@ async fn a_throttled_confirm_changes_nothing() {
     let other = mock!(Client::update_item).then_output(|| UpdateItemOutput::builder().build());
     let s = service(&[&found, &counted, &other], Arc::new(Inbox::default()));
     too_many(
-        s.confirm_forgot_password(
+        s.confirm_at(
             &confirm(),
-            &Caller::unknown(),
             UnixTime::now(),
             &mut password_reset::request_rng(),
         )
@@ -250,9 +247,8 @@ async fn a_throttled_password_change_gives_the_code_back() {
     s.users = store.clone();
     s.codes = store;
     too_many(
-        s.confirm_forgot_password(
+        s.confirm_at(
             &confirm(),
-            &Caller::unknown(),
             UnixTime::now(),
             &mut password_reset::request_rng(),
         )
@@ -274,9 +270,8 @@ async fn other_store_failures_are_internal_errors() {
     });
     let s = service(&[&failing], Arc::new(Inbox::default()));
     let err = s
-        .forgot_password(
+        .forgot_at(
             &forgot(),
-            &Caller::unknown(),
             UnixTime::now(),
             &mut password_reset::request_rng(),
         )

@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
-use password_reset::domain::caller::Caller;
 use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::domain::message_catalog::MessageCatalog;
@@ -26,6 +25,7 @@ use password_reset::{CognitoError, ResetService};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::json;
+use test_support::FromUnknown;
 
 const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
 const T0: UnixTime = UnixTime(1_800_000_000);
@@ -170,7 +170,7 @@ async fn forgot_password_migrates_a_source_only_user_then_issues_a_code_that_res
     let login = "lena@legacy.example.com";
     assert!(store.find(login).await.unwrap().is_none());
     let out = service
-        .forgot_password(&forgot(login), &Caller::unknown(), T0, &mut rng)
+        .forgot_at(&forgot(login), T0, &mut rng)
         .await
         .unwrap();
     assert_eq!(out.code_delivery_details.destination, "l***@l***.com");
@@ -203,7 +203,7 @@ async fn forgot_password_migrates_a_source_only_user_then_issues_a_code_that_res
         ..Default::default()
     };
     service
-        .confirm_forgot_password(&confirm, &Caller::unknown(), T0.plus(60), &mut rng)
+        .confirm_at(&confirm, T0.plus(60), &mut rng)
         .await
         .unwrap();
     let user = store.user(login).unwrap();
@@ -216,7 +216,7 @@ async fn forgot_password_migrates_a_source_only_user_then_issues_a_code_that_res
     // The second request finds the migrated user: no second migration, same sub.
     let sub = user.sub.clone();
     service
-        .forgot_password(&forgot(login), &Caller::unknown(), T0.plus(120), &mut rng)
+        .forgot_at(&forgot(login), T0.plus(120), &mut rng)
         .await
         .unwrap();
     assert_eq!(store.user(login).unwrap().sub, sub);
@@ -227,7 +227,7 @@ async fn without_a_migration_source_or_source_user_nothing_is_migrated() {
     let mut rng = StdRng::seed_from_u64(2);
     let (service, store, inbox) = assemble(None, |_| {});
     service
-        .forgot_password(&forgot("lena"), &Caller::unknown(), T0, &mut rng)
+        .forgot_at(&forgot("lena"), T0, &mut rng)
         .await
         .unwrap();
     assert!(store.user("lena").is_none());
@@ -238,7 +238,7 @@ async fn without_a_migration_source_or_source_user_nothing_is_migrated() {
 
     let (service, store, _) = service_legacy_pool();
     let err = service
-        .forgot_password(&forgot("nobody"), &Caller::unknown(), T0, &mut rng)
+        .forgot_at(&forgot("nobody"), T0, &mut rng)
         .await
         .unwrap_err();
     assert_eq!(err, CognitoError::UserNotFound);
@@ -263,7 +263,7 @@ async fn a_source_user_without_a_verified_channel_is_answered_as_a_directory_use
         s.pool.prevent_user_existence_errors = PreventUserExistenceErrors::Legacy;
     });
     let err = service
-        .forgot_password(&forgot("ivy"), &Caller::unknown(), T0, &mut rng)
+        .forgot_at(&forgot("ivy"), T0, &mut rng)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "InvalidParameterException");
@@ -271,7 +271,7 @@ async fn a_source_user_without_a_verified_channel_is_answered_as_a_directory_use
     // PreventUserExistenceErrors ENABLED: the simulated answer, nothing created.
     let (service, store, inbox) = assemble(Some(source), |_| {});
     let out = service
-        .forgot_password(&forgot("ivy"), &Caller::unknown(), T0, &mut rng)
+        .forgot_at(&forgot("ivy"), T0, &mut rng)
         .await
         .unwrap();
     assert_eq!(
@@ -287,7 +287,7 @@ async fn a_failing_migration_source_is_a_user_lambda_validation_error_naming_not
     let mut rng = StdRng::seed_from_u64(4);
     let (service, _, inbox) = assemble(Some(Arc::new(Broken)), |_| {});
     let err = service
-        .forgot_password(&forgot("lena"), &Caller::unknown(), T0, &mut rng)
+        .forgot_at(&forgot("lena"), T0, &mut rng)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "UserLambdaValidationException");
@@ -298,7 +298,7 @@ async fn a_failing_migration_source_is_a_user_lambda_validation_error_naming_not
     assert!(inbox.0.lock().unwrap().is_empty());
     // A directory user never touches the migration source.
     service
-        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng)
+        .forgot_at(&forgot("jane"), T0, &mut rng)
         .await
         .unwrap();
 }

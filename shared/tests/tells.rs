@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use test_support::FromUnknown;
 use test_support::{Inbox, confirm, forgot};
 
 use password_reset::adapters::memory::MemoryStore;
@@ -54,15 +55,10 @@ fn rng(seed: u64) -> StdRng {
 }
 
 async fn details(s: &ResetService, login: &str) -> CodeDeliveryDetails {
-    s.forgot_password(
-        &forgot(login),
-        &password_reset::domain::caller::Caller::unknown(),
-        T0,
-        &mut rng(1),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{login}: {e:?}"))
-    .code_delivery_details
+    s.forgot_at(&forgot(login), T0, &mut rng(1))
+        .await
+        .unwrap_or_else(|e| panic!("{login}: {e:?}"))
+        .code_delivery_details
 }
 
 fn order(list: &[MechanismName]) -> AccountRecovery {
@@ -109,23 +105,12 @@ async fn letter_case_and_unicode_forms_are_one_login() {
         .iter()
         .enumerate()
     {
-        s.forgot_password(
-            &forgot(login),
-            &password_reset::domain::caller::Caller::unknown(),
-            T0.plus(i as u64),
-            &mut rng(1),
-        )
-        .await
-        .unwrap();
+        s.forgot_at(&forgot(login), T0.plus(i as u64), &mut rng(1))
+            .await
+            .unwrap();
     }
     assert_eq!(
-        s.forgot_password(
-            &forgot("ghost"),
-            &password_reset::domain::caller::Caller::unknown(),
-            T0.plus(9),
-            &mut rng(1)
-        )
-        .await,
+        s.forgot_at(&forgot("ghost"), T0.plus(9), &mut rng(1)).await,
         Err(CognitoError::LimitExceeded)
     );
 }
@@ -203,29 +188,14 @@ async fn force_change_password_answers_as_an_unknown_login_under_enabled() {
     let mut answers = Vec::new();
     for login in ["fran", "nobody"] {
         let delivered = s
-            .forgot_password(
-                &forgot(login),
-                &password_reset::domain::caller::Caller::unknown(),
-                T0,
-                &mut rng(1),
-            )
+            .forgot_at(&forgot(login), T0, &mut rng(1))
             .await
             .map(|d| d.code_delivery_details.delivery_medium);
         let wrong = s
-            .confirm_forgot_password(
-                &confirm(login, "123456"),
-                &password_reset::domain::caller::Caller::unknown(),
-                T0.plus(1),
-                &mut rng(1),
-            )
+            .confirm_at(&confirm(login, "123456"), T0.plus(1), &mut rng(1))
             .await;
         let late = s
-            .confirm_forgot_password(
-                &confirm(login, "123456"),
-                &password_reset::domain::caller::Caller::unknown(),
-                T0.plus(ttl + 1),
-                &mut rng(1),
-            )
+            .confirm_at(&confirm(login, "123456"), T0.plus(ttl + 1), &mut rng(1))
             .await;
         answers.push((delivered, wrong, late));
     }
@@ -243,21 +213,11 @@ async fn force_change_password_answers_as_an_unknown_login_under_enabled() {
         settings.pool.prevent_user_existence_errors = PreventUserExistenceErrors::Legacy
     });
     for e in [
-        s.forgot_password(
-            &forgot("fran"),
-            &password_reset::domain::caller::Caller::unknown(),
-            T0,
-            &mut rng(1),
-        )
-        .await
-        .map(|_| ()),
-        s.confirm_forgot_password(
-            &confirm("fran", "123456"),
-            &password_reset::domain::caller::Caller::unknown(),
-            T0,
-            &mut rng(1),
-        )
-        .await,
+        s.forgot_at(&forgot("fran"), T0, &mut rng(1))
+            .await
+            .map(|_| ()),
+        s.confirm_at(&confirm("fran", "123456"), T0, &mut rng(1))
+            .await,
     ] {
         assert_eq!(e.unwrap_err().kind(), "NotAuthorizedException");
     }
@@ -269,12 +229,7 @@ async fn delivery_refusals_name_no_sandbox_under_enabled() {
     let refusing = || Arc::new(Inbox::refusing(DeliveryError::Refused(reason.into())));
     let s = service_with(refusing(), |_| {});
     let err = s
-        .forgot_password(
-            &forgot("jane"),
-            &password_reset::domain::caller::Caller::unknown(),
-            T0,
-            &mut rng(1),
-        )
+        .forgot_at(&forgot("jane"), T0, &mut rng(1))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "CodeDeliveryFailureException");
@@ -288,12 +243,7 @@ async fn delivery_refusals_name_no_sandbox_under_enabled() {
         settings.pool.prevent_user_existence_errors = PreventUserExistenceErrors::Legacy
     });
     let err = s
-        .forgot_password(
-            &forgot("jane"),
-            &password_reset::domain::caller::Caller::unknown(),
-            T0,
-            &mut rng(1),
-        )
+        .forgot_at(&forgot("jane"), T0, &mut rng(1))
         .await
         .unwrap_err();
     assert_eq!(err, CognitoError::CodeDeliveryFailure(reason.into()));

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use test_support::FromUnknown;
 use test_support::{Inbox, PASSWORD, confirm, forgot};
 
 use async_trait::async_trait;
@@ -77,11 +78,7 @@ async fn concurrent_requests_for_one_user_admit_exactly_the_limit() {
     let tasks: Vec<_> = (0..100)
         .map(|i| {
             let service = f.service.clone();
-            tokio::spawn(async move {
-                service
-                    .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(i))
-                    .await
-            })
+            tokio::spawn(async move { service.forgot_at(&forgot("jane"), T0, &mut rng(i)).await })
         })
         .collect();
     let mut admitted = 0;
@@ -99,7 +96,7 @@ async fn concurrent_requests_for_one_user_admit_exactly_the_limit() {
 async fn concurrent_wrong_codes_never_count_past_the_limit() {
     let f = fixture();
     f.service
-        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(1))
+        .forgot_at(&forgot("jane"), T0, &mut rng(1))
         .await
         .unwrap();
     let right = f.inbox.last_code("jane@example.com");
@@ -112,11 +109,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
         .map(|i| {
             let service = f.service.clone();
             let req = confirm("jane", wrong);
-            tokio::spawn(async move {
-                service
-                    .confirm_forgot_password(&req, &Caller::unknown(), T0.plus(1), &mut rng(i))
-                    .await
-            })
+            tokio::spawn(async move { service.confirm_at(&req, T0.plus(1), &mut rng(i)).await })
         })
         .collect();
     let mut mismatches = 0;
@@ -133,12 +126,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
     );
     let err = f
         .service
-        .confirm_forgot_password(
-            &confirm("jane", &right),
-            &Caller::unknown(),
-            T0.plus(2),
-            &mut rng(7),
-        )
+        .confirm_at(&confirm("jane", &right), T0.plus(2), &mut rng(7))
         .await;
     assert_eq!(
         err,
@@ -152,7 +140,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
 async fn a_right_code_raced_by_twenty_confirms_succeeds_once() {
     let f = fixture();
     f.service
-        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(1))
+        .forgot_at(&forgot("jane"), T0, &mut rng(1))
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
@@ -160,11 +148,7 @@ async fn a_right_code_raced_by_twenty_confirms_succeeds_once() {
         .map(|i| {
             let service = f.service.clone();
             let req = confirm("jane", &code);
-            tokio::spawn(async move {
-                service
-                    .confirm_forgot_password(&req, &Caller::unknown(), T0.plus(1), &mut rng(i))
-                    .await
-            })
+            tokio::spawn(async move { service.confirm_at(&req, T0.plus(1), &mut rng(i)).await })
         })
         .collect();
     let mut ok = 0;
@@ -195,7 +179,7 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
     for burst in 0..BURSTS {
         let now = T0.plus(burst * 7200);
         f.service
-            .forgot_password(&forgot("jane"), &Caller::unknown(), now, &mut rng(burst))
+            .forgot_at(&forgot("jane"), now, &mut rng(burst))
             .await
             .unwrap();
         let code = f.inbox.last_code("jane@example.com");
@@ -210,12 +194,7 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
                 };
                 tokio::spawn(async move {
                     service
-                        .confirm_forgot_password(
-                            &confirm("jane", &guess),
-                            &Caller::unknown(),
-                            now,
-                            &mut rng(u64::from(i)),
-                        )
+                        .confirm_at(&confirm("jane", &guess), now, &mut rng(u64::from(i)))
                         .await
                 })
             })
@@ -239,17 +218,12 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
 async fn a_reset_is_followed_by_a_password_changed_notice() {
     let f = fixture();
     f.service
-        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(1))
+        .forgot_at(&forgot("jane"), T0, &mut rng(1))
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
     f.service
-        .confirm_forgot_password(
-            &confirm("jane", &code),
-            &Caller::unknown(),
-            T0.plus(1),
-            &mut rng(2),
-        )
+        .confirm_at(&confirm("jane", &code), T0.plus(1), &mut rng(2))
         .await
         .unwrap();
     let sent = f.inbox.sent.lock().unwrap().clone();
@@ -258,23 +232,13 @@ async fn a_reset_is_followed_by_a_password_changed_notice() {
 
     // Refused notice: the reset still succeeds.
     f.service
-        .forgot_password(
-            &forgot("jane"),
-            &Caller::unknown(),
-            T0.plus(10),
-            &mut rng(3),
-        )
+        .forgot_at(&forgot("jane"), T0.plus(10), &mut rng(3))
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
     *f.inbox.refuse.lock().unwrap() = Some(DeliveryError::Refused("sandbox".into()));
     f.service
-        .confirm_forgot_password(
-            &confirm("jane", &code),
-            &Caller::unknown(),
-            T0.plus(11),
-            &mut rng(4),
-        )
+        .confirm_at(&confirm("jane", &code), T0.plus(11), &mut rng(4))
         .await
         .unwrap();
 
@@ -287,18 +251,13 @@ async fn a_reset_is_followed_by_a_password_changed_notice() {
         .notify_password_changed = false;
     quiet
         .service
-        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(5))
+        .forgot_at(&forgot("jane"), T0, &mut rng(5))
         .await
         .unwrap();
     let code = quiet.inbox.last_code("jane@example.com");
     quiet
         .service
-        .confirm_forgot_password(
-            &confirm("jane", &code),
-            &Caller::unknown(),
-            T0.plus(1),
-            &mut rng(6),
-        )
+        .confirm_at(&confirm("jane", &code), T0.plus(1), &mut rng(6))
         .await
         .unwrap();
     assert_eq!(quiet.inbox.count(), 1);
@@ -311,19 +270,14 @@ async fn expired_codes_are_refused_and_reset_required_becomes_confirmed() {
     user.status = UserStatus::ResetRequired;
     f.store.put_user(user);
     f.service
-        .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(1))
+        .forgot_at(&forgot("jane"), T0, &mut rng(1))
         .await
         .unwrap();
     let code = f.inbox.last_code("jane@example.com");
     let ttl = f.service.pool.codes.ttl_seconds;
     let late = f
         .service
-        .confirm_forgot_password(
-            &confirm("jane", &code),
-            &Caller::unknown(),
-            T0.plus(ttl),
-            &mut rng(2),
-        )
+        .confirm_at(&confirm("jane", &code), T0.plus(ttl), &mut rng(2))
         .await;
     assert_eq!(late, Err(CognitoError::ExpiredCode));
     assert_eq!(
@@ -331,12 +285,7 @@ async fn expired_codes_are_refused_and_reset_required_becomes_confirmed() {
         "Invalid code provided, please request a code again."
     );
     f.service
-        .confirm_forgot_password(
-            &confirm("jane", &code),
-            &Caller::unknown(),
-            T0.plus(ttl - 1),
-            &mut rng(3),
-        )
+        .confirm_at(&confirm("jane", &code), T0.plus(ttl - 1), &mut rng(3))
         .await
         .unwrap();
     assert_eq!(f.store.user("jane").unwrap().status, UserStatus::Confirmed);
@@ -347,33 +296,18 @@ async fn the_window_rolls() {
     let f = fixture();
     for i in 0..5 {
         f.service
-            .forgot_password(
-                &forgot("jane"),
-                &Caller::unknown(),
-                T0.plus(i * 60),
-                &mut rng(i),
-            )
+            .forgot_at(&forgot("jane"), T0.plus(i * 60), &mut rng(i))
             .await
             .unwrap();
     }
     let err = f
         .service
-        .forgot_password(
-            &forgot("jane"),
-            &Caller::unknown(),
-            T0.plus(3599),
-            &mut rng(9),
-        )
+        .forgot_at(&forgot("jane"), T0.plus(3599), &mut rng(9))
         .await;
     assert_eq!(err, Err(CognitoError::LimitExceeded));
     assert!(
         f.service
-            .forgot_password(
-                &forgot("jane"),
-                &Caller::unknown(),
-                T0.plus(3601),
-                &mut rng(10)
-            )
+            .forgot_at(&forgot("jane"), T0.plus(3601), &mut rng(10))
             .await
             .is_ok()
     );
@@ -387,7 +321,7 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
     for i in 0..7 {
         let err = f
             .service
-            .forgot_password(&forgot("jane"), &Caller::unknown(), T0.plus(i), &mut rng(i))
+            .forgot_at(&forgot("jane"), T0.plus(i), &mut rng(i))
             .await
             .unwrap_err();
         // The reason itself is shown only under LEGACY (tests/tells.rs).
@@ -402,7 +336,7 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
     let f = fixture_with(store.clone(), store, throttled);
     let err = f
         .service
-        .forgot_password(&forgot("paul"), &Caller::unknown(), T0, &mut rng(1))
+        .forgot_at(&forgot("paul"), T0, &mut rng(1))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "TooManyRequestsException");
@@ -411,7 +345,7 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
     let f = fixture_with(store.clone(), store, failed);
     let err = f
         .service
-        .forgot_password(&forgot("paul"), &Caller::unknown(), T0, &mut rng(1))
+        .forgot_at(&forgot("paul"), T0, &mut rng(1))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "CodeDeliveryFailureException");
@@ -481,7 +415,7 @@ async fn store_failures_map_to_cognito_errors_and_send_nothing() {
         let f = fixture_with(codes, store, Inbox::default());
         let err = f
             .service
-            .forgot_password(&forgot("jane"), &Caller::unknown(), T0, &mut rng(1))
+            .forgot_at(&forgot("jane"), T0, &mut rng(1))
             .await
             .unwrap_err();
         assert_eq!(err.kind(), kind);
@@ -491,12 +425,7 @@ async fn store_failures_map_to_cognito_errors_and_send_nothing() {
         }
         let err = f
             .service
-            .confirm_forgot_password(
-                &confirm("jane", "123456"),
-                &Caller::unknown(),
-                T0,
-                &mut rng(1),
-            )
+            .confirm_at(&confirm("jane", "123456"), T0, &mut rng(1))
             .await
             .unwrap_err();
         assert_eq!(err.kind(), kind);
@@ -514,23 +443,13 @@ async fn simulated_requests_do_the_same_store_work_and_hit_the_same_limit() {
     );
     for i in 0..5 {
         f.service
-            .forgot_password(
-                &forgot("nobody"),
-                &Caller::unknown(),
-                T0.plus(i),
-                &mut rng(i),
-            )
+            .forgot_at(&forgot("nobody"), T0.plus(i), &mut rng(i))
             .await
             .unwrap();
     }
     let err = f
         .service
-        .forgot_password(
-            &forgot("nobody"),
-            &Caller::unknown(),
-            T0.plus(9),
-            &mut rng(9),
-        )
+        .forgot_at(&forgot("nobody"), T0.plus(9), &mut rng(9))
         .await;
     assert_eq!(
         err,
@@ -542,23 +461,13 @@ async fn simulated_requests_do_the_same_store_work_and_hit_the_same_limit() {
     for i in 0..5 {
         let e = f
             .service
-            .confirm_forgot_password(
-                &confirm("nobody", "123456"),
-                &Caller::unknown(),
-                T0.plus(10),
-                &mut rng(i),
-            )
+            .confirm_at(&confirm("nobody", "123456"), T0.plus(10), &mut rng(i))
             .await;
         assert_eq!(e, Err(CognitoError::CodeMismatch));
     }
     let e = f
         .service
-        .confirm_forgot_password(
-            &confirm("nobody", "123456"),
-            &Caller::unknown(),
-            T0.plus(11),
-            &mut rng(9),
-        )
+        .confirm_at(&confirm("nobody", "123456"), T0.plus(11), &mut rng(9))
         .await;
     assert_eq!(e, Err(CognitoError::TooManyFailedAttempts));
 }
@@ -574,7 +483,7 @@ async fn username_sub_and_aliases_all_find_the_user() {
     ] {
         let out = f
             .service
-            .forgot_password(&forgot(login), &Caller::unknown(), T0, &mut rng(1))
+            .forgot_at(&forgot(login), T0, &mut rng(1))
             .await
             .unwrap();
         assert_eq!(

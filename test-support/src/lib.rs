@@ -38,5 +38,5 @@ pub mod requests;
 mod unique;
 
 pub use inbox::Inbox;
-pub use requests::{CLIENT, PASSWORD, confirm, forgot};
+pub use requests::{CLIENT, FromUnknown, PASSWORD, confirm, forgot};
 pub use unique::unique;

@@ -1,6 +1,12 @@
-//! The two requests the use-case suites send, from the demo pool's public app client.
+//! The two requests the use-case suites send, from the demo pool's public app client, and the
+//! two operations called as most of them call them.
 
+use password_reset::domain::caller::Caller;
 use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
+use password_reset::domain::time::UnixTime;
+use password_reset::usecases::ForgotPasswordResponse;
+use password_reset::{CognitoError, ResetService};
+use rand::CryptoRng;
 
 /// The demo pool's app client without a secret.
 pub const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
@@ -22,5 +28,45 @@ pub fn confirm(user: &str, code: &str) -> ConfirmForgotPasswordRequest {
         confirmation_code: code.into(),
         password: PASSWORD.into(),
         ..Default::default()
+    }
+}
+
+/// The operations as most tests call them: from a caller with no address and no device
+/// (`Caller::unknown()`), at `now`.
+pub trait FromUnknown {
+    fn forgot_at<R: CryptoRng + Send>(
+        &self,
+        request: &ForgotPasswordRequest,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> impl Future<Output = Result<ForgotPasswordResponse, CognitoError>> + Send;
+
+    fn confirm_at<R: CryptoRng + Send>(
+        &self,
+        request: &ConfirmForgotPasswordRequest,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> impl Future<Output = Result<(), CognitoError>> + Send;
+}
+
+impl FromUnknown for ResetService {
+    async fn forgot_at<R: CryptoRng + Send>(
+        &self,
+        request: &ForgotPasswordRequest,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ForgotPasswordResponse, CognitoError> {
+        self.forgot_password(request, &Caller::unknown(), now, rng)
+            .await
+    }
+
+    async fn confirm_at<R: CryptoRng + Send>(
+        &self,
+        request: &ConfirmForgotPasswordRequest,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<(), CognitoError> {
+        self.confirm_forgot_password(request, &Caller::unknown(), now, rng)
+            .await
     }
 }
