@@ -42,7 +42,7 @@ use password_reset::domain::user::{Attributes, MfaChannel, UserStatus};
 use password_reset::ports::{
     AppClients, MigrationSource, PasswordChangeError, StoreError, UserDirectory,
 };
-use password_reset::usecases::Ports;
+use password_reset::usecases::{ForgotPasswordResponse, Ports};
 use password_reset::{CognitoError, ResetService};
 use test_support::FromUnknown;
 use test_support::moto::{self, Calls, counts};
@@ -238,6 +238,42 @@ fn confirm(app: &str, user: &str, code: &str, password: &str) -> ConfirmForgotPa
     }
 }
 
+/// The service asked through one app client, from an unknown caller, with a fresh generator.
+struct OnPool {
+    service: ResetService,
+    app: String,
+}
+
+impl std::ops::Deref for OnPool {
+    type Target = ResetService;
+
+    fn deref(&self) -> &ResetService {
+        &self.service
+    }
+}
+
+impl OnPool {
+    async fn ask(
+        &self,
+        login: &str,
+        now: UnixTime,
+    ) -> Result<ForgotPasswordResponse, CognitoError> {
+        self.forgot_at(&forgot(&self.app, login), now, &mut rng())
+            .await
+    }
+
+    async fn reset(
+        &self,
+        login: &str,
+        code: &str,
+        password: &str,
+        now: UnixTime,
+    ) -> Result<(), CognitoError> {
+        self.confirm_at(&confirm(&self.app, login, code, password), now, &mut rng())
+            .await
+    }
+}
+
 struct Fixture {
     client: Client,
     calls: Calls,
@@ -269,16 +305,83 @@ async fn fixture(
     }
 }
 
+impl Fixture {
+    /// `service_on` this pool, codes in memory, asked through the fixture's app client.
+    fn service(
+        &self,
+        prevent: PreventUserExistenceErrors,
+        migration_source: Option<Arc<dyn MigrationSource>>,
+    ) -> (OnPool, Arc<Inbox>) {
+        self.service_with(Arc::new(MemoryStore::new()), prevent, migration_source)
+    }
+
+    fn service_with(
+        &self,
+        codes: Arc<MemoryStore>,
+        prevent: PreventUserExistenceErrors,
+        migration_source: Option<Arc<dyn MigrationSource>>,
+    ) -> (OnPool, Arc<Inbox>) {
+        let (service, inbox) = service_on(self.pool.clone(), codes, prevent, migration_source);
+        (self.asking(service), inbox)
+    }
+
+    fn asking(&self, service: ResetService) -> OnPool {
+        OnPool {
+            service,
+            app: self.app.clone(),
+        }
+    }
+
+    /// `add_user` to this pool.
+    async fn add(&self, username: &str, attrs: &[(&str, &str)], password: Option<&str>) -> String {
+        add_user(&self.client, &self.pool_id, username, attrs, password).await
+    }
+
+    /// `sign_in` through the fixture's app client.
+    async fn sign_in(&self, user: &str, password: &str) -> Result<String, String> {
+        sign_in(&self.client, &self.app, user, password).await
+    }
+
+    async fn refresh(&self, token: &str) -> Result<(), String> {
+        refresh(&self.client, &self.app, token).await
+    }
+
+    async fn disable(&self, user: &str) {
+        self.client
+            .admin_disable_user()
+            .user_pool_id(&self.pool_id)
+            .username(user)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// SMS as the user's preferred MFA.
+    async fn prefer_sms_mfa(&self, user: &str) {
+        self.client
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&self.pool_id)
+            .username(user)
+            .sms_mfa_settings(
+                SmsMfaSettingsType::builder()
+                    .enabled(true)
+                    .preferred_mfa(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
 // ---------------------------------------------------------------- lookup
 
 #[tokio::test]
 async fn finds_by_username_alias_phone_and_sub_on_an_alias_pool() {
     let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
-    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
     // An unverified email is no alias: Cognito does not accept it as a login.
-    add_user(
-        &f.client,
-        &f.pool_id,
+    f.add(
         "bob",
         &[("email", "bob@example.com"), ("email_verified", "false")],
         Some(OLD_PASSWORD),
@@ -333,7 +436,7 @@ async fn finds_by_username_alias_phone_and_sub_on_an_alias_pool() {
 #[tokio::test]
 async fn an_email_that_is_no_alias_is_no_login() {
     let f = fixture(|b| b, CognitoOptions::default()).await;
-    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
     f.calls.take();
     assert_eq!(
         UserDirectory::find(&*f.pool, "jane@example.com")
@@ -369,14 +472,13 @@ async fn finds_by_email_and_sub_on_an_email_username_pool_in_any_case() {
     .await;
     assert!(!f.pool.description().case_sensitive);
     assert_eq!(f.pool.description().username_attributes, ["email"]);
-    let assigned = add_user(
-        &f.client,
-        &f.pool_id,
-        "jane@example.com",
-        &[("email_verified", "true")],
-        Some(OLD_PASSWORD),
-    )
-    .await;
+    let assigned = f
+        .add(
+            "jane@example.com",
+            &[("email_verified", "true")],
+            Some(OLD_PASSWORD),
+        )
+        .await;
     assert_ne!(
         assigned, "jane@example.com",
         "the pool assigns a UUID username"
@@ -414,28 +516,10 @@ async fn maps_status_enabled_and_mfa() {
         f.pool.description().mfa_configuration.as_deref(),
         Some("OPTIONAL")
     );
-    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
-    add_user(&f.client, &f.pool_id, "fred", &JANE[..2], None).await;
-    f.client
-        .admin_disable_user()
-        .user_pool_id(&f.pool_id)
-        .username("jane")
-        .send()
-        .await
-        .unwrap();
-    f.client
-        .admin_set_user_mfa_preference()
-        .user_pool_id(&f.pool_id)
-        .username("jane")
-        .sms_mfa_settings(
-            SmsMfaSettingsType::builder()
-                .enabled(true)
-                .preferred_mfa(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
+    f.add("fred", &JANE[..2], None).await;
+    f.disable("jane").await;
+    f.prefer_sms_mfa("jane").await;
     let jane = f.pool.find_user_for_test("jane").await;
     assert!(!jane.enabled);
     assert_eq!(jane.mfa, Some(MfaChannel::Sms));
@@ -505,42 +589,25 @@ async fn describes_the_pool_once_and_refuses_a_missing_pool() {
 #[tokio::test]
 async fn a_reset_changes_the_pools_password_and_ends_every_session() {
     let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
-    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
-    let old_session = sign_in(&f.client, &f.app, "jane", OLD_PASSWORD)
-        .await
-        .unwrap();
+    f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
+    let old_session = f.sign_in("jane", OLD_PASSWORD).await.unwrap();
     assert!(!old_session.is_empty());
-    let (service, inbox) = service_on(
-        f.pool.clone(),
-        Arc::new(MemoryStore::new()),
-        PreventUserExistenceErrors::Enabled,
-        None,
-    );
+    let (service, inbox) = f.service(PreventUserExistenceErrors::Enabled, None);
     f.calls.take();
 
-    let sent = service
-        .forgot_at(&forgot(&f.app, "jane"), T0, &mut rng())
-        .await
-        .unwrap();
+    let sent = service.ask("jane", T0).await.unwrap();
     assert_eq!(sent.code_delivery_details.destination, "j***@e***.com");
     assert_eq!(
         f.calls.take(),
         counts(&[("AdminGetUser", 1), ("DescribeUserPoolClient", 1)]),
         "the client is described on its first request only"
     );
-    service
-        .forgot_at(&forgot(&f.app, "jane"), T0.plus(1), &mut rng())
-        .await
-        .unwrap();
+    service.ask("jane", T0.plus(1)).await.unwrap();
     assert_eq!(f.calls.take(), counts(&[("AdminGetUser", 1)]));
     let code = inbox.last_code("jane@example.com");
 
     service
-        .confirm_at(
-            &confirm(&f.app, "jane", &code, PASSWORD),
-            T0.plus(2),
-            &mut rng(),
-        )
+        .reset("jane", &code, PASSWORD, T0.plus(2))
         .await
         .unwrap();
     assert_eq!(
@@ -552,13 +619,13 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
         ])
     );
 
-    assert!(sign_in(&f.client, &f.app, "jane", PASSWORD).await.is_ok());
+    assert!(f.sign_in("jane", PASSWORD).await.is_ok());
     assert_eq!(
-        sign_in(&f.client, &f.app, "jane", OLD_PASSWORD).await,
+        f.sign_in("jane", OLD_PASSWORD).await,
         Err("NotAuthorizedException".to_string())
     );
     assert_eq!(
-        refresh(&f.client, &f.app, &old_session).await,
+        f.refresh(&old_session).await,
         Err("NotAuthorizedException".to_string()),
         "a refresh token from before the reset is revoked"
     );
@@ -567,11 +634,7 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
     // Single use.
     assert_eq!(
         service
-            .confirm_at(
-                &confirm(&f.app, "jane", &code, "An0ther-Passw0rd!"),
-                T0.plus(3),
-                &mut rng()
-            )
+            .reset("jane", &code, "An0ther-Passw0rd!", T0.plus(3))
             .await,
         Err(CognitoError::CodeMismatch)
     );
@@ -580,28 +643,16 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
 #[tokio::test]
 async fn a_code_asked_for_by_alias_is_confirmed_by_any_login_of_the_user() {
     let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
-    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
-    let (service, inbox) = service_on(
-        f.pool.clone(),
-        Arc::new(MemoryStore::new()),
-        PreventUserExistenceErrors::Enabled,
-        None,
-    );
-    service
-        .forgot_at(&forgot(&f.app, "+12065550142"), T0, &mut rng())
-        .await
-        .unwrap();
+    f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
+    let (service, inbox) = f.service(PreventUserExistenceErrors::Enabled, None);
+    service.ask("+12065550142", T0).await.unwrap();
     // The pool's recovery setting: verified email first, whatever login was typed.
     let code = inbox.last_code("jane@example.com");
     service
-        .confirm_at(
-            &confirm(&f.app, "jane@example.com", &code, PASSWORD),
-            T0.plus(1),
-            &mut rng(),
-        )
+        .reset("jane@example.com", &code, PASSWORD, T0.plus(1))
         .await
         .unwrap();
-    assert!(sign_in(&f.client, &f.app, "jane", PASSWORD).await.is_ok());
+    assert!(f.sign_in("jane", PASSWORD).await.is_ok());
 }
 
 #[tokio::test]
@@ -614,28 +665,14 @@ async fn without_sign_out_moto_keeps_the_old_refresh_token() {
         },
     )
     .await;
-    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
-    let old_session = sign_in(&f.client, &f.app, "jane", OLD_PASSWORD)
-        .await
-        .unwrap();
-    let (service, inbox) = service_on(
-        f.pool.clone(),
-        Arc::new(MemoryStore::new()),
-        PreventUserExistenceErrors::Enabled,
-        None,
-    );
-    service
-        .forgot_at(&forgot(&f.app, "jane"), T0, &mut rng())
-        .await
-        .unwrap();
+    f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
+    let old_session = f.sign_in("jane", OLD_PASSWORD).await.unwrap();
+    let (service, inbox) = f.service(PreventUserExistenceErrors::Enabled, None);
+    service.ask("jane", T0).await.unwrap();
     let code = inbox.last_code("jane@example.com");
     f.calls.take();
     service
-        .confirm_at(
-            &confirm(&f.app, "jane", &code, PASSWORD),
-            T0.plus(1),
-            &mut rng(),
-        )
+        .reset("jane", &code, PASSWORD, T0.plus(1))
         .await
         .unwrap();
     assert_eq!(
@@ -644,24 +681,16 @@ async fn without_sign_out_moto_keeps_the_old_refresh_token() {
     );
     // moto revokes refresh tokens only on a global sign-out, not on a password change: the
     // revocation in the test above is this adapter's doing.
-    assert_eq!(refresh(&f.client, &f.app, &old_session).await, Ok(()));
+    assert_eq!(f.refresh(&old_session).await, Ok(()));
 }
 
 #[tokio::test]
 async fn each_refusal_against_the_pool() {
     let f = fixture(|b| b, CognitoOptions::default()).await;
-    add_user(&f.client, &f.pool_id, "dora", &JANE, Some(OLD_PASSWORD)).await;
-    f.client
-        .admin_disable_user()
-        .user_pool_id(&f.pool_id)
-        .username("dora")
-        .send()
-        .await
-        .unwrap();
-    add_user(&f.client, &f.pool_id, "fred", &JANE, None).await;
-    add_user(
-        &f.client,
-        &f.pool_id,
+    f.add("dora", &JANE, Some(OLD_PASSWORD)).await;
+    f.disable("dora").await;
+    f.add("fred", &JANE, None).await;
+    f.add(
         "sam",
         &[
             ("email", "sam@example.net"),
@@ -673,9 +702,7 @@ async fn each_refusal_against_the_pool() {
     )
     .await;
     // Phone verified, but it is the SMS MFA channel: it cannot also recover the account.
-    add_user(
-        &f.client,
-        &f.pool_id,
+    f.add(
         "mia",
         &[
             ("phone_number", "+13125550100"),
@@ -684,35 +711,12 @@ async fn each_refusal_against_the_pool() {
         Some(OLD_PASSWORD),
     )
     .await;
-    f.client
-        .admin_set_user_mfa_preference()
-        .user_pool_id(&f.pool_id)
-        .username("mia")
-        .sms_mfa_settings(
-            SmsMfaSettingsType::builder()
-                .enabled(true)
-                .preferred_mfa(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    f.prefer_sms_mfa("mia").await;
 
-    let (legacy, legacy_inbox) = service_on(
-        f.pool.clone(),
-        Arc::new(MemoryStore::new()),
-        PreventUserExistenceErrors::Legacy,
-        None,
-    );
+    let (legacy, legacy_inbox) = f.service(PreventUserExistenceErrors::Legacy, None);
     let refused = |user: &'static str| {
         let legacy = &legacy;
-        let app = f.app.clone();
-        async move {
-            legacy
-                .forgot_at(&forgot(&app, user), T0, &mut rng())
-                .await
-                .unwrap_err()
-        }
+        async move { legacy.ask(user, T0).await.unwrap_err() }
     };
     let e = refused("dora").await;
     assert_eq!(
@@ -741,24 +745,17 @@ async fn each_refusal_against_the_pool() {
 
     // ENABLED: the same users, FORCE_CHANGE_PASSWORD (fred) included, get a simulated answer,
     // nothing is sent, and Confirm answers them as it answers an unknown login.
-    let (enabled, enabled_inbox) = service_on(
-        f.pool.clone(),
-        Arc::new(MemoryStore::new()),
-        PreventUserExistenceErrors::Enabled,
-        None,
-    );
+    let (enabled, enabled_inbox) = f.service(PreventUserExistenceErrors::Enabled, None);
     for user in ["dora", "sam", "mia", "fred", "nobody"] {
         enabled
-            .forgot_at(&forgot(&f.app, user), T0, &mut rng())
+            .ask(user, T0)
             .await
             .unwrap_or_else(|e| panic!("{user}: {e:?}"));
     }
     assert_eq!(enabled_inbox.count(), 0);
     for user in ["fred", "nobody"] {
         assert_eq!(
-            enabled
-                .confirm_at(&confirm(&f.app, user, "123456", PASSWORD), T0, &mut rng())
-                .await,
+            enabled.reset(user, "123456", PASSWORD, T0).await,
             Err(CognitoError::CodeMismatch),
             "{user}"
         );
@@ -786,32 +783,13 @@ async fn cognitos_password_policy_refusal_keeps_the_code() {
         CognitoOptions::default(),
     )
     .await;
-    add_user(
-        &f.client,
-        &f.pool_id,
-        "jane",
-        &JANE,
-        Some("Legacy-Passw0rd!-long"),
-    )
-    .await;
+    f.add("jane", &JANE, Some("Legacy-Passw0rd!-long")).await;
     // The service's own policy (8) lets PASSWORD through; the pool's (16) does not.
-    let (service, inbox) = service_on(
-        f.pool.clone(),
-        Arc::new(MemoryStore::new()),
-        PreventUserExistenceErrors::Enabled,
-        None,
-    );
-    service
-        .forgot_at(&forgot(&f.app, "jane"), T0, &mut rng())
-        .await
-        .unwrap();
+    let (service, inbox) = f.service(PreventUserExistenceErrors::Enabled, None);
+    service.ask("jane", T0).await.unwrap();
     let code = inbox.last_code("jane@example.com");
     let e = service
-        .confirm_at(
-            &confirm(&f.app, "jane", &code, PASSWORD),
-            T0.plus(1),
-            &mut rng(),
-        )
+        .reset("jane", &code, PASSWORD, T0.plus(1))
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "InvalidPasswordException");
@@ -820,38 +798,21 @@ async fn cognitos_password_policy_refusal_keeps_the_code() {
         e.to_string(),
         "Password does not conform to policy: The provided password does not confirm to the configured password policy"
     );
-    assert!(
-        sign_in(&f.client, &f.app, "jane", "Legacy-Passw0rd!-long")
-            .await
-            .is_ok()
-    );
+    assert!(f.sign_in("jane", "Legacy-Passw0rd!-long").await.is_ok());
     service
-        .confirm_at(
-            &confirm(&f.app, "jane", &code, "A-much-L0nger-Passw0rd"),
-            T0.plus(2),
-            &mut rng(),
-        )
+        .reset("jane", &code, "A-much-L0nger-Passw0rd", T0.plus(2))
         .await
         .unwrap();
-    assert!(
-        sign_in(&f.client, &f.app, "jane", "A-much-L0nger-Passw0rd")
-            .await
-            .is_ok()
-    );
+    assert!(f.sign_in("jane", "A-much-L0nger-Passw0rd").await.is_ok());
 }
 
 #[tokio::test]
 async fn the_app_client_is_the_pools_own() {
     let f = fixture(|b| b, CognitoOptions::default()).await;
-    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
     let (secret_app, secret) = app_client(&f.client, &f.pool_id, true).await;
     let secret = secret.unwrap();
-    let (service, inbox) = service_on(
-        f.pool.clone(),
-        Arc::new(MemoryStore::new()),
-        PreventUserExistenceErrors::Enabled,
-        None,
-    );
+    let (service, inbox) = f.service(PreventUserExistenceErrors::Enabled, None);
     f.calls.take();
 
     let e = service
@@ -956,17 +917,12 @@ fn migration_source(users: &[(&str, &str)]) -> Arc<dyn MigrationSource> {
 #[tokio::test]
 async fn a_source_user_is_created_in_the_pool_resets_and_signs_in() {
     let f = fixture(|b| b, CognitoOptions::default()).await;
-    let (service, inbox) = service_on(
-        f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+    let (service, inbox) = f.service(
         PreventUserExistenceErrors::Enabled,
         Some(migration_source(&[("leo", "leo@example.com")])),
     );
     f.calls.take();
-    service
-        .forgot_at(&forgot(&f.app, "leo"), T0, &mut rng())
-        .await
-        .unwrap();
+    service.ask("leo", T0).await.unwrap();
     let code = inbox.last_code("leo@example.com");
     // The lookup that missed, the creation with a password nobody knows, the user read back.
     assert_eq!(
@@ -1005,19 +961,12 @@ async fn a_source_user_is_created_in_the_pool_resets_and_signs_in() {
     assert!(attribute("sub").is_some());
 
     service
-        .confirm_at(
-            &confirm(&f.app, "leo", &code, PASSWORD),
-            T0.plus(1),
-            &mut rng(),
-        )
+        .reset("leo", &code, PASSWORD, T0.plus(1))
         .await
         .unwrap();
-    assert!(sign_in(&f.client, &f.app, "leo", PASSWORD).await.is_ok());
+    assert!(f.sign_in("leo", PASSWORD).await.is_ok());
     // A second request finds the user in the pool: no second migration.
-    service
-        .forgot_at(&forgot(&f.app, "leo"), T0.plus(2), &mut rng())
-        .await
-        .unwrap();
+    service.ask("leo", T0.plus(2)).await.unwrap();
     assert_eq!(f.calls.take().get("AdminCreateUser"), None);
 }
 
@@ -1028,16 +977,11 @@ async fn a_source_user_migrates_into_an_email_username_pool() {
         CognitoOptions::default(),
     )
     .await;
-    let (service, inbox) = service_on(
-        f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+    let (service, inbox) = f.service(
         PreventUserExistenceErrors::Enabled,
         Some(migration_source(&[("lea", "lea@example.com")])),
     );
-    service
-        .forgot_at(&forgot(&f.app, "lea@example.com"), T0, &mut rng())
-        .await
-        .unwrap();
+    service.ask("lea@example.com", T0).await.unwrap();
     let code = inbox.last_code("lea@example.com");
     let lea = f.pool.find_user_for_test("lea@example.com").await;
     assert_ne!(
@@ -1045,50 +989,29 @@ async fn a_source_user_migrates_into_an_email_username_pool() {
         "the pool assigned a UUID username"
     );
     service
-        .confirm_at(
-            &confirm(&f.app, "lea@example.com", &code, PASSWORD),
-            T0.plus(1),
-            &mut rng(),
-        )
+        .reset("lea@example.com", &code, PASSWORD, T0.plus(1))
         .await
         .unwrap();
-    assert!(
-        sign_in(&f.client, &f.app, "lea@example.com", PASSWORD)
-            .await
-            .is_ok()
-    );
+    assert!(f.sign_in("lea@example.com", PASSWORD).await.is_ok());
 }
 
 #[tokio::test]
 async fn a_source_user_known_by_email_migrates_into_an_alias_pool() {
     let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
-    let (service, inbox) = service_on(
-        f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+    let (service, inbox) = f.service(
         PreventUserExistenceErrors::Enabled,
         Some(migration_source(&[("lia", "lia@example.com")])),
     );
-    service
-        .forgot_at(&forgot(&f.app, "lia@example.com"), T0, &mut rng())
-        .await
-        .unwrap();
+    service.ask("lia@example.com", T0).await.unwrap();
     let code = inbox.last_code("lia@example.com");
     // An alias pool refuses an email-shaped username: the user is created under a UUID.
     let lia = f.pool.find_user_for_test("lia@example.com").await;
     assert!(!lia.username.contains('@'));
     service
-        .confirm_at(
-            &confirm(&f.app, "lia@example.com", &code, PASSWORD),
-            T0.plus(1),
-            &mut rng(),
-        )
+        .reset("lia@example.com", &code, PASSWORD, T0.plus(1))
         .await
         .unwrap();
-    assert!(
-        sign_in(&f.client, &f.app, &lia.username, PASSWORD)
-            .await
-            .is_ok()
-    );
+    assert!(f.sign_in(&lia.username, PASSWORD).await.is_ok());
 }
 
 // ---------------------------------------------------------------- faults (aws-smithy-mocks)
@@ -1129,17 +1052,10 @@ fn mocked_jane(username: String, sub: String) -> aws_smithy_mocks::Rule {
 #[tokio::test]
 async fn a_throttled_password_change_keeps_the_code_and_the_password() {
     let f = fixture(|b| b, CognitoOptions::default()).await;
-    add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
+    f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
     let codes = Arc::new(MemoryStore::new());
-    let (real, inbox) = service_on(
-        f.pool.clone(),
-        codes.clone(),
-        PreventUserExistenceErrors::Enabled,
-        None,
-    );
-    real.forgot_at(&forgot(&f.app, "jane"), T0, &mut rng())
-        .await
-        .unwrap();
+    let (real, inbox) = f.service_with(codes.clone(), PreventUserExistenceErrors::Enabled, None);
+    real.ask("jane", T0).await.unwrap();
     let code = inbox.last_code("jane@example.com");
 
     // The same code store and key, with a pool whose AdminSetUserPassword is throttled.
@@ -1177,33 +1093,20 @@ async fn a_throttled_password_change_keeps_the_code_and_the_password() {
             .await
             .unwrap(),
     );
-    let (faulty, _) = service_on(pool, codes, PreventUserExistenceErrors::Enabled, None);
+    let faulty = f.asking(service_on(pool, codes, PreventUserExistenceErrors::Enabled, None).0);
     let e = faulty
-        .confirm_at(
-            &confirm(&f.app, "jane", &code, PASSWORD),
-            T0.plus(1),
-            &mut rng(),
-        )
+        .reset("jane", &code, PASSWORD, T0.plus(1))
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "TooManyRequestsException");
     assert!(throttled.num_calls() >= 1);
 
+    assert!(f.sign_in("jane", OLD_PASSWORD).await.is_ok(), "unchanged");
+    real.reset("jane", &code, PASSWORD, T0.plus(2))
+        .await
+        .unwrap();
     assert!(
-        sign_in(&f.client, &f.app, "jane", OLD_PASSWORD)
-            .await
-            .is_ok(),
-        "unchanged"
-    );
-    real.confirm_at(
-        &confirm(&f.app, "jane", &code, PASSWORD),
-        T0.plus(2),
-        &mut rng(),
-    )
-    .await
-    .unwrap();
-    assert!(
-        sign_in(&f.client, &f.app, "jane", PASSWORD).await.is_ok(),
+        f.sign_in("jane", PASSWORD).await.is_ok(),
         "the code still worked"
     );
 }
