@@ -3,8 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
-
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use password_reset::CognitoError;
@@ -15,13 +13,9 @@ use password_reset::domain::request::UserContextData;
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
 use password_reset::ports::{DeliveryError, UserDirectory};
-use test_support::FromUnknown;
 use test_support::dynamo::*;
+use test_support::moto::counts as ops;
 use test_support::{PASSWORD, confirm, forgot};
-
-fn ops(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
-    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
-}
 
 fn wrong(code: &str) -> String {
     code.chars()
@@ -54,20 +48,15 @@ async fn code_item(
 async fn the_whole_flow_on_dynamodb() {
     let f = fixture("flow", settings(|_| {})).await;
     let now = UnixTime::now();
-    let mut rng = password_reset::request_rng();
-    let s = &f.service;
 
-    let sent = s.forgot_at(&forgot("jane"), now, &mut rng).await.unwrap();
+    let sent = f.ask("jane", now).await.unwrap();
     assert_eq!(sent.code_delivery_details.destination, "j***@e***.com");
     let code = f.inbox.last_code("jane@example.com");
     assert_eq!(
-        s.confirm_at(&confirm("jane", &wrong(&code)), now, &mut rng)
-            .await,
+        f.confirm("jane", &wrong(&code), now).await,
         Err(CognitoError::CodeMismatch)
     );
-    s.confirm_at(&confirm("jane", &code), now.plus(1), &mut rng)
-        .await
-        .unwrap();
+    f.confirm("jane", &code, now.plus(1)).await.unwrap();
     let jane = f.store.find("jane").await.unwrap().unwrap();
     assert!(password::verify(
         PASSWORD,
@@ -75,42 +64,28 @@ async fn the_whole_flow_on_dynamodb() {
     ));
     assert_eq!(jane.status, UserStatus::Confirmed);
     assert_eq!(
-        s.confirm_at(&confirm("jane", &code), now.plus(2), &mut rng)
-            .await,
+        f.confirm("jane", &code, now.plus(2)).await,
         Err(CognitoError::CodeMismatch),
         "a code works once"
     );
 
     // Aliases and sub resolve to the same users, through the indexes.
-    s.forgot_at(&forgot("JANE@example.COM"), now, &mut rng)
-        .await
-        .unwrap();
+    f.ask("JANE@example.COM", now).await.unwrap();
     let by_email = f.inbox.last_code("jane@example.com");
-    s.confirm_at(
-        &confirm("jane@example.com", &by_email),
-        now.plus(3),
-        &mut rng,
-    )
-    .await
-    .unwrap();
-    let paul = s
-        .forgot_at(&forgot("+12065550142"), now, &mut rng)
+    f.confirm("jane@example.com", &by_email, now.plus(3))
         .await
         .unwrap();
+    let paul = f.ask("+12065550142", now).await.unwrap();
     assert_eq!(paul.code_delivery_details.attribute_name, "phone_number");
-    s.forgot_at(
-        &forgot("3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819"),
-        now,
-        &mut rng,
-    )
-    .await
-    .unwrap();
+    f.ask("3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70819", now)
+        .await
+        .unwrap();
     // Four codes (and a PasswordChanged notice after each of the two resets).
     assert_eq!(f.inbox.code_count(), 4);
     assert_eq!(f.inbox.count(), 6);
 
     // An unknown login gets a simulated answer; nothing is sent.
-    s.forgot_at(&forgot("nobody"), now, &mut rng).await.unwrap();
+    f.ask("nobody", now).await.unwrap();
     assert_eq!(f.inbox.count(), 6);
 }
 
@@ -205,31 +180,19 @@ async fn a_hundred_concurrent_requests_from_one_caller_across_users_admit_exactl
     let now = UnixTime::now();
     let limit = f.service.pool.codes.max_requests_per_caller as usize;
     let caller = Caller::peer("203.0.113.7".parse().unwrap());
-    let burst = |n: usize, at: UnixTime, caller: Caller| {
-        let mut tasks = tokio::task::JoinSet::new();
-        for i in 0..n {
-            let s = f.service.clone();
-            tasks.spawn(async move {
-                s.forgot_password(
-                    &forgot(&format!("user{i}")),
-                    &caller,
-                    at,
-                    &mut password_reset::request_rng(),
-                )
-                .await
-            });
-        }
-        async move {
-            let mut admitted = 0;
-            while let Some(result) = tasks.join_next().await {
-                match result.unwrap() {
-                    Ok(_) => admitted += 1,
-                    Err(CognitoError::LimitExceeded) => {}
-                    Err(other) => panic!("unexpected {other:?}"),
-                }
+    let burst = async |n: usize, at: UnixTime, caller: Caller| {
+        let mut admitted = 0;
+        for result in f
+            .forgot_burst((0..n).map(|i| format!("user{i}")), caller, at)
+            .await
+        {
+            match result {
+                Ok(_) => admitted += 1,
+                Err(CognitoError::LimitExceeded) => {}
+                Err(other) => panic!("unexpected {other:?}"),
             }
-            admitted
         }
+        admitted
     };
     assert_eq!(burst(100, now, caller).await, limit);
     // The window is one item keyed by a keyed hash, with the table's TTL; no address in it.
@@ -271,17 +234,12 @@ async fn a_hundred_concurrent_requests_from_one_caller_across_users_admit_exactl
 async fn a_hundred_concurrent_requests_admit_exactly_the_limit() {
     let f = fixture("burst", settings(|_| {})).await;
     let now = UnixTime::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..100 {
-        let s = f.service.clone();
-        tasks.spawn(async move {
-            s.forgot_at(&forgot("jane"), now, &mut password_reset::request_rng())
-                .await
-        });
-    }
     let mut admitted = 0;
-    while let Some(result) = tasks.join_next().await {
-        match result.unwrap() {
+    for result in f
+        .forgot_burst(vec!["jane".to_string(); 100], Caller::unknown(), now)
+        .await
+    {
+        match result {
             Ok(_) => admitted += 1,
             Err(CognitoError::LimitExceeded) => {}
             Err(other) => panic!("unexpected {other:?}"),
@@ -290,46 +248,23 @@ async fn a_hundred_concurrent_requests_admit_exactly_the_limit() {
     assert_eq!(admitted, 5);
     assert_eq!(f.inbox.count(), 5);
     // The window rolls: once the requests are an hour old, one more is admitted.
-    let mut rng = password_reset::request_rng();
     assert_eq!(
-        f.service
-            .forgot_at(&forgot("jane"), now.plus(3599), &mut rng)
-            .await
-            .err(),
+        f.ask("jane", now.plus(3599)).await.err(),
         Some(CognitoError::LimitExceeded)
     );
-    f.service
-        .forgot_at(&forgot("jane"), now.plus(3600), &mut rng)
-        .await
-        .unwrap();
+    f.ask("jane", now.plus(3600)).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_wrong_codes_never_count_past_the_limit() {
     let f = fixture("guess", settings(|_| {})).await;
     let now = UnixTime::now();
-    let mut rng = password_reset::request_rng();
-    f.service
-        .forgot_at(&forgot("jane"), now, &mut rng)
-        .await
-        .unwrap();
-    let code = f.inbox.last_code("jane@example.com");
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..100u32 {
-        let s = f.service.clone();
-        let guess = format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000);
-        tasks.spawn(async move {
-            s.confirm_at(
-                &confirm("jane", &guess),
-                now,
-                &mut password_reset::request_rng(),
-            )
-            .await
-        });
-    }
+    let code = f.janes_code(now).await;
+    let guesses =
+        (0..100u32).map(|i| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000));
     let mut mismatches = 0;
-    while let Some(result) = tasks.join_next().await {
-        match result.unwrap() {
+    for result in f.confirm_burst(guesses, now).await {
+        match result {
             Err(CognitoError::CodeMismatch) => mismatches += 1,
             Err(CognitoError::TooManyFailedAttempts) => {}
             other => panic!("unexpected {other:?}"),
@@ -337,48 +272,21 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
     }
     assert_eq!(mismatches, 5, "exactly the attempt limit is counted");
     assert_eq!(
-        f.service
-            .confirm_at(&confirm("jane", &code), now, &mut rng)
-            .await,
+        f.confirm("jane", &code, now).await,
         Err(CognitoError::TooManyFailedAttempts),
         "the right code is dead too"
     );
-    assert!(
-        f.store
-            .find("jane")
-            .await
-            .unwrap()
-            .unwrap()
-            .password_hash
-            .is_none()
-    );
+    assert!(f.password_hash("jane").await.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_right_code_raced_twenty_times_succeeds_once() {
     let f = fixture("race", settings(|_| {})).await;
     let now = UnixTime::now();
-    f.service
-        .forgot_at(&forgot("jane"), now, &mut password_reset::request_rng())
-        .await
-        .unwrap();
-    let code = f.inbox.last_code("jane@example.com");
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..20 {
-        let s = f.service.clone();
-        let code = code.clone();
-        tasks.spawn(async move {
-            s.confirm_at(
-                &confirm("jane", &code),
-                now,
-                &mut password_reset::request_rng(),
-            )
-            .await
-        });
-    }
+    let code = f.janes_code(now).await;
     let mut accepted = 0;
-    while let Some(result) = tasks.join_next().await {
-        match result.unwrap() {
+    for result in f.confirm_burst(vec![code; 20], now).await {
+        match result {
             Ok(()) => accepted += 1,
             // Claimed by the winner, or past the judged-attempt limit.
             Err(CognitoError::CodeMismatch | CognitoError::TooManyFailedAttempts) => {}
@@ -401,32 +309,18 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
     for burst in 0..BURSTS {
         // Each burst a window later, so the request limit never interferes.
         let now = UnixTime::now().plus(burst * 7200);
-        f.service
-            .forgot_at(&forgot("jane"), now, &mut rng)
-            .await
-            .unwrap();
-        let code = f.inbox.last_code("jane@example.com");
+        let code = f.janes_code(now).await;
         let right_at = rng.random_range(0..100u32);
-        let mut tasks = tokio::task::JoinSet::new();
-        for i in 0..100u32 {
-            let s = f.service.clone();
-            let guess = if i == right_at {
+        let guesses = (0..100u32).map(|i| {
+            if i == right_at {
                 code.clone()
             } else {
                 format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000)
-            };
-            tasks.spawn(async move {
-                s.confirm_at(
-                    &confirm("jane", &guess),
-                    now,
-                    &mut password_reset::request_rng(),
-                )
-                .await
-            });
-        }
+            }
+        });
         let mut accepted = 0;
-        while let Some(result) = tasks.join_next().await {
-            match result.unwrap() {
+        for result in f.confirm_burst(guesses, now).await {
+            match result {
                 Ok(()) => accepted += 1,
                 Err(CognitoError::CodeMismatch | CognitoError::TooManyFailedAttempts) => {}
                 Err(other) => panic!("unexpected {other:?}"),
@@ -444,12 +338,7 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
 async fn an_expired_code_is_refused_while_its_item_still_exists() {
     let f = fixture("expiry", settings(|_| {})).await;
     let now = UnixTime::now();
-    let mut rng = password_reset::request_rng();
-    f.service
-        .forgot_at(&forgot("jane"), now, &mut rng)
-        .await
-        .unwrap();
-    let code = f.inbox.last_code("jane@example.com");
+    let code = f.janes_code(now).await;
     let item = code_item(&f, "jane").await.unwrap();
     assert_eq!(
         item.get(CODES_EXPIRES_AT),
@@ -461,9 +350,7 @@ async fn an_expired_code_is_refused_while_its_item_still_exists() {
         "TTL attribute: the later of expiry and the end of the window"
     );
     assert_eq!(
-        f.service
-            .confirm_at(&confirm("jane", &code), now.plus(3600), &mut rng)
-            .await,
+        f.confirm("jane", &code, now.plus(3600)).await,
         Err(CognitoError::ExpiredCode)
     );
     assert!(
@@ -479,11 +366,10 @@ async fn an_expired_code_is_refused_while_its_item_still_exists() {
 async fn a_failed_delivery_gives_the_request_back() {
     let f = fixture("revoke", settings(|_| {})).await;
     let now = UnixTime::now();
-    let mut rng = password_reset::request_rng();
     *f.inbox.refuse.lock().unwrap() = Some(DeliveryError::Refused("sandbox".into()));
     for _ in 0..7 {
         assert!(matches!(
-            f.service.forgot_at(&forgot("jane"), now, &mut rng).await,
+            f.ask("jane", now).await,
             Err(CognitoError::CodeDeliveryFailure(_))
         ));
     }
@@ -495,16 +381,10 @@ async fn a_failed_delivery_gives_the_request_back() {
     );
     *f.inbox.refuse.lock().unwrap() = None;
     for _ in 0..5 {
-        f.service
-            .forgot_at(&forgot("jane"), now, &mut rng)
-            .await
-            .unwrap();
+        f.ask("jane", now).await.unwrap();
     }
     assert_eq!(
-        f.service
-            .forgot_at(&forgot("jane"), now, &mut rng)
-            .await
-            .err(),
+        f.ask("jane", now).await.err(),
         Some(CognitoError::LimitExceeded)
     );
 }
@@ -513,7 +393,6 @@ async fn a_failed_delivery_gives_the_request_back() {
 async fn malformed_items_are_internal_errors_and_change_nothing() {
     let f = fixture("malformed", settings(|_| {})).await;
     let now = UnixTime::now();
-    let mut rng = password_reset::request_rng();
     f.client
         .put_item()
         .table_name(&f.tables.users)
@@ -524,19 +403,12 @@ async fn malformed_items_are_internal_errors_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(
-        f.service
-            .forgot_at(&forgot("broken"), now, &mut rng)
-            .await
-            .err(),
+        f.ask("broken", now).await.err(),
         Some(CognitoError::InternalError)
     );
     assert!(code_item(&f, "broken").await.is_none());
 
-    f.service
-        .forgot_at(&forgot("jane"), now, &mut rng)
-        .await
-        .unwrap();
-    let code = f.inbox.last_code("jane@example.com");
+    let code = f.janes_code(now).await;
     f.client
         .update_item()
         .table_name(&f.tables.codes)
@@ -548,18 +420,8 @@ async fn malformed_items_are_internal_errors_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(
-        f.service
-            .confirm_at(&confirm("jane", &code), now, &mut rng)
-            .await,
+        f.confirm("jane", &code, now).await,
         Err(CognitoError::InternalError)
     );
-    assert!(
-        f.store
-            .find("jane")
-            .await
-            .unwrap()
-            .unwrap()
-            .password_hash
-            .is_none()
-    );
+    assert!(f.password_hash("jane").await.is_none());
 }

@@ -4,12 +4,17 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use password_reset::ResetService;
 use password_reset::adapters::dynamodb::{DynamoStore, Tables, create_tables};
 use password_reset::config::Settings;
+use password_reset::domain::caller::Caller;
+use password_reset::domain::time::UnixTime;
+use password_reset::ports::UserDirectory;
+use password_reset::usecases::ForgotPasswordResponse;
+use password_reset::{CognitoError, ResetService};
 
 use crate::inbox::Inbox;
 use crate::moto::{self, Calls};
+use crate::requests::{FromUnknown, confirm, forgot};
 use crate::unique;
 
 /// Table names no other test uses.
@@ -75,5 +80,89 @@ pub async fn fixture(test: &str, settings: Settings) -> Fixture {
         calls,
         client,
         tables,
+    }
+}
+
+impl Fixture {
+    /// ForgotPassword for `login` from an unknown caller at `now`.
+    pub async fn ask(
+        &self,
+        login: &str,
+        now: UnixTime,
+    ) -> Result<ForgotPasswordResponse, CognitoError> {
+        self.service
+            .forgot_at(&forgot(login), now, &mut password_reset::request_rng())
+            .await
+    }
+
+    /// ConfirmForgotPassword for `login` with `code` from an unknown caller at `now`.
+    pub async fn confirm(
+        &self,
+        login: &str,
+        code: &str,
+        now: UnixTime,
+    ) -> Result<(), CognitoError> {
+        self.service
+            .confirm_at(
+                &confirm(login, code),
+                now,
+                &mut password_reset::request_rng(),
+            )
+            .await
+    }
+
+    /// The code a ForgotPassword for jane at `now` sends her, which must be sent.
+    pub async fn janes_code(&self, now: UnixTime) -> String {
+        self.ask("jane", now).await.unwrap();
+        self.inbox.last_code("jane@example.com")
+    }
+
+    /// One ForgotPassword per login, all at once, from `caller` at `now`: the results as they end.
+    pub async fn forgot_burst(
+        &self,
+        logins: impl IntoIterator<Item = String>,
+        caller: Caller,
+        now: UnixTime,
+    ) -> Vec<Result<ForgotPasswordResponse, CognitoError>> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for login in logins {
+            let s = self.service.clone();
+            tasks.spawn(async move {
+                s.forgot_password(
+                    &forgot(&login),
+                    &caller,
+                    now,
+                    &mut password_reset::request_rng(),
+                )
+                .await
+            });
+        }
+        tasks.join_all().await
+    }
+
+    /// One ConfirmForgotPassword for jane per code, all at once, at `now`: the results as they end.
+    pub async fn confirm_burst(
+        &self,
+        codes: impl IntoIterator<Item = String>,
+        now: UnixTime,
+    ) -> Vec<Result<(), CognitoError>> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for code in codes {
+            let s = self.service.clone();
+            tasks.spawn(async move {
+                s.confirm_at(
+                    &confirm("jane", &code),
+                    now,
+                    &mut password_reset::request_rng(),
+                )
+                .await
+            });
+        }
+        tasks.join_all().await
+    }
+
+    /// The stored password hash of `user`, who must exist.
+    pub async fn password_hash(&self, user: &str) -> Option<String> {
+        self.store.find(user).await.unwrap().unwrap().password_hash
     }
 }
