@@ -20,6 +20,7 @@ use password_reset::domain::request::UserContextData;
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
 use password_reset::ports::{CodeStore, DeliveryError, Issued, StoreError};
+use password_reset::usecases::ForgotPasswordResponse;
 use password_reset::{CognitoError, ResetService};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -72,18 +73,91 @@ fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
 }
 
+impl Fixture {
+    /// ForgotPassword for `login` from an unknown caller at `now`, the generator seeded by `seed`.
+    async fn ask(
+        &self,
+        login: &str,
+        now: UnixTime,
+        seed: u64,
+    ) -> Result<ForgotPasswordResponse, CognitoError> {
+        self.service
+            .forgot_at(&forgot(login), now, &mut rng(seed))
+            .await
+    }
+
+    /// ConfirmForgotPassword for `login` with `code` from an unknown caller at `now`.
+    async fn confirm(
+        &self,
+        login: &str,
+        code: &str,
+        now: UnixTime,
+        seed: u64,
+    ) -> Result<(), CognitoError> {
+        self.service
+            .confirm_at(&confirm(login, code), now, &mut rng(seed))
+            .await
+    }
+
+    /// The code a ForgotPassword for jane at `now` sends her, which must be sent.
+    async fn janes_code(&self, now: UnixTime, seed: u64) -> String {
+        self.ask("jane", now, seed).await.unwrap();
+        self.inbox.last_code("jane@example.com")
+    }
+
+    /// `n` ForgotPassword for jane at once at `now`, the i-th seeded by i: the results.
+    async fn forgot_burst(
+        &self,
+        n: u64,
+        now: UnixTime,
+    ) -> Vec<Result<ForgotPasswordResponse, CognitoError>> {
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let service = self.service.clone();
+                tokio::spawn(
+                    async move { service.forgot_at(&forgot("jane"), now, &mut rng(i)).await },
+                )
+            })
+            .collect();
+        let mut results = Vec::new();
+        for t in tasks {
+            results.push(t.await.unwrap());
+        }
+        results
+    }
+
+    /// One ConfirmForgotPassword for jane per code, at once at `now`, the i-th seeded by i: the
+    /// results.
+    async fn confirm_burst(
+        &self,
+        codes: impl IntoIterator<Item = String>,
+        now: UnixTime,
+    ) -> Vec<Result<(), CognitoError>> {
+        let tasks: Vec<_> = (0u64..)
+            .zip(codes)
+            .map(|(i, code)| {
+                let service = self.service.clone();
+                tokio::spawn(async move {
+                    service
+                        .confirm_at(&confirm("jane", &code), now, &mut rng(i))
+                        .await
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for t in tasks {
+            results.push(t.await.unwrap());
+        }
+        results
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_requests_for_one_user_admit_exactly_the_limit() {
     let f = fixture();
-    let tasks: Vec<_> = (0..100)
-        .map(|i| {
-            let service = f.service.clone();
-            tokio::spawn(async move { service.forgot_at(&forgot("jane"), T0, &mut rng(i)).await })
-        })
-        .collect();
     let mut admitted = 0;
-    for t in tasks {
-        match t.await.unwrap() {
+    for result in f.forgot_burst(100, T0).await {
+        match result {
             Ok(_) => admitted += 1,
             Err(e) => assert_eq!(e, CognitoError::LimitExceeded),
         }
@@ -95,26 +169,18 @@ async fn concurrent_requests_for_one_user_admit_exactly_the_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_wrong_codes_never_count_past_the_limit() {
     let f = fixture();
-    f.service
-        .forgot_at(&forgot("jane"), T0, &mut rng(1))
-        .await
-        .unwrap();
-    let right = f.inbox.last_code("jane@example.com");
+    let right = f.janes_code(T0, 1).await;
     let wrong = if right == "000000" {
         "999999"
     } else {
         "000000"
     };
-    let tasks: Vec<_> = (0..100)
-        .map(|i| {
-            let service = f.service.clone();
-            let req = confirm("jane", wrong);
-            tokio::spawn(async move { service.confirm_at(&req, T0.plus(1), &mut rng(i)).await })
-        })
-        .collect();
     let mut mismatches = 0;
-    for t in tasks {
-        match t.await.unwrap().unwrap_err() {
+    for result in f
+        .confirm_burst(vec![wrong.to_string(); 100], T0.plus(1))
+        .await
+    {
+        match result.unwrap_err() {
             CognitoError::CodeMismatch => mismatches += 1,
             CognitoError::TooManyFailedAttempts => {}
             other => panic!("unexpected {other:?}"),
@@ -124,10 +190,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
         mismatches, 5,
         "exactly the attempt limit is counted as mismatches"
     );
-    let err = f
-        .service
-        .confirm_at(&confirm("jane", &right), T0.plus(2), &mut rng(7))
-        .await;
+    let err = f.confirm("jane", &right, T0.plus(2), 7).await;
     assert_eq!(
         err,
         Err(CognitoError::TooManyFailedAttempts),
@@ -139,21 +202,10 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_right_code_raced_by_twenty_confirms_succeeds_once() {
     let f = fixture();
-    f.service
-        .forgot_at(&forgot("jane"), T0, &mut rng(1))
-        .await
-        .unwrap();
-    let code = f.inbox.last_code("jane@example.com");
-    let tasks: Vec<_> = (0..20)
-        .map(|i| {
-            let service = f.service.clone();
-            let req = confirm("jane", &code);
-            tokio::spawn(async move { service.confirm_at(&req, T0.plus(1), &mut rng(i)).await })
-        })
-        .collect();
+    let code = f.janes_code(T0, 1).await;
     let mut ok = 0;
-    for t in tasks {
-        match t.await.unwrap() {
+    for result in f.confirm_burst(vec![code; 20], T0.plus(1)).await {
+        match result {
             Ok(()) => ok += 1,
             Err(e) => assert_eq!(e, CognitoError::CodeMismatch),
         }
@@ -178,29 +230,17 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
     let mut wins = 0;
     for burst in 0..BURSTS {
         let now = T0.plus(burst * 7200);
-        f.service
-            .forgot_at(&forgot("jane"), now, &mut rng(burst))
-            .await
-            .unwrap();
-        let code = f.inbox.last_code("jane@example.com");
+        let code = f.janes_code(now, burst).await;
         let right_at = pick.random_range(0..100u32);
-        let tasks: Vec<_> = (0..100u32)
-            .map(|i| {
-                let service = f.service.clone();
-                let guess = if i == right_at {
-                    code.clone()
-                } else {
-                    format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000)
-                };
-                tokio::spawn(async move {
-                    service
-                        .confirm_at(&confirm("jane", &guess), now, &mut rng(u64::from(i)))
-                        .await
-                })
-            })
-            .collect();
-        for t in tasks {
-            match t.await.unwrap() {
+        let guesses = (0..100u32).map(|i| {
+            if i == right_at {
+                code.clone()
+            } else {
+                format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000)
+            }
+        });
+        for result in f.confirm_burst(guesses, now).await {
+            match result {
                 Ok(()) => wins += 1,
                 Err(CognitoError::CodeMismatch | CognitoError::TooManyFailedAttempts) => {}
                 Err(other) => panic!("unexpected {other:?}"),
@@ -217,30 +257,16 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
 #[tokio::test]
 async fn a_reset_is_followed_by_a_password_changed_notice() {
     let f = fixture();
-    f.service
-        .forgot_at(&forgot("jane"), T0, &mut rng(1))
-        .await
-        .unwrap();
-    let code = f.inbox.last_code("jane@example.com");
-    f.service
-        .confirm_at(&confirm("jane", &code), T0.plus(1), &mut rng(2))
-        .await
-        .unwrap();
+    let code = f.janes_code(T0, 1).await;
+    f.confirm("jane", &code, T0.plus(1), 2).await.unwrap();
     let sent = f.inbox.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert_eq!(sent[1], ("jane@example.com".to_string(), String::new()));
 
     // Refused notice: the reset still succeeds.
-    f.service
-        .forgot_at(&forgot("jane"), T0.plus(10), &mut rng(3))
-        .await
-        .unwrap();
-    let code = f.inbox.last_code("jane@example.com");
+    let code = f.janes_code(T0.plus(10), 3).await;
     *f.inbox.refuse.lock().unwrap() = Some(DeliveryError::Refused("sandbox".into()));
-    f.service
-        .confirm_at(&confirm("jane", &code), T0.plus(11), &mut rng(4))
-        .await
-        .unwrap();
+    f.confirm("jane", &code, T0.plus(11), 4).await.unwrap();
 
     // Turned off: nothing after the reset.
     let store = demo_store();
@@ -249,17 +275,8 @@ async fn a_reset_is_followed_by_a_password_changed_notice() {
         .unwrap()
         .pool
         .notify_password_changed = false;
-    quiet
-        .service
-        .forgot_at(&forgot("jane"), T0, &mut rng(5))
-        .await
-        .unwrap();
-    let code = quiet.inbox.last_code("jane@example.com");
-    quiet
-        .service
-        .confirm_at(&confirm("jane", &code), T0.plus(1), &mut rng(6))
-        .await
-        .unwrap();
+    let code = quiet.janes_code(T0, 5).await;
+    quiet.confirm("jane", &code, T0.plus(1), 6).await.unwrap();
     assert_eq!(quiet.inbox.count(), 1);
 }
 
@@ -269,25 +286,15 @@ async fn expired_codes_are_refused_and_reset_required_becomes_confirmed() {
     let mut user = f.store.user("jane").unwrap();
     user.status = UserStatus::ResetRequired;
     f.store.put_user(user);
-    f.service
-        .forgot_at(&forgot("jane"), T0, &mut rng(1))
-        .await
-        .unwrap();
-    let code = f.inbox.last_code("jane@example.com");
+    let code = f.janes_code(T0, 1).await;
     let ttl = f.service.pool.codes.ttl_seconds;
-    let late = f
-        .service
-        .confirm_at(&confirm("jane", &code), T0.plus(ttl), &mut rng(2))
-        .await;
+    let late = f.confirm("jane", &code, T0.plus(ttl), 2).await;
     assert_eq!(late, Err(CognitoError::ExpiredCode));
     assert_eq!(
         late.unwrap_err().to_string(),
         "Invalid code provided, please request a code again."
     );
-    f.service
-        .confirm_at(&confirm("jane", &code), T0.plus(ttl - 1), &mut rng(3))
-        .await
-        .unwrap();
+    f.confirm("jane", &code, T0.plus(ttl - 1), 3).await.unwrap();
     assert_eq!(f.store.user("jane").unwrap().status, UserStatus::Confirmed);
 }
 
@@ -295,22 +302,11 @@ async fn expired_codes_are_refused_and_reset_required_becomes_confirmed() {
 async fn the_window_rolls() {
     let f = fixture();
     for i in 0..5 {
-        f.service
-            .forgot_at(&forgot("jane"), T0.plus(i * 60), &mut rng(i))
-            .await
-            .unwrap();
+        f.ask("jane", T0.plus(i * 60), i).await.unwrap();
     }
-    let err = f
-        .service
-        .forgot_at(&forgot("jane"), T0.plus(3599), &mut rng(9))
-        .await;
+    let err = f.ask("jane", T0.plus(3599), 9).await;
     assert_eq!(err, Err(CognitoError::LimitExceeded));
-    assert!(
-        f.service
-            .forgot_at(&forgot("jane"), T0.plus(3601), &mut rng(10))
-            .await
-            .is_ok()
-    );
+    assert!(f.ask("jane", T0.plus(3601), 10).await.is_ok());
 }
 
 #[tokio::test]
@@ -319,11 +315,7 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
     let inbox = Inbox::refusing(DeliveryError::Refused("sandbox says no".into()));
     let f = fixture_with(store.clone(), store, inbox);
     for i in 0..7 {
-        let err = f
-            .service
-            .forgot_at(&forgot("jane"), T0.plus(i), &mut rng(i))
-            .await
-            .unwrap_err();
+        let err = f.ask("jane", T0.plus(i), i).await.unwrap_err();
         // The reason itself is shown only under LEGACY (tests/tells.rs).
         assert_eq!(err.kind(), "CodeDeliveryFailureException");
     }
@@ -334,20 +326,12 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
     let store = demo_store();
     let throttled = Inbox::refusing(DeliveryError::Throttled);
     let f = fixture_with(store.clone(), store, throttled);
-    let err = f
-        .service
-        .forgot_at(&forgot("paul"), T0, &mut rng(1))
-        .await
-        .unwrap_err();
+    let err = f.ask("paul", T0, 1).await.unwrap_err();
     assert_eq!(err.kind(), "TooManyRequestsException");
     let failed = Inbox::refusing(DeliveryError::Failed("smtp 554 secret detail".into()));
     let store = demo_store();
     let f = fixture_with(store.clone(), store, failed);
-    let err = f
-        .service
-        .forgot_at(&forgot("paul"), T0, &mut rng(1))
-        .await
-        .unwrap_err();
+    let err = f.ask("paul", T0, 1).await.unwrap_err();
     assert_eq!(err.kind(), "CodeDeliveryFailureException");
     assert!(
         !err.to_string().contains("secret detail"),
@@ -413,21 +397,13 @@ async fn store_failures_map_to_cognito_errors_and_send_nothing() {
             failure,
         });
         let f = fixture_with(codes, store, Inbox::default());
-        let err = f
-            .service
-            .forgot_at(&forgot("jane"), T0, &mut rng(1))
-            .await
-            .unwrap_err();
+        let err = f.ask("jane", T0, 1).await.unwrap_err();
         assert_eq!(err.kind(), kind);
         if kind == "InternalErrorException" {
             assert_eq!(err.to_string(), "Internal server error.");
             assert_eq!(err.http_status(), 500);
         }
-        let err = f
-            .service
-            .confirm_at(&confirm("jane", "123456"), T0, &mut rng(1))
-            .await
-            .unwrap_err();
+        let err = f.confirm("jane", "123456", T0, 1).await.unwrap_err();
         assert_eq!(err.kind(), kind);
         assert!(f.inbox.sent.lock().unwrap().is_empty());
         assert_eq!(f.store.user("jane").unwrap().password_hash, None);
@@ -442,15 +418,9 @@ async fn simulated_requests_do_the_same_store_work_and_hit_the_same_limit() {
         PreventUserExistenceErrors::Enabled
     );
     for i in 0..5 {
-        f.service
-            .forgot_at(&forgot("nobody"), T0.plus(i), &mut rng(i))
-            .await
-            .unwrap();
+        f.ask("nobody", T0.plus(i), i).await.unwrap();
     }
-    let err = f
-        .service
-        .forgot_at(&forgot("nobody"), T0.plus(9), &mut rng(9))
-        .await;
+    let err = f.ask("nobody", T0.plus(9), 9).await;
     assert_eq!(
         err,
         Err(CognitoError::LimitExceeded),
@@ -459,16 +429,10 @@ async fn simulated_requests_do_the_same_store_work_and_hit_the_same_limit() {
     assert!(f.inbox.sent.lock().unwrap().is_empty());
     // Wrong codes for an unknown user exhaust like a real user's.
     for i in 0..5 {
-        let e = f
-            .service
-            .confirm_at(&confirm("nobody", "123456"), T0.plus(10), &mut rng(i))
-            .await;
+        let e = f.confirm("nobody", "123456", T0.plus(10), i).await;
         assert_eq!(e, Err(CognitoError::CodeMismatch));
     }
-    let e = f
-        .service
-        .confirm_at(&confirm("nobody", "123456"), T0.plus(11), &mut rng(9))
-        .await;
+    let e = f.confirm("nobody", "123456", T0.plus(11), 9).await;
     assert_eq!(e, Err(CognitoError::TooManyFailedAttempts));
 }
 
@@ -481,11 +445,7 @@ async fn username_sub_and_aliases_all_find_the_user() {
         "JANE@example.com",
         "7d8e2f10-1b3c-4c5d-9e6f-0a1b2c3d4e5f",
     ] {
-        let out = f
-            .service
-            .forgot_at(&forgot(login), T0, &mut rng(1))
-            .await
-            .unwrap();
+        let out = f.ask(login, T0, 1).await.unwrap();
         assert_eq!(
             out.code_delivery_details.destination, "j***@e***.com",
             "{login}"
