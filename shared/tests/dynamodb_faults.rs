@@ -4,9 +4,8 @@
 #![cfg(feature = "dynamodb")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::get_item::{GetItemError, GetItemOutput};
 use aws_sdk_dynamodb::operation::update_item::{
@@ -21,49 +20,31 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use password_reset::adapters::dynamodb::{DynamoStore, Tables, UserItem};
 use password_reset::config::Settings;
 use password_reset::domain::code::CodeKey;
-use password_reset::domain::message::RenderedMessage;
-use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::domain::time::UnixTime;
-use password_reset::ports::{DeliveryError, EmailSender, SmsSender};
+use password_reset::usecases::ForgotPasswordResponse;
 use password_reset::{CognitoError, ResetService};
-use test_support::FromUnknown;
-
-const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
-
-#[derive(Default)]
-struct Inbox(Mutex<usize>);
-
-#[async_trait]
-impl EmailSender for Inbox {
-    async fn send_email(&self, _: &str, _: &RenderedMessage) -> Result<(), DeliveryError> {
-        *self.0.lock().unwrap() += 1;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl SmsSender for Inbox {
-    async fn send_sms(&self, _: &str, _: &RenderedMessage) -> Result<(), DeliveryError> {
-        *self.0.lock().unwrap() += 1;
-        Ok(())
-    }
-}
+use test_support::{FromUnknown, Inbox, confirm, forgot};
 
 fn settings() -> Settings {
     Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap()
 }
 
-fn service(rules: &[&Rule], inbox: Arc<Inbox>) -> ResetService {
+/// The DynamoDB store on a client that answers by `rules`.
+fn store(rules: &[&Rule]) -> Arc<DynamoStore> {
     let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
-    let settings = settings();
-    let store = Arc::new(DynamoStore::new(
+    Arc::new(DynamoStore::new(
         client,
         Tables {
             users: "users".into(),
             codes: "codes".into(),
         },
-        &settings.pool.codes,
-    ));
+        &settings().pool.codes,
+    ))
+}
+
+fn service(rules: &[&Rule], inbox: Arc<Inbox>) -> ResetService {
+    let settings = settings();
+    let store = store(rules);
     let mut service =
         password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false)
             .service;
@@ -94,22 +75,24 @@ fn wire_code(code: &str) -> aws_sdk_dynamodb::error::ErrorMetadata {
         .build()
 }
 
-fn forgot() -> ForgotPasswordRequest {
-    ForgotPasswordRequest {
-        client_id: CLIENT.into(),
-        username: "jane".into(),
-        ..Default::default()
-    }
+/// jane asks for a code, now.
+async fn ask(s: &ResetService) -> Result<ForgotPasswordResponse, CognitoError> {
+    s.forgot_at(
+        &forgot("jane"),
+        UnixTime::now(),
+        &mut password_reset::request_rng(),
+    )
+    .await
 }
 
-fn confirm() -> ConfirmForgotPasswordRequest {
-    ConfirmForgotPasswordRequest {
-        client_id: CLIENT.into(),
-        username: "jane".into(),
-        confirmation_code: "123456".into(),
-        password: "N3w-Passw0rd!".into(),
-        ..Default::default()
-    }
+/// jane confirms the code 123456, now.
+async fn answer(s: &ResetService) -> Result<(), CognitoError> {
+    s.confirm_at(
+        &confirm("jane", "123456"),
+        UnixTime::now(),
+        &mut password_reset::request_rng(),
+    )
+    .await
 }
 
 fn too_many(result: Result<impl std::fmt::Debug, CognitoError>) {
@@ -123,25 +106,11 @@ fn too_many(result: Result<impl std::fmt::Debug, CognitoError>) {
 async fn a_throttled_issue_sends_nothing() {
     let inbox = Arc::new(Inbox::default());
     let found = jane_found();
-    let throttled = mock!(Client::update_item).then_error(|| {
-        UpdateItemError::ProvisionedThroughputExceededException(
-            ProvisionedThroughputExceededException::builder()
-                .message("slow down")
-                .meta(wire_code("ProvisionedThroughputExceededException"))
-                .build(),
-        )
-    });
+    let throttled = mock!(Client::update_item).then_error(throttled_update);
     let s = service(&[&found, &throttled], inbox.clone());
-    too_many(
-        s.forgot_at(
-            &forgot(),
-            UnixTime::now(),
-            &mut password_reset::request_rng(),
-        )
-        .await,
-    );
+    too_many(ask(&s).await);
     assert!(throttled.num_calls() >= 1);
-    assert_eq!(*inbox.0.lock().unwrap(), 0, "no code without a stored code");
+    assert_eq!(inbox.count(), 0, "no code without a stored code");
 }
 
 #[tokio::test]
@@ -155,14 +124,7 @@ async fn a_throttled_lookup_is_too_many_requests() {
     });
     let issue = mock!(Client::update_item).then_output(|| UpdateItemOutput::builder().build());
     let s = service(&[&throttled, &issue], Arc::new(Inbox::default()));
-    too_many(
-        s.forgot_at(
-            &forgot(),
-            UnixTime::now(),
-            &mut password_reset::request_rng(),
-        )
-        .await,
-    );
+    too_many(ask(&s).await);
     assert_eq!(issue.num_calls(), 0, "no code issued for an unread user");
 }
 
@@ -192,14 +154,7 @@ async fn a_throttled_confirm_changes_nothing() {
         .then_error(throttled_update);
     let other = mock!(Client::update_item).then_output(|| UpdateItemOutput::builder().build());
     let s = service(&[&found, &counted, &other], Arc::new(Inbox::default()));
-    too_many(
-        s.confirm_at(
-            &confirm(),
-            UnixTime::now(),
-            &mut password_reset::request_rng(),
-        )
-        .await,
-    );
+    too_many(answer(&s).await);
     // The SDK retries a throttle itself before giving up.
     assert!(counted.num_calls() >= 1);
     assert_eq!(other.num_calls(), 0, "no claim and no password change");
@@ -231,29 +186,10 @@ async fn a_throttled_password_change_gives_the_code_back() {
     let password = mock!(Client::update_item)
         .match_requests(|r| r.table_name() == Some("users"))
         .then_error(throttled_update);
-    let client: Client = mock_client!(
-        aws_sdk_dynamodb,
-        RuleMode::MatchAny,
-        &[&found, &counted, &claimed, &released, &password]
-    );
-    let store = Arc::new(DynamoStore::new(
-        client,
-        Tables {
-            users: "users".into(),
-            codes: "codes".into(),
-        },
-        &settings().pool.codes,
-    ));
+    let store = store(&[&found, &counted, &claimed, &released, &password]);
     s.users = store.clone();
     s.codes = store;
-    too_many(
-        s.confirm_at(
-            &confirm(),
-            UnixTime::now(),
-            &mut password_reset::request_rng(),
-        )
-        .await,
-    );
+    too_many(answer(&s).await);
     assert_eq!((counted.num_calls(), claimed.num_calls()), (1, 1));
     assert!(password.num_calls() >= 1);
     assert_eq!(released.num_calls(), 1, "the claimed code is released");
@@ -269,14 +205,7 @@ async fn other_store_failures_are_internal_errors() {
         )
     });
     let s = service(&[&failing], Arc::new(Inbox::default()));
-    let err = s
-        .forgot_at(
-            &forgot(),
-            UnixTime::now(),
-            &mut password_reset::request_rng(),
-        )
-        .await
-        .unwrap_err();
+    let err = ask(&s).await.unwrap_err();
     assert_eq!(err, CognitoError::InternalError);
     assert!(!err.to_string().contains("boom"));
 }
