@@ -115,24 +115,16 @@ def cmd_vectors(out):
     print(f"{len(vectors)} vectors -> {out}")
 
 
-EMAIL_SOURCES = [
+# The sources both senders receive a code for; each sender has others of its own.
+CODE_SOURCES = [
     "SignUp",
     "ResendCode",
     "ForgotPassword",
     "UpdateUserAttribute",
     "VerifyUserAttribute",
-    "AdminCreateUser",
-    "AccountTakeOverNotification",
 ]
-SMS_SOURCES = [
-    "SignUp",
-    "ResendCode",
-    "ForgotPassword",
-    "UpdateUserAttribute",
-    "VerifyUserAttribute",
-    "Authentication",
-    "AdminCreateUser",
-]
+EMAIL_SOURCES = CODE_SOURCES + ["AdminCreateUser", "AccountTakeOverNotification"]
+SMS_SOURCES = CODE_SOURCES + ["Authentication", "AdminCreateUser"]
 
 
 def event(kind, source, code):

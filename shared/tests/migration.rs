@@ -3,40 +3,38 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use password_reset::adapters::memory::MemoryStore;
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use password_reset::domain::delivery::DeliveryMedium;
-use password_reset::domain::message::RenderedMessage;
 use password_reset::domain::message_catalog::MessageCatalog;
 use password_reset::domain::migration::SourceUser;
 use password_reset::domain::pool::PreventUserExistenceErrors;
 use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
-use password_reset::ports::{
-    DeliveryError, EmailSender, MigrationSource, SmsSender, StoreError, UserDirectory,
-};
+use password_reset::ports::{MigrationSource, StoreError, UserDirectory};
 use password_reset::usecases::migrate_user::{self, MigrationError};
 use password_reset::{CognitoError, ResetService};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::json;
-use test_support::FromUnknown;
+use test_support::service::{demo_settings, demo_source_users, service_on};
+use test_support::{FromUnknown, Inbox};
 
 const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
 const T0: UnixTime = UnixTime(1_800_000_000);
 const SOURCE_PASSWORD: &str = "Legacy-Passw0rd!";
 
 fn demo() -> Settings {
-    Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap()
+    demo_settings()
 }
 
 fn migration_source() -> MemorySourceUsers {
-    MemorySourceUsers::new(demo().source_users.unwrap())
+    demo_source_users()
 }
 
 #[tokio::test]
@@ -94,25 +92,6 @@ async fn forgot_password_migration_answers_reset_required_or_user_does_not_exist
 }
 
 /// Records every message sent.
-#[derive(Default)]
-struct Inbox(Mutex<Vec<(String, RenderedMessage)>>);
-
-#[async_trait]
-impl EmailSender for Inbox {
-    async fn send_email(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
-        self.0.lock().unwrap().push((to.into(), m.clone()));
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl SmsSender for Inbox {
-    async fn send_sms(&self, to: &str, m: &RenderedMessage) -> Result<(), DeliveryError> {
-        self.0.lock().unwrap().push((to.into(), m.clone()));
-        Ok(())
-    }
-}
-
 struct Broken;
 
 #[async_trait]
@@ -132,21 +111,14 @@ fn assemble(
     tweak(&mut settings);
     let store = Arc::new(MemoryStore::with_users(settings.users.clone()));
     let inbox = Arc::new(Inbox::default());
-    let service = ResetService {
-        pool: settings.pool.clone(),
-        key: password_reset::domain::code::CodeKey::from_bytes(&[5u8; 32])
-            .unwrap()
-            .into(),
-        users: store.clone(),
-        clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
-            settings.pool.clients.clone(),
-        )),
-        codes: store.clone(),
-        email: inbox.clone(),
-        sms: inbox.clone(),
+    let service = service_on(
+        &settings,
+        5,
+        store.clone(),
+        store.clone(),
+        inbox.clone(),
         migration_source,
-        timing: Default::default(),
-    };
+    );
     (service, store, inbox)
 }
 
@@ -187,7 +159,7 @@ async fn forgot_password_migrates_a_source_only_user_then_issues_a_code_that_res
     assert!(user.password_hash.is_none());
 
     // The message went through the CustomMessage templates, in the user's locale.
-    let (to, message) = inbox.0.lock().unwrap().last().cloned().unwrap();
+    let (to, message) = inbox.last_message();
     assert_eq!(to, "lena@legacy.example.com");
     assert_eq!(message.subject, "Réinitialisation du mot de passe");
     assert_eq!(
@@ -231,10 +203,7 @@ async fn without_a_migration_source_or_source_user_nothing_is_migrated() {
         .await
         .unwrap();
     assert!(store.user("lena").is_none());
-    assert!(
-        inbox.0.lock().unwrap().is_empty(),
-        "simulated: nothing sent"
-    );
+    assert!(inbox.is_empty(), "simulated: nothing sent");
 
     let (service, store, _) = service_legacy_pool();
     let err = service
@@ -279,7 +248,7 @@ async fn a_source_user_without_a_verified_channel_is_answered_as_a_directory_use
         DeliveryMedium::Email
     );
     assert!(store.user("ivy").is_none());
-    assert!(inbox.0.lock().unwrap().is_empty());
+    assert!(inbox.is_empty());
 }
 
 #[tokio::test]
@@ -295,7 +264,7 @@ async fn a_failing_migration_source_is_a_user_lambda_validation_error_naming_not
         err.to_string(),
         "UserMigration failed with error Migration source unavailable."
     );
-    assert!(inbox.0.lock().unwrap().is_empty());
+    assert!(inbox.is_empty());
     // A directory user never touches the migration source.
     service
         .forgot_at(&forgot("jane"), T0, &mut rng)

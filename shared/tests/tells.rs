@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use test_support::FromUnknown;
+use test_support::service::{demo_settings, service_on};
 use test_support::{Inbox, confirm, forgot};
 
 use password_reset::adapters::memory::MemoryStore;
@@ -25,25 +26,13 @@ use rand::rngs::StdRng;
 const T0: UnixTime = UnixTime(1_800_000_000);
 
 fn service_with(inbox: Arc<Inbox>, tweak: impl FnOnce(&mut Settings)) -> ResetService {
-    let mut settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
+    let mut settings = demo_settings();
     tweak(&mut settings);
     let store = Arc::new(MemoryStore::with_users(settings.users.clone()));
-    ResetService {
-        pool: settings.pool.clone(),
-        key: password_reset::domain::code::CodeKey::from_bytes(&[9u8; 32])
-            .unwrap()
-            .into(),
-        users: store.clone(),
-        clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
-            settings.pool.clients.clone(),
-        )),
-        codes: store,
-        email: inbox.clone(),
-        sms: inbox,
-        migration_source: None,
-        // The waits are the subject of one test only.
-        timing: DeliveryTiming::unseeded(),
-    }
+    let mut service = service_on(&settings, 9, store.clone(), store, inbox, None);
+    // The waits are the subject of one test only.
+    service.timing = DeliveryTiming::unseeded();
+    service
 }
 
 fn service(tweak: impl FnOnce(&mut Settings)) -> ResetService {

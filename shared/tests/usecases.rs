@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use test_support::FromUnknown;
+use test_support::service::{demo_settings, service_on};
 use test_support::{Inbox, PASSWORD, confirm, forgot};
 
 use async_trait::async_trait;
@@ -34,24 +35,15 @@ struct Fixture {
 }
 
 fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryStore>, inbox: Inbox) -> Fixture {
-    let settings =
-        Settings::from_json(include_str!("../../config/demo-pool.json")).expect("demo pool");
     let inbox = Arc::new(inbox);
-    let service = ResetService {
-        pool: settings.pool.clone(),
-        key: password_reset::domain::code::CodeKey::from_bytes(&[3u8; 32])
-            .unwrap()
-            .into(),
-        users: store.clone(),
-        clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
-            settings.pool.clients.clone(),
-        )),
+    let service = service_on(
+        &demo_settings(),
+        3,
+        store.clone(),
         codes,
-        email: inbox.clone(),
-        sms: inbox.clone(),
-        migration_source: None,
-        timing: Default::default(),
-    };
+        inbox.clone(),
+        None,
+    );
     Fixture {
         service: Arc::new(service),
         store,
@@ -60,8 +52,7 @@ fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryStore>, inbox: Inbox
 }
 
 fn demo_store() -> Arc<MemoryStore> {
-    let settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
-    Arc::new(MemoryStore::with_users(settings.users))
+    Arc::new(MemoryStore::with_users(demo_settings().users))
 }
 
 fn fixture() -> Fixture {

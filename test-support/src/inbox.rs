@@ -6,10 +6,12 @@ use async_trait::async_trait;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::ports::{DeliveryError, EmailSender, SmsSender};
 
-/// Records each delivery (destination, code), or refuses every one while `refuse` is set.
+/// Records each delivery (destination, code; and the whole message), or refuses every one while
+/// `refuse` is set.
 #[derive(Default)]
 pub struct Inbox {
     pub sent: Mutex<Vec<(String, String)>>,
+    pub messages: Mutex<Vec<(String, RenderedMessage)>>,
     pub refuse: Mutex<Option<DeliveryError>>,
 }
 
@@ -29,6 +31,10 @@ impl Inbox {
             .lock()
             .unwrap()
             .push((to.to_string(), m.code.clone()));
+        self.messages
+            .lock()
+            .unwrap()
+            .push((to.to_string(), m.clone()));
         Ok(())
     }
 
@@ -40,6 +46,20 @@ impl Inbox {
             .find(|(d, c)| d == to && !c.is_empty())
             .map(|(_, c)| c.clone())
             .expect("a delivery")
+    }
+
+    /// The newest delivery: destination and message.
+    pub fn last_message(&self) -> (String, RenderedMessage) {
+        self.messages
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("a delivery")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sent.lock().unwrap().is_empty()
     }
 
     pub fn count(&self) -> usize {

@@ -35,6 +35,7 @@ pub mod fake_sms;
 pub mod inbox;
 pub mod moto;
 pub mod requests;
+pub mod service;
 mod unique;
 
 pub use inbox::Inbox;

@@ -7,19 +7,17 @@
 use std::sync::Arc;
 
 use lambda_runtime::{Context, LambdaEvent};
-use password_reset::adapters::migration_source::memory::MemorySourceUsers;
-use password_reset::config::Settings;
 use proptest::prelude::*;
 use serde_json::Value;
 use test_support::arb_json::sample_events;
 use test_support::fuzz_events;
+use test_support::service::{demo_settings, demo_source_users};
 use user_migration::Migrator;
 
 fn migrator() -> Migrator {
-    let s = Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
     Migrator {
-        source: Arc::new(MemorySourceUsers::new(s.source_users.unwrap())),
-        recovery: s.pool.recovery,
+        source: Arc::new(demo_source_users()),
+        recovery: demo_settings().pool.recovery,
     }
 }
 

@@ -4,16 +4,14 @@
 
 use std::sync::Arc;
 
-use password_reset::adapters::migration_source::memory::MemorySourceUsers;
-use password_reset::config::Settings;
 use serde_json::{Value, json};
+use test_support::service::{demo_settings, demo_source_users};
 use user_migration::Migrator;
 
 fn migrator() -> Migrator {
-    let s = Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
     Migrator {
-        source: Arc::new(MemorySourceUsers::new(s.source_users.unwrap())),
-        recovery: s.pool.recovery,
+        source: Arc::new(demo_source_users()),
+        recovery: demo_settings().pool.recovery,
     }
 }
 

@@ -1,0 +1,48 @@
+//! The reset service assembled by hand for the use-case suites: the demo pool's settings, a fixed
+//! code key, the directory and code store each suite chooses, deliveries recorded.
+
+use std::sync::Arc;
+
+use password_reset::ResetService;
+use password_reset::adapters::app_clients::FixedAppClients;
+use password_reset::adapters::migration_source::memory::MemorySourceUsers;
+use password_reset::config::Settings;
+use password_reset::domain::code::CodeKey;
+use password_reset::ports::{CodeStore, MigrationSource, UserDirectory};
+use password_reset::usecases::Ports;
+
+use crate::inbox::Inbox;
+
+/// The bundled demo pool (config/demo-pool.json): its clients, policies, users and source users.
+pub fn demo_settings() -> Settings {
+    Settings::from_json(include_str!("../../config/demo-pool.json")).expect("demo pool")
+}
+
+/// The demo pool's migration source users.
+pub fn demo_source_users() -> MemorySourceUsers {
+    MemorySourceUsers::new(demo_settings().source_users.unwrap())
+}
+
+/// The service on `settings`' pool and app clients, over `users` and `codes`, the code key 32
+/// bytes of `key`, every delivery recorded by `inbox`.
+pub fn service_on(
+    settings: &Settings,
+    key: u8,
+    users: Arc<dyn UserDirectory>,
+    codes: Arc<dyn CodeStore>,
+    inbox: Arc<Inbox>,
+    migration_source: Option<Arc<dyn MigrationSource>>,
+) -> ResetService {
+    ResetService::new(
+        settings.pool.clone(),
+        CodeKey::from_bytes(&[key; 32]).unwrap(),
+        Ports {
+            users,
+            clients: Arc::new(FixedAppClients::new(settings.pool.clients.clone())),
+            codes,
+            email: inbox.clone(),
+            sms: inbox,
+            migration_source,
+        },
+    )
+}
