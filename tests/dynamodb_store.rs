@@ -15,7 +15,7 @@ use password_reset::domain::user::UserStatus;
 use password_reset::ports::{DeliveryError, UserDirectory};
 use test_support::dynamo::*;
 use test_support::moto::counts as ops;
-use test_support::{PASSWORD, confirm, forgot};
+use test_support::{Operations, PASSWORD, confirm, forgot};
 
 fn wrong(code: &str) -> String {
     code.chars()
@@ -141,7 +141,7 @@ async fn round_trips_per_operation() {
         .await
         .unwrap();
     let forgot_device = f.calls.take();
-    s.forgot_password(&forgot("nobody"), &Caller::direct_invoke(), now, &mut rng)
+    s.forgot_direct(&forgot("nobody"), now, &mut rng)
         .await
         .unwrap();
     let forgot_no_caller = f.calls.take();

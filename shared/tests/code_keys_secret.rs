@@ -16,11 +16,10 @@ use password_reset::adapters::dynamodb::Tables;
 use password_reset::adapters::dynamodb::schema::*;
 use password_reset::assembly::{Wiring, assemble};
 use password_reset::config::{ConfigError, Settings};
-use password_reset::domain::caller::Caller;
 use password_reset::domain::time::UnixTime;
 use password_reset::{CognitoError, ResetService};
 use test_support::dynamo::{store_with, unique_tables};
-use test_support::{Inbox, confirm, forgot, unique};
+use test_support::{Inbox, Operations, confirm, forgot, unique};
 
 static SDK_ENV: Once = Once::new();
 
@@ -203,13 +202,13 @@ async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
         r#"CodeKeys { current: "k1", decoy: "k1", ids: ["k1"] }"#
     );
     before
-        .forgot_password(&forgot("jane"), &Caller::direct_invoke(), now, &mut rng)
+        .forgot_direct(&forgot("jane"), now, &mut rng)
         .await
         .unwrap();
     let under_k1 = inbox.last_code("jane@example.com");
     assert_eq!(code_item(&client, &tables, "jane").await.0, "k1");
     let decoy_before = before
-        .forgot_password(&forgot("nobody"), &Caller::direct_invoke(), now, &mut rng)
+        .forgot_direct(&forgot("nobody"), now, &mut rng)
         .await
         .unwrap();
     drop(guard);
@@ -229,31 +228,16 @@ async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
     let after = start(&env, &inbox).await.unwrap();
     assert_eq!(after.key.current().as_str(), "k2");
     after
-        .confirm_forgot_password(
-            &confirm("jane", &under_k1),
-            &Caller::direct_invoke(),
-            now.plus(1),
-            &mut rng,
-        )
+        .confirm_direct(&confirm("jane", &under_k1), now.plus(1), &mut rng)
         .await
         .unwrap();
     after
-        .forgot_password(
-            &forgot("jane"),
-            &Caller::direct_invoke(),
-            now.plus(2),
-            &mut rng,
-        )
+        .forgot_direct(&forgot("jane"), now.plus(2), &mut rng)
         .await
         .unwrap();
     assert_eq!(code_item(&client, &tables, "jane").await.0, "k2");
     let decoy_after = after
-        .forgot_password(
-            &forgot("nobody"),
-            &Caller::direct_invoke(),
-            now.plus(2),
-            &mut rng,
-        )
+        .forgot_direct(&forgot("nobody"), now.plus(2), &mut rng)
         .await
         .unwrap();
     assert_eq!(
@@ -263,12 +247,7 @@ async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
 
     // k1 retired (decoys moved to k2 with it): a code still live under k1 is expired, uncounted.
     before
-        .forgot_password(
-            &forgot("jane"),
-            &Caller::direct_invoke(),
-            now.plus(3),
-            &mut rng,
-        )
+        .forgot_direct(&forgot("jane"), now.plus(3), &mut rng)
         .await
         .unwrap();
     let still_under_k1 = inbox.last_code("jane@example.com");
@@ -281,12 +260,7 @@ async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
     let retired = start(&env, &inbox).await.unwrap();
     assert_eq!(
         retired
-            .confirm_forgot_password(
-                &confirm("jane", &still_under_k1),
-                &Caller::direct_invoke(),
-                now.plus(4),
-                &mut rng
-            )
+            .confirm_direct(&confirm("jane", &still_under_k1), now.plus(4), &mut rng)
             .await,
         Err(CognitoError::ExpiredCode)
     );

@@ -44,7 +44,7 @@ use password_reset::ports::{
 };
 use password_reset::usecases::{ForgotPasswordResponse, Ports};
 use password_reset::{CognitoError, ResetService};
-use test_support::FromUnknown;
+use test_support::Operations;
 use test_support::moto::{self, Calls, counts};
 use test_support::{Inbox, PASSWORD, unique};
 

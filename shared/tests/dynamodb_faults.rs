@@ -23,7 +23,7 @@ use password_reset::domain::code::CodeKey;
 use password_reset::domain::time::UnixTime;
 use password_reset::usecases::ForgotPasswordResponse;
 use password_reset::{CognitoError, ResetService};
-use test_support::{FromUnknown, Inbox, confirm, forgot};
+use test_support::{Inbox, Operations, confirm, forgot};
 
 fn settings() -> Settings {
     Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap()

@@ -23,7 +23,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::json;
 use test_support::service::{demo_settings, demo_source_users, service_on};
-use test_support::{FromUnknown, Inbox};
+use test_support::{Inbox, Operations};
 
 const CLIENT: &str = "38fjsnc484p94kpqsnet7mpld0";
 const T0: UnixTime = UnixTime(1_800_000_000);

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use test_support::FromUnknown;
+use test_support::Operations;
 use test_support::service::{demo_settings, service_on};
 use test_support::{Inbox, confirm, forgot};
 

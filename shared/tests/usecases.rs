@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use test_support::FromUnknown;
+use test_support::Operations;
 use test_support::service::{demo_settings, service_on};
 use test_support::{Inbox, PASSWORD, confirm, forgot};
 
@@ -552,9 +552,8 @@ async fn a_device_is_limited_on_its_own_and_never_stored_raw() {
     let device = "eyJwYXlsb2FkIjoiZGV2aWNlLUEifQ==";
     for i in 0..30 {
         f.service
-            .forgot_password(
+            .forgot_direct(
                 &with_device(forgot(&format!("user{i}")), device),
-                &Caller::direct_invoke(),
                 T0,
                 &mut rng(i),
             )
@@ -563,19 +562,13 @@ async fn a_device_is_limited_on_its_own_and_never_stored_raw() {
     }
     let refused = f
         .service
-        .forgot_password(
-            &with_device(forgot("user99"), device),
-            &Caller::direct_invoke(),
-            T0,
-            &mut rng(99),
-        )
+        .forgot_direct(&with_device(forgot("user99"), device), T0, &mut rng(99))
         .await;
     assert_eq!(refused, Err(CognitoError::LimitExceeded));
     // Another device is another caller; from many addresses, the device is still full.
     f.service
-        .forgot_password(
+        .forgot_direct(
             &with_device(forgot("user98"), "ZGV2aWNlLUI="),
-            &Caller::direct_invoke(),
             T0,
             &mut rng(98),
         )
@@ -606,23 +599,13 @@ async fn a_direct_invocation_is_limited_by_the_context_address_and_http_never_is
     };
     for i in 0..30 {
         f.service
-            .forgot_password(
-                &claims(&format!("user{i}"), "192.0.2.10"),
-                &Caller::direct_invoke(),
-                T0,
-                &mut rng(i),
-            )
+            .forgot_direct(&claims(&format!("user{i}"), "192.0.2.10"), T0, &mut rng(i))
             .await
             .unwrap();
     }
     assert_eq!(
         f.service
-            .forgot_password(
-                &claims("user30", "192.0.2.10"),
-                &Caller::direct_invoke(),
-                T0,
-                &mut rng(30)
-            )
+            .forgot_direct(&claims("user30", "192.0.2.10"), T0, &mut rng(30))
             .await,
         Err(CognitoError::LimitExceeded)
     );
@@ -682,7 +665,7 @@ async fn a_code_issued_under_k1_verifies_after_k2_becomes_current() {
     let after = container(&store, &inbox, keyring("k2", "k1", &[("k1", 1), ("k2", 2)]));
 
     before
-        .forgot_password(&forgot("jane"), &Caller::direct_invoke(), T0, &mut rng(1))
+        .forgot_direct(&forgot("jane"), T0, &mut rng(1))
         .await
         .unwrap();
     let issued_before = inbox.last_code("jane@example.com");
@@ -695,42 +678,26 @@ async fn a_code_issued_under_k1_verifies_after_k2_becomes_current() {
     };
     assert_eq!(
         after
-            .confirm_forgot_password(
-                &confirm("jane", wrong),
-                &Caller::direct_invoke(),
-                T0.plus(1),
-                &mut rng(2)
-            )
+            .confirm_direct(&confirm("jane", wrong), T0.plus(1), &mut rng(2))
             .await,
         Err(CognitoError::CodeMismatch)
     );
     after
-        .confirm_forgot_password(
-            &confirm("jane", &issued_before),
-            &Caller::direct_invoke(),
-            T0.plus(2),
-            &mut rng(3),
-        )
+        .confirm_direct(&confirm("jane", &issued_before), T0.plus(2), &mut rng(3))
         .await
         .unwrap();
 
     // New codes are issued under k2, and a container that started before the rotation but was
     // given k2 beside k1 (the staged step) verifies them too.
     after
-        .forgot_password(
-            &forgot("jane"),
-            &Caller::direct_invoke(),
-            T0.plus(3),
-            &mut rng(4),
-        )
+        .forgot_direct(&forgot("jane"), T0.plus(3), &mut rng(4))
         .await
         .unwrap();
     assert_eq!(key_id_of(&store, "jane"), "k2");
     let staged = container(&store, &inbox, keyring("k1", "k1", &[("k1", 1), ("k2", 2)]));
     staged
-        .confirm_forgot_password(
+        .confirm_direct(
             &confirm("jane", &inbox.last_code("jane@example.com")),
-            &Caller::direct_invoke(),
             T0.plus(4),
             &mut rng(5),
         )
@@ -832,19 +799,14 @@ async fn a_code_under_a_retired_key_is_refused_as_expired_without_a_guess_counte
     let before = container(&store, &inbox, keyring("k1", "k1", &[("k1", 1)]));
     let retired = container(&store, &inbox, keyring("k2", "k2", &[("k2", 2)]));
     before
-        .forgot_password(&forgot("jane"), &Caller::direct_invoke(), T0, &mut rng(1))
+        .forgot_direct(&forgot("jane"), T0, &mut rng(1))
         .await
         .unwrap();
     let code = inbox.last_code("jane@example.com");
     for i in 0..7 {
         assert_eq!(
             retired
-                .confirm_forgot_password(
-                    &confirm("jane", &code),
-                    &Caller::direct_invoke(),
-                    T0.plus(1),
-                    &mut rng(i)
-                )
+                .confirm_direct(&confirm("jane", &code), T0.plus(1), &mut rng(i))
                 .await,
             Err(CognitoError::ExpiredCode)
         );
@@ -868,12 +830,7 @@ async fn decoy_answers_and_limits_do_not_change_at_a_rotation() {
         .enumerate()
     {
         let answer = service
-            .forgot_password(
-                &forgot("nobody"),
-                &Caller::direct_invoke(),
-                T0.plus(i as u64),
-                &mut rng(i as u64),
-            )
+            .forgot_direct(&forgot("nobody"), T0.plus(i as u64), &mut rng(i as u64))
             .await
             .unwrap();
         answers.push(answer.code_delivery_details);
@@ -881,12 +838,7 @@ async fn decoy_answers_and_limits_do_not_change_at_a_rotation() {
     assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
     assert_eq!(
         after
-            .forgot_password(
-                &forgot("nobody"),
-                &Caller::direct_invoke(),
-                T0.plus(9),
-                &mut rng(9)
-            )
+            .forgot_direct(&forgot("nobody"), T0.plus(9), &mut rng(9))
             .await,
         Err(CognitoError::LimitExceeded)
     );

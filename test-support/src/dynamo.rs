@@ -14,7 +14,7 @@ use password_reset::{CognitoError, ResetService};
 
 use crate::inbox::Inbox;
 use crate::moto::{self, Calls};
-use crate::requests::{FromUnknown, confirm, forgot};
+use crate::requests::{Operations, confirm, forgot};
 use crate::unique;
 
 /// Table names no other test uses.

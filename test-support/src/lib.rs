@@ -39,5 +39,5 @@ pub mod service;
 mod unique;
 
 pub use inbox::Inbox;
-pub use requests::{CLIENT, FromUnknown, PASSWORD, confirm, forgot};
+pub use requests::{CLIENT, Operations, PASSWORD, confirm, forgot};
 pub use unique::unique;

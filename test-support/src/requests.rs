@@ -31,9 +31,9 @@ pub fn confirm(user: &str, code: &str) -> ConfirmForgotPasswordRequest {
     }
 }
 
-/// The operations as most tests call them: from a caller with no address and no device
-/// (`Caller::unknown()`), at `now`.
-pub trait FromUnknown {
+/// The operations as the tests call them: `*_at` from a caller with no address and no device
+/// (`Caller::unknown()`), `*_direct` as a direct invocation without one (`Caller::direct_invoke()`).
+pub trait Operations {
     fn forgot_at<R: CryptoRng + Send>(
         &self,
         request: &ForgotPasswordRequest,
@@ -47,9 +47,23 @@ pub trait FromUnknown {
         now: UnixTime,
         rng: &mut R,
     ) -> impl Future<Output = Result<(), CognitoError>> + Send;
+
+    fn forgot_direct<R: CryptoRng + Send>(
+        &self,
+        request: &ForgotPasswordRequest,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> impl Future<Output = Result<ForgotPasswordResponse, CognitoError>> + Send;
+
+    fn confirm_direct<R: CryptoRng + Send>(
+        &self,
+        request: &ConfirmForgotPasswordRequest,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> impl Future<Output = Result<(), CognitoError>> + Send;
 }
 
-impl FromUnknown for ResetService {
+impl Operations for ResetService {
     async fn forgot_at<R: CryptoRng + Send>(
         &self,
         request: &ForgotPasswordRequest,
@@ -67,6 +81,26 @@ impl FromUnknown for ResetService {
         rng: &mut R,
     ) -> Result<(), CognitoError> {
         self.confirm_forgot_password(request, &Caller::unknown(), now, rng)
+            .await
+    }
+
+    async fn forgot_direct<R: CryptoRng + Send>(
+        &self,
+        request: &ForgotPasswordRequest,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ForgotPasswordResponse, CognitoError> {
+        self.forgot_password(request, &Caller::direct_invoke(), now, rng)
+            .await
+    }
+
+    async fn confirm_direct<R: CryptoRng + Send>(
+        &self,
+        request: &ConfirmForgotPasswordRequest,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<(), CognitoError> {
+        self.confirm_forgot_password(request, &Caller::direct_invoke(), now, rng)
             .await
     }
 }
