@@ -80,9 +80,10 @@ fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_t
     let runner = Runner::start("aws-delivery", Some(&pool), &env);
 
     // Email through SES (moto): the mail carries the code, the CLI completes the reset with it.
-    let out = runner.forgot("jane");
-    assert!(out.ok, "{}", out.stderr);
-    assert_eq!(out.json()["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL");
+    assert_eq!(
+        runner.forgot("jane").ok_json()["CodeDeliveryDetails"]["DeliveryMedium"],
+        "EMAIL"
+    );
     let mail = mail_to(&jane);
     assert_eq!(mail.len(), 1, "{mail:?}");
     let code = code_in(mail[0]["body"].as_str().unwrap());
@@ -91,10 +92,8 @@ fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_t
     assert!(runner.outbox().is_empty(), "nothing went to the outbox");
 
     // SMS through SMS v2 (the fake, sandbox, number verified).
-    let out = runner.forgot("paul");
-    assert!(out.ok, "{}", out.stderr);
     assert_eq!(
-        out.json()["CodeDeliveryDetails"]["Destination"],
+        runner.forgot("paul").ok_json()["CodeDeliveryDetails"]["Destination"],
         "+*******0142"
     );
     let sent = sms.sent();

@@ -56,6 +56,13 @@ impl CliResult {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
 
+    /// The JSON answer of a call that must succeed.
+    #[track_caller]
+    pub fn ok_json(&self) -> Value {
+        assert!(self.ok, "{}", self.stderr);
+        self.json()
+    }
+
     /// The error name the CLI reports: "An error occurred (NameException) when calling ...".
     pub fn error(&self) -> String {
         assert!(!self.ok, "expected an error, got success: {}", self.stdout);

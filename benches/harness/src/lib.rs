@@ -1,6 +1,9 @@
-//! Shared by the benchmark tools: summary statistics and a markdown table writer.
+//! Shared by the benchmark tools: summary statistics, a markdown table writer, and the Lambda
+//! Runtime API the bootstraps run under.
 
 use std::time::Duration;
+
+pub mod runtime_api;
 
 /// The value at quantile `q` (0.0-1.0) of `values`, nearest rank; `None` when empty.
 pub fn quantile<T: Copy + Ord>(values: &[T], q: f64) -> Option<T> {

@@ -14,18 +14,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::routing::{get, post};
+use bench_harness::runtime_api::RuntimeApi;
 use bench_harness::{median, ms, ratio};
 use clap::Parser;
 use serde_json::{Value, json};
-use tokio::sync::{Mutex, mpsc};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -85,73 +80,6 @@ fn split_variant(target: &str) -> (&str, Option<&str>) {
 fn key_value(s: &str) -> Result<(String, String), String> {
     let (k, v) = s.split_once('=').ok_or("expected KEY=VALUE")?;
     Ok((k.to_string(), v.to_string()))
-}
-
-/// What the fake Runtime API hands over and hears back.
-struct Api {
-    polls: mpsc::UnboundedSender<Instant>,
-    events: Mutex<mpsc::UnboundedReceiver<(String, Bytes)>>,
-    results: mpsc::UnboundedSender<Outcome>,
-}
-
-struct Outcome {
-    at: Instant,
-    ok: bool,
-    body: Bytes,
-}
-
-const API: &str = "/2018-06-01/runtime";
-
-async fn next(State(api): State<Arc<Api>>) -> Result<(HeaderMap, Bytes), StatusCode> {
-    let _ = api.polls.send(Instant::now());
-    let (id, body) = api
-        .events
-        .lock()
-        .await
-        .recv()
-        .await
-        .ok_or(StatusCode::GONE)?;
-    let deadline = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis()
-        + 900_000;
-    let mut headers = HeaderMap::new();
-    let mut put = |name: &'static str, value: String| {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(name, v);
-        }
-    };
-    put("lambda-runtime-aws-request-id", id);
-    put("lambda-runtime-deadline-ms", deadline.to_string());
-    put(
-        "lambda-runtime-invoked-function-arn",
-        "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
-    );
-    put(
-        "lambda-runtime-trace-id",
-        "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0".into(),
-    );
-    put("content-type", "application/json".into());
-    Ok((headers, body))
-}
-
-async fn response(State(api): State<Arc<Api>>, body: Bytes) -> StatusCode {
-    let _ = api.results.send(Outcome {
-        at: Instant::now(),
-        ok: true,
-        body,
-    });
-    StatusCode::ACCEPTED
-}
-
-async fn error(State(api): State<Arc<Api>>, body: Bytes) -> StatusCode {
-    let _ = api.results.send(Outcome {
-        at: Instant::now(),
-        ok: false,
-        body,
-    });
-    StatusCode::ACCEPTED
 }
 
 /// The events one function gets: built for the two operations (a distinct user per invocation, so
@@ -232,24 +160,7 @@ async fn run_once(
     events: &[Value],
     samples: &mut Samples,
 ) -> Result<(), Error> {
-    let (poll_tx, mut polls) = mpsc::unbounded_channel();
-    let (event_tx, event_rx) = mpsc::unbounded_channel();
-    let (result_tx, mut results) = mpsc::unbounded_channel();
-    let api = Arc::new(Api {
-        polls: poll_tx,
-        events: Mutex::new(event_rx),
-        results: result_tx,
-    });
-    let app = Router::new()
-        .route(&format!("{API}/invocation/next"), get(next))
-        .route(&format!("{API}/invocation/{{id}}/response"), post(response))
-        .route(&format!("{API}/invocation/{{id}}/error"), post(error))
-        .route(&format!("{API}/init/error"), post(error))
-        .with_state(api);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
-
+    let mut api = RuntimeApi::start().await?;
     std::fs::create_dir_all(&cli.logs)?;
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -259,17 +170,7 @@ async fn run_once(
     let mut command = tokio::process::Command::new(path);
     command
         .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
-        .env("AWS_LAMBDA_FUNCTION_NAME", function)
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env(
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/{function}"),
-        )
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .envs(api.environment(function, "bench"))
         .envs(cli.env.iter().map(|(k, v)| (k, v)))
         .envs(
             cli.variant_env
@@ -287,12 +188,12 @@ async fn run_once(
     let pid = child.id().ok_or("the bootstrap exited at once")?;
     let outcome = async {
         let first_poll = tokio::select! {
-            p = polls.recv() => p.ok_or("runtime API stopped")?,
+            p = api.polls.recv() => p.ok_or("runtime API stopped")?,
             status = child.wait() => return Err(format!("{name} exited during init: {:?}", status?).into()),
             _ = tokio::time::sleep(Duration::from_secs(20)) => return Err(format!("{name}: no poll within 20 s").into()),
         };
         // An init error is posted before any poll: it shows up as a result.
-        if let Ok(init_error) = results.try_recv() {
+        if let Ok(init_error) = api.outcomes.try_recv() {
             return Err(format!(
                 "{name} init error: {}",
                 String::from_utf8_lossy(&init_error.body)
@@ -304,8 +205,8 @@ async fn run_once(
         let mut errors = 0;
         for (i, event) in events.iter().enumerate() {
             let sent = Instant::now();
-            event_tx.send((format!("req-{i}"), Bytes::from(serde_json::to_vec(event)?)))?;
-            let result = tokio::time::timeout(Duration::from_secs(30), results.recv())
+            api.events.send((format!("req-{i}"), Bytes::from(serde_json::to_vec(event)?)))?;
+            let result = tokio::time::timeout(Duration::from_secs(30), api.outcomes.recv())
                 .await?
                 .ok_or("runtime API stopped")?;
             latencies.push(result.at - sent);
@@ -313,7 +214,7 @@ async fn run_once(
                 errors += 1;
             }
             // The next poll: the bootstrap is ready again before the next event is timed.
-            tokio::time::timeout(Duration::from_secs(30), polls.recv())
+            tokio::time::timeout(Duration::from_secs(30), api.polls.recv())
                 .await?
                 .ok_or("runtime API stopped")?;
         }
@@ -322,7 +223,7 @@ async fn run_once(
     .await;
     let rss = peak_rss_kb(pid);
     let _ = child.kill().await;
-    server.abort();
+    drop(api);
     let (init, latencies, errors) = outcome?;
     samples.init.push(init);
     if let Some((first, warm)) = latencies.split_first() {
