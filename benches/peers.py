@@ -93,19 +93,24 @@ def create_pool(cognito):
     return pool, client_id
 
 
+def create_user(cognito, pool, i):
+    """User `i` with a verified email, created by an admin (no invitation sent)."""
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=name(i),
+        UserAttributes=[
+            {"Name": "email", "Value": email(i)},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+
+
 def moto(endpoint, count):
     cognito = client(endpoint)
     pool, client_id = create_pool(cognito)
     for i in range(1, count + 1):
-        cognito.admin_create_user(
-            UserPoolId=pool,
-            Username=name(i),
-            UserAttributes=[
-                {"Name": "email", "Value": email(i)},
-                {"Name": "email_verified", "Value": "true"},
-            ],
-            MessageAction="SUPPRESS",
-        )
+        create_user(cognito, pool, i)
     print(client_id)
 
 
@@ -124,15 +129,7 @@ def deployed(endpoint, count, out_dir):
     cognito = boto3.client("cognito-idp", **session)
     pool, client_id = create_pool(cognito)
     for i in range(1, count + 1):
-        cognito.admin_create_user(
-            UserPoolId=pool,
-            Username=name(i),
-            UserAttributes=[
-                {"Name": "email", "Value": email(i)},
-                {"Name": "email_verified", "Value": "true"},
-            ],
-            MessageAction="SUPPRESS",
-        )
+        create_user(cognito, pool, i)
         # CONFIRMED: a FORCE_CHANGE_PASSWORD user is refused before any code is issued.
         cognito.admin_set_user_password(
             UserPoolId=pool, Username=name(i), Password="Bench-Passw0rd!", Permanent=True

@@ -336,20 +336,18 @@ struct FailingCodes {
     failure: StoreError,
 }
 
+/// What a code store answers.
+type Stored<T> = Result<T, StoreError>;
+
 #[async_trait]
 impl CodeStore for FailingCodes {
-    async fn issue(&self, _: &str, _: LiveCode, _: &CodePolicy) -> Result<Issued, StoreError> {
+    async fn issue(&self, _: &str, _: LiveCode, _: &CodePolicy) -> Stored<Issued> {
         Err(self.failure.clone())
     }
-    async fn admit_caller(
-        &self,
-        key: &str,
-        now: UnixTime,
-        limit: &CallerLimit,
-    ) -> Result<Issued, StoreError> {
+    async fn admit_caller(&self, key: &str, now: UnixTime, limit: &CallerLimit) -> Stored<Issued> {
         self.inner.admit_caller(key, now, limit).await
     }
-    async fn revoke(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
+    async fn revoke(&self, key: &str, digest: &CodeDigest) -> Stored<()> {
         self.inner.revoke(key, digest).await
     }
     async fn redeem(
@@ -358,10 +356,10 @@ impl CodeStore for FailingCodes {
         _: &Attempt,
         _: UnixTime,
         _: &CodePolicy,
-    ) -> Result<Redemption, StoreError> {
+    ) -> Stored<Redemption> {
         Err(self.failure.clone())
     }
-    async fn release(&self, key: &str, attempt: &Attempt) -> Result<(), StoreError> {
+    async fn release(&self, key: &str, attempt: &Attempt) -> Stored<()> {
         self.inner.release(key, attempt).await
     }
 }
