@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 use test_support::cli::*;
 use test_support::moto::endpoint as moto;
@@ -14,21 +12,7 @@ const OLD_PASSWORD: &str = "0ld-Passw0rd!";
 
 /// `aws cognito-idp <args>` against the pool itself (moto), as an administrator types it.
 fn pool_cli(args: &[&str]) -> CliResult {
-    let out = Command::new("aws")
-        .arg("cognito-idp")
-        .args(args)
-        .args(["--endpoint-url", &moto(), "--output", "json"])
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_PAGER", "")
-        .output()
-        .expect("the aws CLI (scripts/test installs it into .venv)");
-    CliResult {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    aws(&[&["cognito-idp"], args].concat(), &moto())
 }
 
 fn ok(result: CliResult) -> Value {

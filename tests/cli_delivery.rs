@@ -7,7 +7,7 @@
 use std::process::Command;
 
 use serde_json::json;
-use test_support::cli::{NEW_PASSWORD, Runner, demo_pool};
+use test_support::cli::{NEW_PASSWORD, Runner, aws, demo_pool};
 use test_support::delivery::code_in;
 use test_support::fake_sms::{Account, FakeSms};
 use test_support::moto::{endpoint as moto, mail_to};
@@ -19,24 +19,16 @@ const ORIGINATION: &str = "+18005550100";
 
 /// `aws sesv2 create-email-identity` on moto, as a user registers a sender.
 fn verify_in_moto(identity: &str) {
-    let out = Command::new("aws")
-        .args([
+    let out = aws(
+        &[
             "sesv2",
             "create-email-identity",
             "--email-identity",
             identity,
-        ])
-        .args(["--endpoint-url", &moto(), "--region", "us-east-1"])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_PAGER", "")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run `aws` ({e}): run the tests with scripts/test"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        &moto(),
     );
+    assert!(out.ok, "{}", out.stderr);
 }
 
 fn aws_env<'a>(from: &'a str, sms: &'a FakeSms, moto: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -77,21 +77,18 @@ fn the_cli_flow_on_dynamodb() {
     );
 
     // The new password hash and status are in the users table.
-    let item = Command::new("aws")
-        .args([
+    let item = aws(
+        &[
             "dynamodb",
             "get-item",
             "--table-name",
             &users,
             "--key",
             r#"{"username":{"S":"jane"}}"#,
-        ])
-        .args(["--endpoint-url", &moto(), "--output", "json"])
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .output()
-        .unwrap();
-    let item: serde_json::Value = serde_json::from_slice(&item.stdout).unwrap();
+        ],
+        &moto(),
+    );
+    let item: serde_json::Value = serde_json::from_str(&item.stdout).unwrap();
     assert!(
         item["Item"]["password_hash"]["S"]
             .as_str()

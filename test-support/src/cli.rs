@@ -83,6 +83,24 @@ impl CliResult {
     }
 }
 
+/// `aws <args> --endpoint-url <endpoint> --output json`, with the dummy credentials.
+pub fn aws(args: &[&str], endpoint: &str) -> CliResult {
+    let out = Command::new("aws")
+        .args(args)
+        .args(["--endpoint-url", endpoint, "--output", "json"])
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_PAGER", "")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `aws` ({e}): run the tests with scripts/test, which installs it into .venv"));
+    CliResult {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 pub struct Runner {
     child: Child,
     pub endpoint: String,
@@ -155,21 +173,7 @@ impl Runner {
 
     /// `aws cognito-idp <args> --endpoint-url <runner>`, as a user types it.
     pub fn aws(&self, args: &[&str]) -> CliResult {
-        let out = Command::new("aws")
-            .arg("cognito-idp")
-            .args(args)
-            .args(["--endpoint-url", &self.endpoint, "--output", "json"])
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_PAGER", "")
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run `aws` ({e}): run the tests with scripts/test, which installs it into .venv"));
-        CliResult {
-            ok: out.status.success(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        aws(&[&["cognito-idp"], args].concat(), &self.endpoint)
     }
 
     pub fn forgot(&self, username: &str) -> CliResult {
