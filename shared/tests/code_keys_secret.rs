@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Once};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
@@ -19,6 +19,7 @@ use password_reset::config::{ConfigError, Settings};
 use password_reset::domain::time::UnixTime;
 use password_reset::{CognitoError, ResetService};
 use test_support::dynamo::{store_with, unique_tables};
+use test_support::logs::Logs;
 use test_support::{Inbox, Operations, confirm, forgot, unique};
 
 static SDK_ENV: Once = Once::new();
@@ -152,26 +153,6 @@ async fn code_item(
     (text(CODES_KEY_ID), text(CODES_ATTEMPTS))
 }
 
-/// Log lines written while the guard lives, at every level.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
     let sdk = sdk_at_moto().await;
@@ -188,13 +169,7 @@ async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
     let mut rng = password_reset::request_rng();
 
     // Every log line of the container's start and of its requests, at TRACE (the SDK's too).
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    let (logs, guard) = Logs::start();
 
     let before = start(&env, &inbox).await.unwrap();
     assert_eq!(

@@ -28,6 +28,7 @@ pub mod delivery;
 pub mod dynamo;
 pub mod fake_sms;
 pub mod inbox;
+pub mod logs;
 pub mod moto;
 pub mod requests;
 pub mod service;

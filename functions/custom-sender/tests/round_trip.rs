@@ -10,9 +10,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use aws_sdk_sesv2::operation::get_account::GetAccountOutput;
 use aws_sdk_sesv2::operation::get_email_identity::GetEmailIdentityError;
@@ -32,6 +31,7 @@ use password_reset::domain::message_catalog::MessageCatalog;
 use password_reset::ports::{EmailSender, SmsSender};
 use serde_json::{Value, json};
 use test_support::fake_sms::{Account, FakeSms};
+use test_support::logs::Logs;
 use test_support::moto::{self, mail_to};
 use test_support::unique;
 
@@ -139,37 +139,6 @@ fn event(trigger: &str, code: Option<&str>, attributes: Value) -> Value {
     })
 }
 
-/// Captures every log line the code under test writes (JSON, as in Lambda), on this thread.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn start() -> (Self, tracing::subscriber::DefaultGuard) {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
 async fn invoke(
     sender: &Sender<KmsKeyring>,
     event: Value,
@@ -179,7 +148,7 @@ async fn invoke(
 
 #[tokio::test]
 async fn a_code_cognito_encrypted_reaches_the_user_by_email_in_their_language() {
-    let (logs, _guard) = Logs::start();
+    let (logs, _guard) = Logs::start_json();
     let key = new_key().await;
     let recipient = format!("{}@example.org", unique("jane"));
     let code = "739251";
@@ -215,7 +184,7 @@ async fn a_code_cognito_encrypted_reaches_the_user_by_email_in_their_language() 
 
 #[tokio::test]
 async fn a_code_cognito_encrypted_reaches_the_user_by_sms() {
-    let (logs, _guard) = Logs::start();
+    let (logs, _guard) = Logs::start_json();
     let key = new_key().await;
     let fake = FakeSms::start(Account::production());
     let sms = Arc::new(SmsV2Sender::new(sms_client(&fake), sms_settings()));
@@ -246,7 +215,7 @@ async fn a_code_cognito_encrypted_reaches_the_user_by_sms() {
 
 #[tokio::test]
 async fn a_code_under_another_key_or_corrupted_is_a_clear_error_and_nothing_is_sent() {
-    let (logs, _guard) = Logs::start();
+    let (logs, _guard) = Logs::start_json();
     let (ours, theirs) = (new_key().await, new_key().await);
     let recipient = format!("{}@example.org", unique("jane"));
     let sender = sender(&ours, Arc::new(verified_ses_sender().await), no_sms());
@@ -347,7 +316,7 @@ async fn a_context_other_than_the_configured_one_is_refused() {
 
 #[tokio::test]
 async fn unknown_sources_are_acknowledged_and_missing_data_is_a_clear_error() {
-    let (logs, _guard) = Logs::start();
+    let (logs, _guard) = Logs::start_json();
     let key = new_key().await;
     let fake = FakeSms::start(Account::production());
     let sms = Arc::new(SmsV2Sender::new(sms_client(&fake), sms_settings()));
