@@ -35,8 +35,8 @@ pub struct Envelope<'a> {
 }
 
 /// Declares a request: the fields every user-pool request carries (`ClientId`, `Username`,
-/// `SecretHash`, `UserContextData`, `AnalyticsMetadata`, `ClientMetadata`) around the operation's
-/// own, which stand after `Username` as in Cognito's API reference; and its `envelope()`.
+/// `SecretHash`, `UserContextData`, `AnalyticsMetadata`, `ClientMetadata`) and the operation's own,
+/// which stand after `Username` in the serialized order; and its `envelope()`.
 macro_rules! user_pool_request {
     (
         $(#[$meta:meta])*

@@ -11,6 +11,7 @@ use super::ResetService;
 use super::caller_limit::admit_caller;
 use super::client_authorization::authorize_client;
 
+/// `precondition`: the operation's own refusal, asked only once the app client is known.
 pub(super) async fn admit(
     service: &ResetService,
     request: Envelope<'_>,

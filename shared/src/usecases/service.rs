@@ -46,8 +46,7 @@ pub struct Ports {
 }
 
 impl ResetService {
-    /// The service on `ports`, with the default delivery times to wait out until real ones are
-    /// seen.
+    /// The service on `ports`, waiting out default delivery times until it has seen real ones.
     pub fn new(pool: PoolSettings, key: impl Into<CodeKeys>, ports: Ports) -> Self {
         Self {
             pool,
@@ -62,7 +61,7 @@ impl ResetService {
         }
     }
 
-    /// ForgotPassword: a code issued and sent to the user's recovery channel (`forgot_password.rs`).
+    /// ForgotPassword: a code issued and sent to the user's recovery channel.
     pub async fn forgot_password<R: CryptoRng + Send>(
         &self,
         request: &ForgotPasswordRequest,
@@ -73,14 +72,14 @@ impl ResetService {
         forgot_password::run(self, request, caller, now, rng).await
     }
 
-    /// ConfirmForgotPassword: the code judged, then the new password set in the directory
-    /// (`confirm_forgot_password.rs`). `_rng` is unused since the directory hashes (or the pool
-    /// keeps) the password; it stays so every operation has the same shape.
+    /// ConfirmForgotPassword: the code judged, then the new password set in the directory.
     pub async fn confirm_forgot_password<R: CryptoRng + Send>(
         &self,
         request: &ConfirmForgotPasswordRequest,
         caller: &Caller,
         now: UnixTime,
+        // Unused since the directory hashes (or the pool keeps) the password; it stays so every
+        // operation has the same shape.
         _rng: &mut R,
     ) -> Result<(), CognitoError> {
         confirm_forgot_password::run(self, request, caller, now).await
