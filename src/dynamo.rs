@@ -4,7 +4,9 @@
 use std::path::Path;
 
 #[cfg(feature = "aws")]
-use password_reset::adapters::dynamodb::{self, DynamoStore, Tables};
+use password_reset::adapters::directory::dynamodb::DynamoDirectory;
+#[cfg(feature = "aws")]
+use password_reset::adapters::dynamodb_tables::{self, Tables};
 #[cfg(feature = "aws")]
 use password_reset::domain::user::User;
 
@@ -30,9 +32,9 @@ impl TableArgs {
 
 #[cfg(feature = "aws")]
 pub async fn create_tables(args: &TableArgs) -> Result<(), String> {
-    let client = DynamoStore::client_from_env().await;
+    let client = dynamodb_tables::client_from_env().await;
     let tables = args.tables();
-    dynamodb::create_tables(&client, &tables)
+    dynamodb_tables::create_tables(&client, &tables)
         .await
         .map_err(|e| e.to_string())?;
     println!("tables ready: {} and {}", tables.users, tables.codes);
@@ -58,12 +60,7 @@ fn read_users(file: &Path) -> Result<Vec<User>, String> {
 #[cfg(feature = "aws")]
 pub async fn import_users(args: &TableArgs, file: &Path) -> Result<(), String> {
     let users = read_users(file)?;
-    // The request limit plays no part in writing users.
-    let store = DynamoStore::new(
-        DynamoStore::client_from_env().await,
-        args.tables(),
-        &Default::default(),
-    );
+    let store = DynamoDirectory::new(dynamodb_tables::client_from_env().await, &args.users_table);
     let count = users.len();
     for user in users {
         let username = user.username.clone();

@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::operation::update_time_to_live::{
 };
 use aws_sdk_dynamodb::types::{TableDescription, TableStatus};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use password_reset::adapters::dynamodb::schema::{self, Tables};
+use password_reset::adapters::dynamodb_tables::schema::{self, Tables};
 use password_reset::adapters::migration_source::dynamodb::SourceTable;
 use password_reset::config::ConfigError;
 use password_reset::domain::code::CodePolicy;

@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use rand::CryptoRng;
 
-use crate::adapters::app_clients::FixedAppClients;
-use crate::adapters::memory::MemoryStore;
+use crate::adapters::codes::memory::MemoryCodes;
+use crate::adapters::delivery::outbox::Outbox;
+use crate::adapters::directory::fixed_app_clients::FixedAppClients;
+use crate::adapters::directory::memory::MemoryDirectory;
 use crate::adapters::migration_source::memory::MemorySourceUsers;
-use crate::adapters::outbox::Outbox;
 use crate::config::{ConfigError, Settings};
 use crate::domain::code::CodeKeys;
 use crate::ports::{AppClients, CodeStore, EmailSender, MigrationSource, SmsSender, UserDirectory};
@@ -255,8 +256,10 @@ impl Wiring {
 /// What the assembly built: the service, and the embedded parts a runner or a test looks into.
 pub struct Assembled {
     pub service: ResetService,
-    /// The embedded store, when it serves the directory or the codes.
-    pub memory: Option<Arc<MemoryStore>>,
+    /// The embedded directory, when it serves.
+    pub memory_users: Option<Arc<MemoryDirectory>>,
+    /// The embedded code store, when it serves.
+    pub memory_codes: Option<Arc<MemoryCodes>>,
     /// The outbox, when it is the delivery.
     pub outbox: Option<Arc<Outbox>>,
 }
@@ -346,7 +349,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
                 let sdk = sdk
                     .as_ref()
                     .ok_or_else(|| bad("CODE_HASH_KEY_SECRET_ARN", "no AWS configuration"))?;
-                crate::adapters::secrets::read_code_keys(
+                crate::adapters::codes::key_secret::read_code_keys(
                     &aws_sdk_secretsmanager::Client::new(sdk),
                     arn,
                 )
@@ -360,9 +363,10 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         }
     };
 
-    let needs_memory =
-        wiring.directory == DirectoryKind::Memory || wiring.codes == CodeStoreKind::Memory;
-    let memory = needs_memory.then(|| Arc::new(MemoryStore::with_users(settings.users.clone())));
+    let memory_users = (wiring.directory == DirectoryKind::Memory)
+        .then(|| Arc::new(MemoryDirectory::with_users(settings.users.clone())));
+    let memory_codes =
+        (wiring.codes == CodeStoreKind::Memory).then(|| Arc::new(MemoryCodes::new()));
 
     let fixed_clients = || -> Result<Arc<dyn AppClients>, ConfigError> {
         if pool.clients.is_empty() {
@@ -375,15 +379,17 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
     };
 
     let (users, clients): (Arc<dyn UserDirectory>, Arc<dyn AppClients>) = match wiring.directory {
-        DirectoryKind::Memory => match &memory {
+        DirectoryKind::Memory => match &memory_users {
             Some(store) => (store.clone(), fixed_clients()?),
             None => return Err(bad("DIRECTORY", "memory store missing")),
         },
         DirectoryKind::Dynamodb => {
             #[cfg(feature = "dynamodb")]
             {
-                let store = dynamodb_store(sdk.as_ref(), wiring, &pool, true)?;
-                (Arc::new(store), fixed_clients()?)
+                let (client, table) = dynamodb_table(sdk.as_ref(), wiring, &pool, true)?;
+                let directory =
+                    crate::adapters::directory::dynamodb::DynamoDirectory::new(client, table);
+                (Arc::new(directory), fixed_clients()?)
             }
             #[cfg(not(feature = "dynamodb"))]
             return Err(not_built("DIRECTORY", "dynamodb", "dynamodb"));
@@ -416,14 +422,19 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
     };
 
     let codes: Arc<dyn CodeStore> = match wiring.codes {
-        CodeStoreKind::Memory => match &memory {
+        CodeStoreKind::Memory => match &memory_codes {
             Some(store) => store.clone(),
             None => return Err(bad("STORE", "memory store missing")),
         },
         CodeStoreKind::Dynamodb => {
             #[cfg(feature = "dynamodb")]
             {
-                Arc::new(dynamodb_store(sdk.as_ref(), wiring, &pool, false)?)
+                let (client, table) = dynamodb_table(sdk.as_ref(), wiring, &pool, false)?;
+                Arc::new(crate::adapters::codes::dynamodb::DynamoCodes::new(
+                    client,
+                    table,
+                    &pool.codes,
+                ))
             }
             #[cfg(not(feature = "dynamodb"))]
             return Err(not_built("STORE", "dynamodb", "dynamodb"));
@@ -454,7 +465,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
                 let sdk = sdk
                     .as_ref()
                     .ok_or_else(|| bad("DELIVERY", "no AWS configuration"))?;
-                let aws = crate::adapters::aws_delivery::AwsDelivery::new(sdk, delivery_settings);
+                let aws = crate::adapters::delivery::aws::AwsDelivery::new(sdk, delivery_settings);
                 (aws.email, aws.sms, None)
             }
             #[cfg(not(all(feature = "ses", feature = "sms")))]
@@ -511,25 +522,25 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
     }
     Ok(Assembled {
         service,
-        memory,
+        memory_users,
+        memory_codes,
         outbox,
     })
 }
 
-/// The DynamoDB store for the directory (`users`) or the codes; both tables are named, the one
-/// serving this port must be.
+/// The DynamoDB client and the table serving the directory (`users`) or the codes.
 #[cfg(feature = "dynamodb")]
-fn dynamodb_store(
+fn dynamodb_table(
     sdk: Option<&aws_config::SdkConfig>,
     wiring: &Wiring,
     pool: &crate::domain::pool::PoolSettings,
     users: bool,
-) -> Result<crate::adapters::dynamodb::DynamoStore, ConfigError> {
-    use crate::adapters::dynamodb::{DynamoStore, Tables, schema};
-    let (setting, name, other) = if users {
-        ("USERS_TABLE", &wiring.users_table, &wiring.codes_table)
+) -> Result<(aws_sdk_dynamodb::Client, String), ConfigError> {
+    use crate::adapters::dynamodb_tables::schema;
+    let (setting, name) = if users {
+        ("USERS_TABLE", &wiring.users_table)
     } else {
-        ("CODES_TABLE", &wiring.codes_table, &wiring.users_table)
+        ("CODES_TABLE", &wiring.codes_table)
     };
     let name = name
         .clone()
@@ -543,32 +554,16 @@ fn dynamodb_store(
             ),
         ));
     }
-    let other = other.clone().unwrap_or_default();
-    let tables = if users {
-        Tables {
-            users: name,
-            codes: other,
-        }
-    } else {
-        Tables {
-            users: other,
-            codes: name,
-        }
-    };
     let sdk = sdk.ok_or_else(|| bad(setting, "no AWS configuration"))?;
-    Ok(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(sdk),
-        tables,
-        &pool.codes,
-    ))
+    Ok((aws_sdk_dynamodb::Client::new(sdk), name))
 }
 
 #[cfg(feature = "cognito")]
 async fn cognito_pool(
     sdk: Option<&aws_config::SdkConfig>,
     wiring: &Wiring,
-) -> Result<crate::adapters::cognito::CognitoPool, ConfigError> {
-    use crate::adapters::cognito::{CognitoOptions, CognitoPool};
+) -> Result<crate::adapters::directory::cognito::CognitoPool, ConfigError> {
+    use crate::adapters::directory::cognito::{CognitoOptions, CognitoPool};
     let pool_id = wiring
         .user_pool_id
         .clone()

@@ -4,22 +4,25 @@ use std::sync::Arc;
 
 use rand::CryptoRng;
 
-use crate::adapters::app_clients::FixedAppClients;
-use crate::adapters::memory::MemoryStore;
-use crate::adapters::outbox::Outbox;
+use crate::adapters::codes::memory::MemoryCodes;
+use crate::adapters::delivery::outbox::Outbox;
+use crate::adapters::directory::fixed_app_clients::FixedAppClients;
+use crate::adapters::directory::memory::MemoryDirectory;
 use crate::config::Settings;
 use crate::domain::code::CodeKey;
 use crate::usecases::{Ports, ResetService};
 
 pub struct Embedded {
     pub service: ResetService,
-    pub store: Arc<MemoryStore>,
+    pub users: Arc<MemoryDirectory>,
+    pub codes: Arc<MemoryCodes>,
     pub outbox: Arc<Outbox>,
 }
 
 /// `print`: whether the outbox prints each message to stdout (the local runner does).
 pub fn assemble<R: CryptoRng + ?Sized>(settings: &Settings, rng: &mut R, print: bool) -> Embedded {
-    let store = Arc::new(MemoryStore::with_users(settings.users.iter().cloned()));
+    let users = Arc::new(MemoryDirectory::with_users(settings.users.iter().cloned()));
+    let codes = Arc::new(MemoryCodes::new());
     let outbox = Arc::new(Outbox::new(
         settings.outbox.path.clone(),
         settings.outbox.verified_destinations.clone(),
@@ -33,9 +36,9 @@ pub fn assemble<R: CryptoRng + ?Sized>(settings: &Settings, rng: &mut R, print: 
         settings.pool.clone(),
         key,
         Ports {
-            users: store.clone(),
+            users: users.clone(),
             clients: Arc::new(FixedAppClients::new(settings.pool.clients.clone())),
-            codes: store.clone(),
+            codes: codes.clone(),
             email: outbox.clone(),
             sms: outbox.clone(),
             migration_source: settings.source_users.clone().map(|users| {
@@ -48,7 +51,8 @@ pub fn assemble<R: CryptoRng + ?Sized>(settings: &Settings, rng: &mut R, print: 
     service.timing = crate::usecases::DeliveryTiming::unseeded();
     Embedded {
         service,
-        store,
+        users,
+        codes,
         outbox,
     }
 }

@@ -5,8 +5,8 @@ use std::fmt;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
-use crate::adapters::ses::{self, IdentityStatus};
-use crate::adapters::sms;
+use crate::adapters::delivery::ses::{self, IdentityStatus};
+use crate::adapters::delivery::sms;
 use crate::config::ConfigError;
 use crate::config::delivery::{SesSettings, SmsSettings};
 use crate::domain::mask;

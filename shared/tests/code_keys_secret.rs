@@ -17,8 +17,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use inbox::{Inbox, confirm, forgot};
-use password_reset::adapters::dynamodb::schema::*;
-use password_reset::adapters::dynamodb::{DynamoStore, Tables, create_tables};
+use password_reset::adapters::directory::dynamodb::DynamoDirectory;
+use password_reset::adapters::dynamodb_tables::schema::*;
+use password_reset::adapters::dynamodb_tables::{Tables, create_tables};
 use password_reset::assembly::{Wiring, assemble};
 use password_reset::config::{ConfigError, Settings};
 use password_reset::domain::caller::Caller;
@@ -145,7 +146,7 @@ async fn tables_with_demo_users(sdk: &aws_config::SdkConfig) -> (Tables, aws_sdk
     };
     create_tables(&client, &tables).await.unwrap();
     let demo = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
-    let store = DynamoStore::new(client.clone(), tables.clone(), &demo.pool.codes);
+    let store = DynamoDirectory::new(client.clone(), &tables.users);
     for user in &demo.users {
         store.put_user(user).await.unwrap();
     }

@@ -36,8 +36,8 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use inbox::{Inbox, PASSWORD};
-use password_reset::adapters::cognito::{CognitoOptions, CognitoPool};
-use password_reset::adapters::memory::MemoryStore;
+use password_reset::adapters::codes::memory::MemoryCodes;
+use password_reset::adapters::directory::cognito::{CognitoOptions, CognitoPool};
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
@@ -265,7 +265,7 @@ fn rng() -> rand::rngs::StdRng {
 /// recorded; the recovery setting is the pool's own.
 fn service_on(
     pool: Arc<CognitoPool>,
-    codes: Arc<MemoryStore>,
+    codes: Arc<MemoryCodes>,
     prevent: PreventUserExistenceErrors,
     migration_source: Option<Arc<dyn MigrationSource>>,
 ) -> (ResetService, Arc<Inbox>) {
@@ -584,7 +584,7 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
     assert!(!old_session.is_empty());
     let (service, inbox) = service_on(
         f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCodes::new()),
         PreventUserExistenceErrors::Enabled,
         None,
     );
@@ -662,7 +662,7 @@ async fn a_code_asked_for_by_alias_is_confirmed_by_any_login_of_the_user() {
     add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
     let (service, inbox) = service_on(
         f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCodes::new()),
         PreventUserExistenceErrors::Enabled,
         None,
     );
@@ -705,7 +705,7 @@ async fn without_sign_out_moto_keeps_the_old_refresh_token() {
         .unwrap();
     let (service, inbox) = service_on(
         f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCodes::new()),
         PreventUserExistenceErrors::Enabled,
         None,
     );
@@ -786,7 +786,7 @@ async fn each_refusal_against_the_pool() {
 
     let (legacy, legacy_inbox) = service_on(
         f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCodes::new()),
         PreventUserExistenceErrors::Legacy,
         None,
     );
@@ -829,7 +829,7 @@ async fn each_refusal_against_the_pool() {
     // nothing is sent, and Confirm answers them as it answers an unknown login.
     let (enabled, enabled_inbox) = service_on(
         f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCodes::new()),
         PreventUserExistenceErrors::Enabled,
         None,
     );
@@ -888,7 +888,7 @@ async fn cognitos_password_policy_refusal_keeps_the_code() {
     // The service's own policy (8) lets PASSWORD through; the pool's (16) does not.
     let (service, inbox) = service_on(
         f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCodes::new()),
         PreventUserExistenceErrors::Enabled,
         None,
     );
@@ -941,7 +941,7 @@ async fn the_app_client_is_the_pools_own() {
     let secret = secret.unwrap();
     let (service, inbox) = service_on(
         f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCodes::new()),
         PreventUserExistenceErrors::Enabled,
         None,
     );
@@ -1064,7 +1064,7 @@ async fn a_source_user_is_created_in_the_pool_resets_and_signs_in() {
     let f = fixture(|b| b, CognitoOptions::default()).await;
     let (service, inbox) = service_on(
         f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCodes::new()),
         PreventUserExistenceErrors::Enabled,
         Some(migration_source(&[("leo", "leo@example.com")])),
     );
@@ -1142,7 +1142,7 @@ async fn a_source_user_migrates_into_an_email_username_pool() {
     .await;
     let (service, inbox) = service_on(
         f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCodes::new()),
         PreventUserExistenceErrors::Enabled,
         Some(migration_source(&[("lea", "lea@example.com")])),
     );
@@ -1182,7 +1182,7 @@ async fn a_source_user_known_by_email_migrates_into_an_alias_pool() {
     let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
     let (service, inbox) = service_on(
         f.pool.clone(),
-        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCodes::new()),
         PreventUserExistenceErrors::Enabled,
         Some(migration_source(&[("lia", "lia@example.com")])),
     );
@@ -1254,7 +1254,7 @@ fn mocked_jane(username: String, sub: String) -> aws_smithy_mocks::Rule {
 async fn a_throttled_password_change_keeps_the_code_and_the_password() {
     let f = fixture(|b| b, CognitoOptions::default()).await;
     add_user(&f.client, &f.pool_id, "jane", &JANE, Some(OLD_PASSWORD)).await;
-    let codes = Arc::new(MemoryStore::new());
+    let codes = Arc::new(MemoryCodes::new());
     let (real, inbox) = service_on(
         f.pool.clone(),
         codes.clone(),

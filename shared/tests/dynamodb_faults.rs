@@ -18,7 +18,9 @@ use aws_sdk_dynamodb::types::error::{
     ProvisionedThroughputExceededException, RequestLimitExceeded,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use password_reset::adapters::dynamodb::{DynamoStore, Tables, UserItem};
+use password_reset::adapters::codes::dynamodb::DynamoCodes;
+use password_reset::adapters::directory::dynamodb::{DynamoDirectory, UserItem};
+use password_reset::adapters::dynamodb_tables::Tables;
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
 use password_reset::domain::code::CodeKey;
@@ -56,19 +58,15 @@ fn settings() -> Settings {
 fn service(rules: &[&Rule], inbox: Arc<Inbox>) -> ResetService {
     let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
     let settings = settings();
-    let store = Arc::new(DynamoStore::new(
-        client,
-        Tables {
-            users: "users".into(),
-            codes: "codes".into(),
-        },
-        &settings.pool.codes,
-    ));
+    let tables = Tables {
+        users: "users".into(),
+        codes: "codes".into(),
+    };
     let mut service =
         password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false)
             .service;
-    service.users = store.clone();
-    service.codes = store;
+    service.users = Arc::new(DynamoDirectory::new(client.clone(), tables.users));
+    service.codes = Arc::new(DynamoCodes::new(client, tables.codes, &settings.pool.codes));
     service.email = inbox.clone();
     service.sms = inbox;
     service
@@ -239,16 +237,16 @@ async fn a_throttled_password_change_gives_the_code_back() {
         RuleMode::MatchAny,
         &[&found, &counted, &claimed, &released, &password]
     );
-    let store = Arc::new(DynamoStore::new(
+    let tables = Tables {
+        users: "users".into(),
+        codes: "codes".into(),
+    };
+    s.users = Arc::new(DynamoDirectory::new(client.clone(), tables.users));
+    s.codes = Arc::new(DynamoCodes::new(
         client,
-        Tables {
-            users: "users".into(),
-            codes: "codes".into(),
-        },
+        tables.codes,
         &settings().pool.codes,
     ));
-    s.users = store.clone();
-    s.codes = store;
     too_many(
         s.confirm_forgot_password(
             &confirm(),

@@ -6,7 +6,8 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use password_reset::adapters::memory::MemoryStore;
+use password_reset::adapters::codes::memory::MemoryCodes;
+use password_reset::adapters::directory::memory::MemoryDirectory;
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
@@ -127,10 +128,10 @@ impl MigrationSource for Broken {
 fn assemble(
     migration_source: Option<Arc<dyn MigrationSource>>,
     tweak: impl FnOnce(&mut Settings),
-) -> (ResetService, Arc<MemoryStore>, Arc<Inbox>) {
+) -> (ResetService, Arc<MemoryDirectory>, Arc<Inbox>) {
     let mut settings = demo();
     tweak(&mut settings);
-    let store = Arc::new(MemoryStore::with_users(settings.users.clone()));
+    let store = Arc::new(MemoryDirectory::with_users(settings.users.clone()));
     let inbox = Arc::new(Inbox::default());
     let service = ResetService {
         pool: settings.pool.clone(),
@@ -138,10 +139,12 @@ fn assemble(
             .unwrap()
             .into(),
         users: store.clone(),
-        clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
-            settings.pool.clients.clone(),
-        )),
-        codes: store.clone(),
+        clients: Arc::new(
+            password_reset::adapters::directory::fixed_app_clients::FixedAppClients::new(
+                settings.pool.clients.clone(),
+            ),
+        ),
+        codes: Arc::new(MemoryCodes::new()),
         email: inbox.clone(),
         sms: inbox.clone(),
         migration_source,
@@ -245,7 +248,7 @@ async fn without_a_migration_source_or_source_user_nothing_is_migrated() {
     assert!(store.user("nobody").is_none());
 }
 
-fn service_legacy_pool() -> (ResetService, Arc<MemoryStore>, Arc<Inbox>) {
+fn service_legacy_pool() -> (ResetService, Arc<MemoryDirectory>, Arc<Inbox>) {
     assemble(Some(Arc::new(migration_source())), |s| {
         s.pool.prevent_user_existence_errors = PreventUserExistenceErrors::Legacy;
     })

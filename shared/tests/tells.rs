@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use inbox::{Inbox, confirm, forgot};
 
-use password_reset::adapters::memory::MemoryStore;
+use password_reset::adapters::codes::memory::MemoryCodes;
+use password_reset::adapters::directory::memory::MemoryDirectory;
 use password_reset::config::Settings;
 use password_reset::domain::delivery::{CodeDeliveryDetails, DeliveryMedium};
 use password_reset::domain::pool::PreventUserExistenceErrors;
@@ -29,17 +30,19 @@ const T0: UnixTime = UnixTime(1_800_000_000);
 fn service_with(inbox: Arc<Inbox>, tweak: impl FnOnce(&mut Settings)) -> ResetService {
     let mut settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
     tweak(&mut settings);
-    let store = Arc::new(MemoryStore::with_users(settings.users.clone()));
+    let store = Arc::new(MemoryDirectory::with_users(settings.users.clone()));
     ResetService {
         pool: settings.pool.clone(),
         key: password_reset::domain::code::CodeKey::from_bytes(&[9u8; 32])
             .unwrap()
             .into(),
         users: store.clone(),
-        clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
-            settings.pool.clients.clone(),
-        )),
-        codes: store,
+        clients: Arc::new(
+            password_reset::adapters::directory::fixed_app_clients::FixedAppClients::new(
+                settings.pool.clients.clone(),
+            ),
+        ),
+        codes: Arc::new(MemoryCodes::new()),
         email: inbox.clone(),
         sms: inbox,
         migration_source: None,

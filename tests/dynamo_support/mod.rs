@@ -14,7 +14,9 @@ use aws_sdk_dynamodb::config::{
 };
 use aws_sdk_dynamodb::error::BoxError;
 use password_reset::ResetService;
-use password_reset::adapters::dynamodb::{DynamoStore, Tables, create_tables};
+use password_reset::adapters::codes::dynamodb::DynamoCodes;
+use password_reset::adapters::directory::dynamodb::DynamoDirectory;
+use password_reset::adapters::dynamodb_tables::{Tables, create_tables};
 use password_reset::config::Settings;
 
 pub fn moto_endpoint() -> String {
@@ -96,7 +98,7 @@ pub use crate::inbox::{Inbox, PASSWORD, confirm, forgot};
 
 pub struct Fixture {
     pub service: Arc<ResetService>,
-    pub store: Arc<DynamoStore>,
+    pub store: Arc<DynamoDirectory>,
     pub inbox: Arc<Inbox>,
     pub calls: Calls,
     pub client: Client,
@@ -118,11 +120,7 @@ pub async fn fixture(test: &str, settings: Settings) -> Fixture {
     let client = client(&calls);
     let tables = unique_tables(test);
     create_tables(&client, &tables).await.unwrap();
-    let store = Arc::new(DynamoStore::new(
-        client.clone(),
-        tables.clone(),
-        &settings.pool.codes,
-    ));
+    let store = Arc::new(DynamoDirectory::new(client.clone(), &tables.users));
     for user in &settings.users {
         store.put_user(user).await.unwrap();
     }
@@ -131,7 +129,11 @@ pub async fn fixture(test: &str, settings: Settings) -> Fixture {
     let inbox = Arc::new(Inbox::default());
     let mut service = embedded.service;
     service.users = store.clone();
-    service.codes = store.clone();
+    service.codes = Arc::new(DynamoCodes::new(
+        client.clone(),
+        &tables.codes,
+        &settings.pool.codes,
+    ));
     service.email = inbox.clone();
     service.sms = inbox.clone();
     calls.take();

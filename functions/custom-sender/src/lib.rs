@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use lambda_runtime::{Diagnostic, LambdaEvent};
-use password_reset::adapters::aws_delivery::AwsDelivery;
+use password_reset::adapters::delivery::aws::AwsDelivery;
 use password_reset::adapters::esdk::{CodeDecryptor, DecryptError, Keyring, KmsKeyring};
 use password_reset::config::ConfigError;
 use password_reset::config::delivery::AwsDeliverySettings;

@@ -1,4 +1,5 @@
-//! The code store on the codes table. Each operation is one conditional write (a right code two:
+//! The code store on the DynamoDB codes table (feature `dynamodb`; the table in
+//! `dynamodb_tables::schema`). Each operation is one conditional write (a right code two:
 //! count, then claim); a failed condition returns the item as it was
 //! (ReturnValuesOnConditionCheckFailure=ALL_OLD), which tells why without another read.
 //!
@@ -14,11 +15,15 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
+use crate::adapters::dynamodb_tables::Item;
+use crate::adapters::dynamodb_tables::errors::{DYNAMODB, malformed};
+use crate::adapters::dynamodb_tables::schema::*;
 use crate::domain::caller::{CallerLimit, MAX_CALLER_REQUESTS};
 use crate::domain::code::{
     Attempt, CodeDigest, CodePolicy, CodeState, KeyId, LiveCode, Redemption,
@@ -27,10 +32,25 @@ use crate::domain::delivery::DeliveryMedium;
 use crate::domain::time::UnixTime;
 use crate::ports::{CodeStore, Issued, StoreError};
 
-use super::DynamoStore;
-use super::errors::{malformed, sdk_error};
-use super::schema::*;
-use super::users::Item;
+/// `CodeStore` on the codes table. Built once per process; cheap to share behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct DynamoCodes {
+    client: Client,
+    /// The codes table's name.
+    table: String,
+    /// The request limit of the pool this store serves: the number of window slots per code item.
+    request_slots: u32,
+}
+
+impl DynamoCodes {
+    pub fn new(client: Client, codes_table: impl Into<String>, policy: &CodePolicy) -> Self {
+        Self {
+            client,
+            table: codes_table.into(),
+            request_slots: policy.max_requests,
+        }
+    }
+}
 
 /// Rounds of confirm before giving up when the item keeps changing under it.
 const REDEEM_ROUNDS: usize = 4;
@@ -149,7 +169,7 @@ enum Written {
     Refused(Item),
 }
 
-impl DynamoStore {
+impl DynamoCodes {
     fn code_key(key: &str) -> (String, AttributeValue) {
         (CODES_KEY.to_string(), AttributeValue::S(key.to_string()))
     }
@@ -243,7 +263,7 @@ impl DynamoStore {
         let result = self
             .client
             .update_item()
-            .table_name(&self.tables.codes)
+            .table_name(&self.table)
             .key(k, v)
             .update_expression(update)
             .condition_expression(condition)
@@ -259,13 +279,13 @@ impl DynamoStore {
                 UpdateItemError::ConditionalCheckFailedException(c) => {
                     Ok(Written::Refused(c.item().cloned().unwrap_or_default()))
                 }
-                _ => Err(sdk_error(
+                _ => Err(DYNAMODB.store_error(
                     "UpdateItem",
-                    &self.tables.codes,
+                    &self.table,
                     SdkError::ServiceError(service),
                 )),
             },
-            Err(e) => Err(sdk_error("UpdateItem", &self.tables.codes, e)),
+            Err(e) => Err(DYNAMODB.store_error("UpdateItem", &self.table, e)),
         }
     }
 }
@@ -309,7 +329,7 @@ fn caller_window_update(
 }
 
 #[async_trait]
-impl CodeStore for DynamoStore {
+impl CodeStore for DynamoCodes {
     async fn issue(
         &self,
         key: &str,
@@ -439,7 +459,7 @@ impl CodeStore for DynamoStore {
         now: UnixTime,
         policy: &CodePolicy,
     ) -> Result<Redemption, StoreError> {
-        let table = &self.tables.codes;
+        let table = &self.table;
         for _ in 0..REDEEM_ROUNDS {
             let counted = match self.count_attempt(key, attempt, now, policy).await? {
                 Written::Applied(item) => Snapshot::read(table, key, &item)?,

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 
-use crate::adapters::ses::SesEmailSender;
-use crate::adapters::sms::SmsV2Sender;
+use super::ses::SesEmailSender;
+use super::sms::SmsV2Sender;
 use crate::config::ConfigError;
 use crate::config::delivery::AwsDeliverySettings;
 

@@ -1,27 +1,18 @@
 //! Service error messages may quote a recipient ("The following identities failed the check in
 //! region US-EAST-1: jane@example.com"): mask addresses and numbers before a message is logged.
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+
 use crate::domain::mask;
 
-/// Every word that looks like an email address or an E.164 number, masked.
+/// Every word that looks like an email address or a phone number masked, as a login is in a log
+/// line (`mask::login`, by the domain's one `LoginForm` rule).
 pub fn redact(text: &str) -> String {
     text.split(' ')
         .map(|word| {
             let core = word.trim_matches(|c: char| ",.;:()[]<>'\"".contains(c));
-            if core.is_empty() {
-                return word.to_string();
-            }
-            let masked = if core.contains('@') {
-                mask::email(core)
-            } else if core.starts_with('+')
-                && core.len() > 5
-                && core[1..].bytes().all(|b| b.is_ascii_digit())
-            {
-                mask::phone(core)
-            } else {
-                return word.to_string();
-            };
-            word.replacen(core, &masked, 1)
+            word.replacen(core, &mask::login(core), 1)
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -40,6 +31,17 @@ pub fn describe(error: &dyn std::error::Error) -> String {
     match text.char_indices().nth(300) {
         Some((at, _)) => format!("{}...", &text[..at]),
         None => text,
+    }
+}
+
+/// `describe` of a failed call, after the HTTP status when there was a response (a proxy or an
+/// emulator without the operation answers one the SDK cannot read).
+pub fn describe_response<E: std::error::Error + 'static>(
+    error: &SdkError<E, HttpResponse>,
+) -> String {
+    match error.raw_response() {
+        Some(raw) => format!("HTTP {}: {}", raw.status().as_u16(), describe(error)),
+        None => describe(error),
     }
 }
 

@@ -1,18 +1,73 @@
-//! What a sandbox check learnt about a recipient, so it costs a round trip once per container.
-//! A verified recipient stays verified; a refusal is re-checked after a short while, so someone
-//! who verifies their address and tries again is not turned away by a stale answer.
+//! What a sender learns about its account's sandbox, kept for the container's life, for SES and
+//! SMS alike: the account, read once (and logged with what it means); and each recipient's
+//! verdict, so a sandbox check costs a round trip once per container. A verified recipient stays
+//! verified; a refusal is re-checked after a short while, so someone who verifies their address
+//! and tries again is not turned away by a stale answer. How an account is read and what
+//! "verified" means are each sender's.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use tokio::sync::OnceCell;
 
 /// How long "not verified" is believed.
 pub const NEGATIVE_TTL: Duration = Duration::from_secs(60);
 /// Recipients come from the user store, but a cache must not grow without bound.
 const MAX_ENTRIES: usize = 10_000;
 
+/// One sender's sandbox knowledge: `A` is its account state.
 #[derive(Debug)]
-pub struct VerifiedCache {
+pub struct SandboxCache<A> {
+    region: String,
+    account: OnceCell<A>,
+    verdicts: VerifiedCache,
+}
+
+impl<A> SandboxCache<A> {
+    /// `region`: the client's, named in refusals and logs.
+    pub fn new(region: Option<impl std::fmt::Display>) -> Self {
+        Self {
+            region: region.map_or_else(|| "the configured region".into(), |r| r.to_string()),
+            account: OnceCell::new(),
+            verdicts: VerifiedCache::default(),
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The account state: `read` on first use, then `log`ged, kept for the life of the container.
+    pub async fn account(&self, read: impl Future<Output = A>, log: fn(&A, &str)) -> &A {
+        self.account
+            .get_or_init(|| async {
+                let state = read.await;
+                log(&state, &self.region);
+                state
+            })
+            .await
+    }
+
+    /// Whether `recipient` is verified: known, or asked once by `check` and remembered.
+    pub async fn verified(
+        &self,
+        recipient: &str,
+        check: impl Future<Output = Result<bool, String>>,
+    ) -> Result<bool, String> {
+        if let Some(known) = self.verdicts.get(recipient) {
+            return Ok(known);
+        }
+        let verified = check.await?;
+        self.verdicts.put(recipient, verified);
+        Ok(verified)
+    }
+}
+
+/// Each recipient's verdict and when it was learnt.
+#[derive(Debug)]
+struct VerifiedCache {
     entries: Mutex<HashMap<String, (bool, Instant)>>,
     negative_ttl: Duration,
 }
@@ -24,7 +79,7 @@ impl Default for VerifiedCache {
 }
 
 impl VerifiedCache {
-    pub fn new(negative_ttl: Duration) -> Self {
+    fn new(negative_ttl: Duration) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
             negative_ttl,
@@ -32,13 +87,13 @@ impl VerifiedCache {
     }
 
     /// `Some(verdict)` when known and still believed.
-    pub fn get(&self, key: &str) -> Option<bool> {
+    fn get(&self, key: &str) -> Option<bool> {
         let entries = self.entries.lock().ok()?;
         let (verified, at) = *entries.get(key)?;
         (verified || at.elapsed() < self.negative_ttl).then_some(verified)
     }
 
-    pub fn put(&self, key: &str, verified: bool) {
+    fn put(&self, key: &str, verified: bool) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_ENTRIES {
                 entries.retain(|_, (v, _)| *v);

@@ -1,20 +1,39 @@
-//! The user directory on the users table: item mapping and the one-read lookup.
+//! The user directory on the DynamoDB users table (feature `dynamodb`; the table in
+//! `dynamodb_tables::schema`): item mapping and the one-read lookup. A lookup is one read: GetItem
+//! by username, or one Query on the index the login's form names (email, phone number, or sub
+//! for a sub-shaped login no username matched); a password change is one conditional UpdateItem.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::adapters::dynamodb_tables::Item;
+use crate::adapters::dynamodb_tables::errors::{DYNAMODB, malformed};
+use crate::adapters::dynamodb_tables::schema::*;
+use crate::domain::login::{LoginForm, looks_like_sub};
 use crate::domain::user::{Attributes, MfaChannel, User, UserStatus};
 use crate::ports::{Created, PasswordChangeError, StoreError, UserDirectory};
 
-use super::DynamoStore;
-use super::errors::{malformed, sdk_error};
-use super::schema::*;
+/// `UserDirectory` on the users table. Built once per process; cheap to share behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct DynamoDirectory {
+    client: Client,
+    /// The users table's name.
+    table: String,
+}
 
-pub type Item = HashMap<String, AttributeValue>;
+impl DynamoDirectory {
+    pub fn new(client: Client, users_table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: users_table.into(),
+        }
+    }
+}
 
 /// A user as the users table stores it. Alias keys are copies kept for the indexes.
 pub struct UserItem(pub Item);
@@ -121,46 +140,9 @@ impl TryFrom<FromTable<'_>> for User {
     }
 }
 
-/// How a login is looked up: one read, chosen by the login's form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginForm {
-    Email,
-    Phone,
-    /// A username, or a `sub` (UUID-shaped logins fall back to the sub index).
-    Username {
-        uuid: bool,
-    },
-}
-
-impl LoginForm {
-    pub fn of(login: &str) -> Self {
-        if login.contains('@') {
-            LoginForm::Email
-        } else if login.len() > 1
-            && login.starts_with('+')
-            && login[1..].bytes().all(|b| b.is_ascii_digit())
-        {
-            LoginForm::Phone
-        } else {
-            LoginForm::Username {
-                uuid: looks_like_uuid(login),
-            }
-        }
-    }
-}
-
-fn looks_like_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-impl DynamoStore {
+impl DynamoDirectory {
     async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError> {
-        let table = &self.tables.users;
+        let table = &self.table;
         let out = self
             .client
             .get_item()
@@ -169,7 +151,7 @@ impl DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error("GetItem", table, e))?;
+            .map_err(|e| DYNAMODB.store_error("GetItem", table, e))?;
         out.item
             .map(|item| User::try_from(FromTable(table, item)))
             .transpose()
@@ -181,7 +163,7 @@ impl DynamoStore {
         attribute: &str,
         value: &str,
     ) -> Result<Option<User>, StoreError> {
-        let table = &self.tables.users;
+        let table = &self.table;
         let out = self
             .client
             .query()
@@ -192,7 +174,7 @@ impl DynamoStore {
             .expression_attribute_values(":v", AttributeValue::S(value.to_string()))
             .send()
             .await
-            .map_err(|e| sdk_error("Query", table, e))?;
+            .map_err(|e| DYNAMODB.store_error("Query", table, e))?;
         let mut users = out
             .items
             .unwrap_or_default()
@@ -215,7 +197,7 @@ impl DynamoStore {
     /// Writes a user, replacing any with the same username: the import tool's write (the port's
     /// `create` never replaces).
     pub async fn put_user(&self, user: &User) -> Result<(), StoreError> {
-        let table = &self.tables.users;
+        let table = &self.table;
         self.client
             .put_item()
             .table_name(table)
@@ -223,7 +205,7 @@ impl DynamoStore {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| sdk_error("PutItem", table, e))
+            .map_err(|e| DYNAMODB.store_error("PutItem", table, e))
     }
 
     /// Sets a user's password hash and status; the user must exist.
@@ -233,7 +215,7 @@ impl DynamoStore {
         password_hash: &str,
         status: UserStatus,
     ) -> Result<(), StoreError> {
-        let table = &self.tables.users;
+        let table = &self.table;
         self.client
             .update_item()
             .table_name(table)
@@ -248,12 +230,12 @@ impl DynamoStore {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| sdk_error("UpdateItem", table, e))
+            .map_err(|e| DYNAMODB.store_error("UpdateItem", table, e))
     }
 }
 
 #[async_trait]
-impl UserDirectory for DynamoStore {
+impl UserDirectory for DynamoDirectory {
     async fn find(&self, login: &str) -> Result<Option<User>, StoreError> {
         match LoginForm::of(login) {
             LoginForm::Email => {
@@ -264,16 +246,18 @@ impl UserDirectory for DynamoStore {
                 self.query_user(USERS_PHONE_INDEX, USERS_PHONE_KEY, login)
                     .await
             }
-            LoginForm::Username { uuid } => match self.get_user(login).await? {
+            LoginForm::Username => match self.get_user(login).await? {
                 Some(user) => Ok(Some(user)),
-                None if uuid => self.query_user(USERS_SUB_INDEX, USERS_SUB, login).await,
+                None if looks_like_sub(login) => {
+                    self.query_user(USERS_SUB_INDEX, USERS_SUB, login).await
+                }
                 None => Ok(None),
             },
         }
     }
 
     async fn create(&self, user: &User) -> Result<Created, StoreError> {
-        let table = &self.tables.users;
+        let table = &self.table;
         let result = self
             .client
             .put_item()
@@ -294,7 +278,7 @@ impl UserDirectory for DynamoStore {
             {
                 Ok(Created::Exists)
             }
-            Err(e) => Err(sdk_error("PutItem", table, e)),
+            Err(e) => Err(DYNAMODB.store_error("PutItem", table, e)),
         }
     }
 
@@ -303,7 +287,7 @@ impl UserDirectory for DynamoStore {
         username: &str,
         password: &str,
     ) -> Result<(), PasswordChangeError> {
-        let hash = crate::adapters::password_hashing::hash(password).await?;
+        let hash = super::password_hashing::hash(password).await?;
         self.store_password_hash(username, &hash, UserStatus::Confirmed)
             .await?;
         Ok(())
@@ -357,17 +341,5 @@ mod tests {
             User::try_from(FromTable("users", item)),
             Err(StoreError::Malformed { key, field }) if key == "users/?" && field == USERS_KEY
         ));
-    }
-
-    #[test]
-    fn login_forms() {
-        assert_eq!(LoginForm::of("jane@example.com"), LoginForm::Email);
-        assert_eq!(LoginForm::of("+12065550142"), LoginForm::Phone);
-        assert_eq!(LoginForm::of("jane"), LoginForm::Username { uuid: false });
-        assert_eq!(
-            LoginForm::of("7d8e2f10-1b3c-4c5d-9e6f-0a1b2c3d4e5f"),
-            LoginForm::Username { uuid: true }
-        );
-        assert_eq!(LoginForm::of("+"), LoginForm::Username { uuid: false });
     }
 }

@@ -1,40 +1,24 @@
-//! SDK failures as store errors: throttling is the caller's to retry later; anything else is an
-//! internal failure whose detail goes to the log.
+//! DynamoDB failures: its throttling codes for the one SDK error mapping (`aws_errors`), and the
+//! item that does not have the shape these adapters write.
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-
+use crate::adapters::aws_errors::AwsService;
 use crate::ports::StoreError;
 
-/// The error codes DynamoDB uses when it sheds load, on an operation or a transaction item.
-const THROTTLING: [&str; 5] = [
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "ProvisionedThroughputExceeded",
-    "ThrottlingError",
-];
-
-pub(super) fn is_throttling(code: Option<&str>) -> bool {
-    code.is_some_and(|c| THROTTLING.contains(&c))
-}
-
-pub(crate) fn sdk_error<E, R>(operation: &str, table: &str, e: SdkError<E, R>) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    if is_throttling(e.code()) {
-        tracing::warn!(operation, table, "DynamoDB throttled the request");
-        return StoreError::Throttled;
-    }
-    StoreError::Unavailable(format!(
-        "{operation} on {table}: {}",
-        DisplayErrorContext(&e)
-    ))
-}
+/// DynamoDB as its failures are judged: the codes it uses when it sheds load, on an operation or
+/// a transaction item.
+pub(crate) const DYNAMODB: AwsService = AwsService {
+    name: "DynamoDB",
+    throttling: &[
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "ProvisionedThroughputExceeded",
+        "ThrottlingError",
+    ],
+};
 
 /// An item that does not have the shape this adapter writes: logged with its key and field.
-pub(super) fn malformed(table: &str, key: &str, field: &str) -> StoreError {
+pub(crate) fn malformed(table: &str, key: &str, field: &str) -> StoreError {
     tracing::error!(table, key, field, "malformed DynamoDB item");
     StoreError::Malformed {
         key: format!("{table}/{key}"),
@@ -54,9 +38,9 @@ mod tests {
             "RequestLimitExceeded",
             "ThrottlingError",
         ] {
-            assert!(is_throttling(Some(code)), "{code}");
+            assert!(DYNAMODB.is_throttling(Some(code)), "{code}");
         }
-        assert!(!is_throttling(Some("ConditionalCheckFailedException")));
-        assert!(!is_throttling(None));
+        assert!(!DYNAMODB.is_throttling(Some("ConditionalCheckFailedException")));
+        assert!(!DYNAMODB.is_throttling(None));
     }
 }

@@ -1,86 +1,24 @@
-//! Users and codes in DynamoDB (feature `dynamodb`). See `schema` for the tables.
-//!
-//! Round trips: a lookup is one read (GetItem by username, or one Query on the alias index the
-//! login's form names); an issue or a revoke is one conditional UpdateItem; a confirm is one
-//! transaction (consume the code + set the password), plus one conditional UpdateItem counting
-//! the attempt when the code was wrong.
+//! The two DynamoDB tables the DynamoDB directory (`directory::dynamodb`, the users table) and
+//! code store (`codes::dynamodb`, the codes table) are built on (feature `dynamodb`): names of
+//! keys, indexes and attributes, table creation, the client, and DynamoDB's failures. Neither
+//! adapter; what both stand on, so that the two may be deployed together or apart.
 
-mod codes;
 pub(crate) mod errors;
 pub mod schema;
-mod users;
+
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-
-use crate::domain::code::CodePolicy;
+use aws_sdk_dynamodb::types::AttributeValue;
 
 pub use schema::{Tables, create_tables};
-pub use users::{FromTable, LoginForm, UserItem};
 
-/// Both ports over the two tables. Built once per process; cheap to share behind an `Arc`.
-#[derive(Debug, Clone)]
-pub struct DynamoStore {
-    client: Client,
-    tables: Tables,
-    /// The request limit of the pool this store serves: the number of window slots per code item.
-    request_slots: u32,
-}
+/// An item as the SDK reads and writes it.
+pub type Item = HashMap<String, AttributeValue>;
 
-impl DynamoStore {
-    pub fn new(client: Client, tables: Tables, policy: &CodePolicy) -> Self {
-        Self {
-            client,
-            tables,
-            request_slots: policy.max_requests,
-        }
-    }
-
-    /// A client from the environment's AWS configuration (region, credentials, and
-    /// `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_DYNAMODB` for an emulator).
-    pub async fn client_from_env() -> Client {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Client::new(&config)
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    pub fn tables(&self) -> &Tables {
-        &self.tables
-    }
-}
-
-/// The store a function uses when `STORE=dynamodb`: table names from `USERS_TABLE` and
-/// `CODES_TABLE`, the client from the environment's AWS configuration.
-pub async fn store_from_env(
-    env: impl Fn(&str) -> Option<String>,
-    policy: &CodePolicy,
-) -> Result<DynamoStore, crate::config::ConfigError> {
-    let table = |name: &str| {
-        env(name)
-            .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| crate::config::ConfigError {
-                setting: name.to_string(),
-                problem: "must name a DynamoDB table when STORE=dynamodb".into(),
-            })
-    };
-    let tables = Tables {
-        users: table("USERS_TABLE")?,
-        codes: table("CODES_TABLE")?,
-    };
-    if !(1..=schema::MAX_REQUEST_SLOTS).contains(&policy.max_requests) {
-        return Err(crate::config::ConfigError {
-            setting: "MAX_REQUESTS_PER_HOUR".into(),
-            problem: format!(
-                "the DynamoDB store supports 1..={} requests per window",
-                schema::MAX_REQUEST_SLOTS
-            ),
-        });
-    }
-    Ok(DynamoStore::new(
-        DynamoStore::client_from_env().await,
-        tables,
-        policy,
-    ))
+/// A client from the environment's AWS configuration (region, credentials, and
+/// `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_DYNAMODB` for an emulator).
+pub async fn client_from_env() -> Client {
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    Client::new(&config)
 }

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 
 use crate::ports::StoreError;
 
-use super::errors::sdk_error;
+use super::errors::DYNAMODB;
 
 /// The users table: one item per user, keyed by username.
 pub const USERS_KEY: &str = "username";
@@ -155,18 +155,17 @@ pub async fn create_tables(client: &Client, tables: &Tables) -> Result<(), Store
             if detail.contains("already enabled") {
                 Ok(())
             } else {
-                Err(sdk_error("UpdateTimeToLive", &tables.codes, e))
+                Err(DYNAMODB.store_error("UpdateTimeToLive", &tables.codes, e))
             }
         })
 }
 
-fn created<T, E, R>(
-    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+fn created<T, E>(
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E>>,
     table: &str,
 ) -> Result<(), StoreError>
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     use aws_sdk_dynamodb::error::ProvideErrorMetadata;
     match result {
@@ -178,6 +177,6 @@ where
             tracing::info!(table, "table exists");
             Ok(())
         }
-        Err(e) => Err(sdk_error("CreateTable", table, e)),
+        Err(e) => Err(DYNAMODB.store_error("CreateTable", table, e)),
     }
 }

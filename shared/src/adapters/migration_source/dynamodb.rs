@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::adapters::dynamodb::errors::sdk_error;
+use crate::adapters::dynamodb_tables::errors::DYNAMODB;
 use crate::config::ConfigError;
 use crate::domain::migration::SourceUser;
 use crate::domain::user::Attributes;
@@ -174,7 +174,7 @@ impl MigrationSource for DynamoDbSourceUsers {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error("GetItem", &t.table, e))?;
+            .map_err(|e| DYNAMODB.store_error("GetItem", &t.table, e))?;
         if let Some(item) = got.item() {
             return t.read(item).map(Some);
         }
@@ -195,7 +195,7 @@ impl MigrationSource for DynamoDbSourceUsers {
             .limit(2)
             .send()
             .await
-            .map_err(|e| sdk_error("Query", &t.table, e))?;
+            .map_err(|e| DYNAMODB.store_error("Query", &t.table, e))?;
         match found.items() {
             [item] => t.read(item).map(Some),
             [] => Ok(None),

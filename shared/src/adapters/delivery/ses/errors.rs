@@ -4,7 +4,7 @@
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
 
-use crate::adapters::redact::{describe, redact};
+use crate::adapters::delivery::redact::{describe, redact};
 use crate::domain::mask;
 use crate::ports::DeliveryError;
 

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
+use crate::adapters::delivery::sandbox_cache::SandboxCache;
 use crate::config::delivery::SesSettings;
 use crate::domain::message::RenderedMessage;
 use crate::ports::{DeliveryError, EmailSender};
@@ -21,24 +22,23 @@ pub const IAM_ACTIONS: &[&str] = &["ses:SendEmail", "ses:GetAccount", "ses:GetEm
 pub struct SesEmailSender {
     client: Client,
     settings: SesSettings,
-    region: String,
-    sandbox: sandbox::Sandbox,
+    sandbox: SandboxCache<AccountState>,
 }
 
 impl SesEmailSender {
     /// `client` is built once per process; the account is read on the first send.
     pub fn new(client: Client, settings: SesSettings) -> Self {
-        let region = client
-            .config()
-            .region()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| "the configured region".into());
+        let sandbox = SandboxCache::new(client.config().region());
         Self {
             client,
             settings,
-            region,
-            sandbox: sandbox::Sandbox::default(),
+            sandbox,
         }
+    }
+
+    /// The account state this sender works with (read once, then cached).
+    pub async fn account(&self) -> &AccountState {
+        sandbox::account(&self.sandbox, &self.client).await
     }
 
     pub fn settings(&self) -> &SesSettings {
@@ -46,12 +46,7 @@ impl SesEmailSender {
     }
 
     pub fn region(&self) -> &str {
-        &self.region
-    }
-
-    /// The account state this sender works with (read once, then cached).
-    pub async fn account(&self) -> &AccountState {
-        self.sandbox.account(&self.client, &self.region).await
+        self.sandbox.region()
     }
 
     /// Whether `identity` (an address or a domain) is verified, asked afresh.
@@ -71,7 +66,7 @@ fn content(data: &str) -> Result<Content, DeliveryError> {
 #[async_trait]
 impl EmailSender for SesEmailSender {
     async fn send_email(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError> {
-        self.sandbox.admit(&self.client, &self.region, to).await?;
+        sandbox::admit(&self.sandbox, &self.client, to).await?;
         let simple = Message::builder()
             .subject(content(&message.subject)?)
             .body(
@@ -98,7 +93,7 @@ impl EmailSender for SesEmailSender {
                 &errors::Context {
                     to,
                     from_address: self.settings.from_address(),
-                    region: &self.region,
+                    region: self.region(),
                 },
             )),
         }

@@ -7,10 +7,9 @@ use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::SdkError;
 use aws_sdk_sesv2::operation::get_email_identity::GetEmailIdentityError;
 use aws_sdk_sesv2::types::VerificationStatus;
-use tokio::sync::OnceCell;
 
-use crate::adapters::redact::describe;
-use crate::adapters::verified_cache::VerifiedCache;
+use crate::adapters::delivery::redact::{describe, describe_response};
+use crate::adapters::delivery::sandbox_cache::SandboxCache;
 use crate::domain::mask;
 use crate::ports::DeliveryError;
 
@@ -59,7 +58,7 @@ pub enum IdentityStatus {
     Missing,
 }
 
-/// A service error's detail, one line, recipients masked, bounded (an emulator may answer HTML).
+/// The account as `GetAccount` describes it, or why it could not be read.
 pub async fn read_account(client: &Client) -> AccountState {
     match client.get_account().send().await {
         Ok(out) => AccountState::Known(SesAccount {
@@ -72,10 +71,7 @@ pub async fn read_account(client: &Client) -> AccountState {
                 sent_last_24_hours: q.sent_last24_hours(),
             }),
         }),
-        Err(e) => AccountState::Unknown(match e.raw_response() {
-            Some(raw) => format!("HTTP {}: {}", raw.status().as_u16(), describe(&e)),
-            None => describe(&e),
-        }),
+        Err(e) => AccountState::Unknown(describe_response(&e)),
     }
 }
 
@@ -104,67 +100,49 @@ pub async fn identity_status(client: &Client, identity: &str) -> Result<Identity
     }
 }
 
-#[derive(Debug, Default)]
-pub struct Sandbox {
-    account: OnceCell<AccountState>,
-    identities: VerifiedCache,
+/// The account state, read on first use and kept for the life of the container.
+pub(super) async fn account<'a>(
+    sandbox: &'a SandboxCache<AccountState>,
+    client: &Client,
+) -> &'a AccountState {
+    sandbox.account(read_account(client), log_account).await
 }
 
-impl Sandbox {
-    /// The account state, read on first use and kept for the life of the container.
-    pub async fn account(&self, client: &Client, region: &str) -> &AccountState {
-        self.account
-            .get_or_init(|| async {
-                let state = read_account(client).await;
-                log_account(&state, region);
-                state
-            })
-            .await
+/// `Ok` when SES may be asked to send to `to`; a refusal saying why otherwise.
+pub(super) async fn admit(
+    sandbox: &SandboxCache<AccountState>,
+    client: &Client,
+    to: &str,
+) -> Result<(), DeliveryError> {
+    match account(sandbox, client).await.in_sandbox() {
+        Some(true) => {}
+        Some(false) | None => return Ok(()),
     }
-
-    async fn verified(&self, client: &Client, identity: &str) -> Result<bool, String> {
-        if let Some(known) = self.identities.get(identity) {
-            return Ok(known);
-        }
-        let verified = identity_status(client, identity).await? == IdentityStatus::Verified;
-        self.identities.put(identity, verified);
-        Ok(verified)
-    }
-
-    /// `Ok` when SES may be asked to send to `to`; a refusal saying why otherwise.
-    pub async fn admit(
-        &self,
-        client: &Client,
-        region: &str,
-        to: &str,
-    ) -> Result<(), DeliveryError> {
-        match self.account(client, region).await.in_sandbox() {
-            Some(true) => {}
-            Some(false) | None => return Ok(()),
-        }
-        // The address as SES will see it; domains are case-insensitive.
-        let address = to.trim().to_string();
-        let domain = address
-            .rsplit_once('@')
-            .map(|(_, d)| d.to_ascii_lowercase());
-        for identity in std::iter::once(address.clone()).chain(domain) {
-            match self.verified(client, &identity).await {
-                Ok(true) => return Ok(()),
-                Ok(false) => {}
-                Err(detail) => {
-                    // The check is a courtesy; SES itself enforces the sandbox and its refusal is mapped.
-                    tracing::warn!(recipient = %mask::email(to), %detail,
-                        "could not check the recipient against the SES sandbox; sending anyway");
-                    return Ok(());
-                }
+    let region = sandbox.region();
+    // The address as SES will see it; domains are case-insensitive.
+    let address = to.trim().to_string();
+    let domain = address
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_ascii_lowercase());
+    for identity in std::iter::once(address.clone()).chain(domain) {
+        let verified =
+            async { Ok(identity_status(client, &identity).await? == IdentityStatus::Verified) };
+        match sandbox.verified(&identity, verified).await {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(detail) => {
+                // The check is a courtesy; SES itself enforces the sandbox and its refusal is mapped.
+                tracing::warn!(recipient = %mask::email(to), %detail,
+                    "could not check the recipient against the SES sandbox; sending anyway");
+                return Ok(());
             }
         }
-        let masked = mask::email(to);
-        tracing::warn!(recipient = %masked, region,
-            remediation = "verify the recipient address or its domain (aws sesv2 create-email-identity --email-identity ...), or request production access (aws sesv2 put-account-details --production-access-enabled ...)",
-            "SES sandbox: recipient not verified, refused before sending");
-        Err(DeliveryError::Refused(sandbox_refusal(&masked, region)))
     }
+    let masked = mask::email(to);
+    tracing::warn!(recipient = %masked, region,
+        remediation = "verify the recipient address or its domain (aws sesv2 create-email-identity --email-identity ...), or request production access (aws sesv2 put-account-details --production-access-enabled ...)",
+        "SES sandbox: recipient not verified, refused before sending");
+    Err(DeliveryError::Refused(sandbox_refusal(&masked, region)))
 }
 
 pub(super) fn sandbox_refusal(masked: &str, region: &str) -> String {

@@ -8,7 +8,7 @@ use aws_sdk_pinpointsmsvoicev2::types::{
     ValidationExceptionReason,
 };
 
-use crate::adapters::redact::{describe, redact};
+use crate::adapters::delivery::redact::{describe, redact};
 use crate::domain::mask;
 use crate::ports::DeliveryError;
 

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_pinpointsmsvoicev2::Client;
 use aws_sdk_pinpointsmsvoicev2::types::MessageType;
 
+use crate::adapters::delivery::sandbox_cache::SandboxCache;
 use crate::config::delivery::SmsSettings;
 use crate::domain::mask;
 use crate::domain::message::RenderedMessage;
@@ -27,24 +28,23 @@ pub const IAM_ACTIONS: &[&str] = &[
 pub struct SmsV2Sender {
     client: Client,
     settings: SmsSettings,
-    region: String,
-    sandbox: sandbox::Sandbox,
+    sandbox: SandboxCache<AccountState>,
 }
 
 impl SmsV2Sender {
     /// `client` is built once per process; the account is read on the first send.
     pub fn new(client: Client, settings: SmsSettings) -> Self {
-        let region = client
-            .config()
-            .region()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| "the configured region".into());
+        let sandbox = SandboxCache::new(client.config().region());
         Self {
             client,
             settings,
-            region,
-            sandbox: sandbox::Sandbox::default(),
+            sandbox,
         }
+    }
+
+    /// The account state this sender works with (read once, then cached).
+    pub async fn account(&self) -> &AccountState {
+        sandbox::account(&self.sandbox, &self.client).await
     }
 
     pub fn settings(&self) -> &SmsSettings {
@@ -52,12 +52,7 @@ impl SmsV2Sender {
     }
 
     pub fn region(&self) -> &str {
-        &self.region
-    }
-
-    /// The account state this sender works with (read once, then cached).
-    pub async fn account(&self) -> &AccountState {
-        self.sandbox.account(&self.client, &self.region).await
+        self.sandbox.region()
     }
 
     /// Whether `number` is a VERIFIED destination, asked afresh.
@@ -69,7 +64,7 @@ impl SmsV2Sender {
 #[async_trait]
 impl SmsSender for SmsV2Sender {
     async fn send_sms(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError> {
-        self.sandbox.admit(&self.client, &self.region, to).await?;
+        sandbox::admit(&self.sandbox, &self.client, to).await?;
         let ttl = i32::try_from(self.settings.ttl_seconds).unwrap_or(i32::MAX);
         let sent = self
             .client
@@ -83,7 +78,7 @@ impl SmsSender for SmsV2Sender {
             .dry_run(self.settings.dry_run)
             .send()
             .await
-            .map_err(|e| errors::send_failure(&e, to, &self.region))?;
+            .map_err(|e| errors::send_failure(&e, to, self.region()))?;
         if self.settings.dry_run {
             tracing::info!(recipient = %mask::phone(to), message_id = sent.message_id().unwrap_or_default(),
                 "SMS dry run: validated by the service, not sent (SMS_DRY_RUN)");

@@ -4,10 +4,9 @@
 
 use aws_sdk_pinpointsmsvoicev2::Client;
 use aws_sdk_pinpointsmsvoicev2::types::{AccountAttributeName, SpendLimitName, VerificationStatus};
-use tokio::sync::OnceCell;
 
-use crate::adapters::redact::describe;
-use crate::adapters::verified_cache::VerifiedCache;
+use crate::adapters::delivery::redact::{describe, describe_response};
+use crate::adapters::delivery::sandbox_cache::SandboxCache;
 use crate::domain::mask;
 use crate::ports::DeliveryError;
 
@@ -63,12 +62,7 @@ pub async fn read_account(client: &Client) -> AccountState {
     );
     let attributes = match attributes {
         Ok(out) => out,
-        Err(e) => {
-            return AccountState::Unknown(match e.raw_response() {
-                Some(raw) => format!("HTTP {}: {}", raw.status().as_u16(), describe(&e)),
-                None => describe(&e),
-            });
-        }
+        Err(e) => return AccountState::Unknown(describe_response(&e)),
     };
     let tier = attributes
         .account_attributes()
@@ -133,66 +127,49 @@ pub async fn verified_destinations(client: &Client) -> Result<Vec<String>, Strin
     }
 }
 
-#[derive(Debug, Default)]
-pub struct Sandbox {
-    account: OnceCell<AccountState>,
-    numbers: VerifiedCache,
+/// The account state, read on first use and kept for the life of the container.
+pub(super) async fn account<'a>(
+    sandbox: &'a SandboxCache<AccountState>,
+    client: &Client,
+) -> &'a AccountState {
+    sandbox.account(read_account(client), log_account).await
 }
 
-impl Sandbox {
-    pub async fn account(&self, client: &Client, region: &str) -> &AccountState {
-        self.account
-            .get_or_init(|| async {
-                let state = read_account(client).await;
-                log_account(&state, region);
-                state
-            })
-            .await
-    }
-
-    /// `Ok` when the service may be asked to send to `to`; a refusal saying why otherwise.
-    pub async fn admit(
-        &self,
-        client: &Client,
-        region: &str,
-        to: &str,
-    ) -> Result<(), DeliveryError> {
-        let account = self.account(client, region).await;
-        let masked = mask::phone(to);
-        if account.spend_limit().is_some_and(|l| l.enforced <= 0) {
-            tracing::warn!(recipient = %masked, region,
-                remediation = "aws pinpoint-sms-voice-v2 set-text-message-spend-limit-override --monthly-limit ...",
-                "the monthly SMS spend limit is $0: refused before sending");
-            return Err(DeliveryError::Refused(format!(
-                "The code could not be sent to {masked}: the monthly SMS spend limit of the AWS End User \
-                 Messaging SMS account in {region} is $0. Raise the text message spend limit."
-            )));
-        }
-        if account.in_sandbox() != Some(true) {
-            return Ok(());
-        }
-        let verified = match self.numbers.get(to) {
-            Some(known) => known,
-            None => match destination_verified(client, to).await {
-                Ok(verified) => {
-                    self.numbers.put(to, verified);
-                    verified
-                }
-                Err(detail) => {
-                    // The check is a courtesy; the service enforces the sandbox and its refusal is mapped.
-                    tracing::warn!(recipient = %masked, %detail,
-                        "could not check the number against the SMS sandbox; sending anyway");
-                    return Ok(());
-                }
-            },
-        };
-        if verified {
-            return Ok(());
-        }
+/// `Ok` when the service may be asked to send to `to`; a refusal saying why otherwise.
+pub(super) async fn admit(
+    sandbox: &SandboxCache<AccountState>,
+    client: &Client,
+    to: &str,
+) -> Result<(), DeliveryError> {
+    let account = account(sandbox, client).await;
+    let region = sandbox.region();
+    let masked = mask::phone(to);
+    if account.spend_limit().is_some_and(|l| l.enforced <= 0) {
         tracing::warn!(recipient = %masked, region,
-            remediation = "verify the number (aws pinpoint-sms-voice-v2 create-verified-destination-number, then send-destination-number-verification-code and verify-destination-number), or request production access",
-            "SMS sandbox: destination number not verified, refused before sending");
-        Err(DeliveryError::Refused(sandbox_refusal(&masked, region)))
+            remediation = "aws pinpoint-sms-voice-v2 set-text-message-spend-limit-override --monthly-limit ...",
+            "the monthly SMS spend limit is $0: refused before sending");
+        return Err(DeliveryError::Refused(format!(
+            "The code could not be sent to {masked}: the monthly SMS spend limit of the AWS End User \
+             Messaging SMS account in {region} is $0. Raise the text message spend limit."
+        )));
+    }
+    if account.in_sandbox() != Some(true) {
+        return Ok(());
+    }
+    match sandbox.verified(to, destination_verified(client, to)).await {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            tracing::warn!(recipient = %masked, region,
+                remediation = "verify the number (aws pinpoint-sms-voice-v2 create-verified-destination-number, then send-destination-number-verification-code and verify-destination-number), or request production access",
+                "SMS sandbox: destination number not verified, refused before sending");
+            Err(DeliveryError::Refused(sandbox_refusal(&masked, region)))
+        }
+        Err(detail) => {
+            // The check is a courtesy; the service enforces the sandbox and its refusal is mapped.
+            tracing::warn!(recipient = %masked, %detail,
+                "could not check the number against the SMS sandbox; sending anyway");
+            Ok(())
+        }
     }
 }
 

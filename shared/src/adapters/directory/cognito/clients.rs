@@ -13,7 +13,7 @@ use crate::domain::pool::AppClient;
 use crate::ports::StoreError;
 
 use super::CognitoPool;
-use super::errors::sdk_error;
+use super::errors::COGNITO;
 
 /// Misses remembered at most; past it, expired misses are dropped, and then all of them, so a
 /// flood of random ids cannot grow the cache without bound.
@@ -83,7 +83,7 @@ impl CognitoPool {
                 missing.insert(client_id.to_string(), Instant::now());
                 Ok(None)
             }
-            Err(e) => Err(sdk_error("DescribeUserPoolClient", pool, e)),
+            Err(e) => Err(COGNITO.store_error("DescribeUserPoolClient", pool, e)),
         }
     }
 }

@@ -11,11 +11,12 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use rand::{CryptoRng, RngExt};
 
+use crate::domain::login::{LoginForm, looks_like_sub};
 use crate::domain::user::{Attributes, MfaChannel, User, UserStatus};
 use crate::ports::{Created, PasswordChangeError, StoreError};
 
 use super::CognitoPool;
-use super::errors::{malformed, sdk_error, throttled};
+use super::errors::{COGNITO, malformed};
 
 /// The prefix of Cognito's InvalidPasswordException message; the use case adds it back.
 const POLICY_PREFIX: &str = "Password does not conform to policy: ";
@@ -61,7 +62,7 @@ impl CognitoPool {
             {
                 Ok(None)
             }
-            Err(e) => Err(sdk_error("AdminGetUser", &self.description.user_pool_id, e)),
+            Err(e) => Err(COGNITO.store_error("AdminGetUser", &self.description.user_pool_id, e)),
         }
     }
 
@@ -69,21 +70,13 @@ impl CognitoPool {
     /// alias of the login's form. An email or phone number that is not an alias is not a login
     /// in Cognito (ForgotPassword refuses it too), so it is not searched.
     fn fallback_attribute(&self, login: &str) -> Option<&'static str> {
-        let d = &self.description;
         if looks_like_sub(login) {
-            Some("sub")
-        } else if login.contains('@') && d.is_alias("email") {
-            Some("email")
-        } else if looks_like_phone(login) && d.is_alias("phone_number") {
-            Some("phone_number")
-        } else if d.is_alias("preferred_username")
-            && !login.contains('@')
-            && !looks_like_phone(login)
-        {
-            Some("preferred_username")
-        } else {
-            None
+            return Some("sub");
         }
+        let attribute = LoginForm::of(login)
+            .attribute()
+            .unwrap_or("preferred_username");
+        self.description.is_alias(attribute).then_some(attribute)
     }
 
     /// ListUsers with `attribute = "value"`: the username of the one user the login names. An
@@ -98,7 +91,7 @@ impl CognitoPool {
             .limit(10)
             .send()
             .await
-            .map_err(|e| sdk_error("ListUsers", pool, e))?;
+            .map_err(|e| COGNITO.store_error("ListUsers", pool, e))?;
         let flag = match attribute {
             "email" => Some("email_verified"),
             "phone_number" => Some("phone_number_verified"),
@@ -180,7 +173,7 @@ impl CognitoPool {
                     tracing::warn!("migration refused: the alias belongs to another user");
                     return Ok(Created::Exists);
                 }
-                return Err(sdk_error("AdminCreateUser", pool, e));
+                return Err(COGNITO.store_error("AdminCreateUser", pool, e));
             }
         };
         // AdminCreateUser leaves the user in FORCE_CHANGE_PASSWORD, which ConfirmForgotPassword
@@ -204,7 +197,7 @@ impl CognitoPool {
                 .send()
                 .await;
             if let Err(undo) = undone {
-                tracing::error!(error = %sdk_error("AdminDeleteUser", pool, undo),
+                tracing::error!(error = %COGNITO.store_error("AdminDeleteUser", pool, undo),
                     "a migrated user is left in FORCE_CHANGE_PASSWORD");
             }
             return Err(match e {
@@ -223,10 +216,9 @@ impl CognitoPool {
     fn creation_username(&self, user: &User) -> String {
         let d = &self.description;
         let name = user.username.as_str();
+        let shape = LoginForm::of(name).attribute();
         if !d.username_attributes.is_empty() {
-            let fits = (name.contains('@') && d.is_username_attribute("email"))
-                || (looks_like_phone(name) && d.is_username_attribute("phone_number"));
-            if fits {
+            if shape.is_some_and(|a| d.is_username_attribute(a)) {
                 return name.to_string();
             }
             let by_attribute = ["email", "phone_number"]
@@ -235,9 +227,7 @@ impl CognitoPool {
                 .find_map(|a| user.attributes.get(a));
             return by_attribute.unwrap_or(name).to_string();
         }
-        let shaped_like_alias = (name.contains('@') && d.is_alias("email"))
-            || (looks_like_phone(name) && d.is_alias("phone_number"));
-        if shaped_like_alias && !user.sub.is_empty() {
+        if shape.is_some_and(|a| d.is_alias(a)) && !user.sub.is_empty() {
             return user.sub.clone();
         }
         d.normalize(name).into_owned()
@@ -261,7 +251,7 @@ impl CognitoPool {
             if let Err(e) = signed_out {
                 // The password has changed and the code is spent: the reset stands, and the
                 // sessions that survived are the operator's to end.
-                tracing::error!(error = %sdk_error("AdminUserGlobalSignOut", pool, e),
+                tracing::error!(error = %COGNITO.store_error("AdminUserGlobalSignOut", pool, e),
                     "sessions were not ended after a password reset");
             }
         }
@@ -287,7 +277,7 @@ impl CognitoPool {
         let Err(e) = sent else {
             return Ok(());
         };
-        if throttled(&e) {
+        if COGNITO.throttled(&e) {
             tracing::warn!(pool, "Cognito throttled AdminSetUserPassword");
             return Err(StoreError::Throttled.into());
         }
@@ -300,7 +290,7 @@ impl CognitoPool {
         };
         match refusal {
             Some(message) => Err(PasswordChangeError::Refused(rule(message.or(e.message())))),
-            None => Err(sdk_error("AdminSetUserPassword", pool, e).into()),
+            None => Err(COGNITO.store_error("AdminSetUserPassword", pool, e).into()),
         }
     }
 }
@@ -364,23 +354,6 @@ fn mfa(
                 .any(|o| o.delivery_medium() == Some(&DeliveryMediumType::Sms))
                 .then_some(MfaChannel::Sms)
         })
-}
-
-/// A sub is a UUID: 8-4-4-4-12 hex digits.
-fn looks_like_sub(login: &str) -> bool {
-    let groups: Vec<&str> = login.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// E.164: `+` and digits.
-fn looks_like_phone(login: &str) -> bool {
-    login
-        .strip_prefix('+')
-        .is_some_and(|d| (4..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A ListUsers filter value: `"` and `\` escaped with a backslash.
@@ -457,12 +430,7 @@ mod tests {
     }
 
     #[test]
-    fn login_forms_and_filter_escaping() {
-        assert!(looks_like_sub("7d8ca528-4931-4254-9273-ea5ee853f271"));
-        assert!(!looks_like_sub("jane"));
-        assert!(!looks_like_sub("7d8ca528-4931-4254-9273-ea5ee853f27z"));
-        assert!(looks_like_phone("+12065550142"));
-        assert!(!looks_like_phone("12065550142"));
+    fn filter_escaping() {
         assert_eq!(escape_filter(r#"a"b\c"#), r#"a\"b\\c"#);
     }
 

@@ -1,45 +1,24 @@
-//! SDK failures as store errors: throttling is the caller's to retry later; anything else is an
-//! internal failure whose detail goes to the log.
+//! Cognito failures: its throttling codes for the one SDK error mapping (`aws_errors`), and the
+//! response without a field this adapter needs.
 
-use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
-use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-
+use crate::adapters::aws_errors::AwsService;
 use crate::ports::StoreError;
 
-/// The error codes Cognito and the SDK's retry layer use when the service sheds load.
-/// (`LimitExceededException` is not one: in Cognito it is a per-user attempt limit.)
-const THROTTLING: [&str; 7] = [
-    "TooManyRequestsException",
-    "ThrottlingException",
-    "Throttling",
-    "ThrottledException",
-    "RequestThrottledException",
-    "RequestLimitExceeded",
-    "SlowDown",
-];
-
-pub(super) fn is_throttling(code: Option<&str>) -> bool {
-    code.is_some_and(|c| THROTTLING.contains(&c))
-}
-
-/// A throttle by its code, or by HTTP 429 when a proxy answered without one.
-pub(super) fn throttled<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
-    is_throttling(e.code()) || e.raw_response().is_some_and(|r| r.status().as_u16() == 429)
-}
-
-pub(super) fn sdk_error<E>(operation: &str, pool: &str, e: SdkError<E, HttpResponse>) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    if throttled(&e) {
-        tracing::warn!(operation, pool, "Cognito throttled the request");
-        return StoreError::Throttled;
-    }
-    StoreError::Unavailable(format!(
-        "{operation} on {pool}: {}",
-        DisplayErrorContext(&e)
-    ))
-}
+/// Cognito as its failures are judged: the codes Cognito and the SDK's retry layer use when the
+/// service sheds load. (`LimitExceededException` is not one: in Cognito it is a per-user attempt
+/// limit.)
+pub(super) const COGNITO: AwsService = AwsService {
+    name: "Cognito",
+    throttling: &[
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "RequestThrottledException",
+        "RequestLimitExceeded",
+        "SlowDown",
+    ],
+};
 
 /// A response without a field this adapter needs: logged with the pool and field.
 pub(super) fn malformed(pool: &str, key: &str, field: &str) -> StoreError {
@@ -61,10 +40,10 @@ mod tests {
             "ThrottlingException",
             "Throttling",
         ] {
-            assert!(is_throttling(Some(code)), "{code}");
+            assert!(COGNITO.is_throttling(Some(code)), "{code}");
         }
-        assert!(!is_throttling(Some("LimitExceededException")));
-        assert!(!is_throttling(Some("InvalidPasswordException")));
-        assert!(!is_throttling(None));
+        assert!(!COGNITO.is_throttling(Some("LimitExceededException")));
+        assert!(!COGNITO.is_throttling(Some("InvalidPasswordException")));
+        assert!(!COGNITO.is_throttling(None));
     }
 }

@@ -83,7 +83,7 @@ impl CognitoPool {
             .user_pool_id(&user_pool_id)
             .send()
             .await
-            .map_err(|e| errors::sdk_error("DescribeUserPool", &user_pool_id, e))?;
+            .map_err(|e| errors::COGNITO.store_error("DescribeUserPool", &user_pool_id, e))?;
         let Some(pool) = out.user_pool() else {
             return Err(errors::malformed(
                 &user_pool_id,
