@@ -21,8 +21,8 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
+use crate::adapters::aws_errors::DYNAMODB;
 use crate::adapters::dynamodb_tables::Item;
-use crate::adapters::dynamodb_tables::errors::{DYNAMODB, malformed};
 use crate::adapters::dynamodb_tables::schema::*;
 use crate::domain::caller::{CallerLimit, MAX_CALLER_REQUESTS};
 use crate::domain::code::{
@@ -105,16 +105,16 @@ impl Snapshot {
             Some(AttributeValue::B(blob)) => Some(CodeDigest(
                 blob.as_ref()
                     .try_into()
-                    .map_err(|_| malformed(table, key, CODES_DIGEST))?,
+                    .map_err(|_| DYNAMODB.malformed(table, key, CODES_DIGEST))?,
             )),
-            Some(_) => return Err(malformed(table, key, CODES_DIGEST)),
+            Some(_) => return Err(DYNAMODB.malformed(table, key, CODES_DIGEST)),
         };
         let key_id = match item.get(CODES_KEY_ID) {
             None => None,
             Some(AttributeValue::S(id)) => {
-                Some(KeyId::parse(id).map_err(|_| malformed(table, key, CODES_KEY_ID))?)
+                Some(KeyId::parse(id).map_err(|_| DYNAMODB.malformed(table, key, CODES_KEY_ID))?)
             }
-            Some(_) => return Err(malformed(table, key, CODES_KEY_ID)),
+            Some(_) => return Err(DYNAMODB.malformed(table, key, CODES_KEY_ID)),
         };
         let num = |field: &str| -> Result<Option<u64>, StoreError> {
             match item.get(field) {
@@ -122,20 +122,21 @@ impl Snapshot {
                 Some(AttributeValue::N(n)) => n
                     .parse()
                     .map(Some)
-                    .map_err(|_| malformed(table, key, field)),
-                Some(_) => Err(malformed(table, key, field)),
+                    .map_err(|_| DYNAMODB.malformed(table, key, field)),
+                Some(_) => Err(DYNAMODB.malformed(table, key, field)),
             }
         };
         let expires_at = num(CODES_EXPIRES_AT)?;
         if digest.is_some() && expires_at.is_none() {
-            return Err(malformed(table, key, CODES_EXPIRES_AT));
+            return Err(DYNAMODB.malformed(table, key, CODES_EXPIRES_AT));
         }
         let attempts = num(CODES_ATTEMPTS)?.unwrap_or(0);
         Ok(Snapshot {
             digest,
             key_id,
             expires_at: UnixTime(expires_at.unwrap_or(0)),
-            attempts: u32::try_from(attempts).map_err(|_| malformed(table, key, CODES_ATTEMPTS))?,
+            attempts: u32::try_from(attempts)
+                .map_err(|_| DYNAMODB.malformed(table, key, CODES_ATTEMPTS))?,
             claimed: item.contains_key(CODES_CLAIMED_AT),
         })
     }
@@ -475,11 +476,11 @@ impl CodeStore for DynamoCodes {
                 }
             };
             let Some(digest) = counted.digest else {
-                return Err(malformed(table, key, CODES_DIGEST));
+                return Err(DYNAMODB.malformed(table, key, CODES_DIGEST));
             };
             // The condition admitted only a key the attempt carries; compared in constant time.
             let Some(ours) = counted.key_id.as_ref().and_then(|id| attempt.under(id)) else {
-                return Err(malformed(table, key, CODES_KEY_ID));
+                return Err(DYNAMODB.malformed(table, key, CODES_KEY_ID));
             };
             if !digest.matches(ours) {
                 return Ok(Redemption::Mismatch);

@@ -17,15 +17,55 @@ pub const NEGATIVE_TTL: Duration = Duration::from_secs(60);
 /// Recipients come from the user store, but a cache must not grow without bound.
 const MAX_ENTRIES: usize = 10_000;
 
-/// One sender's sandbox knowledge: `A` is its account state.
+/// A sending account with a sandbox, as its service describes it.
+pub trait SandboxAccount {
+    /// The account as logs name it, with the operations that read it.
+    const NAME: &'static str;
+    /// What lets the function read the account.
+    const READ_REMEDIATION: &'static str;
+    /// `Some(true)` in the sandbox, `Some(false)` out of it, `None` when the account does not say.
+    fn in_sandbox(&self) -> Option<bool>;
+    /// Logs what the account means for sending (once per container).
+    fn log(&self, region: &str);
+}
+
+/// What a sender knows of its account: what the service said, or why it could not be read (no
+/// permission, an emulator without the operation): then there is no pre-check, the service
+/// decides and its refusals are mapped as usual.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountState<A> {
+    Known(A),
+    Unknown(String),
+}
+
+impl<A: SandboxAccount> AccountState<A> {
+    pub fn in_sandbox(&self) -> Option<bool> {
+        match self {
+            Self::Known(account) => account.in_sandbox(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    fn log(&self, region: &str) {
+        match self {
+            Self::Known(account) => account.log(region),
+            Self::Unknown(detail) => {
+                tracing::warn!(region, %detail, remediation = A::READ_REMEDIATION,
+                    "could not read {}: no sandbox pre-check, refusals are reported as they come", A::NAME);
+            }
+        }
+    }
+}
+
+/// One sender's sandbox knowledge about its account `A`.
 #[derive(Debug)]
 pub struct SandboxCache<A> {
     region: String,
-    account: OnceCell<A>,
+    account: OnceCell<AccountState<A>>,
     verdicts: VerifiedCache,
 }
 
-impl<A> SandboxCache<A> {
+impl<A: SandboxAccount> SandboxCache<A> {
     /// `region`: the client's, named in refusals and logs.
     pub fn new(region: Option<impl std::fmt::Display>) -> Self {
         Self {
@@ -39,12 +79,12 @@ impl<A> SandboxCache<A> {
         &self.region
     }
 
-    /// The account state: `read` on first use, then `log`ged, kept for the life of the container.
-    pub async fn account(&self, read: impl Future<Output = A>, log: fn(&A, &str)) -> &A {
+    /// The account state: `read` on first use, then logged, kept for the life of the container.
+    pub async fn account(&self, read: impl Future<Output = AccountState<A>>) -> &AccountState<A> {
         self.account
             .get_or_init(|| async {
                 let state = read.await;
-                log(&state, &self.region);
+                state.log(&self.region);
                 state
             })
             .await

@@ -11,8 +11,8 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::adapters::aws_errors::DYNAMODB;
 use crate::adapters::dynamodb_tables::Item;
-use crate::adapters::dynamodb_tables::errors::{DYNAMODB, malformed};
 use crate::adapters::dynamodb_tables::schema::*;
 use crate::domain::login::{LoginForm, looks_like_sub};
 use crate::domain::user::{Attributes, MfaChannel, User, UserStatus};
@@ -87,9 +87,9 @@ impl TryFrom<FromTable<'_>> for User {
     fn try_from(FromTable(table, item): FromTable<'_>) -> Result<Self, StoreError> {
         let username = match item.get(USERS_KEY) {
             Some(AttributeValue::S(u)) => u.clone(),
-            _ => return Err(malformed(table, "?", USERS_KEY)),
+            _ => return Err(DYNAMODB.malformed(table, "?", USERS_KEY)),
         };
-        let bad = |field: &str| malformed(table, &username, field);
+        let bad = |field: &str| DYNAMODB.malformed(table, &username, field);
         let string = |field: &str| match item.get(field) {
             Some(AttributeValue::S(v)) => Ok(Some(v.clone())),
             None | Some(AttributeValue::Null(_)) => Ok(None),
@@ -287,7 +287,7 @@ impl UserDirectory for DynamoDirectory {
         username: &str,
         password: &str,
     ) -> Result<(), PasswordChangeError> {
-        let hash = super::password_hashing::hash(password).await?;
+        let hash = crate::adapters::directory::password_hashing::hash(password).await?;
         self.store_password_hash(username, &hash, UserStatus::Confirmed)
             .await?;
         Ok(())

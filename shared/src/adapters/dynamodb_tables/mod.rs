@@ -1,9 +1,9 @@
 //! The two DynamoDB tables the DynamoDB directory (`directory::dynamodb`, the users table) and
 //! code store (`codes::dynamodb`, the codes table) are built on (feature `dynamodb`): names of
-//! keys, indexes and attributes, table creation, the client, and DynamoDB's failures. Neither
-//! adapter; what both stand on, so that the two may be deployed together or apart.
+//! keys, indexes and attributes, table creation, the item type and the client (DynamoDB's
+//! failures are mapped in `aws_errors`). Neither adapter; what both stand on, so that the two may
+//! be deployed together or apart.
 
-pub(crate) mod errors;
 pub mod schema;
 
 use std::collections::HashMap;

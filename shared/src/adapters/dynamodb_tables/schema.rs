@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 
 use crate::ports::StoreError;
 
-use super::errors::DYNAMODB;
+use crate::adapters::aws_errors::DYNAMODB;
 
 /// The users table: one item per user, keyed by username.
 pub const USERS_KEY: &str = "username";

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::adapters::dynamodb_tables::errors::DYNAMODB;
+use crate::adapters::aws_errors::DYNAMODB;
 use crate::config::ConfigError;
 use crate::domain::migration::SourceUser;
 use crate::domain::user::Attributes;

@@ -22,7 +22,7 @@ pub const IAM_ACTIONS: &[&str] = &["ses:SendEmail", "ses:GetAccount", "ses:GetEm
 pub struct SesEmailSender {
     client: Client,
     settings: SesSettings,
-    sandbox: SandboxCache<AccountState>,
+    sandbox: SandboxCache<SesAccount>,
 }
 
 impl SesEmailSender {
@@ -34,24 +34,6 @@ impl SesEmailSender {
             settings,
             sandbox,
         }
-    }
-
-    /// The account state this sender works with (read once, then cached).
-    pub async fn account(&self) -> &AccountState {
-        sandbox::account(&self.sandbox, &self.client).await
-    }
-
-    pub fn settings(&self) -> &SesSettings {
-        &self.settings
-    }
-
-    pub fn region(&self) -> &str {
-        self.sandbox.region()
-    }
-
-    /// Whether `identity` (an address or a domain) is verified, asked afresh.
-    pub async fn identity_status(&self, identity: &str) -> Result<IdentityStatus, String> {
-        sandbox::identity_status(&self.client, identity).await
     }
 }
 
@@ -93,7 +75,7 @@ impl EmailSender for SesEmailSender {
                 &errors::Context {
                     to,
                     from_address: self.settings.from_address(),
-                    region: self.region(),
+                    region: self.sandbox.region(),
                 },
             )),
         }

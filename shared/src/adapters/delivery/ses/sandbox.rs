@@ -9,7 +9,7 @@ use aws_sdk_sesv2::operation::get_email_identity::GetEmailIdentityError;
 use aws_sdk_sesv2::types::VerificationStatus;
 
 use crate::adapters::delivery::redact::{describe, describe_response};
-use crate::adapters::delivery::sandbox_cache::SandboxCache;
+use crate::adapters::delivery::sandbox_cache::{SandboxAccount, SandboxCache};
 use crate::domain::mask;
 use crate::ports::DeliveryError;
 
@@ -31,20 +31,39 @@ pub struct SesAccount {
     pub quota: Option<SendQuota>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum AccountState {
-    Known(SesAccount),
-    /// `GetAccount` failed (no permission, an emulator without it): no pre-check, SES decides
-    /// and its refusals are mapped as usual.
-    Unknown(String),
-}
+/// The account, or why `GetAccount` failed.
+pub type AccountState = crate::adapters::delivery::sandbox_cache::AccountState<SesAccount>;
 
-impl AccountState {
-    pub fn in_sandbox(&self) -> Option<bool> {
-        match self {
-            Self::Known(a) => Some(!a.production_access),
-            Self::Unknown(_) => None,
+impl SandboxAccount for SesAccount {
+    const NAME: &'static str = "the SES account (GetAccount)";
+    const READ_REMEDIATION: &'static str = "allow ses:GetAccount to the function's role";
+
+    fn in_sandbox(&self) -> Option<bool> {
+        Some(!self.production_access)
+    }
+
+    fn log(&self, region: &str) {
+        if !self.production_access {
+            tracing::warn!(
+                region,
+                "the SES account is in the sandbox: mail goes only to verified identities"
+            );
         }
+        if !self.sending_enabled {
+            tracing::error!(
+                region,
+                remediation = "aws sesv2 put-account-sending-attributes --sending-enabled",
+                "SES sending is disabled for this account: every email will be refused"
+            );
+        }
+        tracing::info!(
+            region,
+            sandbox = !self.production_access,
+            sending_enabled = self.sending_enabled,
+            max_24_hour_send = self.quota.map(|q| q.max_24_hour_send),
+            sent_last_24_hours = self.quota.map(|q| q.sent_last_24_hours),
+            "SES account read"
+        );
     }
 }
 
@@ -100,21 +119,13 @@ pub async fn identity_status(client: &Client, identity: &str) -> Result<Identity
     }
 }
 
-/// The account state, read on first use and kept for the life of the container.
-pub(super) async fn account<'a>(
-    sandbox: &'a SandboxCache<AccountState>,
-    client: &Client,
-) -> &'a AccountState {
-    sandbox.account(read_account(client), log_account).await
-}
-
 /// `Ok` when SES may be asked to send to `to`; a refusal saying why otherwise.
 pub(super) async fn admit(
-    sandbox: &SandboxCache<AccountState>,
+    sandbox: &SandboxCache<SesAccount>,
     client: &Client,
     to: &str,
 ) -> Result<(), DeliveryError> {
-    match account(sandbox, client).await.in_sandbox() {
+    match sandbox.account(read_account(client)).await.in_sandbox() {
         Some(true) => {}
         Some(false) | None => return Ok(()),
     }
@@ -151,37 +162,4 @@ pub(super) fn sandbox_refusal(masked: &str, region: &str) -> String {
          goes only to verified addresses and domains, and this recipient is not verified. Verify the \
          address or its domain in Amazon SES, or request production access for SES."
     )
-}
-
-fn log_account(state: &AccountState, region: &str) {
-    match state {
-        AccountState::Known(a) => {
-            if !a.production_access {
-                tracing::warn!(
-                    region,
-                    "the SES account is in the sandbox: mail goes only to verified identities"
-                );
-            }
-            if !a.sending_enabled {
-                tracing::error!(
-                    region,
-                    remediation = "aws sesv2 put-account-sending-attributes --sending-enabled",
-                    "SES sending is disabled for this account: every email will be refused"
-                );
-            }
-            tracing::info!(
-                region,
-                sandbox = !a.production_access,
-                sending_enabled = a.sending_enabled,
-                max_24_hour_send = a.quota.map(|q| q.max_24_hour_send),
-                sent_last_24_hours = a.quota.map(|q| q.sent_last_24_hours),
-                "SES account read"
-            );
-        }
-        AccountState::Unknown(detail) => {
-            tracing::warn!(region, %detail,
-                remediation = "allow ses:GetAccount to the function's role",
-                "could not read the SES account (GetAccount): no sandbox pre-check, SES refusals are reported as they come");
-        }
-    }
 }

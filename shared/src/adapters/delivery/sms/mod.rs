@@ -28,7 +28,7 @@ pub const IAM_ACTIONS: &[&str] = &[
 pub struct SmsV2Sender {
     client: Client,
     settings: SmsSettings,
-    sandbox: SandboxCache<AccountState>,
+    sandbox: SandboxCache<SmsAccount>,
 }
 
 impl SmsV2Sender {
@@ -40,24 +40,6 @@ impl SmsV2Sender {
             settings,
             sandbox,
         }
-    }
-
-    /// The account state this sender works with (read once, then cached).
-    pub async fn account(&self) -> &AccountState {
-        sandbox::account(&self.sandbox, &self.client).await
-    }
-
-    pub fn settings(&self) -> &SmsSettings {
-        &self.settings
-    }
-
-    pub fn region(&self) -> &str {
-        self.sandbox.region()
-    }
-
-    /// Whether `number` is a VERIFIED destination, asked afresh.
-    pub async fn destination_verified(&self, number: &str) -> Result<bool, String> {
-        sandbox::destination_verified(&self.client, number).await
     }
 }
 
@@ -78,7 +60,7 @@ impl SmsSender for SmsV2Sender {
             .dry_run(self.settings.dry_run)
             .send()
             .await
-            .map_err(|e| errors::send_failure(&e, to, self.region()))?;
+            .map_err(|e| errors::send_failure(&e, to, self.sandbox.region()))?;
         if self.settings.dry_run {
             tracing::info!(recipient = %mask::phone(to), message_id = sent.message_id().unwrap_or_default(),
                 "SMS dry run: validated by the service, not sent (SMS_DRY_RUN)");

@@ -6,7 +6,7 @@ use aws_sdk_pinpointsmsvoicev2::Client;
 use aws_sdk_pinpointsmsvoicev2::types::{AccountAttributeName, SpendLimitName, VerificationStatus};
 
 use crate::adapters::delivery::redact::{describe, describe_response};
-use crate::adapters::delivery::sandbox_cache::SandboxCache;
+use crate::adapters::delivery::sandbox_cache::{SandboxAccount, SandboxCache};
 use crate::domain::mask;
 use crate::ports::DeliveryError;
 
@@ -25,33 +25,43 @@ pub struct SmsAccount {
     pub text_spend_limit: Option<SpendLimit>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccountState {
-    Known(SmsAccount),
-    /// The attributes could not be read: no pre-check, the service decides.
-    Unknown(String),
-}
+/// The account, or why its attributes could not be read.
+pub type AccountState = crate::adapters::delivery::sandbox_cache::AccountState<SmsAccount>;
 
 impl AccountState {
-    pub fn in_sandbox(&self) -> Option<bool> {
-        match self {
-            Self::Known(SmsAccount { tier: Some(t), .. }) if t.eq_ignore_ascii_case("SANDBOX") => {
-                Some(true)
-            }
-            Self::Known(SmsAccount { tier: Some(t), .. })
-                if t.eq_ignore_ascii_case("PRODUCTION") =>
-            {
-                Some(false)
-            }
-            _ => None,
-        }
-    }
-
     pub fn spend_limit(&self) -> Option<SpendLimit> {
         match self {
             Self::Known(a) => a.text_spend_limit,
             Self::Unknown(_) => None,
         }
+    }
+}
+
+impl SandboxAccount for SmsAccount {
+    const NAME: &'static str = "the SMS account (DescribeAccountAttributes, DescribeSpendLimits)";
+    const READ_REMEDIATION: &'static str = "allow sms-voice:DescribeAccountAttributes and sms-voice:DescribeSpendLimits to the function's role";
+
+    fn in_sandbox(&self) -> Option<bool> {
+        match self.tier.as_deref() {
+            Some(t) if t.eq_ignore_ascii_case("SANDBOX") => Some(true),
+            Some(t) if t.eq_ignore_ascii_case("PRODUCTION") => Some(false),
+            _ => None,
+        }
+    }
+
+    fn log(&self, region: &str) {
+        if self.in_sandbox() == Some(true) {
+            tracing::warn!(
+                region,
+                "the SMS account is in the sandbox: only verified destination numbers receive messages"
+            );
+        }
+        tracing::info!(
+            region,
+            tier = self.tier.as_deref().unwrap_or("unknown"),
+            spend_limit_usd = self.text_spend_limit.map(|l| l.enforced),
+            "SMS account read"
+        );
     }
 }
 
@@ -127,21 +137,13 @@ pub async fn verified_destinations(client: &Client) -> Result<Vec<String>, Strin
     }
 }
 
-/// The account state, read on first use and kept for the life of the container.
-pub(super) async fn account<'a>(
-    sandbox: &'a SandboxCache<AccountState>,
-    client: &Client,
-) -> &'a AccountState {
-    sandbox.account(read_account(client), log_account).await
-}
-
 /// `Ok` when the service may be asked to send to `to`; a refusal saying why otherwise.
 pub(super) async fn admit(
-    sandbox: &SandboxCache<AccountState>,
+    sandbox: &SandboxCache<SmsAccount>,
     client: &Client,
     to: &str,
 ) -> Result<(), DeliveryError> {
-    let account = account(sandbox, client).await;
+    let account = sandbox.account(read_account(client)).await;
     let region = sandbox.region();
     let masked = mask::phone(to);
     if account.spend_limit().is_some_and(|l| l.enforced <= 0) {
@@ -179,28 +181,4 @@ pub(super) fn sandbox_refusal(masked: &str, region: &str) -> String {
          sandbox, where text messages go only to verified destination numbers, and this number is not \
          verified. Verify the number in AWS End User Messaging SMS, or request production access."
     )
-}
-
-fn log_account(state: &AccountState, region: &str) {
-    match state {
-        AccountState::Known(a) => {
-            if state.in_sandbox() == Some(true) {
-                tracing::warn!(
-                    region,
-                    "the SMS account is in the sandbox: only verified destination numbers receive messages"
-                );
-            }
-            tracing::info!(
-                region,
-                tier = a.tier.as_deref().unwrap_or("unknown"),
-                spend_limit_usd = a.text_spend_limit.map(|l| l.enforced),
-                "SMS account read"
-            );
-        }
-        AccountState::Unknown(detail) => {
-            tracing::warn!(region, %detail,
-                remediation = "allow sms-voice:DescribeAccountAttributes and sms-voice:DescribeSpendLimits to the function's role",
-                "could not read the SMS account: no sandbox pre-check, refusals are reported as they come");
-        }
-    }
 }

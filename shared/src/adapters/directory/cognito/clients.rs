@@ -13,7 +13,7 @@ use crate::domain::pool::AppClient;
 use crate::ports::StoreError;
 
 use super::CognitoPool;
-use super::errors::COGNITO;
+use crate::adapters::aws_errors::COGNITO;
 
 /// Misses remembered at most; past it, expired misses are dropped, and then all of them, so a
 /// flood of random ids cannot grow the cache without bound.
@@ -57,7 +57,7 @@ impl CognitoPool {
         match described {
             Ok(out) => {
                 let Some(found) = out.user_pool_client() else {
-                    return Err(super::errors::malformed(pool, client_id, "UserPoolClient"));
+                    return Err(COGNITO.malformed(pool, client_id, "UserPoolClient"));
                 };
                 let client = AppClient {
                     client_id: client_id.to_string(),

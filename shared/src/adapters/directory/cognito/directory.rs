@@ -16,7 +16,7 @@ use crate::domain::user::{Attributes, MfaChannel, User, UserStatus};
 use crate::ports::{Created, PasswordChangeError, StoreError};
 
 use super::CognitoPool;
-use super::errors::{COGNITO, malformed};
+use crate::adapters::aws_errors::COGNITO;
 
 /// The prefix of Cognito's InvalidPasswordException message; the use case adds it back.
 const POLICY_PREFIX: &str = "Password does not conform to policy: ";
@@ -119,10 +119,9 @@ impl CognitoPool {
                 attributes.set(a.name(), value);
             }
         }
-        let sub = attributes
-            .get("sub")
-            .map(str::to_string)
-            .ok_or_else(|| malformed(&self.description.user_pool_id, out.username(), "sub"))?;
+        let sub = attributes.get("sub").map(str::to_string).ok_or_else(|| {
+            COGNITO.malformed(&self.description.user_pool_id, out.username(), "sub")
+        })?;
         Ok(User {
             username: out.username().to_string(),
             sub,

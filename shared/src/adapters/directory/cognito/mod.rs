@@ -20,7 +20,6 @@
 
 mod clients;
 mod directory;
-mod errors;
 mod pool;
 
 use std::time::Duration;
@@ -28,6 +27,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::Client;
 
+use crate::adapters::aws_errors::COGNITO;
 use crate::domain::pool::AppClient;
 use crate::domain::user::User;
 use crate::ports::{AppClients, Created, PasswordChangeError, StoreError, UserDirectory};
@@ -83,13 +83,9 @@ impl CognitoPool {
             .user_pool_id(&user_pool_id)
             .send()
             .await
-            .map_err(|e| errors::COGNITO.store_error("DescribeUserPool", &user_pool_id, e))?;
+            .map_err(|e| COGNITO.store_error("DescribeUserPool", &user_pool_id, e))?;
         let Some(pool) = out.user_pool() else {
-            return Err(errors::malformed(
-                &user_pool_id,
-                "DescribeUserPool",
-                "UserPool",
-            ));
+            return Err(COGNITO.malformed(&user_pool_id, "DescribeUserPool", "UserPool"));
         };
         let description = PoolDescription::from_pool(&user_pool_id, pool)?;
         tracing::info!(pool = %user_pool_id, case_sensitive = description.case_sensitive,

@@ -8,7 +8,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 use crate::domain::password::PasswordPolicy;
 use crate::domain::recovery::{AccountRecovery, MechanismName, RecoveryMechanism};
 
-use super::errors::malformed;
+use crate::adapters::aws_errors::COGNITO;
 
 /// What the pool says about itself. Names are Cognito's (`email`, `phone_number`,
 /// `preferred_username`; `OFF` / `ON` / `OPTIONAL`).
@@ -36,7 +36,7 @@ impl PoolDescription {
         let recovery = match &pool.account_recovery_setting {
             Some(setting) => account_recovery(setting).map_err(|problem| {
                 tracing::error!(%problem, "the pool's AccountRecoverySetting");
-                malformed(user_pool_id, "DescribeUserPool", "AccountRecoverySetting")
+                COGNITO.malformed(user_pool_id, "DescribeUserPool", "AccountRecoverySetting")
             })?,
             None => None,
         };
