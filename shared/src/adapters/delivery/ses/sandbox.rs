@@ -1,7 +1,8 @@
 //! The SES account's sandbox. `GetAccount` is read once per container; in the sandbox mail goes
 //! only to verified identities (the address or its domain), so an unverified recipient is refused
 //! before SES is asked to send, with a message that says why and what to do. Each recipient's
-//! verdict is cached: once known, the check costs no round trip.
+//! verdict is cached (`delivery::sandbox_cache`, shared with SMS): once known, the check costs no
+//! round trip.
 
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::SdkError;

@@ -1,6 +1,7 @@
 //! The SMS account's sandbox. `DescribeAccountAttributes` (ACCOUNT_TIER) and `DescribeSpendLimits`
 //! are read once per container; in the sandbox SMS go only to VERIFIED destination numbers, so an
-//! unverified number is refused before anything is sent. Each number's verdict is cached.
+//! unverified number is refused before anything is sent. Each number's verdict is cached
+//! (`delivery::sandbox_cache`, shared with SES).
 
 use aws_sdk_pinpointsmsvoicev2::Client;
 use aws_sdk_pinpointsmsvoicev2::types::{AccountAttributeName, SpendLimitName, VerificationStatus};
