@@ -24,7 +24,6 @@ const KEY_SETTING: &str = env::CODE_HASH_KEY_SECRET_ARN;
 #[cfg(not(feature = "secrets"))]
 const KEY_SETTING: &str = env::CODE_HASH_KEY;
 
-
 /// Who exists and which password signs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DirectoryKind {
@@ -299,9 +298,9 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
             #[cfg(feature = "secrets")]
             {
                 let arn = wiring.code_key_secret_arn.as_deref().unwrap_or_default();
-                let sdk = sdk
-                    .as_ref()
-                    .ok_or_else(|| ConfigError::new(env::CODE_HASH_KEY_SECRET_ARN, "no AWS configuration"))?;
+                let sdk = sdk.as_ref().ok_or_else(|| {
+                    ConfigError::new(env::CODE_HASH_KEY_SECRET_ARN, "no AWS configuration")
+                })?;
                 crate::adapters::secrets::read_code_keys(
                     &aws_sdk_secretsmanager::Client::new(sdk),
                     arn,
@@ -375,7 +374,12 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         CodeStoreKind::Dynamodb => {
             #[cfg(feature = "dynamodb")]
             {
-                Some(Arc::new(dynamodb_store(sdk.as_ref(), wiring, &pool, false)?))
+                Some(Arc::new(dynamodb_store(
+                    sdk.as_ref(),
+                    wiring,
+                    &pool,
+                    false,
+                )?))
             }
             #[cfg(not(feature = "dynamodb"))]
             return Err(not_built(env::STORE, "dynamodb", "dynamodb"));
@@ -387,10 +391,9 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         DeliveryKind::Aws => {
             #[cfg(all(feature = "ses", feature = "sms"))]
             {
-                let delivery_settings = wiring
-                    .aws_delivery
-                    .clone()
-                    .ok_or_else(|| ConfigError::new(env::DELIVERY, "SES and SMS settings were not read"))?;
+                let delivery_settings = wiring.aws_delivery.clone().ok_or_else(|| {
+                    ConfigError::new(env::DELIVERY, "SES and SMS settings were not read")
+                })?;
                 let sdk = sdk
                     .as_ref()
                     .ok_or_else(|| ConfigError::new(env::DELIVERY, "no AWS configuration"))?;

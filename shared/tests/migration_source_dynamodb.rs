@@ -135,7 +135,10 @@ async fn lookups_by_key_and_by_email_with_the_mapping() {
     for login in ["lena", "lena@legacy.example.com"] {
         let user = source.find(login).await.unwrap().unwrap();
         assert_eq!(user.username, "lena");
-        assert_eq!(user.attributes.get("email"), Some("lena@legacy.example.com"));
+        assert_eq!(
+            user.attributes.get("email"),
+            Some("lena@legacy.example.com")
+        );
         assert_eq!(user.attributes.get("email_verified"), Some("true"));
         assert_eq!(user.attributes.get("name"), Some("Lena"));
         assert_eq!(user.password_hash.as_deref(), Some(BCRYPT));

@@ -44,8 +44,14 @@ pub fn parse_code_keys(setting: &str, text: &str) -> Result<CodeKeys, ConfigErro
                     format!("\"{field}\" is not a valid key id (1-32 of A-Z a-z 0-9 - _ .)"),
                 )
             }),
-            Some(_) => Err(ConfigError::new(setting, format!("\"{field}\" must be a key id string"))),
-            None => Err(ConfigError::new(setting, format!("\"{field}\" is missing: {SHAPE}"))),
+            Some(_) => Err(ConfigError::new(
+                setting,
+                format!("\"{field}\" must be a key id string"),
+            )),
+            None => Err(ConfigError::new(
+                setting,
+                format!("\"{field}\" is missing: {SHAPE}"),
+            )),
         }
     };
     let current = named("current")?;
@@ -70,8 +76,8 @@ pub fn parse_code_keys(setting: &str, text: &str) -> Result<CodeKeys, ConfigErro
         let bytes = STANDARD
             .decode(value.trim())
             .map_err(|_| ConfigError::new(setting, format!("key \"{id}\" is not valid base64")))?;
-        let key =
-            CodeKey::from_bytes(&bytes).map_err(|e| ConfigError::new(setting, format!("key \"{id}\": {e}")))?;
+        let key = CodeKey::from_bytes(&bytes)
+            .map_err(|e| ConfigError::new(setting, format!("key \"{id}\": {e}")))?;
         keys.push((id, key));
     }
     if keys.len() > MAX_KEYS {

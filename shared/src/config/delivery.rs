@@ -3,8 +3,8 @@
 
 use super::ConfigError;
 use super::env::{
-    Env, SES_CONFIGURATION_SET, SES_FROM_ADDRESS, SES_REPLY_TO, SMS_CONFIGURATION_SET,
-    SMS_DRY_RUN, SMS_ORIGINATION_IDENTITY, SMS_TTL_SECONDS,
+    Env, SES_CONFIGURATION_SET, SES_FROM_ADDRESS, SES_REPLY_TO, SMS_CONFIGURATION_SET, SMS_DRY_RUN,
+    SMS_ORIGINATION_IDENTITY, SMS_TTL_SECONDS,
 };
 
 /// A code is valid for an hour by default: an SMS arriving later than that is useless.

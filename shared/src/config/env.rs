@@ -240,7 +240,12 @@ impl<'a> Env<'a> {
     }
 
     /// A whole number in `range`.
-    pub fn number<T>(&self, name: &str, range: RangeInclusive<T>, default: T) -> Result<T, ConfigError>
+    pub fn number<T>(
+        &self,
+        name: &str,
+        range: RangeInclusive<T>,
+        default: T,
+    ) -> Result<T, ConfigError>
     where
         T: TryFrom<u64> + PartialOrd + Display + Copy,
     {
@@ -360,7 +365,10 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), ALL.len());
-        assert_eq!(variable(SIGN_OUT_ON_RESET).map(|v| v.name), Some("SIGN_OUT_ON_RESET"));
+        assert_eq!(
+            variable(SIGN_OUT_ON_RESET).map(|v| v.name),
+            Some("SIGN_OUT_ON_RESET")
+        );
     }
 
     #[test]
@@ -379,7 +387,10 @@ mod tests {
         assert_eq!(env.text("BLANK"), None);
         assert_eq!(env.flag("BLANK", true), Ok(true));
         assert_eq!(env.flag("YES", false), Ok(true));
-        assert_eq!(env.flag("WORD", false).map_err(|e| e.setting), Err("WORD".into()));
+        assert_eq!(
+            env.flag("WORD", false).map_err(|e| e.setting),
+            Err("WORD".into())
+        );
         assert_eq!(env.number("N", 0u8..=u8::MAX, 1), Ok(42));
         assert_eq!(env.number("UNSET", 0u8..=u8::MAX, 1), Ok(1));
         assert!(env.number::<u8>("BIG", 0..=u8::MAX, 1).is_err());
@@ -388,8 +399,14 @@ mod tests {
         assert_eq!(env.choice("KIND", "a store", &kinds), Ok(Some(2)));
         assert_eq!(env.choice("UNSET", "a store", &kinds), Ok(None));
         let err = env.choice("WORD", "a store", &kinds).unwrap_err();
-        assert_eq!(err.to_string(), r#"invalid setting WORD: "yes" is not a store (memory, dynamodb)"#);
-        assert_eq!(env.choices("LIST", "a letter", &[("a", 'a'), ("b", 'b')]), Ok(vec!['a', 'b']));
+        assert_eq!(
+            err.to_string(),
+            r#"invalid setting WORD: "yes" is not a store (memory, dynamodb)"#
+        );
+        assert_eq!(
+            env.choices("LIST", "a letter", &[("a", 'a'), ("b", 'b')]),
+            Ok(vec!['a', 'b'])
+        );
         assert_eq!(env.json::<Vec<u8>>("JSON", "a list"), Ok(Some(vec![1])));
         assert!(env.json::<Vec<u8>>("WORD", "a list").is_err());
     }

@@ -121,7 +121,8 @@ impl Settings {
             .unwrap_or(PreventUserExistenceErrors::Enabled);
         let d = CodePolicy::default();
         let count = |name: &str, default: u32| vars.number(name, 0..=u32::MAX, default);
-        let per_caller = |name: &str, default: u32| vars.number(name, 0..=MAX_CALLER_REQUESTS, default);
+        let per_caller =
+            |name: &str, default: u32| vars.number(name, 0..=MAX_CALLER_REQUESTS, default);
         // Only the type's range here: the policy's own limits are checked by `pool_settings`.
         let codes = CodePolicy {
             length: vars.number(env::CODE_LENGTH, 0..=u8::MAX, d.length)?,

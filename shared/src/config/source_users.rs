@@ -12,7 +12,9 @@ use crate::domain::migration::SourceUser;
 enum SourceUsersFile {
     List(Vec<SourceUser>),
     #[serde(rename_all = "PascalCase")]
-    Pool { source_users: Vec<SourceUser> },
+    Pool {
+        source_users: Vec<SourceUser>,
+    },
 }
 
 /// `SOURCE_USERS_FILE`: source users (`Username`, `Attributes`, `PasswordHash`) served from memory,
@@ -25,6 +27,9 @@ pub fn source_users_from_env(
         "expected a list of source users or an object with SourceUsers",
     )?;
     Ok(file.map(|f| match f {
-        SourceUsersFile::List(users) | SourceUsersFile::Pool { source_users: users } => users,
+        SourceUsersFile::List(users)
+        | SourceUsersFile::Pool {
+            source_users: users,
+        } => users,
     }))
 }

@@ -57,26 +57,21 @@ pub async fn store_from_env(
     env: impl Fn(&str) -> Option<String>,
     policy: &CodePolicy,
 ) -> Result<DynamoStore, crate::config::ConfigError> {
-    let table = |name: &str| {
-        env(name)
-            .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| crate::config::ConfigError {
-                setting: name.to_string(),
-                problem: "must name a DynamoDB table when STORE=dynamodb".into(),
-            })
-    };
+    use crate::config::env::{CODES_TABLE, Env, MAX_REQUESTS_PER_HOUR, USERS_TABLE};
+    let vars = Env::new(&env);
+    let why = "must name a DynamoDB table when STORE=dynamodb";
     let tables = Tables {
-        users: table("USERS_TABLE")?,
-        codes: table("CODES_TABLE")?,
+        users: vars.required(USERS_TABLE, why)?,
+        codes: vars.required(CODES_TABLE, why)?,
     };
     if !(1..=schema::MAX_REQUEST_SLOTS).contains(&policy.max_requests) {
-        return Err(crate::config::ConfigError {
-            setting: "MAX_REQUESTS_PER_HOUR".into(),
-            problem: format!(
+        return Err(crate::config::ConfigError::new(
+            MAX_REQUESTS_PER_HOUR,
+            format!(
                 "the DynamoDB store supports 1..={} requests per window",
                 schema::MAX_REQUEST_SLOTS
             ),
-        });
+        ));
     }
     Ok(DynamoStore::new(
         DynamoStore::client_from_env().await,
