@@ -11,7 +11,7 @@ use crate::adapters::app_clients::FixedAppClients;
 use crate::adapters::memory::MemoryStore;
 use crate::adapters::migration_source::memory::MemorySourceUsers;
 use crate::adapters::outbox::Outbox;
-use crate::config::env::{self, Env};
+use crate::config::env::{self, Env, Spellings};
 use crate::config::{ConfigError, Settings};
 use crate::domain::code::CodeKeys;
 use crate::domain::pool::PoolSettings;
@@ -52,20 +52,28 @@ pub enum DeliveryKind {
 }
 
 impl DirectoryKind {
-    const SPELLINGS: [(&'static str, Self); 3] = [
-        ("memory", Self::Memory),
-        ("dynamodb", Self::Dynamodb),
-        ("cognito", Self::Cognito),
-    ];
+    const SPELLINGS: Spellings<Self> = Spellings {
+        what: "a directory",
+        values: &[
+            ("memory", Self::Memory),
+            ("dynamodb", Self::Dynamodb),
+            ("cognito", Self::Cognito),
+        ],
+    };
 }
 
 impl CodeStoreKind {
-    const SPELLINGS: [(&'static str, Self); 2] =
-        [("memory", Self::Memory), ("dynamodb", Self::Dynamodb)];
+    const SPELLINGS: Spellings<Self> = Spellings {
+        what: "a known store",
+        values: &[("memory", Self::Memory), ("dynamodb", Self::Dynamodb)],
+    };
 }
 
 impl DeliveryKind {
-    const SPELLINGS: [(&'static str, Self); 2] = [("outbox", Self::Outbox), ("aws", Self::Aws)];
+    const SPELLINGS: Spellings<Self> = Spellings {
+        what: "a known delivery",
+        values: &[("outbox", Self::Outbox), ("aws", Self::Aws)],
+    };
 }
 
 /// Which adapters a process runs on, and where they point.
@@ -122,16 +130,16 @@ impl Wiring {
     pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Env::new(env);
         let codes = vars
-            .choice(env::STORE, "a known store", &CodeStoreKind::SPELLINGS)?
+            .choice(env::STORE, &CodeStoreKind::SPELLINGS)?
             .unwrap_or(CodeStoreKind::Memory);
         let directory = vars
-            .choice(env::DIRECTORY, "a directory", &DirectoryKind::SPELLINGS)?
+            .choice(env::DIRECTORY, &DirectoryKind::SPELLINGS)?
             .unwrap_or(match codes {
                 CodeStoreKind::Memory => DirectoryKind::Memory,
                 CodeStoreKind::Dynamodb => DirectoryKind::Dynamodb,
             });
         let delivery = vars
-            .choice(env::DELIVERY, "a known delivery", &DeliveryKind::SPELLINGS)?
+            .choice(env::DELIVERY, &DeliveryKind::SPELLINGS)?
             .unwrap_or(DeliveryKind::Outbox);
         let mut wiring = Self {
             directory,
@@ -185,22 +193,13 @@ impl Wiring {
         Ok(())
     }
 
-    #[cfg(any(
-        feature = "dynamodb",
-        feature = "ses",
-        feature = "sms",
-        feature = "cognito",
-        feature = "secrets"
-    ))]
-    fn has_source_table(&self) -> bool {
-        #[cfg(feature = "dynamodb")]
-        return self.source_table.is_some();
-        #[cfg(not(feature = "dynamodb"))]
-        false
-    }
-
     fn needs_aws(&self) -> bool {
-        self.directory != DirectoryKind::Memory
+        #[cfg(feature = "dynamodb")]
+        let source_table = self.source_table.is_some();
+        #[cfg(not(feature = "dynamodb"))]
+        let source_table = false;
+        source_table
+            || self.directory != DirectoryKind::Memory
             || self.codes != CodeStoreKind::Memory
             || self.delivery != DeliveryKind::Outbox
             || self.code_key_secret_arn.is_some()
@@ -269,7 +268,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         feature = "cognito",
         feature = "secrets"
     ))]
-    let sdk = if wiring.needs_aws() || wiring.has_source_table() {
+    let sdk = if wiring.needs_aws() {
         Some(
             aws_config::defaults(aws_config::BehaviorVersion::latest())
                 .load()
@@ -326,48 +325,47 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         Ok(())
     };
 
-    let (users, clients): (Option<Arc<dyn UserDirectory>>, Option<Arc<dyn AppClients>>) =
-        match wiring.directory {
-            DirectoryKind::Memory => {
+    let (users, clients): DirectoryChoice = match wiring.directory {
+        DirectoryKind::Memory => {
+            need_clients(&pool)?;
+            (None, None)
+        }
+        DirectoryKind::Dynamodb => {
+            #[cfg(feature = "dynamodb")]
+            {
+                let store = dynamodb_store(sdk.as_ref(), wiring, &pool, true)?;
                 need_clients(&pool)?;
-                (None, None)
+                (Some(Arc::new(store)), None)
             }
-            DirectoryKind::Dynamodb => {
-                #[cfg(feature = "dynamodb")]
+            #[cfg(not(feature = "dynamodb"))]
+            return Err(not_built(env::DIRECTORY, "dynamodb", "dynamodb"));
+        }
+        DirectoryKind::Cognito => {
+            #[cfg(feature = "cognito")]
+            {
+                let directory = cognito_pool(sdk.as_ref(), wiring).await?;
+                let description = directory.description();
+                pool.user_pool_id = description.user_pool_id.clone();
+                if !settings.explicit.recovery
+                    && let Some(recovery) = &description.recovery
                 {
-                    let store = dynamodb_store(sdk.as_ref(), wiring, &pool, true)?;
-                    need_clients(&pool)?;
-                    (Some(Arc::new(store)), None)
+                    pool.recovery = recovery.clone();
                 }
-                #[cfg(not(feature = "dynamodb"))]
-                return Err(not_built(env::DIRECTORY, "dynamodb", "dynamodb"));
-            }
-            DirectoryKind::Cognito => {
-                #[cfg(feature = "cognito")]
+                if !settings.explicit.password_policy
+                    && let Some(policy) = description.password_policy
                 {
-                    let directory = cognito_pool(sdk.as_ref(), wiring).await?;
-                    let description = directory.description();
-                    pool.user_pool_id = description.user_pool_id.clone();
-                    if !settings.explicit.recovery
-                        && let Some(recovery) = &description.recovery
-                    {
-                        pool.recovery = recovery.clone();
-                    }
-                    if !settings.explicit.password_policy
-                        && let Some(policy) = description.password_policy
-                    {
-                        pool.password_policy = policy;
-                    }
-                    if !settings.explicit.case_sensitive {
-                        pool.case_sensitive = description.case_sensitive;
-                    }
-                    let directory = Arc::new(directory);
-                    (Some(directory.clone()), Some(directory))
+                    pool.password_policy = policy;
                 }
-                #[cfg(not(feature = "cognito"))]
-                return Err(not_built(env::DIRECTORY, "cognito", "cognito"));
+                if !settings.explicit.case_sensitive {
+                    pool.case_sensitive = description.case_sensitive;
+                }
+                let directory = Arc::new(directory);
+                (Some(directory.clone()), Some(directory))
             }
-        };
+            #[cfg(not(feature = "cognito"))]
+            return Err(not_built(env::DIRECTORY, "cognito", "cognito"));
+        }
+    };
 
     let codes: Option<Arc<dyn CodeStore>> = match wiring.codes {
         CodeStoreKind::Memory => None,
@@ -449,6 +447,8 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
 }
 
 type Senders = (Arc<dyn EmailSender>, Arc<dyn SmsSender>);
+/// A directory and, for a user pool, its app clients; `None`: the embedded ones.
+type DirectoryChoice = (Option<Arc<dyn UserDirectory>>, Option<Arc<dyn AppClients>>);
 
 /// The adapters chosen for each port; `None`: the embedded one.
 #[derive(Default)]

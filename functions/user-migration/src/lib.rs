@@ -12,7 +12,7 @@ use aws_lambda_events::event::cognito::{
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use password_reset::adapters::migration_source::dynamodb::DynamoDbSourceUsers;
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
-use password_reset::config::env::{self, Env};
+use password_reset::config::env::{self, Env, Spellings};
 use password_reset::config::{ConfigError, recovery_from_env, source_users_from_env};
 use password_reset::domain::migration::Migration;
 use password_reset::domain::recovery::AccountRecovery;
@@ -33,10 +33,13 @@ enum SourceKind {
     Memory,
 }
 
-const SOURCES: [(&str, SourceKind); 2] = [
-    ("dynamodb", SourceKind::Dynamodb),
-    ("memory", SourceKind::Memory),
-];
+const SOURCES: Spellings<SourceKind> = Spellings {
+    what: "a known source",
+    values: &[
+        ("dynamodb", SourceKind::Dynamodb),
+        ("memory", SourceKind::Memory),
+    ],
+};
 
 impl Migrator {
     /// Read once at start. `MIGRATION_SOURCE`: `dynamodb` (default; see `SourceTable::from_env`) or
@@ -44,7 +47,7 @@ impl Migrator {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let recovery = recovery_from_env(&env::process)?;
         let kind = Env::new(&env::process)
-            .choice(env::MIGRATION_SOURCE, "a known source", &SOURCES)?
+            .choice(env::MIGRATION_SOURCE, &SOURCES)?
             .unwrap_or(SourceKind::Dynamodb);
         let source: Arc<dyn MigrationSource> = match kind {
             SourceKind::Dynamodb => Arc::new(

@@ -266,32 +266,23 @@ impl<'a> Env<'a> {
             })
     }
 
-    /// One of a fixed set of spellings (in any case), each standing for a value; `what` names the
-    /// set in the error (`a known store`).
+    /// One of a fixed set of spellings, in any case.
     pub fn choice<T: Copy>(
         &self,
         name: &str,
-        what: &str,
-        spellings: &[(&str, T)],
+        set: &Spellings<T>,
     ) -> Result<Option<T>, ConfigError> {
-        self.text(name)
-            .map(|v| spelled(name, what, spellings, &v))
-            .transpose()
+        self.text(name).map(|v| set.read(name, &v)).transpose()
     }
 
     /// A comma-separated list of `choice`s, in order; blank items are skipped.
-    pub fn choices<T: Copy>(
-        &self,
-        name: &str,
-        what: &str,
-        spellings: &[(&str, T)],
-    ) -> Result<Vec<T>, ConfigError> {
+    pub fn choices<T: Copy>(&self, name: &str, set: &Spellings<T>) -> Result<Vec<T>, ConfigError> {
         self.text(name)
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|v| spelled(name, what, spellings, v))
+            .map(|v| set.read(name, v))
             .collect()
     }
 
@@ -326,23 +317,27 @@ impl<'a> Env<'a> {
     }
 }
 
-fn spelled<T: Copy>(
-    name: &str,
-    what: &str,
-    spellings: &[(&str, T)],
-    value: &str,
-) -> Result<T, ConfigError> {
-    spellings
-        .iter()
-        .find(|(s, _)| s.eq_ignore_ascii_case(value))
-        .map(|(_, t)| *t)
-        .ok_or_else(|| {
-            let known: Vec<&str> = spellings.iter().map(|(s, _)| *s).collect();
-            ConfigError::new(
-                name,
-                format!("{value:?} is not {what} ({})", known.join(", ")),
-            )
-        })
+/// The values a `choice` may take, each by its spelling; `what` names the set in an error
+/// (`a known store`).
+pub struct Spellings<T: 'static> {
+    pub what: &'static str,
+    pub values: &'static [(&'static str, T)],
+}
+
+impl<T: Copy> Spellings<T> {
+    fn read(&self, name: &str, value: &str) -> Result<T, ConfigError> {
+        self.values
+            .iter()
+            .find(|(s, _)| s.eq_ignore_ascii_case(value))
+            .map(|(_, t)| *t)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.values.iter().map(|(s, _)| *s).collect();
+                ConfigError::new(
+                    name,
+                    format!("{value:?} is not {} ({})", self.what, known.join(", ")),
+                )
+            })
+    }
 }
 
 /// An environment for tests: the given pairs and nothing else.
@@ -395,18 +390,22 @@ mod tests {
         assert_eq!(env.number("UNSET", 0u8..=u8::MAX, 1), Ok(1));
         assert!(env.number::<u8>("BIG", 0..=u8::MAX, 1).is_err());
         assert!(env.number::<u32>("WORD", 0..=9, 1).is_err());
-        let kinds = [("memory", 1), ("dynamodb", 2)];
-        assert_eq!(env.choice("KIND", "a store", &kinds), Ok(Some(2)));
-        assert_eq!(env.choice("UNSET", "a store", &kinds), Ok(None));
-        let err = env.choice("WORD", "a store", &kinds).unwrap_err();
+        let kinds = Spellings {
+            what: "a store",
+            values: &[("memory", 1), ("dynamodb", 2)],
+        };
+        assert_eq!(env.choice("KIND", &kinds), Ok(Some(2)));
+        assert_eq!(env.choice("UNSET", &kinds), Ok(None));
+        let err = env.choice("WORD", &kinds).unwrap_err();
         assert_eq!(
             err.to_string(),
             r#"invalid setting WORD: "yes" is not a store (memory, dynamodb)"#
         );
-        assert_eq!(
-            env.choices("LIST", "a letter", &[("a", 'a'), ("b", 'b')]),
-            Ok(vec!['a', 'b'])
-        );
+        let letters = Spellings {
+            what: "a letter",
+            values: &[("a", 'a'), ("b", 'b')],
+        };
+        assert_eq!(env.choices("LIST", &letters), Ok(vec!['a', 'b']));
         assert_eq!(env.json::<Vec<u8>>("JSON", "a list"), Ok(Some(vec![1])));
         assert!(env.json::<Vec<u8>>("WORD", "a list").is_err());
     }

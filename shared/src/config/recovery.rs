@@ -1,14 +1,17 @@
 //! The pool's AccountRecoverySetting from the environment.
 
 use super::ConfigError;
-use super::env::{self, Env};
+use super::env::{self, Env, Spellings};
 use crate::domain::recovery::{AccountRecovery, MechanismName, RecoveryMechanism};
 
-const MECHANISMS: [(&str, MechanismName); 3] = [
-    ("verified_email", MechanismName::VerifiedEmail),
-    ("verified_phone_number", MechanismName::VerifiedPhoneNumber),
-    ("admin_only", MechanismName::AdminOnly),
-];
+const MECHANISMS: Spellings<MechanismName> = Spellings {
+    what: "a recovery mechanism",
+    values: &[
+        ("verified_email", MechanismName::VerifiedEmail),
+        ("verified_phone_number", MechanismName::VerifiedPhoneNumber),
+        ("admin_only", MechanismName::AdminOnly),
+    ],
+};
 
 /// `RECOVERY_MECHANISMS`: `verified_email,verified_phone_number` (comma-separated, highest
 /// priority first), `admin_only`, or unset for a legacy pool.
@@ -24,11 +27,7 @@ pub fn recovery_from_env(
 pub(super) fn mechanisms_from_env(
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<Vec<RecoveryMechanism>, ConfigError> {
-    let names = Env::new(env).choices(
-        env::RECOVERY_MECHANISMS,
-        "a recovery mechanism",
-        &MECHANISMS,
-    )?;
+    let names = Env::new(env).choices(env::RECOVERY_MECHANISMS, &MECHANISMS)?;
     Ok(names
         .into_iter()
         .zip(1u8..)

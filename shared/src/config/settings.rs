@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::ConfigError;
 use super::code_keys::decode_key;
-use super::env::{self, Env};
+use super::env::{self, Env, Spellings};
 use super::messages::messages_from_env;
 use super::recovery::mechanisms_from_env;
 use super::source_users::source_users_from_env;
@@ -80,10 +80,13 @@ pub(super) fn pool_settings(
     })
 }
 
-const PREVENT_MODES: [(&str, PreventUserExistenceErrors); 2] = [
-    ("ENABLED", PreventUserExistenceErrors::Enabled),
-    ("LEGACY", PreventUserExistenceErrors::Legacy),
-];
+const PREVENT_MODES: Spellings<PreventUserExistenceErrors> = Spellings {
+    what: "a PreventUserExistenceErrors mode",
+    values: &[
+        ("ENABLED", PreventUserExistenceErrors::Enabled),
+        ("LEGACY", PreventUserExistenceErrors::Legacy),
+    ],
+};
 
 /// The password policy's variables: any one given makes the whole policy explicit.
 const PASSWORD_POLICY: [&str; 5] = [
@@ -113,11 +116,7 @@ impl Settings {
         };
         let mechanisms = mechanisms_from_env(&env)?;
         let prevent = vars
-            .choice(
-                env::PREVENT_USER_EXISTENCE_ERRORS,
-                "a PreventUserExistenceErrors mode",
-                &PREVENT_MODES,
-            )?
+            .choice(env::PREVENT_USER_EXISTENCE_ERRORS, &PREVENT_MODES)?
             .unwrap_or(PreventUserExistenceErrors::Enabled);
         let d = CodePolicy::default();
         let count = |name: &str, default: u32| vars.number(name, 0..=u32::MAX, default);
