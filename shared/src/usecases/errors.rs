@@ -1,14 +1,20 @@
-//! Mapping port failures to Cognito errors, once. Detail goes to the log, never to the caller.
+//! Every answer the use cases turn into a Cognito error: port failures, redemption outcomes, a
+//! trigger's unusable output, and the messages Cognito words them with. Detail goes to the log,
+//! never to the caller.
 
 use crate::domain::code::Redemption;
 use crate::domain::error::CognitoError;
-use crate::domain::pool::{AppClient, PreventUserExistenceErrors};
-use crate::domain::secret_hash;
+use crate::domain::pool::PreventUserExistenceErrors;
 use crate::ports::{DeliveryError, PasswordChangeError, StoreError};
 
-use super::ResetService;
+use super::custom_message::CustomMessageError;
+use super::migrate_user::MigrationError;
 
 pub(super) const TOO_MANY_REQUESTS: &str = "Too many requests, please try again later.";
+pub(super) const NOT_DELIVERED: &str =
+    "The confirmation code could not be delivered. Try again later.";
+pub(super) const CANNOT_RESET: &str = "User password cannot be reset in the current state.";
+pub(super) const DISABLED: &str = "User is disabled.";
 
 pub(super) fn store_error(e: StoreError) -> CognitoError {
     match e {
@@ -22,9 +28,6 @@ pub(super) fn store_error(e: StoreError) -> CognitoError {
         }
     }
 }
-
-pub(super) const NOT_DELIVERED: &str =
-    "The confirmation code could not be delivered. Try again later.";
 
 /// Under PreventUserExistenceErrors=ENABLED a refusal (sandbox, unverified recipient, opted out)
 /// is told to the caller as generically as any failure: the reason would describe the account's
@@ -73,42 +76,26 @@ pub(super) fn redemption(outcome: Redemption) -> Result<(), CognitoError> {
     }
 }
 
-pub(super) const CANNOT_RESET: &str = "User password cannot be reset in the current state.";
-pub(super) const DISABLED: &str = "User is disabled.";
+pub(super) fn unknown_client(client_id: &str) -> CognitoError {
+    CognitoError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
+}
 
-impl ResetService {
-    /// The app client, and its SecretHash checked when it has a secret.
-    pub(super) async fn authorize_client(
-        &self,
-        client_id: &str,
-        username: &str,
-        presented: Option<&str>,
-    ) -> Result<AppClient, CognitoError> {
-        let client = self
-            .clients
-            .find(client_id)
-            .await
-            .map_err(store_error)?
-            .ok_or_else(|| {
-                CognitoError::ResourceNotFound(format!(
-                    "User pool client {client_id} does not exist."
-                ))
-            })?;
-        secret_hash::verify(
-            client.client_secret.as_deref(),
-            client_id,
-            username,
-            presented,
-        )?;
-        Ok(client)
+/// Cognito's answer when its UserMigration trigger fails: the trigger's message, its final full
+/// stop dropped because Cognito's wording adds one.
+pub(super) fn migration_trigger_error(e: MigrationError) -> CognitoError {
+    CognitoError::UserLambdaValidation {
+        trigger: "UserMigration".into(),
+        message: e.to_string().trim_end_matches('.').to_string(),
     }
+}
 
-    /// The code-record key standing in for a login that has no real user behind it: stable, keyed,
-    /// so simulated requests are limited and answered exactly like real ones.
-    /// `login` is normalized (`PoolSettings::normalize_login`).
-    pub(super) fn decoy_key(&self, login: &str) -> String {
-        let digest = self.key.derive("decoy-record", login);
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        format!("decoy#{hex}")
+impl From<CustomMessageError> for CognitoError {
+    /// Cognito's answer to a trigger whose output it cannot use.
+    fn from(e: CustomMessageError) -> Self {
+        tracing::error!(error = %e, "custom message refused");
+        CognitoError::InvalidLambdaResponse(match e {
+            CustomMessageError::Render(e) => format!("Invalid CustomMessage response: {e}"),
+            CustomMessageError::Rejected(m) => m,
+        })
     }
 }
