@@ -3,7 +3,7 @@
 //! asks for every variable the template gives it; the tables are the ones the DynamoDB adapter
 //! creates. The environment is evaluated as CloudFormation would (parameters, conditions, `!If`,
 //! `!Sub`, `!Ref`), then handed to the library's own readers, which record every name they ask for.
-//! Every name set or read is one of `config::env::ALL`, and one read but not set has a default there.
+//! Every name set or read is in `config::env::ALL`, and one read but not set has a default there.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::cell::RefCell;
@@ -296,8 +296,8 @@ impl Recorder {
 }
 
 /// The readers each function's start-up runs (its `main`, and `assembly::service_from_env` through
-/// `lambda::run` for the API functions, in the same order and on the same conditions): every setting a function reads goes
-/// through one of these with the environment as a closure.
+/// `lambda::run` for the API functions, in the same order and on the same conditions): every
+/// setting a function reads goes through one of these with the environment as a closure.
 async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigError> {
     let env = recorder.env();
     match binary {

@@ -1,7 +1,8 @@
 //! The one composition root: directory × code store × delivery × migration source, for the Lambda
 //! functions and the local runner alike. Settings are read first (a bad one is named before any
 //! client exists); the AWS SDK configuration is then loaded once, and only when an AWS adapter is
-//! chosen.
+//! chosen. `compose` puts every port no AWS adapter serves on the embedded ones (memory store,
+//! outbox), for `assemble` and for `crate::embedded` alike.
 
 use std::sync::Arc;
 
@@ -446,7 +447,9 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
     })
 }
 
+/// The email and SMS senders.
 type Senders = (Arc<dyn EmailSender>, Arc<dyn SmsSender>);
+
 /// A directory and, for a user pool, its app clients; `None`: the embedded ones.
 type DirectoryChoice = (Option<Arc<dyn UserDirectory>>, Option<Arc<dyn AppClients>>);
 

@@ -1,5 +1,5 @@
-//! ForgotPassword as a Lambda function: `lambda::run` builds the config and clients once, and a thin
-//! handler borrows them.
+//! ForgotPassword as a Lambda function: `lambda::run` builds config and clients once, and a
+//! thin handler borrows them.
 
 use password_reset::protocol::Operation;
 

@@ -3,8 +3,8 @@
 //! (`process` in production, a map in tests), so a test can record every name a function asks for
 //! (`tests/template_agreement.rs` holds the template to this list).
 //!
-//! Unset and blank are the same everywhere: the default. Every failure is a `ConfigError` naming
-//! the variable.
+//! To every typed parser, unset and blank are the same: the default. Every failure is a
+//! `ConfigError` naming the variable.
 
 use std::fmt::Display;
 use std::ops::RangeInclusive;
@@ -40,29 +40,29 @@ macro_rules! variables {
 }
 
 variables! {
-    // ---- The pool (`Settings::from_env`): the API functions, and the runner through its pool file.
+    // ---- The pool (`Settings::from_env`): the API functions (the runner has its pool file).
 
     /// The user pool's id: the directory with `DIRECTORY=cognito`, a label otherwise.
-    USER_POOL_ID: Unset::Default("empty; DIRECTORY=cognito refuses to start without it");
+    USER_POOL_ID: Unset::Default("empty, refused by DIRECTORY=cognito");
     /// The app clients, JSON: `[{"ClientId": "...", "ClientSecret": "..."}]`.
-    APP_CLIENTS: Unset::Default("none: the user pool's own with DIRECTORY=cognito; any other directory refuses to start");
+    APP_CLIENTS: Unset::Default("none: with DIRECTORY=cognito the pool's; else refused");
     /// Cognito's AccountRecoverySetting: `verified_email,verified_phone_number` (highest priority
     /// first), or `admin_only`.
-    RECOVERY_MECHANISMS: Unset::Default("none: the legacy choice (verified phone, then email); with DIRECTORY=cognito the pool's own");
+    RECOVERY_MECHANISMS: Unset::Default("legacy (phone, then email); with cognito the pool's");
     /// `ENABLED` or `LEGACY`.
     PREVENT_USER_EXISTENCE_ERRORS: Unset::Default("ENABLED");
     /// Whether logins compare case-sensitively (Cognito's `UsernameConfiguration.CaseSensitive`).
-    USERNAME_CASE_SENSITIVE: Unset::Default("false; with DIRECTORY=cognito the pool's own");
+    USERNAME_CASE_SENSITIVE: Unset::Default("false; with DIRECTORY=cognito the pool's");
     /// The password policy, as Cognito's.
-    PASSWORD_MIN_LENGTH: Unset::Default("8; with DIRECTORY=cognito the pool's own policy");
+    PASSWORD_MIN_LENGTH: Unset::Default("8; with DIRECTORY=cognito the pool's policy");
     /// `true` or `false`.
-    PASSWORD_REQUIRE_UPPERCASE: Unset::Default("true; with DIRECTORY=cognito the pool's own policy");
+    PASSWORD_REQUIRE_UPPERCASE: Unset::Default("true; with DIRECTORY=cognito the pool's");
     /// `true` or `false`.
-    PASSWORD_REQUIRE_LOWERCASE: Unset::Default("true; with DIRECTORY=cognito the pool's own policy");
+    PASSWORD_REQUIRE_LOWERCASE: Unset::Default("true; with DIRECTORY=cognito the pool's");
     /// `true` or `false`.
-    PASSWORD_REQUIRE_NUMBERS: Unset::Default("true; with DIRECTORY=cognito the pool's own policy");
+    PASSWORD_REQUIRE_NUMBERS: Unset::Default("true; with DIRECTORY=cognito the pool's");
     /// `true` or `false`.
-    PASSWORD_REQUIRE_SYMBOLS: Unset::Default("true; with DIRECTORY=cognito the pool's own policy");
+    PASSWORD_REQUIRE_SYMBOLS: Unset::Default("true; with DIRECTORY=cognito the pool's");
     /// Digits in a code, 6-10.
     CODE_LENGTH: Unset::Default("6");
     /// How long a code is valid.
@@ -79,7 +79,7 @@ variables! {
     NOTIFY_PASSWORD_CHANGED: Unset::Default("true");
     /// A literal code-hashing key, base64 of at least 32 bytes (local use; deployed functions read
     /// the keys from `CODE_HASH_KEY_SECRET_ARN`).
-    CODE_HASH_KEY: Unset::Default("a random key per process with STORE=memory; STORE=dynamodb refuses to start without a key");
+    CODE_HASH_KEY: Unset::Default("random per process (STORE=memory); STORE=dynamodb needs a key");
     /// A JSON file of users for the memory directory.
     SEED_USERS_FILE: Unset::Default("no users");
     /// Where the outbox appends each message, one JSON line each.
@@ -89,7 +89,7 @@ variables! {
     /// CustomMessage templates, JSON; its sources replace the file's.
     MESSAGE_TEMPLATES: Unset::Default("the file's templates, else the built-in texts");
     /// Source users served from memory: a JSON list, or a pool file holding `SourceUsers`.
-    SOURCE_USERS_FILE: Unset::Default("none; MIGRATION_SOURCE=memory refuses to start without it");
+    SOURCE_USERS_FILE: Unset::Default("none, refused by MIGRATION_SOURCE=memory");
 
     // ---- The adapters chosen (`Wiring::from_env`).
 
@@ -100,9 +100,9 @@ variables! {
     /// `outbox` (local delivery) or `aws` (SES v2 and End User Messaging SMS v2).
     DELIVERY: Unset::Default("outbox");
     /// The users table, for `DIRECTORY=dynamodb`.
-    USERS_TABLE: Unset::Default("none; DIRECTORY=dynamodb refuses to start without it (the runner: cognito-reset-users)");
+    USERS_TABLE: Unset::Default("needed by DIRECTORY=dynamodb (runner: cognito-reset-users)");
     /// The codes table, for `STORE=dynamodb`.
-    CODES_TABLE: Unset::Default("none; STORE=dynamodb refuses to start without it (the runner: cognito-reset-codes)");
+    CODES_TABLE: Unset::Default("needed by STORE=dynamodb (runner: cognito-reset-codes)");
     /// Whether a reset ends every session of the user (`AdminUserGlobalSignOut`).
     SIGN_OUT_ON_RESET: Unset::Default("true");
     /// The Secrets Manager secret holding the code keys (see `config::parse_code_keys`);
@@ -140,7 +140,7 @@ variables! {
     /// The UserMigration function's source: `dynamodb` or `memory`.
     MIGRATION_SOURCE: Unset::Default("dynamodb");
     /// The source user table.
-    SOURCE_TABLE: Unset::Default("no source table; MIGRATION_SOURCE=dynamodb refuses to start without it");
+    SOURCE_TABLE: Unset::Default("none, refused by MIGRATION_SOURCE=dynamodb");
     /// Its partition key (a string): what the user signs in with.
     SOURCE_KEY: Unset::Default("username");
     /// The attribute holding the argon2 or bcrypt hash.
