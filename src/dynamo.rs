@@ -10,13 +10,15 @@ use password_reset::adapters::dynamodb_tables::{self, Tables};
 #[cfg(feature = "aws")]
 use password_reset::domain::user::User;
 
+use password_reset::config::env;
+
 #[derive(Debug, clap::Args)]
 pub struct TableArgs {
     /// The users table (with `--store dynamodb`, `create-tables`, `import-users`).
-    #[arg(long, env = "USERS_TABLE", default_value = "cognito-reset-users")]
+    #[arg(long, env = env::USERS_TABLE, default_value = "cognito-reset-users")]
     pub users_table: String,
     /// The codes table.
-    #[arg(long, env = "CODES_TABLE", default_value = "cognito-reset-codes")]
+    #[arg(long, env = env::CODES_TABLE, default_value = "cognito-reset-codes")]
     pub codes_table: String,
 }
 

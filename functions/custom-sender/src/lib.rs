@@ -111,7 +111,7 @@ impl Sender<KmsKeyring> {
     }
 
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let settings = settings_from_env(&|name: &str| std::env::var(name).ok())?;
+        let settings = settings_from_env(&password_reset::config::env::process)?;
         let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
         let sender = Self::new(&sdk, settings);
         tracing::info!(

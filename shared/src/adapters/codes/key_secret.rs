@@ -7,7 +7,7 @@ use crate::config::{ConfigError, parse_code_keys};
 use crate::domain::code::CodeKeys;
 
 /// The setting naming the secret.
-pub const SETTING: &str = "CODE_HASH_KEY_SECRET_ARN";
+pub const SETTING: &str = crate::config::env::CODE_HASH_KEY_SECRET_ARN;
 
 /// Reads and checks the keyring held by `secret_id` (its ARN or name); the AWSCURRENT version.
 /// A failure names `CODE_HASH_KEY_SECRET_ARN` and never quotes the secret.
@@ -15,10 +15,7 @@ pub async fn read_code_keys(
     client: &aws_sdk_secretsmanager::Client,
     secret_id: &str,
 ) -> Result<CodeKeys, ConfigError> {
-    let fail = |problem: String| ConfigError {
-        setting: SETTING.into(),
-        problem,
-    };
+    let fail = |problem: String| ConfigError::new(SETTING, problem);
     let out = client
         .get_secret_value()
         .secret_id(secret_id)
