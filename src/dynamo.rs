@@ -4,17 +4,21 @@
 use std::path::Path;
 
 #[cfg(feature = "aws")]
-use password_reset::adapters::dynamodb::{self, DynamoStore, Tables};
+use password_reset::adapters::directory::dynamodb::DynamoDirectory;
+#[cfg(feature = "aws")]
+use password_reset::adapters::dynamodb_tables::{self, Tables};
 #[cfg(feature = "aws")]
 use password_reset::domain::user::User;
+
+use password_reset::config::env;
 
 #[derive(Debug, clap::Args)]
 pub struct TableArgs {
     /// The users table (with `--store dynamodb`, `create-tables`, `import-users`).
-    #[arg(long, env = "USERS_TABLE", default_value = "cognito-reset-users")]
+    #[arg(long, env = env::USERS_TABLE, default_value = "cognito-reset-users")]
     pub users_table: String,
     /// The codes table.
-    #[arg(long, env = "CODES_TABLE", default_value = "cognito-reset-codes")]
+    #[arg(long, env = env::CODES_TABLE, default_value = "cognito-reset-codes")]
     pub codes_table: String,
 }
 
@@ -30,9 +34,9 @@ impl TableArgs {
 
 #[cfg(feature = "aws")]
 pub async fn create_tables(args: &TableArgs) -> Result<(), String> {
-    let client = DynamoStore::client_from_env().await;
+    let client = dynamodb_tables::client_from_env().await;
     let tables = args.tables();
-    dynamodb::create_tables(&client, &tables)
+    dynamodb_tables::create_tables(&client, &tables)
         .await
         .map_err(|e| e.to_string())?;
     println!("tables ready: {} and {}", tables.users, tables.codes);
@@ -58,12 +62,7 @@ fn read_users(file: &Path) -> Result<Vec<User>, String> {
 #[cfg(feature = "aws")]
 pub async fn import_users(args: &TableArgs, file: &Path) -> Result<(), String> {
     let users = read_users(file)?;
-    // The request limit plays no part in writing users.
-    let store = DynamoStore::new(
-        DynamoStore::client_from_env().await,
-        args.tables(),
-        &Default::default(),
-    );
+    let store = DynamoDirectory::new(dynamodb_tables::client_from_env().await, &args.users_table);
     let count = users.len();
     for user in users {
         let username = user.username.clone();

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use password_reset::assembly::{CodeStoreKind, DeliveryKind, DirectoryKind, Wiring};
 use password_reset::config::Settings;
+use password_reset::config::env;
 
 /// The pool the runner serves when no --config is given.
 const DEMO_POOL: &str = include_str!("../config/demo-pool.json");
@@ -22,38 +23,38 @@ const DEMO_POOL: &str = include_str!("../config/demo-pool.json");
 )]
 struct Cli {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1", env = "RESET_HOST")]
+    #[arg(long, default_value = "127.0.0.1", env = env::RESET_HOST)]
     host: std::net::IpAddr,
     /// Port to listen on (9229 is the port Cognito emulators use).
-    #[arg(long, default_value_t = 9229, env = "RESET_PORT")]
+    #[arg(long, default_value_t = 9229, env = env::RESET_PORT)]
     port: u16,
     /// A pool file (clients, recovery setting, policies, users); the bundled demo pool by default.
-    #[arg(long, env = "RESET_CONFIG")]
+    #[arg(long, env = env::RESET_CONFIG)]
     config: Option<PathBuf>,
     /// Where delivered messages are appended as JSON lines (overrides the pool file's Outbox.Path).
-    #[arg(long, env = "RESET_OUTBOX")]
+    #[arg(long, env = env::RESET_OUTBOX)]
     outbox: Option<PathBuf>,
     /// Where codes and request counts live: `memory` (embedded) or `dynamodb` (the codes table, at
     /// `AWS_ENDPOINT_URL` when set).
-    #[arg(long, value_enum, default_value = "memory", env = "RESET_STORE")]
+    #[arg(long, value_enum, default_value = "memory", env = env::RESET_STORE)]
     store: Store,
     /// Who exists and which password signs in: `memory` (seeded from the pool file), `dynamodb`
     /// (the users table) or `cognito` (a user pool, with --user-pool-id); by default the same as
     /// --store.
-    #[arg(long, value_enum, env = "RESET_DIRECTORY")]
+    #[arg(long, value_enum, env = env::RESET_DIRECTORY)]
     directory: Option<Directory>,
     /// The user pool serving as the directory with `--directory cognito`.
-    #[arg(long, env = "USER_POOL_ID")]
+    #[arg(long, env = env::USER_POOL_ID)]
     user_pool_id: Option<String>,
     /// The code-hashing key, base64 of at least 32 bytes (overrides the pool file's CodeHashKey);
     /// required with `--store dynamodb`, where codes outlive the process.
-    #[arg(long, env = "CODE_HASH_KEY", hide_env_values = true)]
+    #[arg(long, env = env::CODE_HASH_KEY, hide_env_values = true)]
     code_hash_key: Option<String>,
     #[command(flatten)]
     tables: dynamo::TableArgs,
     /// How codes are delivered: `outbox` (printed and appended to the outbox file) or `aws` (SES v2
     /// and End User Messaging SMS v2, configured by SES_FROM_ADDRESS, SMS_ORIGINATION_IDENTITY...).
-    #[arg(long, value_enum, default_value = "outbox", env = "RESET_DELIVERY")]
+    #[arg(long, value_enum, default_value = "outbox", env = env::RESET_DELIVERY)]
     delivery: Delivery,
     #[command(subcommand)]
     command: Option<Command>,
@@ -152,7 +153,8 @@ fn load(cli: &Cli) -> Result<Settings, String> {
     .map_err(|e| e.to_string())?;
     if let Some(key) = &cli.code_hash_key {
         settings.key = Some(
-            password_reset::config::decode_key("CODE_HASH_KEY", key).map_err(|e| e.to_string())?,
+            password_reset::config::decode_key(env::CODE_HASH_KEY, key)
+                .map_err(|e| e.to_string())?,
         );
     }
     if let Some(path) = &cli.outbox {
@@ -209,8 +211,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let mut wiring = cli.wiring();
-    let env = |name: &str| std::env::var(name).ok();
-    if let Err(e) = wiring.read_adapter_settings(&env) {
+    if let Err(e) = wiring.read_adapter_settings(&env::process) {
         eprintln!("error: {e}");
         return std::process::ExitCode::from(2);
     }

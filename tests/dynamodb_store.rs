@@ -6,7 +6,7 @@
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use password_reset::CognitoError;
-use password_reset::adapters::dynamodb::schema::*;
+use password_reset::adapters::dynamodb_tables::schema::*;
 use password_reset::domain::caller::Caller;
 use password_reset::domain::password;
 use password_reset::domain::request::UserContextData;

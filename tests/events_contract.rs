@@ -127,7 +127,7 @@ async fn reset_service() -> password_reset::ResetService {
         medium: None,
     };
     embedded
-        .store
+        .codes
         .issue("jane", live, &service.pool.codes)
         .await
         .unwrap();

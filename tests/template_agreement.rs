@@ -3,6 +3,7 @@
 //! asks for every variable the template gives it; the tables are the ones the DynamoDB adapter
 //! creates. The environment is evaluated as CloudFormation would (parameters, conditions, `!If`,
 //! `!Sub`, `!Ref`), then handed to the library's own readers, which record every name they ask for.
+//! Every name set or read is in `config::env::ALL`, and one read but not set has a default there.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::cell::RefCell;
@@ -18,9 +19,9 @@ use aws_sdk_dynamodb::operation::update_time_to_live::{
 };
 use aws_sdk_dynamodb::types::{TableDescription, TableStatus};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use password_reset::adapters::dynamodb::schema::{self, Tables};
+use password_reset::adapters::dynamodb_tables::schema::{self, Tables};
 use password_reset::adapters::migration_source::dynamodb::SourceTable;
-use password_reset::config::ConfigError;
+use password_reset::config::{ConfigError, env};
 use password_reset::domain::code::CodePolicy;
 use serde_yaml_ng::Value;
 
@@ -294,9 +295,9 @@ impl Recorder {
     }
 }
 
-/// The readers each function's start-up runs (its `main`, and `lambda::service_from_env` for the
-/// API functions, in the same order and on the same conditions): every setting a function reads goes
-/// through one of these with the environment as a closure.
+/// The readers each function's start-up runs (its `main`, and `assembly::service_from_env` through
+/// `lambda::run` for the API functions, in the same order and on the same conditions): every
+/// setting a function reads goes through one of these with the environment as a closure.
 async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigError> {
     let env = recorder.env();
     match binary {
@@ -320,22 +321,22 @@ async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigEr
     Ok(())
 }
 
-/// Names read with a literal in the entry points themselves (`env("STORE")`): the non-test part of
-/// the function crate's sources and, when it uses it, of `shared/src/lambda.rs`.
+/// Names read in the entry points themselves (`vars.choice(env::MIGRATION_SOURCE, ...)`, or a
+/// literal `env("STORE")`): the non-test part of the function crate's sources and, when it runs
+/// it, of `shared/src/assembly.rs`.
 fn literal_reads(binary: &str) -> BTreeSet<String> {
     let src = root().join("functions").join(binary).join("src");
     let mut sources: Vec<String> = std::fs::read_dir(&src)
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
         .collect();
-    if sources
-        .iter()
-        .any(|s| s.contains("password_reset::assembly::"))
-    {
+    if sources.iter().any(|s| {
+        s.contains("password_reset::assembly::") || s.contains("password_reset::lambda::run")
+    }) {
         sources.push(std::fs::read_to_string(root().join("shared/src/assembly.rs")).unwrap());
     }
     let read = regex::Regex::new(
-        r#"\b(?:env|var|var_os|non_empty\(\s*env\s*,)\(?\s*"([A-Z][A-Z0-9_]*)"\s*\)"#,
+        r#"\b(?:env|var|var_os|process|raw|text|required|flag|number|choice|choices|json|json_file)\(\s*(?:"|(?:\w+::)*)([A-Z][A-Z0-9_]*)"?\s*[,)]"#,
     )
     .unwrap();
     sources
@@ -574,6 +575,24 @@ async fn each_function_is_given_exactly_the_settings_it_reads() {
                 unread.is_empty(),
                 "{context}: the template sets {unread:?}, which the function never reads"
             );
+            let unlisted: Vec<_> = listed
+                .iter()
+                .chain(&asked)
+                .filter(|n| env::variable(n).is_none())
+                .collect();
+            assert!(
+                unlisted.is_empty(),
+                "{context}: {unlisted:?} not in config::env's list"
+            );
+            let undefaulted: Vec<_> = asked
+                .iter()
+                .filter(|n| !listed.contains(*n))
+                .filter(|n| env::variable(n).is_some_and(|v| v.unset == env::Unset::Required))
+                .collect();
+            assert!(
+                undefaulted.is_empty(),
+                "{context}: reads {undefaulted:?}, required but not set by the template"
+            );
         }
     }
 }
@@ -581,7 +600,7 @@ async fn each_function_is_given_exactly_the_settings_it_reads() {
 #[test]
 fn the_api_functions_reset_in_the_pool_keep_codes_in_dynamodb_and_deliver_for_real() {
     let template = template();
-    let delivery = password_reset::config::delivery::DELIVERY;
+    let delivery = password_reset::config::env::DELIVERY;
     for (overrides, pool_id) in [
         (&[][..], "stack-UserPool"),
         (

@@ -1,34 +1,30 @@
 //! The one composition root: directory × code store × delivery × migration source, for the Lambda
 //! functions and the local runner alike. Settings are read first (a bad one is named before any
 //! client exists); the AWS SDK configuration is then loaded once, and only when an AWS adapter is
-//! chosen.
+//! chosen. `compose` puts every port no AWS adapter serves on the embedded ones (memory stores,
+//! outbox), for `assemble` and for `crate::embedded` alike.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use rand::CryptoRng;
 
-use crate::adapters::app_clients::FixedAppClients;
-use crate::adapters::memory::MemoryStore;
+use crate::adapters::codes::memory::MemoryCodes;
+use crate::adapters::delivery::outbox::Outbox;
+use crate::adapters::directory::fixed_app_clients::FixedAppClients;
+use crate::adapters::directory::memory::MemoryDirectory;
 use crate::adapters::migration_source::memory::MemorySourceUsers;
-use crate::adapters::outbox::Outbox;
+use crate::config::env::{self, Env, Spellings};
 use crate::config::{ConfigError, Settings};
 use crate::domain::code::CodeKeys;
+use crate::domain::pool::PoolSettings;
 use crate::ports::{AppClients, CodeStore, EmailSender, MigrationSource, SmsSender, UserDirectory};
-use crate::usecases::{Ports, ResetService};
+use crate::usecases::{DeliveryTiming, Ports, ResetService};
 
 /// The setting a missing code key is reported under: the one this build reads the keys from.
 #[cfg(feature = "secrets")]
-const KEY_SETTING: &str = "CODE_HASH_KEY_SECRET_ARN";
+const KEY_SETTING: &str = env::CODE_HASH_KEY_SECRET_ARN;
 #[cfg(not(feature = "secrets"))]
-const KEY_SETTING: &str = "CODE_HASH_KEY";
-
-fn bad(setting: &str, problem: impl std::fmt::Display) -> ConfigError {
-    ConfigError {
-        setting: setting.to_string(),
-        problem: problem.to_string(),
-    }
-}
+const KEY_SETTING: &str = env::CODE_HASH_KEY;
 
 /// Who exists and which password signs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,40 +53,29 @@ pub enum DeliveryKind {
     Aws,
 }
 
-impl FromStr for DirectoryKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "memory" => Ok(Self::Memory),
-            "dynamodb" => Ok(Self::Dynamodb),
-            "cognito" => Ok(Self::Cognito),
-            other => Err(format!(
-                "{other:?} is not a directory (memory, dynamodb, cognito)"
-            )),
-        }
-    }
+impl DirectoryKind {
+    const SPELLINGS: Spellings<Self> = Spellings {
+        what: "a directory",
+        values: &[
+            ("memory", Self::Memory),
+            ("dynamodb", Self::Dynamodb),
+            ("cognito", Self::Cognito),
+        ],
+    };
 }
 
-impl FromStr for CodeStoreKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "memory" => Ok(Self::Memory),
-            "dynamodb" => Ok(Self::Dynamodb),
-            other => Err(format!("{other:?} is not a known store (memory, dynamodb)")),
-        }
-    }
+impl CodeStoreKind {
+    const SPELLINGS: Spellings<Self> = Spellings {
+        what: "a known store",
+        values: &[("memory", Self::Memory), ("dynamodb", Self::Dynamodb)],
+    };
 }
 
-impl FromStr for DeliveryKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "outbox" => Ok(Self::Outbox),
-            "aws" => Ok(Self::Aws),
-            other => Err(format!("{other:?} is not a known delivery (outbox, aws)")),
-        }
-    }
+impl DeliveryKind {
+    const SPELLINGS: Spellings<Self> = Spellings {
+        what: "a known delivery",
+        values: &[("outbox", Self::Outbox), ("aws", Self::Aws)],
+    };
 }
 
 /// Which adapters a process runs on, and where they point.
@@ -140,53 +125,32 @@ impl Default for Wiring {
     }
 }
 
-fn non_empty(env: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
-    env(name)
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
 impl Wiring {
     /// `DIRECTORY` (`memory`, `dynamodb`, `cognito`; unset: the same as `STORE`), `STORE` (the
     /// code store: `memory` or `dynamodb`), `DELIVERY` (`outbox` or `aws`), the table names,
     /// `USER_POOL_ID` and `SIGN_OUT_ON_RESET`.
     pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let codes: CodeStoreKind = non_empty(env, "STORE")
-            .map(|v| v.parse())
-            .transpose()
-            .map_err(|e| bad("STORE", e))?
+        let vars = Env::new(env);
+        let codes = vars
+            .choice(env::STORE, &CodeStoreKind::SPELLINGS)?
             .unwrap_or(CodeStoreKind::Memory);
-        let directory = match non_empty(env, "DIRECTORY") {
-            Some(v) => v.parse().map_err(|e| bad("DIRECTORY", e))?,
-            None => match codes {
+        let directory = vars
+            .choice(env::DIRECTORY, &DirectoryKind::SPELLINGS)?
+            .unwrap_or(match codes {
                 CodeStoreKind::Memory => DirectoryKind::Memory,
                 CodeStoreKind::Dynamodb => DirectoryKind::Dynamodb,
-            },
-        };
-        let delivery = non_empty(env, "DELIVERY")
-            .map(|v| v.parse())
-            .transpose()
-            .map_err(|e| bad("DELIVERY", e))?
+            });
+        let delivery = vars
+            .choice(env::DELIVERY, &DeliveryKind::SPELLINGS)?
             .unwrap_or(DeliveryKind::Outbox);
-        let sign_out_on_reset = match non_empty(env, "SIGN_OUT_ON_RESET").as_deref() {
-            None => true,
-            Some(v) if v.eq_ignore_ascii_case("true") => true,
-            Some(v) if v.eq_ignore_ascii_case("false") => false,
-            Some(v) => {
-                return Err(bad(
-                    "SIGN_OUT_ON_RESET",
-                    format!("{v:?} is neither true nor false"),
-                ));
-            }
-        };
         let mut wiring = Self {
             directory,
             codes,
             delivery,
-            users_table: non_empty(env, "USERS_TABLE"),
-            codes_table: non_empty(env, "CODES_TABLE"),
-            user_pool_id: non_empty(env, "USER_POOL_ID"),
-            sign_out_on_reset,
+            sign_out_on_reset: vars.flag(env::SIGN_OUT_ON_RESET, true)?,
+            users_table: vars.text(env::USERS_TABLE),
+            codes_table: vars.text(env::CODES_TABLE),
+            user_pool_id: vars.text(env::USER_POOL_ID),
             ..Self::default()
         };
         wiring.read_adapter_settings(env)?;
@@ -200,6 +164,7 @@ impl Wiring {
         &mut self,
         env: &impl Fn(&str) -> Option<String>,
     ) -> Result<(), ConfigError> {
+        let vars = Env::new(env);
         if self.delivery == DeliveryKind::Aws {
             #[cfg(all(feature = "ses", feature = "sms"))]
             {
@@ -207,45 +172,36 @@ impl Wiring {
                     Some(crate::config::delivery::AwsDeliverySettings::from_env(env)?);
             }
             #[cfg(not(all(feature = "ses", feature = "sms")))]
-            return Err(not_built("DELIVERY", "aws", "ses` and `sms"));
+            return Err(not_built(env::DELIVERY, "aws", "ses` and `sms"));
         }
-        self.code_key_secret_arn = non_empty(env, "CODE_HASH_KEY_SECRET_ARN");
+        self.code_key_secret_arn = vars.text(env::CODE_HASH_KEY_SECRET_ARN);
         #[cfg(not(feature = "secrets"))]
         if self.code_key_secret_arn.is_some() {
-            return Err(bad(
-                "CODE_HASH_KEY_SECRET_ARN",
+            return Err(ConfigError::new(
+                env::CODE_HASH_KEY_SECRET_ARN,
                 "a key from Secrets Manager needs the `secrets` cargo feature, which this build \
                  does not have; give a literal key in CODE_HASH_KEY instead",
             ));
         }
-        if non_empty(env, "SOURCE_TABLE").is_some() {
+        if vars.text(env::SOURCE_TABLE).is_some() {
             #[cfg(feature = "dynamodb")]
             {
                 self.source_table =
                     Some(crate::adapters::migration_source::dynamodb::SourceTable::from_env(env)?);
             }
             #[cfg(not(feature = "dynamodb"))]
-            return Err(not_built("SOURCE_TABLE", "a source table", "dynamodb"));
+            return Err(not_built(env::SOURCE_TABLE, "a source table", "dynamodb"));
         }
         Ok(())
     }
 
-    #[cfg(any(
-        feature = "dynamodb",
-        feature = "ses",
-        feature = "sms",
-        feature = "cognito",
-        feature = "secrets"
-    ))]
-    fn has_source_table(&self) -> bool {
-        #[cfg(feature = "dynamodb")]
-        return self.source_table.is_some();
-        #[cfg(not(feature = "dynamodb"))]
-        false
-    }
-
     fn needs_aws(&self) -> bool {
-        self.directory != DirectoryKind::Memory
+        #[cfg(feature = "dynamodb")]
+        let source_table = self.source_table.is_some();
+        #[cfg(not(feature = "dynamodb"))]
+        let source_table = false;
+        source_table
+            || self.directory != DirectoryKind::Memory
             || self.codes != CodeStoreKind::Memory
             || self.delivery != DeliveryKind::Outbox
             || self.code_key_secret_arn.is_some()
@@ -255,8 +211,10 @@ impl Wiring {
 /// What the assembly built: the service, and the embedded parts a runner or a test looks into.
 pub struct Assembled {
     pub service: ResetService,
-    /// The embedded store, when it serves the directory or the codes.
-    pub memory: Option<Arc<MemoryStore>>,
+    /// The embedded directory, when it serves.
+    pub memory_users: Option<Arc<MemoryDirectory>>,
+    /// The embedded code store, when it serves.
+    pub memory_codes: Option<Arc<MemoryCodes>>,
     /// The outbox, when it is the delivery.
     pub outbox: Option<Arc<Outbox>>,
 }
@@ -268,7 +226,7 @@ pub struct Assembled {
     feature = "cognito"
 )))]
 fn not_built(setting: &str, value: &str, feature: &str) -> ConfigError {
-    bad(
+    ConfigError::new(
         setting,
         format!("{value} needs the `{feature}` cargo feature, which this build does not have"),
     )
@@ -287,8 +245,8 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
     let literal_key: Option<CodeKeys> =
         match (&settings.key, &wiring.code_key_secret_arn, wiring.codes) {
             (Some(_), Some(_), _) => {
-                return Err(bad(
-                    "CODE_HASH_KEY_SECRET_ARN",
+                return Err(ConfigError::new(
+                    env::CODE_HASH_KEY_SECRET_ARN,
                     "set either CODE_HASH_KEY_SECRET_ARN or a literal key (CODE_HASH_KEY, \
                      --code-hash-key, the pool file's CodeHashKey), not both",
                 ));
@@ -298,7 +256,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
             (None, None, CodeStoreKind::Memory) => Some(CodeKeys::generate(rng)),
             // A random key per process would make codes issued by one container fail in another.
             (None, None, CodeStoreKind::Dynamodb) => {
-                return Err(bad(
+                return Err(ConfigError::new(
                     KEY_SETTING,
                     "a shared code store (STORE=dynamodb) needs the code keys, the same in every \
                      function: CODE_HASH_KEY_SECRET_ARN (the secret holding them, as deployed) or \
@@ -314,7 +272,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         feature = "cognito",
         feature = "secrets"
     ))]
-    let sdk = if wiring.needs_aws() || wiring.has_source_table() {
+    let sdk = if wiring.needs_aws() {
         Some(
             aws_config::defaults(aws_config::BehaviorVersion::latest())
                 .load()
@@ -331,8 +289,8 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         feature = "secrets"
     )))]
     if wiring.needs_aws() {
-        return Err(bad(
-            "DIRECTORY",
+        return Err(ConfigError::new(
+            env::DIRECTORY,
             "an AWS adapter was chosen in a build without AWS features",
         ));
     }
@@ -343,50 +301,50 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
             #[cfg(feature = "secrets")]
             {
                 let arn = wiring.code_key_secret_arn.as_deref().unwrap_or_default();
-                let sdk = sdk
-                    .as_ref()
-                    .ok_or_else(|| bad("CODE_HASH_KEY_SECRET_ARN", "no AWS configuration"))?;
-                crate::adapters::secrets::read_code_keys(
+                let sdk = sdk.as_ref().ok_or_else(|| {
+                    ConfigError::new(env::CODE_HASH_KEY_SECRET_ARN, "no AWS configuration")
+                })?;
+                crate::adapters::codes::key_secret::read_code_keys(
                     &aws_sdk_secretsmanager::Client::new(sdk),
                     arn,
                 )
                 .await?
             }
             #[cfg(not(feature = "secrets"))]
-            return Err(bad(
-                "CODE_HASH_KEY_SECRET_ARN",
+            return Err(ConfigError::new(
+                env::CODE_HASH_KEY_SECRET_ARN,
                 "a key from Secrets Manager needs the `secrets` cargo feature",
             ));
         }
     };
 
-    let needs_memory =
-        wiring.directory == DirectoryKind::Memory || wiring.codes == CodeStoreKind::Memory;
-    let memory = needs_memory.then(|| Arc::new(MemoryStore::with_users(settings.users.clone())));
-
-    let fixed_clients = || -> Result<Arc<dyn AppClients>, ConfigError> {
+    // Without a user pool, the app clients are the settings' own.
+    let need_clients = |pool: &PoolSettings| -> Result<(), ConfigError> {
         if pool.clients.is_empty() {
-            return Err(bad(
-                "APP_CLIENTS",
+            return Err(ConfigError::new(
+                env::APP_CLIENTS,
                 "at least one app client is needed unless DIRECTORY=cognito",
             ));
         }
-        Ok(Arc::new(FixedAppClients::new(pool.clients.clone())))
+        Ok(())
     };
 
-    let (users, clients): (Arc<dyn UserDirectory>, Arc<dyn AppClients>) = match wiring.directory {
-        DirectoryKind::Memory => match &memory {
-            Some(store) => (store.clone(), fixed_clients()?),
-            None => return Err(bad("DIRECTORY", "memory store missing")),
-        },
+    let (users, clients): DirectoryChoice = match wiring.directory {
+        DirectoryKind::Memory => {
+            need_clients(&pool)?;
+            (None, None)
+        }
         DirectoryKind::Dynamodb => {
             #[cfg(feature = "dynamodb")]
             {
-                let store = dynamodb_store(sdk.as_ref(), wiring, &pool, true)?;
-                (Arc::new(store), fixed_clients()?)
+                let (client, table) = dynamodb_table(sdk.as_ref(), wiring, &pool, true)?;
+                need_clients(&pool)?;
+                let directory =
+                    crate::adapters::directory::dynamodb::DynamoDirectory::new(client, table);
+                (Some(Arc::new(directory)), None)
             }
             #[cfg(not(feature = "dynamodb"))]
-            return Err(not_built("DIRECTORY", "dynamodb", "dynamodb"));
+            return Err(not_built(env::DIRECTORY, "dynamodb", "dynamodb"));
         }
         DirectoryKind::Cognito => {
             #[cfg(feature = "cognito")]
@@ -408,57 +366,44 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
                     pool.case_sensitive = description.case_sensitive;
                 }
                 let directory = Arc::new(directory);
-                (directory.clone(), directory)
+                (Some(directory.clone()), Some(directory))
             }
             #[cfg(not(feature = "cognito"))]
-            return Err(not_built("DIRECTORY", "cognito", "cognito"));
+            return Err(not_built(env::DIRECTORY, "cognito", "cognito"));
         }
     };
 
-    let codes: Arc<dyn CodeStore> = match wiring.codes {
-        CodeStoreKind::Memory => match &memory {
-            Some(store) => store.clone(),
-            None => return Err(bad("STORE", "memory store missing")),
-        },
+    let codes: Option<Arc<dyn CodeStore>> = match wiring.codes {
+        CodeStoreKind::Memory => None,
         CodeStoreKind::Dynamodb => {
             #[cfg(feature = "dynamodb")]
             {
-                Arc::new(dynamodb_store(sdk.as_ref(), wiring, &pool, false)?)
+                let (client, table) = dynamodb_table(sdk.as_ref(), wiring, &pool, false)?;
+                Some(Arc::new(
+                    crate::adapters::codes::dynamodb::DynamoCodes::new(client, table, &pool.codes),
+                ))
             }
             #[cfg(not(feature = "dynamodb"))]
-            return Err(not_built("STORE", "dynamodb", "dynamodb"));
+            return Err(not_built(env::STORE, "dynamodb", "dynamodb"));
         }
     };
 
-    #[allow(clippy::type_complexity)]
-    let (email, sms, outbox): (
-        Arc<dyn EmailSender>,
-        Arc<dyn SmsSender>,
-        Option<Arc<Outbox>>,
-    ) = match wiring.delivery {
-        DeliveryKind::Outbox => {
-            let sink = Arc::new(Outbox::new(
-                settings.outbox.path.clone(),
-                settings.outbox.verified_destinations.clone(),
-                wiring.print_outbox,
-            ));
-            (sink.clone(), sink.clone(), Some(sink))
-        }
+    let senders: Option<Senders> = match wiring.delivery {
+        DeliveryKind::Outbox => None,
         DeliveryKind::Aws => {
             #[cfg(all(feature = "ses", feature = "sms"))]
             {
-                let delivery_settings = wiring
-                    .aws_delivery
-                    .clone()
-                    .ok_or_else(|| bad("DELIVERY", "SES and SMS settings were not read"))?;
+                let delivery_settings = wiring.aws_delivery.clone().ok_or_else(|| {
+                    ConfigError::new(env::DELIVERY, "SES and SMS settings were not read")
+                })?;
                 let sdk = sdk
                     .as_ref()
-                    .ok_or_else(|| bad("DELIVERY", "no AWS configuration"))?;
-                let aws = crate::adapters::aws_delivery::AwsDelivery::new(sdk, delivery_settings);
-                (aws.email, aws.sms, None)
+                    .ok_or_else(|| ConfigError::new(env::DELIVERY, "no AWS configuration"))?;
+                let aws = crate::adapters::delivery::aws::AwsDelivery::new(sdk, delivery_settings);
+                Some((aws.email, aws.sms))
             }
             #[cfg(not(all(feature = "ses", feature = "sms")))]
-            return Err(not_built("DELIVERY", "aws", "ses` and `sms"));
+            return Err(not_built(env::DELIVERY, "aws", "ses` and `sms"));
         }
     };
 
@@ -467,7 +412,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         Some(table) => {
             let sdk = sdk
                 .as_ref()
-                .ok_or_else(|| bad("SOURCE_TABLE", "no AWS configuration"))?;
+                .ok_or_else(|| ConfigError::new(env::SOURCE_TABLE, "no AWS configuration"))?;
             Some(Arc::new(
                 crate::adapters::migration_source::dynamodb::DynamoDbSourceUsers::new(
                     aws_sdk_dynamodb::Client::new(sdk),
@@ -479,101 +424,150 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
     };
     #[cfg(not(feature = "dynamodb"))]
     let source_table: Option<Arc<dyn MigrationSource>> = None;
-    let migration_source = source_table.or_else(|| {
-        settings
-            .source_users
-            .clone()
-            .map(|users| Arc::new(MemorySourceUsers::new(users)) as Arc<dyn MigrationSource>)
-    });
 
+    let embedded = EmbeddedAdapters::new(settings, wiring.print_outbox);
+    let chosen = Chosen {
+        users,
+        clients,
+        codes,
+        senders,
+        migration_source: source_table,
+    };
     tracing::info!(
         directory = ?wiring.directory,
         codes = ?wiring.codes,
         delivery = ?wiring.delivery,
-        migration = migration_source.is_some(),
+        migration = chosen.migration_source.is_some() || settings.source_users.is_some(),
         "service assembled"
     );
-    let mut service = ResetService::new(
-        pool,
-        key,
-        Ports {
-            users,
-            clients,
-            codes,
-            email,
-            sms,
-            migration_source,
-        },
-    );
-    if matches!(wiring.delivery, DeliveryKind::Outbox) {
-        // The outbox takes no time: nothing to wait out before the first delivery.
-        service.timing = crate::usecases::DeliveryTiming::unseeded();
-    }
+    let service = compose(settings, pool, key, chosen, &embedded);
     Ok(Assembled {
         service,
-        memory,
-        outbox,
+        memory_users: (wiring.directory == DirectoryKind::Memory).then_some(embedded.users),
+        memory_codes: (wiring.codes == CodeStoreKind::Memory).then_some(embedded.codes),
+        outbox: (wiring.delivery == DeliveryKind::Outbox).then_some(embedded.outbox),
     })
 }
 
-/// The DynamoDB store for the directory (`users`) or the codes; both tables are named, the one
-/// serving this port must be.
+/// The email and SMS senders.
+type Senders = (Arc<dyn EmailSender>, Arc<dyn SmsSender>);
+
+/// A directory and, for a user pool, its app clients; `None`: the embedded ones.
+type DirectoryChoice = (Option<Arc<dyn UserDirectory>>, Option<Arc<dyn AppClients>>);
+
+/// The adapters chosen for each port; `None`: the embedded one.
+#[derive(Default)]
+pub struct Chosen {
+    pub users: Option<Arc<dyn UserDirectory>>,
+    /// `None`: the settings' app clients.
+    pub clients: Option<Arc<dyn AppClients>>,
+    pub codes: Option<Arc<dyn CodeStore>>,
+    pub senders: Option<Senders>,
+    /// `None`: the settings' source users, if any, from memory.
+    pub migration_source: Option<Arc<dyn MigrationSource>>,
+}
+
+/// The embedded adapters: the memory directory, seeded with the settings' users, the memory code
+/// store and the outbox. All are cheap and touch nothing until used, so they are built whatever
+/// the wiring.
+pub struct EmbeddedAdapters {
+    pub users: Arc<MemoryDirectory>,
+    pub codes: Arc<MemoryCodes>,
+    pub outbox: Arc<Outbox>,
+}
+
+impl EmbeddedAdapters {
+    /// `print`: whether the outbox prints each message to stdout (the local runner does).
+    pub fn new(settings: &Settings, print: bool) -> Self {
+        Self {
+            users: Arc::new(MemoryDirectory::with_users(settings.users.iter().cloned())),
+            codes: Arc::new(MemoryCodes::new()),
+            outbox: Arc::new(Outbox::new(
+                settings.outbox.path.clone(),
+                settings.outbox.verified_destinations.clone(),
+                print,
+            )),
+        }
+    }
+}
+
+/// The service on the adapters `chosen`, every port left open running on `embedded`: the one
+/// place the embedded adapters are wired, for `assemble` and, synchronously, for
+/// `crate::embedded`.
+pub fn compose(
+    settings: &Settings,
+    pool: PoolSettings,
+    key: CodeKeys,
+    chosen: Chosen,
+    embedded: &EmbeddedAdapters,
+) -> ResetService {
+    let on_outbox = chosen.senders.is_none();
+    let (email, sms): Senders = chosen
+        .senders
+        .unwrap_or_else(|| (embedded.outbox.clone(), embedded.outbox.clone()));
+    let clients = chosen
+        .clients
+        .unwrap_or_else(|| Arc::new(FixedAppClients::new(pool.clients.clone())));
+    let ports = Ports {
+        users: chosen.users.unwrap_or_else(|| embedded.users.clone()),
+        codes: chosen.codes.unwrap_or_else(|| embedded.codes.clone()),
+        migration_source: chosen.migration_source.or_else(|| {
+            let users = settings.source_users.clone()?;
+            Some(Arc::new(MemorySourceUsers::new(users)))
+        }),
+        clients,
+        email,
+        sms,
+    };
+    let mut service = ResetService::new(pool, key, ports);
+    if on_outbox {
+        // The outbox takes no time: nothing to wait out before the first delivery.
+        service.timing = DeliveryTiming::unseeded();
+    }
+    service
+}
+
+/// The DynamoDB client and the table serving the directory (`users`) or the codes.
 #[cfg(feature = "dynamodb")]
-fn dynamodb_store(
+fn dynamodb_table(
     sdk: Option<&aws_config::SdkConfig>,
     wiring: &Wiring,
     pool: &crate::domain::pool::PoolSettings,
     users: bool,
-) -> Result<crate::adapters::dynamodb::DynamoStore, ConfigError> {
-    use crate::adapters::dynamodb::{DynamoStore, Tables, schema};
-    let (setting, name, other) = if users {
-        ("USERS_TABLE", &wiring.users_table, &wiring.codes_table)
+) -> Result<(aws_sdk_dynamodb::Client, String), ConfigError> {
+    use crate::adapters::dynamodb_tables::schema;
+    let (setting, name) = if users {
+        (env::USERS_TABLE, &wiring.users_table)
     } else {
-        ("CODES_TABLE", &wiring.codes_table, &wiring.users_table)
+        (env::CODES_TABLE, &wiring.codes_table)
     };
     let name = name
         .clone()
-        .ok_or_else(|| bad(setting, "must name a DynamoDB table"))?;
+        .ok_or_else(|| ConfigError::new(setting, "must name a DynamoDB table"))?;
     if !users && !(1..=schema::MAX_REQUEST_SLOTS).contains(&pool.codes.max_requests) {
-        return Err(bad(
-            "MAX_REQUESTS_PER_HOUR",
+        return Err(ConfigError::new(
+            env::MAX_REQUESTS_PER_HOUR,
             format!(
                 "the DynamoDB store supports 1..={} requests per window",
                 schema::MAX_REQUEST_SLOTS
             ),
         ));
     }
-    let other = other.clone().unwrap_or_default();
-    let tables = if users {
-        Tables {
-            users: name,
-            codes: other,
-        }
-    } else {
-        Tables {
-            users: other,
-            codes: name,
-        }
-    };
-    let sdk = sdk.ok_or_else(|| bad(setting, "no AWS configuration"))?;
-    Ok(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(sdk),
-        tables,
-        &pool.codes,
-    ))
+    let sdk = sdk.ok_or_else(|| ConfigError::new(setting, "no AWS configuration"))?;
+    Ok((aws_sdk_dynamodb::Client::new(sdk), name))
 }
 
 #[cfg(feature = "cognito")]
 async fn cognito_pool(
     sdk: Option<&aws_config::SdkConfig>,
     wiring: &Wiring,
-) -> Result<crate::adapters::cognito::CognitoPool, ConfigError> {
-    use crate::adapters::cognito::{CognitoOptions, CognitoPool};
+) -> Result<crate::adapters::directory::cognito::CognitoPool, ConfigError> {
+    use crate::adapters::directory::cognito::{CognitoOptions, CognitoPool};
     let pool_id = wiring
         .user_pool_id
         .clone()
-        .ok_or_else(|| bad("USER_POOL_ID", "required when DIRECTORY=cognito"))?;
-    let sdk = sdk.ok_or_else(|| bad("USER_POOL_ID", "no AWS configuration"))?;
+        .ok_or_else(|| ConfigError::new(env::USER_POOL_ID, "required when DIRECTORY=cognito"))?;
+    let sdk = sdk.ok_or_else(|| ConfigError::new(env::USER_POOL_ID, "no AWS configuration"))?;
     CognitoPool::connect(
         aws_sdk_cognitoidentityprovider::Client::new(sdk),
         pool_id.clone(),
@@ -583,14 +577,13 @@ async fn cognito_pool(
         },
     )
     .await
-    .map_err(|e| bad("USER_POOL_ID", format!("user pool {pool_id}: {e}")))
+    .map_err(|e| ConfigError::new(env::USER_POOL_ID, format!("user pool {pool_id}: {e}")))
 }
 
 /// The Lambda functions' service: settings and wiring from the process environment.
 pub async fn service_from_env() -> Result<ResetService, ConfigError> {
-    let env = |name: &str| std::env::var(name).ok();
-    let settings = Settings::from_env(env)?;
-    let wiring = Wiring::from_env(&env)?;
+    let settings = Settings::from_env(env::process)?;
+    let wiring = Wiring::from_env(&env::process)?;
     let assembled = assemble(&settings, &wiring, &mut crate::request_rng()).await?;
     Ok(assembled.service)
 }

@@ -1,6 +1,7 @@
 //! The Lambda entry point shared by forgot-password and confirm-forgot-password: a direct-invoke
 //! event (Cognito's request JSON) answers with the response JSON or a Lambda error named after the
 //! Cognito error; an API Gateway HTTP API (payload 2.0) or Function URL request answers in kind.
+//! `run` is each function's whole `main`.
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
@@ -15,6 +16,19 @@ use crate::domain::error::CognitoError;
 use crate::domain::time::UnixTime;
 use crate::protocol::{self, CONTENT_TYPE, HttpReply, Operation};
 use crate::usecases::ResetService;
+
+/// An API function's `main`: the log subscriber, then the service built once from the environment
+/// (a bad setting stops the function here, named), then a thin handler borrowing it for every
+/// invocation of `operation`.
+pub async fn run(operation: Operation) -> Result<(), lambda_runtime::Error> {
+    crate::lambda_log::init();
+    let service = crate::assembly::service_from_env().await?;
+    let service = &service;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: LambdaEvent<Value>| async move { handle(service, operation, event).await },
+    ))
+    .await
+}
 
 fn is_http(event: &Value) -> bool {
     event.get("requestContext").is_some_and(Value::is_object)

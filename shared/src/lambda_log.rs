@@ -9,6 +9,8 @@
 //! own, applied after the level settings, so no setting can lift it.
 
 use lambda_runtime::tracing::subscriber;
+
+use crate::config::env::{AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL, RUST_LOG, process};
 use subscriber::filter::{EnvFilter, LevelFilter, Targets};
 use subscriber::fmt::MakeWriter;
 use subscriber::layer::SubscriberExt;
@@ -36,14 +38,13 @@ pub fn init_with_writer<W>(writer: W)
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .ok();
-    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let level = process(AWS_LAMBDA_LOG_LEVEL).or_else(|| process(RUST_LOG));
+    let json = process(AWS_LAMBDA_LOG_FORMAT).is_some_and(|f| f.eq_ignore_ascii_case("json"));
     let level = level
         .as_deref()
         .and_then(|l| l.parse::<LevelFilter>().ok())
         .unwrap_or(LevelFilter::INFO);
+    // `from_env_lossy` reads RUST_LOG itself, for per-target directives; the level above is the default.
     let levels = EnvFilter::builder()
         .with_default_directive(level.into())
         .from_env_lossy();

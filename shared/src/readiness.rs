@@ -5,10 +5,11 @@ use std::fmt;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
-use crate::adapters::ses::{self, IdentityStatus};
-use crate::adapters::sms;
+use crate::adapters::delivery::ses::{self, IdentityStatus};
+use crate::adapters::delivery::sms;
 use crate::config::ConfigError;
 use crate::config::delivery::{SesSettings, SmsSettings};
+use crate::config::env;
 use crate::domain::mask;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,15 +114,14 @@ impl fmt::Display for Report {
 
 /// Settings and SDK configuration from the environment, as the function and the runner read them.
 pub async fn check_from_env() -> Report {
-    let env = |name: &str| std::env::var(name).ok();
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let endpoint = [
-        "AWS_ENDPOINT_URL_SESV2",
-        "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2",
+        env::AWS_ENDPOINT_URL_SESV2,
+        env::AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2,
     ]
     .iter()
-    .filter_map(|name| env(name).map(|v| format!("{name}={v}")))
-    .chain(env("AWS_ENDPOINT_URL"))
+    .filter_map(|name| env::process(name).map(|v| format!("{name}={v}")))
+    .chain(env::process(env::AWS_ENDPOINT_URL))
     .collect::<Vec<_>>();
     let endpoint = if endpoint.is_empty() {
         "AWS (default)".to_string()
@@ -131,8 +131,8 @@ pub async fn check_from_env() -> Report {
     check(
         &sdk,
         endpoint,
-        SesSettings::from_env(&env),
-        SmsSettings::from_env(&env),
+        SesSettings::from_env(&env::process),
+        SmsSettings::from_env(&env::process),
     )
     .await
 }

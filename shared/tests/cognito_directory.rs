@@ -26,8 +26,8 @@ use aws_sdk_cognitoidentityprovider::types::{
     UsernameConfigurationType,
 };
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use password_reset::adapters::cognito::{CognitoOptions, CognitoPool};
-use password_reset::adapters::memory::MemoryStore;
+use password_reset::adapters::codes::memory::MemoryCodes;
+use password_reset::adapters::directory::cognito::{CognitoOptions, CognitoPool};
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use password_reset::domain::code::CodeKey;
@@ -193,7 +193,7 @@ fn rng() -> rand::rngs::StdRng {
 /// recorded; the recovery setting is the pool's own.
 fn service_on(
     pool: Arc<CognitoPool>,
-    codes: Arc<MemoryStore>,
+    codes: Arc<MemoryCodes>,
     prevent: PreventUserExistenceErrors,
     migration_source: Option<Arc<dyn MigrationSource>>,
 ) -> (ResetService, Arc<Inbox>) {
@@ -312,12 +312,12 @@ impl Fixture {
         prevent: PreventUserExistenceErrors,
         migration_source: Option<Arc<dyn MigrationSource>>,
     ) -> (OnPool, Arc<Inbox>) {
-        self.service_with(Arc::new(MemoryStore::new()), prevent, migration_source)
+        self.service_with(Arc::new(MemoryCodes::new()), prevent, migration_source)
     }
 
     fn service_with(
         &self,
-        codes: Arc<MemoryStore>,
+        codes: Arc<MemoryCodes>,
         prevent: PreventUserExistenceErrors,
         migration_source: Option<Arc<dyn MigrationSource>>,
     ) -> (OnPool, Arc<Inbox>) {
@@ -1053,7 +1053,7 @@ fn mocked_jane(username: String, sub: String) -> aws_smithy_mocks::Rule {
 async fn a_throttled_password_change_keeps_the_code_and_the_password() {
     let f = fixture(|b| b, CognitoOptions::default()).await;
     f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
-    let codes = Arc::new(MemoryStore::new());
+    let codes = Arc::new(MemoryCodes::new());
     let (real, inbox) = f.service_with(codes.clone(), PreventUserExistenceErrors::Enabled, None);
     real.ask("jane", T0).await.unwrap();
     let code = inbox.last_code("jane@example.com");

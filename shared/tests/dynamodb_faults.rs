@@ -17,7 +17,9 @@ use aws_sdk_dynamodb::types::error::{
     ProvisionedThroughputExceededException, RequestLimitExceeded,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use password_reset::adapters::dynamodb::{DynamoStore, Tables, UserItem};
+use password_reset::adapters::codes::dynamodb::DynamoCodes;
+use password_reset::adapters::directory::dynamodb::{DynamoDirectory, UserItem};
+use password_reset::adapters::dynamodb_tables::Tables;
 use password_reset::config::Settings;
 use password_reset::domain::code::CodeKey;
 use password_reset::domain::time::UnixTime;
@@ -29,27 +31,31 @@ fn settings() -> Settings {
     Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap()
 }
 
-/// The DynamoDB store on a client that answers by `rules`.
-fn store(rules: &[&Rule]) -> Arc<DynamoStore> {
+/// The DynamoDB directory and code store on a client that answers by `rules`.
+fn store(rules: &[&Rule]) -> (Arc<DynamoDirectory>, Arc<DynamoCodes>) {
     let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
-    Arc::new(DynamoStore::new(
-        client,
-        Tables {
-            users: "users".into(),
-            codes: "codes".into(),
-        },
-        &settings().pool.codes,
-    ))
+    let tables = Tables {
+        users: "users".into(),
+        codes: "codes".into(),
+    };
+    (
+        Arc::new(DynamoDirectory::new(client.clone(), tables.users)),
+        Arc::new(DynamoCodes::new(
+            client,
+            tables.codes,
+            &settings().pool.codes,
+        )),
+    )
 }
 
 fn service(rules: &[&Rule], inbox: Arc<Inbox>) -> ResetService {
     let settings = settings();
-    let store = store(rules);
+    let (users, codes) = store(rules);
     let mut service =
         password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false)
             .service;
-    service.users = store.clone();
-    service.codes = store;
+    service.users = users;
+    service.codes = codes;
     service.email = inbox.clone();
     service.sms = inbox;
     service
@@ -186,9 +192,9 @@ async fn a_throttled_password_change_gives_the_code_back() {
     let password = mock!(Client::update_item)
         .match_requests(|r| r.table_name() == Some("users"))
         .then_error(throttled_update);
-    let store = store(&[&found, &counted, &claimed, &released, &password]);
-    s.users = store.clone();
-    s.codes = store;
+    let (users, codes) = store(&[&found, &counted, &claimed, &released, &password]);
+    s.users = users;
+    s.codes = codes;
     too_many(answer(&s).await);
     assert_eq!((counted.num_calls(), claimed.num_calls()), (1, 1));
     assert!(password.num_calls() >= 1);

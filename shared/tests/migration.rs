@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use password_reset::adapters::memory::MemoryStore;
+use password_reset::adapters::codes::memory::MemoryCodes;
+use password_reset::adapters::directory::memory::MemoryDirectory;
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use password_reset::domain::delivery::DeliveryMedium;
@@ -106,16 +107,16 @@ impl MigrationSource for Broken {
 fn assemble(
     migration_source: Option<Arc<dyn MigrationSource>>,
     tweak: impl FnOnce(&mut Settings),
-) -> (ResetService, Arc<MemoryStore>, Arc<Inbox>) {
+) -> (ResetService, Arc<MemoryDirectory>, Arc<Inbox>) {
     let mut settings = demo();
     tweak(&mut settings);
-    let store = Arc::new(MemoryStore::with_users(settings.users.clone()));
+    let store = Arc::new(MemoryDirectory::with_users(settings.users.clone()));
     let inbox = Arc::new(Inbox::default());
     let service = service_on(
         &settings,
         5,
         store.clone(),
-        store.clone(),
+        Arc::new(MemoryCodes::new()),
         inbox.clone(),
         migration_source,
     );
@@ -214,7 +215,7 @@ async fn without_a_migration_source_or_source_user_nothing_is_migrated() {
     assert!(store.user("nobody").is_none());
 }
 
-fn service_legacy_pool() -> (ResetService, Arc<MemoryStore>, Arc<Inbox>) {
+fn service_legacy_pool() -> (ResetService, Arc<MemoryDirectory>, Arc<Inbox>) {
     assemble(Some(Arc::new(migration_source())), |s| {
         s.pool.prevent_user_existence_errors = PreventUserExistenceErrors::Legacy;
     })

@@ -20,8 +20,8 @@ use aws_sdk_sesv2::types::error::{
     TooManyRequestsException,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use password_reset::adapters::outbox::Outbox;
-use password_reset::adapters::ses::SesEmailSender;
+use password_reset::adapters::delivery::outbox::Outbox;
+use password_reset::adapters::delivery::ses::SesEmailSender;
 use password_reset::config::delivery::SesSettings;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::ports::{DeliveryError, EmailSender};
@@ -43,7 +43,7 @@ fn with_sender(
     sender: SesEmailSender,
 ) -> (
     Arc<ResetService>,
-    Arc<password_reset::adapters::memory::MemoryStore>,
+    Arc<password_reset::adapters::codes::memory::MemoryCodes>,
 ) {
     service(
         users,
@@ -171,7 +171,7 @@ fn jane_with(
     settings: SesSettings,
 ) -> (
     Arc<ResetService>,
-    Arc<password_reset::adapters::memory::MemoryStore>,
+    Arc<password_reset::adapters::codes::memory::MemoryCodes>,
 ) {
     with_sender(
         vec![email_user("jane", JANE)],

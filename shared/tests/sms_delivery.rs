@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use aws_sdk_pinpointsmsvoicev2::config::retry::RetryConfig;
 use aws_sdk_pinpointsmsvoicev2::config::{BehaviorVersion, Credentials, Region};
-use password_reset::adapters::memory::MemoryStore;
-use password_reset::adapters::outbox::Outbox;
-use password_reset::adapters::sms::SmsV2Sender;
+use password_reset::adapters::codes::memory::MemoryCodes;
+use password_reset::adapters::delivery::outbox::Outbox;
+use password_reset::adapters::delivery::sms::SmsV2Sender;
 use password_reset::config::delivery::SmsSettings;
 use password_reset::{CognitoError, ResetService};
 use test_support::delivery::{self, *};
@@ -34,7 +34,7 @@ fn settings() -> SmsSettings {
     }
 }
 
-fn setup(fake: &FakeSms, settings: SmsSettings) -> (Arc<ResetService>, Arc<MemoryStore>) {
+fn setup(fake: &FakeSms, settings: SmsSettings) -> (Arc<ResetService>, Arc<MemoryCodes>) {
     let sms = Arc::new(SmsV2Sender::new(client(fake), settings));
     let email = Arc::new(Outbox::new(None, None, false));
     delivery::service(vec![phone_user("paul", PAUL)], email, sms)

@@ -11,7 +11,8 @@ use test_support::Operations;
 use test_support::service::{demo_settings, service_on};
 use test_support::{Inbox, confirm, forgot};
 
-use password_reset::adapters::memory::MemoryStore;
+use password_reset::adapters::codes::memory::MemoryCodes;
+use password_reset::adapters::directory::memory::MemoryDirectory;
 use password_reset::config::Settings;
 use password_reset::domain::delivery::{CodeDeliveryDetails, DeliveryMedium};
 use password_reset::domain::pool::PreventUserExistenceErrors;
@@ -28,8 +29,15 @@ const T0: UnixTime = UnixTime(1_800_000_000);
 fn service_with(inbox: Arc<Inbox>, tweak: impl FnOnce(&mut Settings)) -> ResetService {
     let mut settings = demo_settings();
     tweak(&mut settings);
-    let store = Arc::new(MemoryStore::with_users(settings.users.clone()));
-    let mut service = service_on(&settings, 9, store.clone(), store, inbox, None);
+    let store = Arc::new(MemoryDirectory::with_users(settings.users.clone()));
+    let mut service = service_on(
+        &settings,
+        9,
+        store,
+        Arc::new(MemoryCodes::new()),
+        inbox,
+        None,
+    );
     // The waits are the subject of one test only.
     service.timing = DeliveryTiming::unseeded();
     service

@@ -9,7 +9,8 @@ use test_support::service::{demo_settings, service_on};
 use test_support::{Inbox, PASSWORD, confirm, forgot};
 
 use async_trait::async_trait;
-use password_reset::adapters::memory::MemoryStore;
+use password_reset::adapters::codes::memory::MemoryCodes;
+use password_reset::adapters::directory::memory::MemoryDirectory;
 use password_reset::config::Settings;
 use password_reset::domain::caller::{Caller, CallerLimit};
 use password_reset::domain::code::{
@@ -30,11 +31,11 @@ const T0: UnixTime = UnixTime(1_800_000_000);
 
 struct Fixture {
     service: Arc<ResetService>,
-    store: Arc<MemoryStore>,
+    store: Arc<MemoryDirectory>,
     inbox: Arc<Inbox>,
 }
 
-fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryStore>, inbox: Inbox) -> Fixture {
+fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryDirectory>, inbox: Inbox) -> Fixture {
     let inbox = Arc::new(inbox);
     let service = service_on(
         &demo_settings(),
@@ -51,13 +52,19 @@ fn fixture_with(codes: Arc<dyn CodeStore>, store: Arc<MemoryStore>, inbox: Inbox
     }
 }
 
-fn demo_store() -> Arc<MemoryStore> {
-    Arc::new(MemoryStore::with_users(demo_settings().users))
+/// The demo pool's users in a memory directory, and an empty memory code store.
+type Stores = (Arc<MemoryDirectory>, Arc<MemoryCodes>);
+
+fn demo_store() -> Stores {
+    (
+        Arc::new(MemoryDirectory::with_users(demo_settings().users)),
+        Arc::new(MemoryCodes::new()),
+    )
 }
 
 fn fixture() -> Fixture {
-    let store = demo_store();
-    fixture_with(store.clone(), store, Inbox::default())
+    let (store, codes) = demo_store();
+    fixture_with(codes, store, Inbox::default())
 }
 
 fn rng(seed: u64) -> StdRng {
@@ -260,8 +267,8 @@ async fn a_reset_is_followed_by_a_password_changed_notice() {
     f.confirm("jane", &code, T0.plus(11), 4).await.unwrap();
 
     // Turned off: nothing after the reset.
-    let store = demo_store();
-    let mut quiet = fixture_with(store.clone(), store, Inbox::default());
+    let (store, codes) = demo_store();
+    let mut quiet = fixture_with(codes, store, Inbox::default());
     Arc::get_mut(&mut quiet.service)
         .unwrap()
         .pool
@@ -302,26 +309,26 @@ async fn the_window_rolls() {
 
 #[tokio::test]
 async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
-    let store = demo_store();
+    let (store, codes) = demo_store();
     let inbox = Inbox::refusing(DeliveryError::Refused("sandbox says no".into()));
-    let f = fixture_with(store.clone(), store, inbox);
+    let f = fixture_with(codes.clone(), store, inbox);
     for i in 0..7 {
         let err = f.ask("jane", T0.plus(i), i).await.unwrap_err();
         // The reason itself is shown only under LEGACY (tests/tells.rs).
         assert_eq!(err.kind(), "CodeDeliveryFailureException");
     }
-    let record = f.store.code_record("jane").unwrap();
+    let record = codes.code_record("jane").unwrap();
     assert_eq!(record.state, CodeState::Empty);
     assert!(record.requests.is_empty());
 
-    let store = demo_store();
+    let (store, codes) = demo_store();
     let throttled = Inbox::refusing(DeliveryError::Throttled);
-    let f = fixture_with(store.clone(), store, throttled);
+    let f = fixture_with(codes, store, throttled);
     let err = f.ask("paul", T0, 1).await.unwrap_err();
     assert_eq!(err.kind(), "TooManyRequestsException");
     let failed = Inbox::refusing(DeliveryError::Failed("smtp 554 secret detail".into()));
-    let store = demo_store();
-    let f = fixture_with(store.clone(), store, failed);
+    let (store, codes) = demo_store();
+    let f = fixture_with(codes, store, failed);
     let err = f.ask("paul", T0, 1).await.unwrap_err();
     assert_eq!(err.kind(), "CodeDeliveryFailureException");
     assert!(
@@ -332,7 +339,7 @@ async fn failed_delivery_leaves_no_live_code_and_does_not_count() {
 
 /// A code store that fails on demand, for the store-failure paths.
 struct FailingCodes {
-    inner: Arc<MemoryStore>,
+    inner: Arc<MemoryCodes>,
     failure: StoreError,
 }
 
@@ -380,11 +387,8 @@ async fn store_failures_map_to_cognito_errors_and_send_nothing() {
             "InternalErrorException",
         ),
     ] {
-        let store = demo_store();
-        let codes = Arc::new(FailingCodes {
-            inner: store.clone(),
-            failure,
-        });
+        let (store, inner) = demo_store();
+        let codes = Arc::new(FailingCodes { inner, failure });
         let f = fixture_with(codes, store, Inbox::default());
         let err = f.ask("jane", T0, 1).await.unwrap_err();
         assert_eq!(err.kind(), kind);
@@ -631,16 +635,18 @@ fn keyring(current: &str, decoy: &str, keys: &[(&str, u8)]) -> CodeKeys {
 }
 
 /// A container started with `keys`, on the shared store and inbox.
-fn container(store: &Arc<MemoryStore>, inbox: &Arc<Inbox>, keys: CodeKeys) -> ResetService {
+fn container((users, codes): &Stores, inbox: &Arc<Inbox>, keys: CodeKeys) -> ResetService {
     let settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
     ResetService {
         pool: settings.pool.clone(),
         key: keys,
-        users: store.clone(),
-        clients: Arc::new(password_reset::adapters::app_clients::FixedAppClients::new(
-            settings.pool.clients.clone(),
-        )),
-        codes: store.clone(),
+        users: users.clone(),
+        clients: Arc::new(
+            password_reset::adapters::directory::fixed_app_clients::FixedAppClients::new(
+                settings.pool.clients.clone(),
+            ),
+        ),
+        codes: codes.clone(),
         email: inbox.clone(),
         sms: inbox.clone(),
         migration_source: None,
@@ -648,8 +654,8 @@ fn container(store: &Arc<MemoryStore>, inbox: &Arc<Inbox>, keys: CodeKeys) -> Re
     }
 }
 
-fn key_id_of(store: &MemoryStore, user: &str) -> String {
-    match store.code_record(user).unwrap().state {
+fn key_id_of((_, codes): &Stores, user: &str) -> String {
+    match codes.code_record(user).unwrap().state {
         CodeState::Live(live) => live.key_id.to_string(),
         other => panic!("no live code: {other:?}"),
     }
@@ -757,9 +763,9 @@ async fn confirms_are_limited_per_caller_before_the_code_is_looked_at() {
 
 #[tokio::test]
 async fn a_failed_delivery_does_not_give_the_caller_its_request_back() {
-    let store = demo_store();
+    let (store, codes) = demo_store();
     let f = fixture_with(
-        store.clone(),
+        codes,
         store,
         Inbox::refusing(DeliveryError::Refused("sandbox".into())),
     );
@@ -809,7 +815,7 @@ async fn a_code_under_a_retired_key_is_refused_as_expired_without_a_guess_counte
             Err(CognitoError::ExpiredCode)
         );
     }
-    let CodeState::Live(live) = store.code_record("jane").unwrap().state else {
+    let CodeState::Live(live) = store.1.code_record("jane").unwrap().state else {
         panic!("the code is left as it was")
     };
     assert_eq!(live.attempts, 0);

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use password_reset::adapters::memory::MemoryStore;
+use password_reset::adapters::codes::memory::MemoryCodes;
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
 use password_reset::domain::code::CodeState;
@@ -44,7 +44,7 @@ pub fn service(
     users: Vec<User>,
     email: Arc<dyn EmailSender>,
     sms: Arc<dyn SmsSender>,
-) -> (Arc<ResetService>, Arc<MemoryStore>) {
+) -> (Arc<ResetService>, Arc<MemoryCodes>) {
     let mut settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
     settings.users = users;
     settings.outbox.path = None;
@@ -57,7 +57,7 @@ pub fn service(
     let mut service = embedded.service;
     service.email = email;
     service.sms = sms;
-    (Arc::new(service), embedded.store)
+    (Arc::new(service), embedded.codes)
 }
 
 pub async fn request_code(
@@ -111,7 +111,7 @@ pub fn code_in(body: &str) -> String {
 }
 
 /// After a failed delivery: no live code, and the request was given back.
-pub fn assert_no_live_code(store: &MemoryStore, username: &str) {
+pub fn assert_no_live_code(store: &MemoryCodes, username: &str) {
     if let Some(record) = store.code_record(username) {
         assert!(
             !matches!(record.state, CodeState::Live(_)),

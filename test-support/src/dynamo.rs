@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use password_reset::adapters::dynamodb::{DynamoStore, Tables, create_tables};
+use password_reset::adapters::codes::dynamodb::DynamoCodes;
+use password_reset::adapters::directory::dynamodb::DynamoDirectory;
+use password_reset::adapters::dynamodb_tables::{Tables, create_tables};
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
 use password_reset::domain::time::UnixTime;
@@ -35,14 +37,14 @@ pub fn settings(edit: impl FnOnce(&mut serde_json::Value)) -> Settings {
     Settings::from_json(&pool.to_string()).expect("pool settings")
 }
 
-/// New tables on `client` holding `users`, and the store on them.
-pub async fn store_with(client: &Client, tables: &Tables, settings: &Settings) -> Arc<DynamoStore> {
+/// New tables on `client`, the users table holding `settings`' users: the directory on them.
+pub async fn store_with(
+    client: &Client,
+    tables: &Tables,
+    settings: &Settings,
+) -> Arc<DynamoDirectory> {
     create_tables(client, tables).await.unwrap();
-    let store = Arc::new(DynamoStore::new(
-        client.clone(),
-        tables.clone(),
-        &settings.pool.codes,
-    ));
+    let store = Arc::new(DynamoDirectory::new(client.clone(), &tables.users));
     for user in &settings.users {
         store.put_user(user).await.unwrap();
     }
@@ -51,7 +53,7 @@ pub async fn store_with(client: &Client, tables: &Tables, settings: &Settings) -
 
 pub struct Fixture {
     pub service: Arc<ResetService>,
-    pub store: Arc<DynamoStore>,
+    pub store: Arc<DynamoDirectory>,
     pub inbox: Arc<Inbox>,
     pub calls: Calls,
     pub client: Client,
@@ -69,7 +71,11 @@ pub async fn fixture(test: &str, settings: Settings) -> Fixture {
     let inbox = Arc::new(Inbox::default());
     let mut service = embedded.service;
     service.users = store.clone();
-    service.codes = store.clone();
+    service.codes = Arc::new(DynamoCodes::new(
+        client.clone(),
+        &tables.codes,
+        &settings.pool.codes,
+    ));
     service.email = inbox.clone();
     service.sms = inbox.clone();
     calls.take();

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use password_reset::ResetService;
-use password_reset::adapters::app_clients::FixedAppClients;
+use password_reset::adapters::directory::fixed_app_clients::FixedAppClients;
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::Settings;
 use password_reset::domain::code::CodeKey;

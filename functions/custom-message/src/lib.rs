@@ -18,7 +18,7 @@ use serde_json::Value;
 
 /// The templates, read once at start: `MESSAGE_TEMPLATES_FILE` and/or `MESSAGE_TEMPLATES`.
 pub fn catalog_from_env() -> Result<MessageCatalog, ConfigError> {
-    password_reset::config::messages_from_env(&|name: &str| std::env::var(name).ok())
+    password_reset::config::messages_from_env(&password_reset::config::env::process)
 }
 
 pub async fn handle(

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use lambda_runtime::{Diagnostic, LambdaEvent};
-use password_reset::adapters::aws_delivery::AwsDelivery;
+use password_reset::adapters::delivery::aws::AwsDelivery;
 use password_reset::adapters::esdk::{CodeDecryptor, DecryptError, Keyring, KmsKeyring};
 use password_reset::config::ConfigError;
 use password_reset::config::delivery::AwsDeliverySettings;
@@ -111,7 +111,7 @@ impl Sender<KmsKeyring> {
     }
 
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let settings = settings_from_env(&|name: &str| std::env::var(name).ok())?;
+        let settings = settings_from_env(&password_reset::config::env::process)?;
         let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
         let sender = Self::new(&sdk, settings);
         tracing::info!(

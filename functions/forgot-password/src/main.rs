@@ -1,16 +1,9 @@
-//! ForgotPassword as a Lambda function: config and clients built once, a thin handler borrowing them.
+//! ForgotPassword as a Lambda function: `lambda::run` builds config and clients once, and a
+//! thin handler borrows them.
 
-use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use password_reset::protocol::Operation;
-use serde_json::Value;
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    password_reset::lambda_log::init();
-    let service = password_reset::assembly::service_from_env().await?;
-    let service = &service;
-    run(service_fn(move |event: LambdaEvent<Value>| async move {
-        password_reset::lambda::handle(service, Operation::ForgotPassword, event).await
-    }))
-    .await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    password_reset::lambda::run(Operation::ForgotPassword).await
 }

@@ -12,7 +12,8 @@ use aws_lambda_events::event::cognito::{
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use password_reset::adapters::migration_source::dynamodb::DynamoDbSourceUsers;
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
-use password_reset::config::ConfigError;
+use password_reset::config::env::{self, Env, Spellings};
+use password_reset::config::{ConfigError, recovery_from_env, source_users_from_env};
 use password_reset::domain::migration::Migration;
 use password_reset::domain::recovery::AccountRecovery;
 use password_reset::ports::MigrationSource;
@@ -25,37 +26,48 @@ pub struct Migrator {
     pub recovery: AccountRecovery,
 }
 
+/// Where the migrated users come from (`MIGRATION_SOURCE`).
+#[derive(Debug, Clone, Copy)]
+enum SourceKind {
+    Dynamodb,
+    Memory,
+}
+
+const SOURCES: Spellings<SourceKind> = Spellings {
+    what: "a known source",
+    values: &[
+        ("dynamodb", SourceKind::Dynamodb),
+        ("memory", SourceKind::Memory),
+    ],
+};
+
 impl Migrator {
     /// Read once at start. `MIGRATION_SOURCE`: `dynamodb` (default; see `SourceTable::from_env`) or
     /// `memory` (`SOURCE_USERS_FILE`); `RECOVERY_MECHANISMS` as the pool's AccountRecoverySetting.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let env = |name: &str| std::env::var(name).ok();
-        let recovery = password_reset::config::recovery_from_env(&env)?;
-        let source: Arc<dyn MigrationSource> = match env("MIGRATION_SOURCE")
-            .as_deref()
-            .unwrap_or("dynamodb")
-        {
-            "dynamodb" => Arc::new(DynamoDbSourceUsers::from_env(&env).await?.ok_or_else(
-                || ConfigError {
-                    setting: "SOURCE_TABLE".into(),
-                    problem: "not set (MIGRATION_SOURCE=dynamodb needs it)".into(),
-                },
-            )?),
-            "memory" => {
-                let users =
-                    password_reset::config::source_users_from_env(&env)?.ok_or_else(|| {
-                        ConfigError {
-                            setting: "SOURCE_USERS_FILE".into(),
-                            problem: "not set (MIGRATION_SOURCE=memory needs it)".into(),
-                        }
-                    })?;
+        let recovery = recovery_from_env(&env::process)?;
+        let kind = Env::new(&env::process)
+            .choice(env::MIGRATION_SOURCE, &SOURCES)?
+            .unwrap_or(SourceKind::Dynamodb);
+        let source: Arc<dyn MigrationSource> = match kind {
+            SourceKind::Dynamodb => Arc::new(
+                DynamoDbSourceUsers::from_env(&env::process)
+                    .await?
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            env::SOURCE_TABLE,
+                            "not set (MIGRATION_SOURCE=dynamodb needs it)",
+                        )
+                    })?,
+            ),
+            SourceKind::Memory => {
+                let users = source_users_from_env(&env::process)?.ok_or_else(|| {
+                    ConfigError::new(
+                        env::SOURCE_USERS_FILE,
+                        "not set (MIGRATION_SOURCE=memory needs it)",
+                    )
+                })?;
                 Arc::new(MemorySourceUsers::new(users))
-            }
-            other => {
-                return Err(ConfigError {
-                    setting: "MIGRATION_SOURCE".into(),
-                    problem: format!("{other:?} is not a known source (dynamodb, memory)"),
-                });
             }
         };
         Ok(Self { source, recovery })

@@ -1,25 +1,17 @@
-//! Implementations of the ports.
+//! Implementations of the ports, one folder per port they serve: `directory/` (`UserDirectory`,
+//! `AppClients`), `codes/` (`CodeStore`), `migration_source/` (`MigrationSource`), `delivery/`
+//! (`EmailSender`, `SmsSender`). Beside them: `dynamodb_tables/`, the two tables the DynamoDB
+//! directory and code store share; `aws_errors`, the one mapping of AWS SDK failures to store
+//! errors (Cognito's and DynamoDB's); `esdk/`, the Encryption SDK decrypt of the custom sender's
+//! codes.
 
-pub mod app_clients;
-#[cfg(all(feature = "ses", feature = "sms"))]
-pub mod aws_delivery;
-#[cfg(feature = "cognito")]
-pub mod cognito;
+#[cfg(any(feature = "cognito", feature = "dynamodb"))]
+pub(crate) mod aws_errors;
+pub mod codes;
+pub mod delivery;
+pub mod directory;
 #[cfg(feature = "dynamodb")]
-pub mod dynamodb;
+pub mod dynamodb_tables;
 #[cfg(feature = "kms")]
 pub mod esdk;
-pub mod memory;
 pub mod migration_source;
-pub mod outbox;
-pub mod password_hashing;
-#[cfg(any(feature = "ses", feature = "sms"))]
-pub mod redact;
-#[cfg(feature = "secrets")]
-pub mod secrets;
-#[cfg(feature = "ses")]
-pub mod ses;
-#[cfg(feature = "sms")]
-pub mod sms;
-#[cfg(any(feature = "ses", feature = "sms"))]
-pub mod verified_cache;

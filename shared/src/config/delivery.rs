@@ -1,26 +1,11 @@
 //! Settings of real delivery (SES v2 for email, End User Messaging SMS v2 for SMS), read from the
-//! environment once at start. The variable names are public: the SAM template sets the same ones.
+//! environment once at start (the variables are `config::env`'s `SES_*` and `SMS_*`).
 
-use super::{ConfigError, bad};
-
-/// `DELIVERY=aws` picks SES and SMS; `outbox` (the default) keeps local delivery.
-pub const DELIVERY: &str = "DELIVERY";
-/// The From address, a verified SES identity (address or domain): `no-reply@example.com` or
-/// `Example <no-reply@example.com>`. Required with `DELIVERY=aws`.
-pub const SES_FROM_ADDRESS: &str = "SES_FROM_ADDRESS";
-/// Optional SES configuration set (event publishing, dedicated IPs).
-pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
-/// Optional Reply-To address.
-pub const SES_REPLY_TO: &str = "SES_REPLY_TO";
-/// The SMS origination identity: phone number (E.164, id or ARN), pool id or ARN, or sender id.
-/// Optional for AWS (it picks one), but required to send to many countries, the US included.
-pub const SMS_ORIGINATION_IDENTITY: &str = "SMS_ORIGINATION_IDENTITY";
-/// Optional SMS configuration set.
-pub const SMS_CONFIGURATION_SET: &str = "SMS_CONFIGURATION_SET";
-/// `true`: SMS are validated by the service but neither sent nor charged.
-pub const SMS_DRY_RUN: &str = "SMS_DRY_RUN";
-/// How long the carrier may keep trying to deliver an SMS, 5-259200 seconds.
-pub const SMS_TTL_SECONDS: &str = "SMS_TTL_SECONDS";
+use super::ConfigError;
+use super::env::{
+    Env, SES_CONFIGURATION_SET, SES_FROM_ADDRESS, SES_REPLY_TO, SMS_CONFIGURATION_SET, SMS_DRY_RUN,
+    SMS_ORIGINATION_IDENTITY, SMS_TTL_SECONDS,
+};
 
 /// A code is valid for an hour by default: an SMS arriving later than that is useless.
 pub const DEFAULT_SMS_TTL_SECONDS: u32 = 3600;
@@ -84,36 +69,32 @@ impl AwsDeliverySettings {
     }
 }
 
-fn optional(env: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
-    env(name)
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
 impl SesSettings {
     pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let from = optional(env, SES_FROM_ADDRESS).ok_or_else(|| {
-            bad(
-                SES_FROM_ADDRESS,
-                "not set: DELIVERY=aws needs a verified SES identity to send from",
-            )
-        })?;
+        let vars = Env::new(env);
+        let from = vars.required(
+            SES_FROM_ADDRESS,
+            "not set: DELIVERY=aws needs a verified SES identity to send from",
+        )?;
         if !looks_like_address(address_of(&from)) {
-            return Err(bad(
+            return Err(ConfigError::new(
                 SES_FROM_ADDRESS,
                 format!("{from:?} is not an email address"),
             ));
         }
-        let reply_to = optional(env, SES_REPLY_TO);
+        let reply_to = vars.text(SES_REPLY_TO);
         if let Some(r) = reply_to
             .as_deref()
             .filter(|r| !looks_like_address(address_of(r)))
         {
-            return Err(bad(SES_REPLY_TO, format!("{r:?} is not an email address")));
+            return Err(ConfigError::new(
+                SES_REPLY_TO,
+                format!("{r:?} is not an email address"),
+            ));
         }
         Ok(Self {
             from,
-            configuration_set: optional(env, SES_CONFIGURATION_SET),
+            configuration_set: vars.text(SES_CONFIGURATION_SET),
             reply_to,
         })
     }
@@ -121,32 +102,12 @@ impl SesSettings {
 
 impl SmsSettings {
     pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let dry_run = match optional(env, SMS_DRY_RUN).as_deref() {
-            None => false,
-            Some(v) if v.eq_ignore_ascii_case("true") => true,
-            Some(v) if v.eq_ignore_ascii_case("false") => false,
-            Some(v) => {
-                return Err(bad(SMS_DRY_RUN, format!("{v:?} is neither true nor false")));
-            }
-        };
-        let ttl_seconds = match optional(env, SMS_TTL_SECONDS) {
-            None => DEFAULT_SMS_TTL_SECONDS,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|t| SMS_TTL_RANGE.contains(t))
-                .ok_or_else(|| {
-                    bad(
-                        SMS_TTL_SECONDS,
-                        format!("{v:?} is not a number of seconds between 5 and 259200"),
-                    )
-                })?,
-        };
+        let vars = Env::new(env);
         Ok(Self {
-            origination_identity: optional(env, SMS_ORIGINATION_IDENTITY),
-            configuration_set: optional(env, SMS_CONFIGURATION_SET),
-            dry_run,
-            ttl_seconds,
+            origination_identity: vars.text(SMS_ORIGINATION_IDENTITY),
+            configuration_set: vars.text(SMS_CONFIGURATION_SET),
+            dry_run: vars.flag(SMS_DRY_RUN, false)?,
+            ttl_seconds: vars.number(SMS_TTL_SECONDS, SMS_TTL_RANGE, DEFAULT_SMS_TTL_SECONDS)?,
         })
     }
 }

@@ -2,12 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{ConfigError, bad};
-
-/// The ARN of the KMS key the user pool encrypts codes with (its `LambdaConfig.KMSKeyID`).
-pub const KMS_KEY_ARN: &str = "KMS_KEY_ARN";
-/// Optional JSON object of string pairs every code's encryption context must hold.
-pub const KMS_ENCRYPTION_CONTEXT: &str = "KMS_ENCRYPTION_CONTEXT";
+use super::ConfigError;
+use super::env::{Env, KMS_ENCRYPTION_CONTEXT, KMS_KEY_ARN};
 
 /// The signing suites' public key lives under this context key; it cannot be required.
 const RESERVED_PREFIX: &str = "aws-crypto-";
@@ -20,44 +16,31 @@ pub struct KmsSettings {
 
 impl KmsSettings {
     pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let key_arn = env(KMS_KEY_ARN)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| {
-                bad(
-                    KMS_KEY_ARN,
-                    "not set: the ARN of the pool's KMS key is needed to decrypt codes",
-                )
-            })?;
+        let vars = Env::new(env);
+        let key_arn = vars.required(
+            KMS_KEY_ARN,
+            "not set: the ARN of the pool's KMS key is needed to decrypt codes",
+        )?;
         if !is_key_arn(&key_arn) {
-            return Err(bad(
+            return Err(ConfigError::new(
                 KMS_KEY_ARN,
                 format!(
                     "{key_arn:?} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"
                 ),
             ));
         }
-        let encryption_context = match env(KMS_ENCRYPTION_CONTEXT)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
+        let encryption_context: BTreeMap<String, String> = vars
+            .json(KMS_ENCRYPTION_CONTEXT, "not a JSON object of strings")?
+            .unwrap_or_default();
+        if let Some(key) = encryption_context
+            .keys()
+            .find(|k| k.starts_with(RESERVED_PREFIX))
         {
-            None => BTreeMap::new(),
-            Some(text) => {
-                let pairs: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|e| {
-                    bad(
-                        KMS_ENCRYPTION_CONTEXT,
-                        format!("not a JSON object of strings: {e}"),
-                    )
-                })?;
-                if let Some(key) = pairs.keys().find(|k| k.starts_with(RESERVED_PREFIX)) {
-                    return Err(bad(
-                        KMS_ENCRYPTION_CONTEXT,
-                        format!("{key:?} is reserved for the Encryption SDK"),
-                    ));
-                }
-                pairs
-            }
-        };
+            return Err(ConfigError::new(
+                KMS_ENCRYPTION_CONTEXT,
+                format!("{key:?} is reserved for the Encryption SDK"),
+            ));
+        }
         Ok(Self {
             key_arn,
             encryption_context,

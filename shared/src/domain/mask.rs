@@ -1,5 +1,7 @@
 //! Destinations as Cognito shows them: `j***@e***.com`, `+*******0142`.
 
+use crate::domain::login::LoginForm;
+
 /// `jane@example.com` -> `j***@e***.com`: first character of the local part, first character of
 /// the domain, then the top-level domain.
 pub fn email(address: &str) -> String {
@@ -58,14 +60,13 @@ mod tests {
     }
 }
 
-/// A login (username or alias) as it may appear in a log line: emails and phone numbers masked.
+/// A login (username or alias) as it may appear in a log line: emails and phone numbers (by the
+/// one `LoginForm` rule) masked.
 pub fn login(value: &str) -> String {
-    if value.contains('@') {
-        email(value)
-    } else if value.starts_with('+') && value[1..].bytes().all(|b| b.is_ascii_digit()) {
-        phone(value)
-    } else {
-        value.to_string()
+    match LoginForm::of(value) {
+        LoginForm::Email => email(value),
+        LoginForm::Phone => phone(value),
+        LoginForm::Username => value.to_string(),
     }
 }
 

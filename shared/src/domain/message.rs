@@ -349,14 +349,6 @@ fn render_fitted(template: &str, p: &MessageParams<'_>, max: usize) -> Result<St
 mod tests {
     use super::*;
 
-    fn attrs(pairs: &[(&str, &str)]) -> Attributes {
-        let mut a = Attributes::default();
-        for (k, v) in pairs {
-            a.set(k, *v);
-        }
-        a
-    }
-
     fn params<'a>(
         code: &'a str,
         username: &'a str,
@@ -380,7 +372,7 @@ mod tests {
 
     #[test]
     fn every_occurrence_of_every_placeholder_is_replaced() {
-        let a = attrs(&[("name", "Jane"), ("custom:plan", "gold")]);
+        let a = Attributes::from_iter([("name", "Jane"), ("custom:plan", "gold")]);
         let t = templates(
             "Hi {name}",
             "{####} / {####} for {username} ({name}, {name}, {custom:plan}) {link}",
@@ -399,7 +391,7 @@ mod tests {
 
     #[test]
     fn missing_attributes_use_the_fallback_and_other_braces_stay() {
-        let a = attrs(&[]);
+        let a = Attributes::default();
         let t = templates(
             "Hello {name|there}",
             "<style>p {color: red}</style>{####}{nickname}{",
@@ -412,7 +404,7 @@ mod tests {
 
     #[test]
     fn an_attribute_holding_a_placeholder_is_not_expanded() {
-        let a = attrs(&[("name", "{####}")]);
+        let a = Attributes::from_iter([("name", "{####}")]);
         let t = templates("s", "Hi {name}: {####}", "{####}");
         let m = t.render(&params("424242", "u", &a)).unwrap();
         assert_eq!(m.email_message, "Hi {####}: 424242");
@@ -421,7 +413,7 @@ mod tests {
     #[test]
     fn long_values_are_shortened_to_fit_and_the_code_is_kept() {
         let long = "x".repeat(500);
-        let a = attrs(&[("name", &long)]);
+        let a = Attributes::from_iter([("name", long.as_str())]);
         let t = templates("Hi {name}", "{####}", "Hi {name}, {username}: {####}");
         let m = t.render(&params("0123456789", &long, &a)).unwrap();
         assert_eq!(m.sms_message.chars().count(), SMS_MESSAGE_MAX);

@@ -341,14 +341,6 @@ mod tests {
     use crate::domain::user::Attributes;
     use serde_json::json;
 
-    fn attrs(pairs: &[(&str, &str)]) -> Attributes {
-        let mut a = Attributes::default();
-        for (k, v) in pairs {
-            a.set(k, *v);
-        }
-        a
-    }
-
     fn render(c: &MessageCatalog, s: MessageSource, a: &Attributes) -> CustomMessage {
         c.render(
             s,
@@ -368,7 +360,9 @@ mod tests {
         c.check().unwrap();
         for s in MessageSource::ALL {
             assert_eq!(MessageSource::parse(&s.trigger_source()), Some(s));
-            render(&c, s, &attrs(&[])).check("{####}").unwrap();
+            render(&c, s, &Attributes::default())
+                .check("{####}")
+                .unwrap();
         }
         assert_eq!(MessageSource::parse("CustomMessage_Unknown"), None);
     }
@@ -388,8 +382,8 @@ mod tests {
         .unwrap();
         let subject = |locale: Option<&str>| {
             let a = match locale {
-                Some(l) => attrs(&[("locale", l)]),
-                None => attrs(&[]),
+                Some(l) => Attributes::from_iter([("locale", l)]),
+                None => Attributes::default(),
             };
             let m = render(&c, MessageSource::ForgotPassword, &a);
             (m.email_subject, m.sms_message)
@@ -406,7 +400,7 @@ mod tests {
         assert_eq!(subject(Some("de")).0, "Reset");
         // Unconfigured sources keep their built-in text.
         assert_eq!(
-            render(&c, MessageSource::SignUp, &attrs(&[])).email_subject,
+            render(&c, MessageSource::SignUp, &Attributes::default()).email_subject,
             "Your verification code"
         );
     }
@@ -415,7 +409,7 @@ mod tests {
     fn the_top_level_form_is_forgot_password() {
         let c = MessageCatalog::from_json(json!({"SmsMessage": "Reset code {####}"})).unwrap();
         assert_eq!(
-            render(&c, MessageSource::ForgotPassword, &attrs(&[])).sms_message,
+            render(&c, MessageSource::ForgotPassword, &Attributes::default()).sms_message,
             "Reset code {####}"
         );
     }

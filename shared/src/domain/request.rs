@@ -24,43 +24,71 @@ pub struct AnalyticsMetadata {
     pub analytics_endpoint_id: Option<String>,
 }
 
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ForgotPasswordRequest {
-    #[serde(default)]
-    pub client_id: String,
-    #[serde(default)]
-    pub username: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_hash: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_context_data: Option<UserContextData>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub analytics_metadata: Option<AnalyticsMetadata>,
-    /// Never stored: handed only to triggers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_metadata: Option<BTreeMap<String, String>>,
+/// The fields every user-pool request carries, borrowed: what the app client check, the SecretHash
+/// and the caller's windows read, whichever the operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Envelope<'a> {
+    pub client_id: &'a str,
+    pub username: &'a str,
+    pub secret_hash: Option<&'a str>,
+    pub user_context_data: Option<&'a UserContextData>,
 }
 
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ConfirmForgotPasswordRequest {
-    #[serde(default)]
-    pub client_id: String,
-    #[serde(default)]
-    pub username: String,
-    #[serde(default)]
-    pub confirmation_code: String,
-    #[serde(default)]
-    pub password: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_hash: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_context_data: Option<UserContextData>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub analytics_metadata: Option<AnalyticsMetadata>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_metadata: Option<BTreeMap<String, String>>,
+/// Declares a request: the fields every user-pool request carries (`ClientId`, `Username`,
+/// `SecretHash`, `UserContextData`, `AnalyticsMetadata`, `ClientMetadata`) and the operation's own,
+/// which stand after `Username` in the serialized order; and its `envelope()`.
+macro_rules! user_pool_request {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_meta:meta])* pub $field:ident: $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        pub struct $name {
+            #[serde(default)]
+            pub client_id: String,
+            #[serde(default)]
+            pub username: String,
+            $( $(#[$field_meta])* pub $field: $ty, )*
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub secret_hash: Option<String>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub user_context_data: Option<UserContextData>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub analytics_metadata: Option<AnalyticsMetadata>,
+            /// Never stored: handed only to triggers.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub client_metadata: Option<BTreeMap<String, String>>,
+        }
+
+        impl $name {
+            /// The fields every request carries.
+            pub fn envelope(&self) -> Envelope<'_> {
+                Envelope {
+                    client_id: &self.client_id,
+                    username: &self.username,
+                    secret_hash: self.secret_hash.as_deref(),
+                    user_context_data: self.user_context_data.as_ref(),
+                }
+            }
+        }
+    };
+}
+
+user_pool_request! {
+    pub struct ForgotPasswordRequest {}
+}
+
+user_pool_request! {
+    pub struct ConfirmForgotPasswordRequest {
+        #[serde(default)]
+        pub confirmation_code: String,
+        #[serde(default)]
+        pub password: String,
+    }
 }
 
 // Debug never shows the code, the password or the secret hash.
@@ -137,7 +165,12 @@ fn check_pattern(
     Ok(())
 }
 
-fn check_client_and_user(client_id: &str, username: &str) -> Result<(), CognitoError> {
+fn check_client_and_user(request: Envelope<'_>) -> Result<(), CognitoError> {
+    let Envelope {
+        client_id,
+        username,
+        ..
+    } = request;
     if client_id.is_empty() {
         return Err(CognitoError::InvalidParameter(
             "Missing required parameter ClientId".into(),
@@ -160,15 +193,12 @@ fn check_client_and_user(client_id: &str, username: &str) -> Result<(), CognitoE
     Ok(())
 }
 
-fn check_common(
-    secret_hash: Option<&str>,
-    context: Option<&UserContextData>,
-) -> Result<(), CognitoError> {
-    if let Some(hash) = secret_hash {
+fn check_common(request: Envelope<'_>) -> Result<(), CognitoError> {
+    if let Some(hash) = request.secret_hash {
         check_length("secretHash", hash, 1, 128)?;
         check_pattern("secretHash", hash, &SECRET_HASH, r"[\w+=/]+")?;
     }
-    if let Some(ctx) = context {
+    if let Some(ctx) = request.user_context_data {
         if let Some(ip) = &ctx.ip_address {
             check_length("userContextData.ipAddress", ip, 0, CONTEXT_DATA_MAX)?;
         }
@@ -192,14 +222,14 @@ fn check_no_whitespace(field: &str, value: &str) -> Result<(), CognitoError> {
 
 impl ForgotPasswordRequest {
     pub fn validate(&self) -> Result<(), CognitoError> {
-        check_client_and_user(&self.client_id, &self.username)?;
-        check_common(self.secret_hash.as_deref(), self.user_context_data.as_ref())
+        check_client_and_user(self.envelope())?;
+        check_common(self.envelope())
     }
 }
 
 impl ConfirmForgotPasswordRequest {
     pub fn validate(&self) -> Result<(), CognitoError> {
-        check_client_and_user(&self.client_id, &self.username)?;
+        check_client_and_user(self.envelope())?;
         if self.confirmation_code.is_empty() {
             return Err(CognitoError::InvalidParameter(
                 "Missing required parameter ConfirmationCode".into(),
@@ -214,7 +244,7 @@ impl ConfirmForgotPasswordRequest {
         check_no_whitespace("confirmationCode", &self.confirmation_code)?;
         check_length("password", &self.password, 1, 256)?;
         check_no_whitespace("password", &self.password)?;
-        check_common(self.secret_hash.as_deref(), self.user_context_data.as_ref())
+        check_common(self.envelope())
     }
 }
 

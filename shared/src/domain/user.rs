@@ -81,6 +81,17 @@ impl Attributes {
     }
 }
 
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Attributes {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(pairs: I) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
 fn enabled_default() -> bool {
     true
 }

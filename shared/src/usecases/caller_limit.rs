@@ -8,51 +8,49 @@ use crate::domain::time::UnixTime;
 use crate::ports::Issued;
 
 use super::ResetService;
-use super::outcome::store_error;
+use super::errors::store_error;
 
-impl ResetService {
-    /// Counts the request against each of the caller's windows (network, then device), one store
-    /// write each; the first full one refuses it with LimitExceededException, Cognito's answer to
-    /// too many attempts. A caller with neither a source address nor device data (a direct
-    /// invocation without `UserContextData`) is not limited here: only the per-user limits apply.
-    pub(super) async fn admit_caller(
-        &self,
-        caller: &Caller,
-        context: Option<&UserContextData>,
-        operation: CallerOperation,
-        now: UnixTime,
-    ) -> Result<(), CognitoError> {
-        let limit = self.pool.codes.caller_limit(operation);
-        if limit.is_off() {
-            return Ok(());
-        }
-        let identities = caller.identities(context);
-        if identities.is_empty() {
-            tracing::debug!(
-                ?operation,
-                "no caller address or device data: no per-caller limit"
-            );
-        }
-        for identity in identities {
-            let key = identity.store_key(&self.key, operation);
-            match self
-                .codes
-                .admit_caller(&key, now, &limit)
-                .await
-                .map_err(store_error)?
-            {
-                Issued::Admitted => {}
-                Issued::LimitReached => {
-                    tracing::warn!(
-                        caller = %identity.masked(),
-                        kind = identity.kind(),
-                        ?operation,
-                        "per-caller request limit reached"
-                    );
-                    return Err(CognitoError::LimitExceeded);
-                }
+/// Counts the request against each of the caller's windows (network, then device), one store
+/// write each; the first full one refuses it with LimitExceededException, Cognito's answer to
+/// too many attempts. A caller with neither a source address nor device data (a direct
+/// invocation without `UserContextData`) is not limited here: only the per-user limits apply.
+pub(super) async fn admit_caller(
+    service: &ResetService,
+    caller: &Caller,
+    context: Option<&UserContextData>,
+    operation: CallerOperation,
+    now: UnixTime,
+) -> Result<(), CognitoError> {
+    let limit = service.pool.codes.caller_limit(operation);
+    if limit.is_off() {
+        return Ok(());
+    }
+    let identities = caller.identities(context);
+    if identities.is_empty() {
+        tracing::debug!(
+            ?operation,
+            "no caller address or device data: no per-caller limit"
+        );
+    }
+    for identity in identities {
+        let key = identity.store_key(&service.key, operation);
+        match service
+            .codes
+            .admit_caller(&key, now, &limit)
+            .await
+            .map_err(store_error)?
+        {
+            Issued::Admitted => {}
+            Issued::LimitReached => {
+                tracing::warn!(
+                    caller = %identity.masked(),
+                    kind = identity.kind(),
+                    ?operation,
+                    "per-caller request limit reached"
+                );
+                return Err(CognitoError::LimitExceeded);
             }
         }
-        Ok(())
     }
+    Ok(())
 }

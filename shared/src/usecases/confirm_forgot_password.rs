@@ -7,8 +7,6 @@
 //! *releases* the code for another try. A crash between the two leaves a claimed code and an
 //! unchanged password (the user asks for a new code), never a changed password and a live code.
 
-use rand::CryptoRng;
-
 use crate::domain::caller::{Caller, CallerOperation};
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::error::CognitoError;
@@ -21,137 +19,132 @@ use crate::domain::time::UnixTime;
 use crate::domain::user::{User, UserStatus};
 
 use super::ResetService;
-use super::outcome::{CANNOT_RESET, DISABLED, password_change_error, redemption, store_error};
+use super::admission::admit;
+use super::decoy::decoy_key;
+use super::errors::{CANNOT_RESET, DISABLED, password_change_error, redemption, store_error};
 
-impl ResetService {
-    /// `_rng` is unused since the directory hashes (or the pool keeps) the password; it stays so
-    /// every operation has the same shape.
-    pub async fn confirm_forgot_password<R: CryptoRng + Send>(
-        &self,
-        request: &ConfirmForgotPasswordRequest,
-        caller: &Caller,
-        now: UnixTime,
-        _rng: &mut R,
-    ) -> Result<(), CognitoError> {
-        request.validate()?;
-        self.authorize_client(
-            &request.client_id,
-            &request.username,
-            request.secret_hash.as_deref(),
-        )
-        .await?;
-        // The policy is the pool's, not the user's: checking it first tells nobody anything.
-        self.pool.password_policy.check(&request.password)?;
-        self.admit_caller(
-            caller,
-            request.user_context_data.as_ref(),
-            CallerOperation::ConfirmForgotPassword,
-            now,
-        )
-        .await?;
+pub(super) async fn run(
+    service: &ResetService,
+    request: &ConfirmForgotPasswordRequest,
+    caller: &Caller,
+    now: UnixTime,
+) -> Result<(), CognitoError> {
+    request.validate()?;
+    // The policy is the pool's, not the user's: checking it first tells nobody anything.
+    let policy = || service.pool.password_policy.check(&request.password);
+    admit(
+        service,
+        request.envelope(),
+        policy,
+        CallerOperation::ConfirmForgotPassword,
+        caller,
+        now,
+    )
+    .await?;
 
-        let login = self.pool.normalize_login(&request.username);
-        let login = login.as_str();
-        let legacy = self.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
-        let user = self.users.find(login).await.map_err(store_error)?;
-        // `None`: no real user to change; the attempt runs against the login's decoy record, so
-        // a wrong code costs the same work for everybody, and the answers are the decoy's:
-        // CodeMismatch, then ExpiredCode once its (simulated) code has expired, as for a real
-        // user. Under ENABLED a FORCE_CHANGE_PASSWORD user is such a login too.
-        let target = match user {
-            None if legacy => return Err(CognitoError::UserNotFound),
-            Some(u) if u.status == UserStatus::ForceChangePassword && legacy => {
-                return Err(CognitoError::NotAuthorized(CANNOT_RESET.into()));
-            }
-            Some(u) if !u.enabled && legacy => {
-                return Err(CognitoError::NotAuthorized(DISABLED.into()));
-            }
-            Some(u) if u.status == UserStatus::Unconfirmed && legacy => {
-                return Err(CognitoError::UserNotConfirmed);
-            }
-            Some(u)
-                if u.enabled
-                    && u.status != UserStatus::Unconfirmed
-                    && u.status != UserStatus::ForceChangePassword =>
-            {
-                Some(u)
-            }
-            _ => None,
-        };
-        let key = match &target {
-            Some(user) => user.username.clone(),
-            None => self.decoy_key(login),
-        };
-        // Under every key: the store compares it under the key the code was issued under.
-        let attempt = self.key.attempt(&key, &request.confirmation_code);
-        let outcome = self
-            .codes
-            .redeem(&key, &attempt, now, &self.pool.codes)
-            .await
-            .map_err(store_error)?;
-        let Some(user) = target else {
-            // A decoy is never redeemed: even a lucky guess of its unsent code is a mismatch.
-            return redemption(outcome).and(Err(CognitoError::CodeMismatch));
-        };
-        redemption(outcome)?;
-        if let Err(e) = self
-            .users
-            .set_password(&user.username, &request.password)
-            .await
+    let login = service.pool.normalize_login(&request.username);
+    let login = login.as_str();
+    let legacy = service.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
+    let user = service.users.find(login).await.map_err(store_error)?;
+    // `None`: no real user to change; the attempt runs against the login's decoy record, so
+    // a wrong code costs the same work for everybody, and the answers are the decoy's:
+    // CodeMismatch, then ExpiredCode once its (simulated) code has expired, as for a real
+    // user. Under ENABLED a FORCE_CHANGE_PASSWORD user is such a login too.
+    let target = match user {
+        None if legacy => return Err(CognitoError::UserNotFound),
+        Some(u) if u.status == UserStatus::ForceChangePassword && legacy => {
+            return Err(CognitoError::NotAuthorized(CANNOT_RESET.into()));
+        }
+        Some(u) if !u.enabled && legacy => {
+            return Err(CognitoError::NotAuthorized(DISABLED.into()));
+        }
+        Some(u) if u.status == UserStatus::Unconfirmed && legacy => {
+            return Err(CognitoError::UserNotConfirmed);
+        }
+        Some(u)
+            if u.enabled
+                && u.status != UserStatus::Unconfirmed
+                && u.status != UserStatus::ForceChangePassword =>
         {
-            // The password did not change: the code goes back to the user for another try.
-            if let Err(release) = self.codes.release(&key, &attempt).await {
-                tracing::error!(error = %release, "releasing a claimed code failed: the user must request a new one");
-            }
-            return Err(password_change_error(e));
+            Some(u)
         }
-        tracing::info!(user = %mask::login(login), "password reset confirmed");
-        if self.pool.notify_password_changed {
-            self.notify_password_changed(&user).await;
+        _ => None,
+    };
+    let key = match &target {
+        Some(user) => user.username.clone(),
+        None => decoy_key(&service.key, login),
+    };
+    // Under every key: the store compares it under the key the code was issued under.
+    let attempt = service.key.attempt(&key, &request.confirmation_code);
+    let outcome = service
+        .codes
+        .redeem(&key, &attempt, now, &service.pool.codes)
+        .await
+        .map_err(store_error)?;
+    let Some(user) = target else {
+        // A decoy is never redeemed: even a lucky guess of its unsent code is a mismatch.
+        return redemption(outcome).and(Err(CognitoError::CodeMismatch));
+    };
+    redemption(outcome)?;
+    if let Err(e) = service
+        .users
+        .set_password(&user.username, &request.password)
+        .await
+    {
+        // The password did not change: the code goes back to the user for another try.
+        if let Err(release) = service.codes.release(&key, &attempt).await {
+            tracing::error!(error = %release, "releasing a claimed code failed: the user must request a new one");
         }
-        Ok(())
+        return Err(password_change_error(e));
     }
+    tracing::info!(user = %mask::login(login), "password reset confirmed");
+    if service.pool.notify_password_changed {
+        notify_password_changed(service, &user).await;
+    }
+    Ok(())
+}
 
-    /// OWASP's notice after a reset, to the user's verified email (else phone). It never fails
-    /// the reset: the password is already changed; a failure is logged.
-    async fn notify_password_changed(&self, user: &User) {
-        let order = AccountRecovery::Ordered(vec![DeliveryMedium::Email, DeliveryMedium::Sms]);
-        let Ok(channel) = recovery::resolve_channel(&order, user) else {
-            tracing::info!(user = %mask::login(&user.username), "no verified channel for the password-changed notice");
+/// OWASP's notice after a reset, to the user's verified email (else phone). It never fails
+/// the reset: the password is already changed; a failure is logged.
+async fn notify_password_changed(service: &ResetService, user: &User) {
+    let order = AccountRecovery::Ordered(vec![DeliveryMedium::Email, DeliveryMedium::Sms]);
+    let Ok(channel) = recovery::resolve_channel(&order, user) else {
+        tracing::info!(user = %mask::login(&user.username), "no verified channel for the password-changed notice");
+        return;
+    };
+    let params = MessageParams {
+        code: "",
+        username: &user.username,
+        link: None,
+        attributes: &user.attributes,
+    };
+    let message = match service.pool.messages.password_changed(&params) {
+        Ok(message) => message,
+        Err(e) => {
+            tracing::error!(error = %e, "the password-changed notice cannot be rendered");
             return;
-        };
-        let params = MessageParams {
-            code: "",
-            username: &user.username,
-            link: None,
-            attributes: &user.attributes,
-        };
-        let message = match self.pool.messages.password_changed(&params) {
-            Ok(message) => message,
-            Err(e) => {
-                tracing::error!(error = %e, "the password-changed notice cannot be rendered");
-                return;
-            }
-        };
-        let sent = match channel.medium {
-            DeliveryMedium::Email => {
-                self.email
-                    .send_email(&channel.destination, &message.email(""))
-                    .await
-            }
-            DeliveryMedium::Sms => {
-                self.sms
-                    .send_sms(&channel.destination, &message.sms(""))
-                    .await
-            }
-        };
-        match sent {
-            Ok(()) => {
-                tracing::info!(destination = %channel.masked(), "password-changed notice sent")
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, destination = %channel.masked(), "password-changed notice not delivered")
-            }
+        }
+    };
+    let sent = match channel.medium {
+        DeliveryMedium::Email => {
+            service
+                .email
+                .send_email(&channel.destination, &message.email(""))
+                .await
+        }
+        DeliveryMedium::Sms => {
+            service
+                .sms
+                .send_sms(&channel.destination, &message.sms(""))
+                .await
+        }
+    };
+    match sent {
+        Ok(()) => {
+            tracing::info!(destination = %channel.masked(), "password-changed notice sent")
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, destination = %channel.masked(), "password-changed notice not delivered")
         }
     }
 }

@@ -1,7 +1,6 @@
 //! CustomMessage: the texts of one trigger source, rendered and checked the way Cognito checks a
 //! trigger's answer. The Lambda trigger and forgot-password both call this.
 
-use crate::domain::error::CognitoError;
 use crate::domain::message::{CustomMessage, MessageParams, RenderError};
 use crate::domain::message_catalog::{MessageCatalog, MessageSource};
 use crate::domain::user::Attributes;
@@ -19,6 +18,8 @@ pub struct CustomMessageRequest<'a> {
     pub user_attributes: &'a Attributes,
 }
 
+/// Why a trigger's answer is unusable; `CognitoError::from` words it as Cognito does
+/// (`usecases/errors.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CustomMessageError {
     #[error(transparent)]
@@ -28,17 +29,7 @@ pub enum CustomMessageError {
     Rejected(String),
 }
 
-impl From<CustomMessageError> for CognitoError {
-    /// Cognito's answer to a trigger whose output it cannot use.
-    fn from(e: CustomMessageError) -> Self {
-        tracing::error!(error = %e, "custom message refused");
-        CognitoError::InvalidLambdaResponse(match e {
-            CustomMessageError::Render(e) => format!("Invalid CustomMessage response: {e}"),
-            CustomMessageError::Rejected(m) => m,
-        })
-    }
-}
-
+/// The source's texts for the request, rendered and checked: the CustomMessage operation.
 pub fn custom_message(
     catalog: &MessageCatalog,
     request: &CustomMessageRequest<'_>,
@@ -65,6 +56,7 @@ pub fn custom_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::error::CognitoError;
 
     #[test]
     fn username_parameter_or_user_name() {

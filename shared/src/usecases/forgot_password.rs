@@ -19,8 +19,11 @@ use crate::domain::user::{User, UserStatus};
 use crate::ports::Issued;
 
 use super::ResetService;
+use super::admission::admit;
 use super::custom_message::{CustomMessageRequest, custom_message};
-use super::outcome::{CANNOT_RESET, DISABLED, delivery_error, store_error};
+use super::decoy::decoy_key;
+use super::errors::{CANNOT_RESET, DISABLED, delivery_error, store_error};
+use super::migrate_user::migrate_for_reset;
 
 /// The recovery order when the pool has no AccountRecoverySetting: phone, then email.
 const LEGACY_ORDER: [DeliveryMedium; 2] = [DeliveryMedium::Sms, DeliveryMedium::Email];
@@ -41,217 +44,225 @@ enum Plan {
     Simulate,
 }
 
-impl ResetService {
-    pub async fn forgot_password<R: CryptoRng + Send>(
-        &self,
-        request: &ForgotPasswordRequest,
-        caller: &Caller,
-        now: UnixTime,
-        rng: &mut R,
-    ) -> Result<ForgotPasswordResponse, CognitoError> {
-        request.validate()?;
-        self.authorize_client(
-            &request.client_id,
-            &request.username,
-            request.secret_hash.as_deref(),
-        )
-        .await?;
-        if self.pool.recovery == AccountRecovery::AdminOnly {
-            return Err(CognitoError::NotAuthorized(recovery::ADMIN_ONLY.into()));
-        }
-        self.admit_caller(
-            caller,
-            request.user_context_data.as_ref(),
-            CallerOperation::ForgotPassword,
-            now,
-        )
-        .await?;
-        let code = ConfirmationCode::generate(rng, self.pool.codes.length);
-        // One form of the login for lookup, decoy record, limit and mask (the SecretHash above
-        // is over the login as sent, as Cognito's is).
-        let login = self.pool.normalize_login(&request.username);
-        let login = login.as_str();
-        let user = self.users.find(login).await.map_err(store_error)?;
-        let user = match user {
-            None => self.migrate_for_reset(login, rng).await?,
-            found => found,
-        };
-        let plan = self.plan(user)?;
+pub(super) async fn run<R: CryptoRng + Send>(
+    service: &ResetService,
+    request: &ForgotPasswordRequest,
+    caller: &Caller,
+    now: UnixTime,
+    rng: &mut R,
+) -> Result<ForgotPasswordResponse, CognitoError> {
+    request.validate()?;
+    let recovery_allowed = || match service.pool.recovery {
+        AccountRecovery::AdminOnly => Err(CognitoError::NotAuthorized(recovery::ADMIN_ONLY.into())),
+        _ => Ok(()),
+    };
+    admit(
+        service,
+        request.envelope(),
+        recovery_allowed,
+        CallerOperation::ForgotPassword,
+        caller,
+        now,
+    )
+    .await?;
+    let code = ConfirmationCode::generate(rng, service.pool.codes.length);
+    // One form of the login for lookup, decoy record, limit and mask (the SecretHash above
+    // is over the login as sent, as Cognito's is).
+    let login = service.pool.normalize_login(&request.username);
+    let login = login.as_str();
+    let user = service.users.find(login).await.map_err(store_error)?;
+    let user = match user {
+        None => migrate_for_reset(service, login, rng).await?,
+        found => found,
+    };
+    let plan = plan(service, user)?;
 
-        match plan {
-            Plan::Deliver { user, channel } => {
-                // Rendered before the code is issued: a message that cannot be sent leaves no code.
-                let message = self.render(&user, code.expose())?;
-                let (key_id, digest) = self.key.digest(&user.username, code.expose());
-                self.issue(&user.username, key_id, digest, Some(channel.medium), now)
-                    .await?;
-                tracing::info!(user = %mask::login(&user.username), medium = channel.medium.as_str(),
-                    destination = %channel.masked(), "code issued");
-                let started = std::time::Instant::now();
-                let sent = match channel.medium {
-                    DeliveryMedium::Email => {
-                        let message = message.email(code.expose());
-                        self.email.send_email(&channel.destination, &message).await
-                    }
-                    DeliveryMedium::Sms => {
-                        let message = message.sms(code.expose());
-                        self.sms.send_sms(&channel.destination, &message).await
-                    }
-                };
-                if let Err(e) = sent {
-                    // No live code may outlive a failed delivery, and the request must not count.
-                    if let Err(revoke) = self.codes.revoke(&user.username, &digest).await {
-                        tracing::error!(error = %revoke, "revoking an undelivered code failed");
-                    }
-                    return Err(delivery_error(e, self.pool.prevent_user_existence_errors));
+    match plan {
+        Plan::Deliver { user, channel } => {
+            // Rendered before the code is issued: a message that cannot be sent leaves no code.
+            let message = render(service, &user, code.expose())?;
+            let (key_id, digest) = service.key.digest(&user.username, code.expose());
+            issue(
+                service,
+                &user.username,
+                key_id,
+                digest,
+                Some(channel.medium),
+                now,
+            )
+            .await?;
+            tracing::info!(user = %mask::login(&user.username), medium = channel.medium.as_str(),
+                destination = %channel.masked(), "code issued");
+            let started = std::time::Instant::now();
+            let sent = match channel.medium {
+                DeliveryMedium::Email => {
+                    let message = message.email(code.expose());
+                    service
+                        .email
+                        .send_email(&channel.destination, &message)
+                        .await
                 }
-                self.timing.record(channel.medium, started.elapsed());
-                Ok(ForgotPasswordResponse {
-                    code_delivery_details: channel.details(),
-                })
-            }
-            Plan::Simulate => {
-                let key = self.decoy_key(login);
-                let (key_id, digest) = self.key.digest(&key, code.expose());
-                self.issue(&key, key_id, digest, None, now).await?;
-                let details = self.simulated_details(login);
-                // As long as a real delivery on that medium takes (see `timing`).
-                let wait = self.timing.draw(details.delivery_medium, rng);
-                if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
+                DeliveryMedium::Sms => {
+                    let message = message.sms(code.expose());
+                    service.sms.send_sms(&channel.destination, &message).await
                 }
-                tracing::info!(user = %mask::login(login), "simulated delivery (PreventUserExistenceErrors)");
-                Ok(ForgotPasswordResponse {
-                    code_delivery_details: details,
-                })
+            };
+            if let Err(e) = sent {
+                // No live code may outlive a failed delivery, and the request must not count.
+                if let Err(revoke) = service.codes.revoke(&user.username, &digest).await {
+                    tracing::error!(error = %revoke, "revoking an undelivered code failed");
+                }
+                return Err(delivery_error(
+                    e,
+                    service.pool.prevent_user_existence_errors,
+                ));
             }
+            service.timing.record(channel.medium, started.elapsed());
+            Ok(ForgotPasswordResponse {
+                code_delivery_details: channel.details(),
+            })
+        }
+        Plan::Simulate => {
+            let key = decoy_key(&service.key, login);
+            let (key_id, digest) = service.key.digest(&key, code.expose());
+            issue(service, &key, key_id, digest, None, now).await?;
+            let details = simulated_details(service, login);
+            // As long as a real delivery on that medium takes (see `timing`).
+            let wait = service.timing.draw(details.delivery_medium, rng);
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            tracing::info!(user = %mask::login(login), "simulated delivery (PreventUserExistenceErrors)");
+            Ok(ForgotPasswordResponse {
+                code_delivery_details: details,
+            })
         }
     }
+}
 
-    /// CustomMessage_ForgotPassword, in-process: the same templates and checks as the trigger.
-    fn render(&self, user: &User, code: &str) -> Result<CustomMessage, CognitoError> {
-        Ok(custom_message(
-            &self.pool.messages,
-            &CustomMessageRequest {
-                source: MessageSource::ForgotPassword,
-                code_parameter: code,
-                username_parameter: None,
-                user_name: &user.username,
-                link_parameter: None,
-                user_attributes: &user.attributes,
-            },
-        )?)
-    }
+/// CustomMessage_ForgotPassword, in-process: the same templates and checks as the trigger.
+fn render(service: &ResetService, user: &User, code: &str) -> Result<CustomMessage, CognitoError> {
+    Ok(custom_message(
+        &service.pool.messages,
+        &CustomMessageRequest {
+            source: MessageSource::ForgotPassword,
+            code_parameter: code,
+            username_parameter: None,
+            user_name: &user.username,
+            link_parameter: None,
+            user_attributes: &user.attributes,
+        },
+    )?)
+}
 
-    fn plan(&self, user: Option<User>) -> Result<Plan, CognitoError> {
-        let legacy = self.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
-        let Some(user) = user else {
-            return if legacy {
-                Err(CognitoError::UserNotFound)
-            } else {
-                Ok(Plan::Simulate)
-            };
-        };
-        // Under ENABLED, a user who never set a password answers as an unknown one would.
-        if user.status == UserStatus::ForceChangePassword {
-            return if legacy {
-                Err(CognitoError::NotAuthorized(CANNOT_RESET.into()))
-            } else {
-                Ok(Plan::Simulate)
-            };
-        }
-        if !user.enabled {
-            return if legacy {
-                Err(CognitoError::NotAuthorized(DISABLED.into()))
-            } else {
-                Ok(Plan::Simulate)
-            };
-        }
-        // An unconfirmed sign-up has not proven any channel: treated as having no verified one.
-        let channel = if user.status == UserStatus::Unconfirmed {
-            Err(CognitoError::InvalidParameter(
-                recovery::NO_VERIFIED_CHANNEL.into(),
-            ))
+fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError> {
+    let legacy = service.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
+    let Some(user) = user else {
+        return if legacy {
+            Err(CognitoError::UserNotFound)
         } else {
-            recovery::resolve_channel(&self.pool.recovery, &user)
+            Ok(Plan::Simulate)
         };
-        match channel {
-            Ok(channel) => Ok(Plan::Deliver { user, channel }),
-            Err(e) if legacy => Err(e),
-            Err(_) => Ok(Plan::Simulate),
+    };
+    // Under ENABLED, a user who never set a password answers as an unknown one would.
+    if user.status == UserStatus::ForceChangePassword {
+        return if legacy {
+            Err(CognitoError::NotAuthorized(CANNOT_RESET.into()))
+        } else {
+            Ok(Plan::Simulate)
+        };
+    }
+    if !user.enabled {
+        return if legacy {
+            Err(CognitoError::NotAuthorized(DISABLED.into()))
+        } else {
+            Ok(Plan::Simulate)
+        };
+    }
+    // An unconfirmed sign-up has not proven any channel: treated as having no verified one.
+    let channel = if user.status == UserStatus::Unconfirmed {
+        Err(CognitoError::InvalidParameter(
+            recovery::NO_VERIFIED_CHANNEL.into(),
+        ))
+    } else {
+        recovery::resolve_channel(&service.pool.recovery, &user)
+    };
+    match channel {
+        Ok(channel) => Ok(Plan::Deliver { user, channel }),
+        Err(e) if legacy => Err(e),
+        Err(_) => Ok(Plan::Simulate),
+    }
+}
+
+async fn issue(
+    service: &ResetService,
+    key: &str,
+    key_id: KeyId,
+    digest: CodeDigest,
+    medium: Option<DeliveryMedium>,
+    now: UnixTime,
+) -> Result<(), CognitoError> {
+    let live = LiveCode {
+        digest,
+        key_id,
+        issued_at: now,
+        expires_at: now.plus(service.pool.codes.ttl_seconds),
+        attempts: 0,
+        medium,
+    };
+    match service
+        .codes
+        .issue(key, live, &service.pool.codes)
+        .await
+        .map_err(store_error)?
+    {
+        Issued::Admitted => Ok(()),
+        Issued::LimitReached => {
+            tracing::warn!("per-user request limit reached");
+            Err(CognitoError::LimitExceeded)
         }
     }
+}
 
-    async fn issue(
-        &self,
-        key: &str,
-        key_id: KeyId,
-        digest: CodeDigest,
-        medium: Option<DeliveryMedium>,
-        now: UnixTime,
-    ) -> Result<(), CognitoError> {
-        let live = LiveCode {
-            digest,
-            key_id,
-            issued_at: now,
-            expires_at: now.plus(self.pool.codes.ttl_seconds),
-            attempts: 0,
-            medium,
-        };
-        match self
-            .codes
-            .issue(key, live, &self.pool.codes)
-            .await
-            .map_err(store_error)?
-        {
-            Issued::Admitted => Ok(()),
-            Issued::LimitReached => {
-                tracing::warn!("per-user request limit reached");
-                Err(CognitoError::LimitExceeded)
-            }
+/// A stable, plausible CodeDeliveryDetails for a login with no deliverable user behind it:
+/// what a real user signing in with that login would most often get. A login that is an
+/// address is one the user has verified (Cognito signs in with verified aliases only), so it
+/// answers on its own medium when the recovery order has that medium; otherwise (a username,
+/// or an address on a medium the pool does not recover with) the first medium of the order,
+/// to a destination derived from the login with the key.
+fn simulated_details(service: &ResetService, login: &str) -> CodeDeliveryDetails {
+    let order: &[DeliveryMedium] = match &service.pool.recovery {
+        AccountRecovery::Ordered(order) if !order.is_empty() => order,
+        _ => &LEGACY_ORDER,
+    };
+    let form = LoginForm::of(login);
+    let own = match form {
+        LoginForm::Email => Some(DeliveryMedium::Email),
+        LoginForm::Phone => Some(DeliveryMedium::Sms),
+        LoginForm::Username => None,
+    };
+    let medium = own.filter(|m| order.contains(m)).unwrap_or(order[0]);
+    let destination = match (medium, form) {
+        // Email addresses are compared in any case by every directory: masked as stored,
+        // which is lower case far more often than not.
+        (DeliveryMedium::Email, LoginForm::Email) => mask::email(&login.to_lowercase()),
+        (DeliveryMedium::Sms, LoginForm::Phone) => mask::phone(login),
+        (DeliveryMedium::Email, _) => {
+            let d = service.key.derive("simulated-destination", login);
+            let letter = |b: u8| char::from(b'a' + b % 26);
+            let tld = ["com", "net", "org", "io"][usize::from(d[2] % 4)];
+            format!("{}***@{}***.{tld}", letter(d[0]), letter(d[1]))
         }
-    }
-
-    /// A stable, plausible CodeDeliveryDetails for a login with no deliverable user behind it:
-    /// what a real user signing in with that login would most often get. A login that is an
-    /// address is one the user has verified (Cognito signs in with verified aliases only), so it
-    /// answers on its own medium when the recovery order has that medium; otherwise (a username,
-    /// or an address on a medium the pool does not recover with) the first medium of the order,
-    /// to a destination derived from the login with the key.
-    fn simulated_details(&self, login: &str) -> CodeDeliveryDetails {
-        let order: &[DeliveryMedium] = match &self.pool.recovery {
-            AccountRecovery::Ordered(order) if !order.is_empty() => order,
-            _ => &LEGACY_ORDER,
-        };
-        let form = LoginForm::of(login);
-        let own = match form {
-            LoginForm::Email => Some(DeliveryMedium::Email),
-            LoginForm::Phone => Some(DeliveryMedium::Sms),
-            LoginForm::Username => None,
-        };
-        let medium = own.filter(|m| order.contains(m)).unwrap_or(order[0]);
-        let destination = match (medium, form) {
-            // Email addresses are compared in any case by every directory: masked as stored,
-            // which is lower case far more often than not.
-            (DeliveryMedium::Email, LoginForm::Email) => mask::email(&login.to_lowercase()),
-            (DeliveryMedium::Sms, LoginForm::Phone) => mask::phone(login),
-            (DeliveryMedium::Email, _) => {
-                let d = self.key.derive("simulated-destination", login);
-                let letter = |b: u8| char::from(b'a' + b % 26);
-                let tld = ["com", "net", "org", "io"][usize::from(d[2] % 4)];
-                format!("{}***@{}***.{tld}", letter(d[0]), letter(d[1]))
-            }
-            (DeliveryMedium::Sms, _) => {
-                let d = self.key.derive("simulated-phone", login);
-                // The commonest E.164 length (+1 and ten digits): seven hidden, four shown.
-                let last = u16::from_be_bytes([d[0], d[1]]) % 10_000;
-                format!("+*******{last:04}")
-            }
-        };
-        CodeDeliveryDetails {
-            destination,
-            delivery_medium: medium,
-            attribute_name: medium.attribute_name().into(),
+        (DeliveryMedium::Sms, _) => {
+            let d = service.key.derive("simulated-phone", login);
+            // The commonest E.164 length (+1 and ten digits): seven hidden, four shown.
+            let last = u16::from_be_bytes([d[0], d[1]]) % 10_000;
+            format!("+*******{last:04}")
         }
+    };
+    CodeDeliveryDetails {
+        destination,
+        delivery_medium: medium,
+        attribute_name: medium.attribute_name().into(),
     }
 }

@@ -13,7 +13,7 @@ use crate::domain::user::User;
 use crate::ports::{Created, MigrationSource, StoreError};
 
 use super::ResetService;
-use super::outcome::store_error;
+use super::errors::{migration_trigger_error, store_error};
 
 /// Why a migration did not happen. Each message is safe to show: the store detail is logged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,47 +73,46 @@ pub async fn for_sign_in(
     }
 }
 
-impl ResetService {
-    /// In-process UserMigration_ForgotPassword for a login the directory does not know: the source
-    /// user is created in the directory with RESET_REQUIRED and returned. `None`: nobody to migrate.
-    pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
-        &self,
-        login: &str,
-        rng: &mut R,
-    ) -> Result<Option<User>, CognitoError> {
-        let Some(source) = self.migration_source.as_deref() else {
-            return Ok(None);
-        };
-        match for_forgot_password(source, &self.pool.recovery, login).await {
-            Ok(migrated) => {
-                let user = migrated.into_user(login, migration::new_sub(rng));
-                match self.users.create(&user).await.map_err(store_error)? {
-                    Created::Created => {
-                        tracing::info!(user = %mask::login(login), "user migrated from the migration source");
-                        // Read back: the directory may name the user itself (a Cognito pool
-                        // with email as username assigns a UUID), and codes are keyed by the
-                        // directory's username, which confirm will look up.
-                        Ok(self
-                            .users
-                            .find(&user.username)
-                            .await
-                            .map_err(store_error)?
-                            .or(Some(user)))
-                    }
-                    // Created meanwhile (a concurrent request): the directory's user is the one.
-                    Created::Exists => self.users.find(&user.username).await.map_err(store_error),
+/// In-process UserMigration_ForgotPassword for a login the directory does not know: the source
+/// user is created in the directory with RESET_REQUIRED and returned. `None`: nobody to migrate.
+pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
+    service: &ResetService,
+    login: &str,
+    rng: &mut R,
+) -> Result<Option<User>, CognitoError> {
+    let Some(source) = service.migration_source.as_deref() else {
+        return Ok(None);
+    };
+    match for_forgot_password(source, &service.pool.recovery, login).await {
+        Ok(migrated) => {
+            let user = migrated.into_user(login, migration::new_sub(rng));
+            match service.users.create(&user).await.map_err(store_error)? {
+                Created::Created => {
+                    tracing::info!(user = %mask::login(login), "user migrated from the migration source");
+                    // Read back: the directory may name the user itself (a Cognito pool
+                    // with email as username assigns a UUID), and codes are keyed by the
+                    // directory's username, which confirm will look up.
+                    Ok(service
+                        .users
+                        .find(&user.username)
+                        .await
+                        .map_err(store_error)?
+                        .or(Some(user)))
                 }
+                // Created meanwhile (a concurrent request): the directory's user is the one.
+                Created::Exists => service
+                    .users
+                    .find(&user.username)
+                    .await
+                    .map_err(store_error),
             }
-            Err(MigrationError::UnknownUser) => Ok(None),
-            // As for a directory user without a verified channel.
-            Err(MigrationError::Refused(e)) => match self.pool.prevent_user_existence_errors {
-                PreventUserExistenceErrors::Legacy => Err(e),
-                PreventUserExistenceErrors::Enabled => Ok(None),
-            },
-            Err(e) => Err(CognitoError::UserLambdaValidation {
-                trigger: "UserMigration".into(),
-                message: e.to_string().trim_end_matches('.').to_string(),
-            }),
         }
+        Err(MigrationError::UnknownUser) => Ok(None),
+        // As for a directory user without a verified channel.
+        Err(MigrationError::Refused(e)) => match service.pool.prevent_user_existence_errors {
+            PreventUserExistenceErrors::Legacy => Err(e),
+            PreventUserExistenceErrors::Enabled => Ok(None),
+        },
+        Err(e) => Err(migration_trigger_error(e)),
     }
 }

@@ -8,8 +8,12 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::adapters::dynamodb::errors::sdk_error;
+use crate::adapters::aws_errors::DYNAMODB;
 use crate::config::ConfigError;
+use crate::config::env::{
+    Env, SOURCE_ASSUME_VERIFIED, SOURCE_ATTRIBUTES, SOURCE_EMAIL_INDEX, SOURCE_KEY,
+    SOURCE_PASSWORD_HASH_ATTRIBUTE, SOURCE_TABLE,
+};
 use crate::domain::migration::SourceUser;
 use crate::domain::user::Attributes;
 use crate::ports::{MigrationSource, StoreError};
@@ -41,57 +45,32 @@ const DEFAULT_ATTRIBUTES: [&str; 8] = [
     "locale",
 ];
 
-fn bad(setting: &str, problem: impl std::fmt::Display) -> ConfigError {
-    ConfigError {
-        setting: setting.into(),
-        problem: problem.to_string(),
-    }
-}
-
 impl SourceTable {
     /// `SOURCE_TABLE` (required), `SOURCE_KEY` (default `username`), `SOURCE_PASSWORD_HASH_ATTRIBUTE`
     /// (default `password_hash`), `SOURCE_ATTRIBUTES` (JSON object, Cognito name -> item name, added
     /// to the identity mapping of the standard attributes), `SOURCE_EMAIL_INDEX`,
     /// `SOURCE_ASSUME_VERIFIED` (`true`/`false`, default `false`).
     pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let non_empty = |name: &str| {
-            env(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let table = non_empty("SOURCE_TABLE").ok_or_else(|| bad("SOURCE_TABLE", "not set"))?;
+        let vars = Env::new(env);
+        let table = vars.required(SOURCE_TABLE, "not set")?;
         let mut attributes: BTreeMap<String, String> = DEFAULT_ATTRIBUTES
             .iter()
             .map(|a| (a.to_string(), a.to_string()))
             .collect();
-        if let Some(json) = non_empty("SOURCE_ATTRIBUTES") {
-            let extra: BTreeMap<String, String> = serde_json::from_str(&json).map_err(|e| {
-                bad(
-                    "SOURCE_ATTRIBUTES",
-                    format!("expected a JSON object of attribute names: {e}"),
-                )
-            })?;
-            attributes.extend(extra);
-        }
-        let assume_verified = match non_empty("SOURCE_ASSUME_VERIFIED").as_deref() {
-            None => false,
-            Some(v) if v.eq_ignore_ascii_case("true") => true,
-            Some(v) if v.eq_ignore_ascii_case("false") => false,
-            Some(v) => {
-                return Err(bad(
-                    "SOURCE_ASSUME_VERIFIED",
-                    format!("{v:?} is neither true nor false"),
-                ));
-            }
-        };
+        let extra: Option<BTreeMap<String, String>> = vars.json(
+            SOURCE_ATTRIBUTES,
+            "expected a JSON object of attribute names",
+        )?;
+        attributes.extend(extra.unwrap_or_default());
         Ok(Self {
             table,
-            key: non_empty("SOURCE_KEY").unwrap_or_else(|| "username".into()),
-            password_hash: non_empty("SOURCE_PASSWORD_HASH_ATTRIBUTE")
+            key: vars.text(SOURCE_KEY).unwrap_or_else(|| "username".into()),
+            password_hash: vars
+                .text(SOURCE_PASSWORD_HASH_ATTRIBUTE)
                 .unwrap_or_else(|| "password_hash".into()),
             attributes,
-            email_index: non_empty("SOURCE_EMAIL_INDEX"),
-            assume_verified,
+            email_index: vars.text(SOURCE_EMAIL_INDEX),
+            assume_verified: vars.flag(SOURCE_ASSUME_VERIFIED, false)?,
         })
     }
 
@@ -153,7 +132,7 @@ impl DynamoDbSourceUsers {
     pub async fn from_env(
         env: &impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Self>, ConfigError> {
-        if env("SOURCE_TABLE").is_none_or(|t| t.trim().is_empty()) {
+        if Env::new(env).text(SOURCE_TABLE).is_none() {
             return Ok(None);
         }
         let table = SourceTable::from_env(env)?;
@@ -174,7 +153,7 @@ impl MigrationSource for DynamoDbSourceUsers {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error("GetItem", &t.table, e))?;
+            .map_err(|e| DYNAMODB.store_error("GetItem", &t.table, e))?;
         if let Some(item) = got.item() {
             return t.read(item).map(Some);
         }
@@ -195,7 +174,7 @@ impl MigrationSource for DynamoDbSourceUsers {
             .limit(2)
             .send()
             .await
-            .map_err(|e| sdk_error("Query", &t.table, e))?;
+            .map_err(|e| DYNAMODB.store_error("Query", &t.table, e))?;
         match found.items() {
             [item] => t.read(item).map(Some),
             [] => Ok(None),

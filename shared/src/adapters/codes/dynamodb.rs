@@ -1,0 +1,631 @@
+//! The code store on the DynamoDB codes table (feature `dynamodb`; the table in
+//! `dynamodb_tables::schema`). Each operation is one conditional write (a right code two:
+//! count, then claim); a failed condition returns the item as it was
+//! (ReturnValuesOnConditionCheckFailure=ALL_OLD), which tells why without another read.
+//!
+//! A confirm counts before it compares: the write that admits an attempt to judgment increments
+//! the attempts on condition that fewer than the limit were judged, and returns the digest to
+//! compare. However many attempts arrive at once, DynamoDB serializes the writes on the item, so
+//! at most `max_failed_attempts` of them ever see the digest.
+//!
+//! The request window is a shift register of `max_requests` slots, newest first: an issue shifts
+//! every slot down and writes `now` in slot 0, on condition that the last slot (the oldest request
+//! still remembered) is empty or has left the window. The item never grows, and no read is needed.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+
+use crate::adapters::aws_errors::DYNAMODB;
+use crate::adapters::dynamodb_tables::Item;
+use crate::adapters::dynamodb_tables::schema::*;
+use crate::domain::caller::{CallerLimit, MAX_CALLER_REQUESTS};
+use crate::domain::code::{
+    Attempt, CodeDigest, CodePolicy, CodeState, KeyId, LiveCode, Redemption,
+};
+use crate::domain::delivery::DeliveryMedium;
+use crate::domain::time::UnixTime;
+use crate::ports::{CodeStore, Issued, StoreError};
+
+/// `CodeStore` on the codes table. Built once per process; cheap to share behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct DynamoCodes {
+    client: Client,
+    /// The codes table's name.
+    table: String,
+    /// The request limit of the pool this store serves: the number of window slots per code item.
+    request_slots: u32,
+}
+
+impl DynamoCodes {
+    pub fn new(client: Client, codes_table: impl Into<String>, policy: &CodePolicy) -> Self {
+        Self {
+            client,
+            table: codes_table.into(),
+            request_slots: policy.max_requests,
+        }
+    }
+}
+
+/// Rounds of confirm before giving up when the item keeps changing under it.
+const REDEEM_ROUNDS: usize = 4;
+
+/// Expression attribute names and values, registered as they are used (DynamoDB refuses unused ones).
+#[derive(Default)]
+struct Expr {
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Expr {
+    fn name(&mut self, attribute: &str) -> String {
+        let placeholder = format!("#{attribute}");
+        self.names
+            .insert(placeholder.clone(), attribute.to_string());
+        placeholder
+    }
+
+    fn value(&mut self, name: &str, value: AttributeValue) -> String {
+        let placeholder = format!(":{name}");
+        self.values.insert(placeholder.clone(), value);
+        placeholder
+    }
+}
+
+fn number(n: u64) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+fn medium_name(medium: DeliveryMedium) -> &'static str {
+    match medium {
+        DeliveryMedium::Email => "EMAIL",
+        DeliveryMedium::Sms => "SMS",
+    }
+}
+
+/// The live-code part of a codes item, as far as a confirm needs it.
+#[derive(Debug, PartialEq, Eq)]
+struct Snapshot {
+    digest: Option<CodeDigest>,
+    key_id: Option<KeyId>,
+    expires_at: UnixTime,
+    attempts: u32,
+    claimed: bool,
+}
+
+impl Snapshot {
+    fn read(table: &str, key: &str, item: &Item) -> Result<Self, StoreError> {
+        let digest = match item.get(CODES_DIGEST) {
+            None => None,
+            Some(AttributeValue::B(blob)) => Some(CodeDigest(
+                blob.as_ref()
+                    .try_into()
+                    .map_err(|_| DYNAMODB.malformed(table, key, CODES_DIGEST))?,
+            )),
+            Some(_) => return Err(DYNAMODB.malformed(table, key, CODES_DIGEST)),
+        };
+        let key_id = match item.get(CODES_KEY_ID) {
+            None => None,
+            Some(AttributeValue::S(id)) => {
+                Some(KeyId::parse(id).map_err(|_| DYNAMODB.malformed(table, key, CODES_KEY_ID))?)
+            }
+            Some(_) => return Err(DYNAMODB.malformed(table, key, CODES_KEY_ID)),
+        };
+        let num = |field: &str| -> Result<Option<u64>, StoreError> {
+            match item.get(field) {
+                None => Ok(None),
+                Some(AttributeValue::N(n)) => n
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| DYNAMODB.malformed(table, key, field)),
+                Some(_) => Err(DYNAMODB.malformed(table, key, field)),
+            }
+        };
+        let expires_at = num(CODES_EXPIRES_AT)?;
+        if digest.is_some() && expires_at.is_none() {
+            return Err(DYNAMODB.malformed(table, key, CODES_EXPIRES_AT));
+        }
+        let attempts = num(CODES_ATTEMPTS)?.unwrap_or(0);
+        Ok(Snapshot {
+            digest,
+            key_id,
+            expires_at: UnixTime(expires_at.unwrap_or(0)),
+            attempts: u32::try_from(attempts)
+                .map_err(|_| DYNAMODB.malformed(table, key, CODES_ATTEMPTS))?,
+            claimed: item.contains_key(CODES_CLAIMED_AT),
+        })
+    }
+
+    /// The item as the domain's code state, so the domain's rule judges it.
+    fn state(&self) -> CodeState {
+        let Some(digest) = self.digest else {
+            return CodeState::Empty;
+        };
+        let live = LiveCode {
+            digest,
+            key_id: self.key_id.clone().unwrap_or_else(KeyId::unnamed),
+            issued_at: UnixTime(0),
+            expires_at: self.expires_at,
+            attempts: self.attempts,
+            medium: None,
+        };
+        if self.claimed {
+            CodeState::Claimed(live)
+        } else {
+            CodeState::Live(live)
+        }
+    }
+}
+
+/// What a conditional write did.
+enum Written {
+    /// Applied; the item's new attributes when they were asked for.
+    Applied(Item),
+    /// The condition failed; the item as it stood (empty when there is none).
+    Refused(Item),
+}
+
+impl DynamoCodes {
+    fn code_key(key: &str) -> (String, AttributeValue) {
+        (CODES_KEY.to_string(), AttributeValue::S(key.to_string()))
+    }
+
+    /// The write that admits an attempt to judgment: one more attempt counted, on condition that
+    /// the code is live, unclaimed, unexpired, issued under a key the attempt was digested under,
+    /// and has attempts left. Returns the counted item.
+    async fn count_attempt(
+        &self,
+        key: &str,
+        attempt: &Attempt,
+        now: UnixTime,
+        policy: &CodePolicy,
+    ) -> Result<Written, StoreError> {
+        let mut e = Expr::default();
+        let a = e.name(CODES_ATTEMPTS);
+        let update = format!(
+            "SET {a} = if_not_exists({a}, {zero}) + {one}",
+            zero = e.value("zero", number(0)),
+            one = e.value("one", number(1)),
+        );
+        let known: Vec<String> = attempt
+            .key_ids()
+            .enumerate()
+            .map(|(i, id)| e.value(&format!("kid{i}"), AttributeValue::S(id.to_string())))
+            .collect();
+        let condition = format!(
+            "attribute_exists({d}) AND attribute_not_exists({c}) AND {x} > {now} \
+             AND {k} IN ({known}) AND (attribute_not_exists({a}) OR {a} < {max})",
+            d = e.name(CODES_DIGEST),
+            c = e.name(CODES_CLAIMED_AT),
+            x = e.name(CODES_EXPIRES_AT),
+            now = e.value("now", number(now.0)),
+            k = e.name(CODES_KEY_ID),
+            known = known.join(", "),
+            max = e.value("max", number(u64::from(policy.max_failed_attempts))),
+        );
+        self.update_code(key, update, condition, e, ReturnValue::AllNew)
+            .await
+    }
+
+    /// Claims the live code `digest` for an accepted attempt; `false` when it was superseded or
+    /// claimed since it was counted.
+    async fn claim(
+        &self,
+        key: &str,
+        digest: &CodeDigest,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let mut e = Expr::default();
+        let c = e.name(CODES_CLAIMED_AT);
+        let update = format!("SET {c} = {}", e.value("now", number(now.0)));
+        let condition = format!(
+            "{} = {} AND attribute_not_exists({c})",
+            e.name(CODES_DIGEST),
+            e.value("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
+        );
+        Ok(self
+            .update_code_if(key, update, condition, e)
+            .await?
+            .is_none())
+    }
+
+    /// One conditional UpdateItem on a codes item: `None` when it applied, `Some(item)` when the
+    /// condition failed, with the item as it stood (empty when there is none).
+    async fn update_code_if(
+        &self,
+        key: &str,
+        update: String,
+        condition: String,
+        e: Expr,
+    ) -> Result<Option<Item>, StoreError> {
+        match self
+            .update_code(key, update, condition, e, ReturnValue::None)
+            .await?
+        {
+            Written::Applied(_) => Ok(None),
+            Written::Refused(item) => Ok(Some(item)),
+        }
+    }
+
+    async fn update_code(
+        &self,
+        key: &str,
+        update: String,
+        condition: String,
+        e: Expr,
+        returning: ReturnValue,
+    ) -> Result<Written, StoreError> {
+        let (k, v) = Self::code_key(key);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(k, v)
+            .update_expression(update)
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(e.names))
+            .set_expression_attribute_values(Some(e.values))
+            .return_values(returning)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Written::Applied(out.attributes.unwrap_or_default())),
+            Err(SdkError::ServiceError(service)) => match service.err() {
+                UpdateItemError::ConditionalCheckFailedException(c) => {
+                    Ok(Written::Refused(c.item().cloned().unwrap_or_default()))
+                }
+                _ => Err(DYNAMODB.store_error(
+                    "UpdateItem",
+                    &self.table,
+                    SdkError::ServiceError(service),
+                )),
+            },
+            Err(e) => Err(DYNAMODB.store_error("UpdateItem", &self.table, e)),
+        }
+    }
+}
+
+/// The caller window as one conditional UpdateItem, the per-user window's shape: shift the slots
+/// down, write `now` in slot 0 and the TTL, on condition that the last slot (the oldest request
+/// remembered) is empty or has left the window. `None` when the limit is off.
+fn caller_window_update(
+    now: UnixTime,
+    limit: &CallerLimit,
+) -> Result<Option<(String, String, Expr)>, StoreError> {
+    let slots = limit.max_requests;
+    if slots == 0 {
+        return Ok(None);
+    }
+    if slots > MAX_CALLER_REQUESTS {
+        return Err(StoreError::Unavailable(format!(
+            "caller limit {slots} outside 0..={MAX_CALLER_REQUESTS} for the DynamoDB store"
+        )));
+    }
+    let mut e = Expr::default();
+    // Short placeholders: 100 slots must fit DynamoDB's 4 KB expression limit.
+    let zero = e.value("z", number(0));
+    let mut sets: Vec<String> = (1..slots)
+        .rev()
+        .map(|i| {
+            let to = e.name(&caller_slot(i));
+            let from = e.name(&caller_slot(i - 1));
+            format!("{to}=if_not_exists({from},{zero})")
+        })
+        .collect();
+    let at = e.value("now", number(now.0));
+    sets.push(format!("{}={at}", e.name(&caller_slot(0))));
+    let purge = e.value("purge", number(now.plus(limit.window_seconds).0));
+    sets.push(format!("{}={purge}", e.name(CODES_TTL)));
+    let update = format!("SET {}", sets.join(","));
+    let oldest = e.name(&caller_slot(slots - 1));
+    let cutoff = e.value("cutoff", number(now.minus(limit.window_seconds).0));
+    let condition = format!("attribute_not_exists({oldest}) OR {oldest} <= {cutoff}");
+    Ok(Some((update, condition, e)))
+}
+
+#[async_trait]
+impl CodeStore for DynamoCodes {
+    async fn issue(
+        &self,
+        key: &str,
+        code: LiveCode,
+        policy: &CodePolicy,
+    ) -> Result<Issued, StoreError> {
+        let slots = policy.max_requests;
+        if slots == 0 || slots > MAX_REQUEST_SLOTS {
+            return Err(StoreError::Unavailable(format!(
+                "request limit {slots} outside 1..={MAX_REQUEST_SLOTS} for the DynamoDB store"
+            )));
+        }
+        if slots != self.request_slots {
+            return Err(StoreError::Unavailable(format!(
+                "store built for a limit of {} requests, asked for {slots}",
+                self.request_slots
+            )));
+        }
+        let now = code.issued_at;
+        let mut e = Expr::default();
+        let zero = e.value("zero", number(0));
+        let at = e.value("now", number(now.0));
+        // Highest slot first, so an evaluator applying the assignments in order shifts correctly.
+        let mut sets: Vec<String> = (1..slots)
+            .rev()
+            .map(|i| {
+                let to = e.name(&request_slot(i));
+                let from = e.name(&request_slot(i - 1));
+                format!("{to} = if_not_exists({from}, {zero})")
+            })
+            .collect();
+        sets.push(format!("{} = {at}", e.name(&request_slot(0))));
+        let digest = e.value(
+            "digest",
+            AttributeValue::B(Blob::new(code.digest.0.to_vec())),
+        );
+        sets.push(format!("{} = {digest}", e.name(CODES_DIGEST)));
+        let key_id = e.value("key_id", AttributeValue::S(code.key_id.to_string()));
+        sets.push(format!("{} = {key_id}", e.name(CODES_KEY_ID)));
+        sets.push(format!("{} = {at}", e.name(CODES_ISSUED_AT)));
+        let expires = e.value("expires", number(code.expires_at.0));
+        sets.push(format!("{} = {expires}", e.name(CODES_EXPIRES_AT)));
+        sets.push(format!("{} = {zero}", e.name(CODES_ATTEMPTS)));
+        let purge = code.expires_at.max(now.plus(policy.window_seconds));
+        let purge = e.value("purge", number(purge.0));
+        sets.push(format!("{} = {purge}", e.name(CODES_TTL)));
+        let mut update = match code.medium {
+            Some(medium) => {
+                let m = e.value("medium", AttributeValue::S(medium_name(medium).into()));
+                sets.push(format!("{} = {m}", e.name(CODES_MEDIUM)));
+                format!("SET {}", sets.join(", "))
+            }
+            None => format!("SET {}", sets.join(", ")),
+        };
+        // A new code supersedes a claimed one too.
+        let claimed = e.name(CODES_CLAIMED_AT);
+        match code.medium {
+            None => update.push_str(&format!(" REMOVE {}, {claimed}", e.name(CODES_MEDIUM))),
+            Some(_) => update.push_str(&format!(" REMOVE {claimed}")),
+        }
+        let oldest = e.name(&request_slot(slots - 1));
+        let cutoff = e.value("cutoff", number(now.minus(policy.window_seconds).0));
+        let condition = format!("attribute_not_exists({oldest}) OR {oldest} <= {cutoff}");
+        match self.update_code_if(key, update, condition, e).await? {
+            None => Ok(Issued::Admitted),
+            Some(_) => Ok(Issued::LimitReached),
+        }
+    }
+
+    async fn admit_caller(
+        &self,
+        key: &str,
+        now: UnixTime,
+        limit: &CallerLimit,
+    ) -> Result<Issued, StoreError> {
+        let Some((update, condition, e)) = caller_window_update(now, limit)? else {
+            return Ok(Issued::Admitted);
+        };
+        match self.update_code_if(key, update, condition, e).await? {
+            None => Ok(Issued::Admitted),
+            Some(_) => Ok(Issued::LimitReached),
+        }
+    }
+
+    async fn revoke(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
+        let slots = self.request_slots;
+        let mut e = Expr::default();
+        let zero = e.value("zero", number(0));
+        // Slot 0 holds this code's request (the digest condition proves no newer issue came
+        // since): shift the others up over it, lowest slot first.
+        let mut sets: Vec<String> = (0..slots.saturating_sub(1))
+            .map(|i| {
+                let to = e.name(&request_slot(i));
+                let from = e.name(&request_slot(i + 1));
+                format!("{to} = if_not_exists({from}, {zero})")
+            })
+            .collect();
+        sets.push(format!(
+            "{} = {zero}",
+            e.name(&request_slot(slots.saturating_sub(1)))
+        ));
+        let update = format!(
+            "SET {} REMOVE {}, {}, {}, {}, {}, {}, {}",
+            sets.join(", "),
+            e.name(CODES_DIGEST),
+            e.name(CODES_KEY_ID),
+            e.name(CODES_ISSUED_AT),
+            e.name(CODES_EXPIRES_AT),
+            e.name(CODES_ATTEMPTS),
+            e.name(CODES_MEDIUM),
+            e.name(CODES_CLAIMED_AT),
+        );
+        let condition = format!(
+            "{} = {}",
+            e.name(CODES_DIGEST),
+            e.value("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
+        );
+        // Refused: a newer code or a consumed one, so nothing of this issue is left to undo.
+        self.update_code_if(key, update, condition, e).await?;
+        Ok(())
+    }
+
+    async fn redeem(
+        &self,
+        key: &str,
+        attempt: &Attempt,
+        now: UnixTime,
+        policy: &CodePolicy,
+    ) -> Result<Redemption, StoreError> {
+        let table = &self.table;
+        for _ in 0..REDEEM_ROUNDS {
+            let counted = match self.count_attempt(key, attempt, now, policy).await? {
+                Written::Applied(item) => Snapshot::read(table, key, &item)?,
+                Written::Refused(item) => {
+                    match Snapshot::read(table, key, &item)?
+                        .state()
+                        .refusal(now, policy, attempt)
+                    {
+                        Some(refused) => return Ok(refused),
+                        // Judgeable again by now (a new code since the condition failed): retry.
+                        None => continue,
+                    }
+                }
+            };
+            let Some(digest) = counted.digest else {
+                return Err(DYNAMODB.malformed(table, key, CODES_DIGEST));
+            };
+            // The condition admitted only a key the attempt carries; compared in constant time.
+            let Some(ours) = counted.key_id.as_ref().and_then(|id| attempt.under(id)) else {
+                return Err(DYNAMODB.malformed(table, key, CODES_KEY_ID));
+            };
+            if !digest.matches(ours) {
+                return Ok(Redemption::Mismatch);
+            }
+            return Ok(if self.claim(key, &digest, now).await? {
+                Redemption::Accepted
+            } else {
+                // Superseded or claimed between the count and the claim: this code is gone.
+                Redemption::Mismatch
+            });
+        }
+        Err(StoreError::Unavailable(format!(
+            "confirm on {table}/{key} did not settle in {REDEEM_ROUNDS} rounds"
+        )))
+    }
+
+    async fn release(&self, key: &str, attempt: &Attempt) -> Result<(), StoreError> {
+        let mut e = Expr::default();
+        let a = e.name(CODES_ATTEMPTS);
+        let c = e.name(CODES_CLAIMED_AT);
+        // The claiming attempt is given back with the code.
+        let update = format!(
+            "SET {a} = {a} - {one} REMOVE {c}",
+            one = e.value("one", number(1))
+        );
+        // The claimed code is this attempt's under the key it was issued under.
+        let (d, k) = (e.name(CODES_DIGEST), e.name(CODES_KEY_ID));
+        let this_code: Vec<String> = attempt
+            .key_ids()
+            .zip(attempt.digests())
+            .enumerate()
+            .map(|(i, (id, digest))| {
+                let id = e.value(&format!("kid{i}"), AttributeValue::S(id.to_string()));
+                let digest = e.value(
+                    &format!("digest{i}"),
+                    AttributeValue::B(Blob::new(digest.0.to_vec())),
+                );
+                format!("({k} = {id} AND {d} = {digest})")
+            })
+            .collect();
+        let condition = format!(
+            "({}) AND attribute_exists({c}) AND {a} > {zero}",
+            this_code.join(" OR "),
+            zero = e.value("zero", number(0)),
+        );
+        // Refused: a newer code, or none, so there is nothing of this claim to give back.
+        self.update_code_if(key, update, condition, e).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(pairs: &[(&str, AttributeValue)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn items_are_judged_by_the_domain_rule() {
+        let p = CodePolicy::default();
+        let live = |attempts: u64, expires: u64, claimed: bool| {
+            let mut i = item(&[
+                (CODES_DIGEST, AttributeValue::B(Blob::new(vec![1; 32]))),
+                (CODES_KEY_ID, AttributeValue::S("k1".into())),
+                (CODES_EXPIRES_AT, number(expires)),
+                (CODES_ATTEMPTS, number(attempts)),
+            ]);
+            if claimed {
+                i.insert(CODES_CLAIMED_AT.into(), number(50));
+            }
+            i
+        };
+        let k1 = KeyId::parse("k1").unwrap();
+        let keys = crate::domain::code::CodeKeys::new(
+            k1.clone(),
+            k1.clone(),
+            [(
+                k1,
+                crate::domain::code::CodeKey::from_bytes(&[1; 32]).unwrap(),
+            )],
+        )
+        .unwrap();
+        let attempt = keys.attempt("jane", "123456");
+        let judge = |i: &Item| {
+            Snapshot::read("codes", "jane", i)
+                .unwrap()
+                .state()
+                .refusal(UnixTime(100), &p, &attempt)
+        };
+        assert_eq!(judge(&Item::new()), Some(Redemption::NoCode));
+        assert_eq!(judge(&live(5, 200, false)), Some(Redemption::Exhausted));
+        assert_eq!(judge(&live(0, 100, false)), Some(Redemption::Expired));
+        assert_eq!(judge(&live(1, 200, true)), Some(Redemption::NoCode));
+        assert_eq!(judge(&live(4, 200, false)), None);
+        // Issued under a key the keyring no longer holds, or before keys had ids: expired.
+        let mut retired = live(0, 200, false);
+        retired.insert(CODES_KEY_ID.into(), AttributeValue::S("k0".into()));
+        assert_eq!(judge(&retired), Some(Redemption::Expired));
+        let mut unnamed = live(0, 200, false);
+        unnamed.remove(CODES_KEY_ID);
+        assert_eq!(judge(&unnamed), Some(Redemption::Expired));
+    }
+
+    #[test]
+    fn the_largest_caller_window_fits_one_update_expression() {
+        let limit = CallerLimit {
+            max_requests: MAX_CALLER_REQUESTS,
+            window_seconds: 3600,
+        };
+        let (update, condition, e) = caller_window_update(UnixTime(1_800_000_000), &limit)
+            .unwrap()
+            .unwrap();
+        // DynamoDB's limit is 4 KB per expression.
+        assert!(update.len() < 4096, "{} bytes", update.len());
+        assert!(condition.contains("#c_99"), "{condition}");
+        assert_eq!(e.names.len(), 101);
+        let off = CallerLimit {
+            max_requests: 0,
+            window_seconds: 3600,
+        };
+        assert!(caller_window_update(UnixTime(1), &off).unwrap().is_none());
+    }
+
+    #[test]
+    fn malformed_code_items_name_the_field() {
+        let short = item(&[(CODES_DIGEST, AttributeValue::B(Blob::new(vec![1; 31])))]);
+        assert_eq!(
+            Snapshot::read("codes", "jane", &short).err(),
+            Some(StoreError::Malformed {
+                key: "codes/jane".into(),
+                field: CODES_DIGEST.into()
+            })
+        );
+        let text = item(&[
+            (CODES_DIGEST, AttributeValue::B(Blob::new(vec![1; 32]))),
+            (CODES_EXPIRES_AT, AttributeValue::S("soon".into())),
+        ]);
+        assert!(matches!(
+            Snapshot::read("codes", "jane", &text),
+            Err(StoreError::Malformed { field, .. }) if field == CODES_EXPIRES_AT
+        ));
+    }
+}

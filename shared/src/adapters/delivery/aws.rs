@@ -1,0 +1,39 @@
+//! Real delivery assembled once per process: SES v2 for email and End User Messaging SMS v2 for
+//! SMS, both clients from one AWS SDK configuration (region, credentials, `AWS_ENDPOINT_URL` and
+//! the per-service `AWS_ENDPOINT_URL_SESV2` / `AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2`).
+
+use std::sync::Arc;
+
+use aws_config::BehaviorVersion;
+
+use super::ses::SesEmailSender;
+use super::sms::SmsV2Sender;
+use crate::config::ConfigError;
+use crate::config::delivery::AwsDeliverySettings;
+
+pub struct AwsDelivery {
+    pub email: Arc<SesEmailSender>,
+    pub sms: Arc<SmsV2Sender>,
+}
+
+impl AwsDelivery {
+    pub fn new(sdk: &aws_config::SdkConfig, settings: AwsDeliverySettings) -> Self {
+        Self {
+            email: Arc::new(SesEmailSender::new(
+                aws_sdk_sesv2::Client::new(sdk),
+                settings.ses,
+            )),
+            sms: Arc::new(SmsV2Sender::new(
+                aws_sdk_pinpointsmsvoicev2::Client::new(sdk),
+                settings.sms,
+            )),
+        }
+    }
+
+    /// Settings first (a bad one is named before anything is loaded), then the SDK configuration.
+    pub async fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let settings = AwsDeliverySettings::from_env(env)?;
+        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        Ok(Self::new(&sdk, settings))
+    }
+}

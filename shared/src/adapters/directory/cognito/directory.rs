@@ -1,0 +1,461 @@
+//! The pool as the user directory: lookup, migration into the pool, and the password change.
+
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
+use aws_sdk_cognitoidentityprovider::operation::admin_get_user::{
+    AdminGetUserError, AdminGetUserOutput,
+};
+use aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordError;
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, DeliveryMediumType, MessageActionType, MfaOptionType, UserType,
+};
+use rand::{CryptoRng, RngExt};
+
+use crate::domain::login::{LoginForm, looks_like_sub};
+use crate::domain::user::{Attributes, MfaChannel, User, UserStatus};
+use crate::ports::{Created, PasswordChangeError, StoreError};
+
+use super::CognitoPool;
+use crate::adapters::aws_errors::COGNITO;
+
+/// The prefix of Cognito's InvalidPasswordException message; the use case adds it back.
+const POLICY_PREFIX: &str = "Password does not conform to policy: ";
+
+/// Attributes Cognito assigns or computes: never sent on AdminCreateUser.
+const READ_ONLY: [&str; 2] = ["sub", "cognito:user_status"];
+
+impl CognitoPool {
+    pub(super) async fn find_user(&self, login: &str) -> Result<Option<User>, StoreError> {
+        let login = self.description.normalize(login);
+        if let Some(user) = self.get_user(&login).await? {
+            return Ok(Some(user));
+        }
+        let Some(attribute) = self.fallback_attribute(&login) else {
+            return Ok(None);
+        };
+        // Reached only when AdminGetUser did not resolve a login the pool would accept (a sub,
+        // or an alias on a service or emulator that does not resolve it): ListUsers is limited
+        // more tightly than the Admin* calls.
+        let Some(username) = self.list_one(attribute, &login).await? else {
+            return Ok(None);
+        };
+        // ListUsers carries no MFA settings, and the MFA channel cannot be the recovery one.
+        self.get_user(&username).await
+    }
+
+    /// AdminGetUser; `None` for UserNotFoundException.
+    async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let sent = self
+            .client
+            .admin_get_user()
+            .user_pool_id(&self.description.user_pool_id)
+            .username(username)
+            .send()
+            .await;
+        match sent {
+            Ok(out) => self.user_from(out).map(Some),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(AdminGetUserError::UserNotFoundException(_))
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(COGNITO.store_error("AdminGetUser", &self.description.user_pool_id, e)),
+        }
+    }
+
+    /// The attribute a login AdminGetUser missed could still be, in this pool: the sub, or an
+    /// alias of the login's form. An email or phone number that is not an alias is not a login
+    /// in Cognito (ForgotPassword refuses it too), so it is not searched.
+    fn fallback_attribute(&self, login: &str) -> Option<&'static str> {
+        if looks_like_sub(login) {
+            return Some("sub");
+        }
+        let attribute = LoginForm::of(login)
+            .attribute()
+            .unwrap_or("preferred_username");
+        self.description.is_alias(attribute).then_some(attribute)
+    }
+
+    /// ListUsers with `attribute = "value"`: the username of the one user the login names. An
+    /// email or phone alias counts only when verified, as Cognito accepts only verified aliases.
+    async fn list_one(&self, attribute: &str, value: &str) -> Result<Option<String>, StoreError> {
+        let pool = &self.description.user_pool_id;
+        let out = self
+            .client
+            .list_users()
+            .user_pool_id(pool)
+            .filter(format!("{attribute} = \"{}\"", escape_filter(value)))
+            .limit(10)
+            .send()
+            .await
+            .map_err(|e| COGNITO.store_error("ListUsers", pool, e))?;
+        let flag = match attribute {
+            "email" => Some("email_verified"),
+            "phone_number" => Some("phone_number_verified"),
+            _ => None,
+        };
+        let mut matching = out.users().iter().filter(|u| {
+            flag.is_none_or(|flag| {
+                attribute_value(u.attributes(), flag)
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            })
+        });
+        let (first, second) = (matching.next(), matching.next());
+        if second.is_some() {
+            // Cognito keeps aliases and subs unique; two matches mean no login to trust.
+            tracing::warn!(attribute, "several users match one login; none is used");
+            return Ok(None);
+        }
+        Ok(first.and_then(UserType::username).map(str::to_string))
+    }
+
+    fn user_from(&self, out: AdminGetUserOutput) -> Result<User, StoreError> {
+        let mut attributes = Attributes::default();
+        for a in out.user_attributes() {
+            if let Some(value) = a.value() {
+                attributes.set(a.name(), value);
+            }
+        }
+        let sub = attributes.get("sub").map(str::to_string).ok_or_else(|| {
+            COGNITO.malformed(&self.description.user_pool_id, out.username(), "sub")
+        })?;
+        Ok(User {
+            username: out.username().to_string(),
+            sub,
+            status: status(out.user_status().map(|s| s.as_str())),
+            enabled: out.enabled(),
+            attributes,
+            password_hash: None,
+            mfa: mfa(
+                out.preferred_mfa_setting(),
+                out.user_mfa_setting_list(),
+                out.mfa_options(),
+            ),
+        })
+    }
+
+    pub(super) async fn create_user(&self, user: &User) -> Result<Created, StoreError> {
+        let pool = &self.description.user_pool_id;
+        let username = self.creation_username(user);
+        let attributes = user
+            .attributes
+            .0
+            .iter()
+            .filter(|(name, value)| !READ_ONLY.contains(&name.as_str()) && !value.is_empty())
+            .map(|(name, value)| AttributeType::builder().name(name).value(value).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Unavailable(format!("AdminCreateUser attributes: {e}")))?;
+        let created = self
+            .client
+            .admin_create_user()
+            .user_pool_id(pool)
+            .username(&username)
+            .message_action(MessageActionType::Suppress)
+            .set_user_attributes(Some(attributes))
+            .send()
+            .await;
+        let created = match created {
+            Ok(out) => out,
+            Err(e) => {
+                if matches!(
+                    e.as_service_error(),
+                    Some(AdminCreateUserError::UsernameExistsException(_))
+                ) {
+                    return Ok(Created::Exists);
+                }
+                // Another user has this email or phone as a verified alias: that user is the
+                // directory's, and this import must not take the alias from them.
+                if e.code() == Some("AliasExistsException") {
+                    tracing::warn!("migration refused: the alias belongs to another user");
+                    return Ok(Created::Exists);
+                }
+                return Err(COGNITO.store_error("AdminCreateUser", pool, e));
+            }
+        };
+        // AdminCreateUser leaves the user in FORCE_CHANGE_PASSWORD, which ConfirmForgotPassword
+        // refuses ("User password cannot be reset in the current state."). A permanent password
+        // that nobody knows makes them CONFIRMED, able to reset and unable to sign in until the
+        // reset sets theirs, as Cognito's own UserMigration_ForgotPassword leaves them.
+        let assigned = created
+            .user()
+            .and_then(UserType::username)
+            .unwrap_or(&username)
+            .to_string();
+        let unknowable = unguessable_password(&mut crate::request_rng());
+        if let Err(e) = self.change_password(&assigned, &unknowable).await {
+            // Left in FORCE_CHANGE_PASSWORD the user could never reset: undo, so a later
+            // request migrates them again.
+            let undone = self
+                .client
+                .admin_delete_user()
+                .user_pool_id(pool)
+                .username(&assigned)
+                .send()
+                .await;
+            if let Err(undo) = undone {
+                tracing::error!(error = %COGNITO.store_error("AdminDeleteUser", pool, undo),
+                    "a migrated user is left in FORCE_CHANGE_PASSWORD");
+            }
+            return Err(match e {
+                PasswordChangeError::Store(e) => e,
+                PasswordChangeError::Refused(rule) => StoreError::Unavailable(format!(
+                    "the pool refused a generated password: {rule}"
+                )),
+            });
+        }
+        Ok(Created::Created)
+    }
+
+    /// The Username AdminCreateUser accepts for this user. A pool with username attributes
+    /// wants the email or phone itself (and assigns a UUID username); an alias pool refuses an
+    /// email- or phone-shaped username, so the new sub-like id stands in, as Cognito does.
+    fn creation_username(&self, user: &User) -> String {
+        let d = &self.description;
+        let name = user.username.as_str();
+        let shape = LoginForm::of(name).attribute();
+        if !d.username_attributes.is_empty() {
+            if shape.is_some_and(|a| d.is_username_attribute(a)) {
+                return name.to_string();
+            }
+            let by_attribute = ["email", "phone_number"]
+                .into_iter()
+                .filter(|a| d.is_username_attribute(a))
+                .find_map(|a| user.attributes.get(a));
+            return by_attribute.unwrap_or(name).to_string();
+        }
+        if shape.is_some_and(|a| d.is_alias(a)) && !user.sub.is_empty() {
+            return user.sub.clone();
+        }
+        d.normalize(name).into_owned()
+    }
+
+    pub(super) async fn set_user_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        self.change_password(username, password).await?;
+        if self.options.sign_out_on_reset {
+            let pool = &self.description.user_pool_id;
+            let signed_out = self
+                .client
+                .admin_user_global_sign_out()
+                .user_pool_id(pool)
+                .username(username)
+                .send()
+                .await;
+            if let Err(e) = signed_out {
+                // The password has changed and the code is spent: the reset stands, and the
+                // sessions that survived are the operator's to end.
+                tracing::error!(error = %COGNITO.store_error("AdminUserGlobalSignOut", pool, e),
+                    "sessions were not ended after a password reset");
+            }
+        }
+        Ok(())
+    }
+
+    /// AdminSetUserPassword with Permanent=true: the user is CONFIRMED with `password`.
+    async fn change_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        let pool = &self.description.user_pool_id;
+        let sent = self
+            .client
+            .admin_set_user_password()
+            .user_pool_id(pool)
+            .username(username)
+            .password(password)
+            .permanent(true)
+            .send()
+            .await;
+        let Err(e) = sent else {
+            return Ok(());
+        };
+        if COGNITO.throttled(&e) {
+            tracing::warn!(pool, "Cognito throttled AdminSetUserPassword");
+            return Err(StoreError::Throttled.into());
+        }
+        let refusal = match e.as_service_error() {
+            Some(AdminSetUserPasswordError::InvalidPasswordException(x)) => Some(x.message()),
+            Some(AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(x)) => {
+                Some(x.message())
+            }
+            _ => None,
+        };
+        match refusal {
+            Some(message) => Err(PasswordChangeError::Refused(rule(message.or(e.message())))),
+            None => Err(COGNITO.store_error("AdminSetUserPassword", pool, e).into()),
+        }
+    }
+}
+
+/// The rule text of Cognito's refusal, without the prefix the use case adds back.
+fn rule(message: Option<&str>) -> String {
+    let message = message.unwrap_or("").trim();
+    let rule = message
+        .strip_prefix(POLICY_PREFIX)
+        .unwrap_or(message)
+        .trim();
+    if rule.is_empty() {
+        "Password does not meet the pool's requirements".to_string()
+    } else {
+        rule.to_string()
+    }
+}
+
+fn attribute_value<'a>(attributes: &'a [AttributeType], name: &str) -> Option<&'a str> {
+    attributes
+        .iter()
+        .find(|a| a.name() == name)
+        .and_then(AttributeType::value)
+}
+
+fn status(status: Option<&str>) -> UserStatus {
+    match status {
+        Some("UNCONFIRMED") => UserStatus::Unconfirmed,
+        Some("CONFIRMED") => UserStatus::Confirmed,
+        Some("RESET_REQUIRED") => UserStatus::ResetRequired,
+        Some("FORCE_CHANGE_PASSWORD") => UserStatus::ForceChangePassword,
+        Some("EXTERNAL_PROVIDER") => UserStatus::ExternalProvider,
+        Some("ARCHIVED") => UserStatus::Archived,
+        Some("COMPROMISED") => UserStatus::Compromised,
+        _ => UserStatus::Unknown,
+    }
+}
+
+fn mfa_channel(setting: &str) -> Option<MfaChannel> {
+    match setting {
+        "SMS_MFA" => Some(MfaChannel::Sms),
+        "EMAIL_OTP" => Some(MfaChannel::Email),
+        "SOFTWARE_TOKEN_MFA" => Some(MfaChannel::SoftwareToken),
+        _ => None,
+    }
+}
+
+/// The user's second factor: the preferred one, else the first enabled, else the legacy
+/// `MFAOptions` (SMS only).
+fn mfa(
+    preferred: Option<&str>,
+    enabled: &[String],
+    legacy: &[MfaOptionType],
+) -> Option<MfaChannel> {
+    preferred
+        .and_then(mfa_channel)
+        .or_else(|| enabled.iter().find_map(|s| mfa_channel(s)))
+        .or_else(|| {
+            legacy
+                .iter()
+                .any(|o| o.delivery_medium() == Some(&DeliveryMediumType::Sms))
+                .then_some(MfaChannel::Sms)
+        })
+}
+
+/// A ListUsers filter value: `"` and `\` escaped with a backslash.
+fn escape_filter(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// 48 characters, 12 from each class Cognito's policy can require, shuffled: it satisfies any
+/// policy (length 6-99, every class) and is never shown, stored or logged.
+fn unguessable_password<R: CryptoRng + ?Sized>(rng: &mut R) -> String {
+    const CLASSES: [&[u8]; 4] = [
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        b"abcdefghijklmnopqrstuvwxyz",
+        b"0123456789",
+        b"^$*.[]{}()?!@#%&/,><:;|_~=+-",
+    ];
+    let mut chars: Vec<u8> = CLASSES
+        .iter()
+        .flat_map(|class| {
+            (0..12)
+                .map(|_| class[rng.random_range(0..class.len())])
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // Fisher-Yates, so the classes are not in a known order.
+    for i in (1..chars.len()).rev() {
+        chars.swap(i, rng.random_range(0..=i));
+    }
+    chars.into_iter().map(char::from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::password::PasswordPolicy;
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_generated_password_meets_the_strictest_policy() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let strict = PasswordPolicy {
+            minimum_length: 40,
+            ..PasswordPolicy::default()
+        };
+        let a = unguessable_password(&mut rng);
+        let b = unguessable_password(&mut rng);
+        assert_eq!(a.len(), 48);
+        assert_ne!(a, b);
+        strict.check(&a).unwrap();
+    }
+
+    #[test]
+    fn mfa_prefers_the_preferred_setting() {
+        let list = vec!["SOFTWARE_TOKEN_MFA".to_string(), "SMS_MFA".to_string()];
+        assert_eq!(mfa(Some("SMS_MFA"), &list, &[]), Some(MfaChannel::Sms));
+        assert_eq!(mfa(Some(""), &list, &[]), Some(MfaChannel::SoftwareToken));
+        assert_eq!(
+            mfa(None, &["EMAIL_OTP".into()], &[]),
+            Some(MfaChannel::Email)
+        );
+        let legacy = MfaOptionType::builder()
+            .delivery_medium(DeliveryMediumType::Sms)
+            .attribute_name("phone_number")
+            .build();
+        assert_eq!(mfa(None, &[], &[legacy]), Some(MfaChannel::Sms));
+        assert_eq!(mfa(None, &[], &[]), None);
+    }
+
+    #[test]
+    fn filter_escaping() {
+        assert_eq!(escape_filter(r#"a"b\c"#), r#"a\"b\\c"#);
+    }
+
+    #[test]
+    fn refusal_rule_without_the_prefix() {
+        assert_eq!(
+            rule(Some(
+                "Password does not conform to policy: Password not long enough"
+            )),
+            "Password not long enough"
+        );
+        assert_eq!(
+            rule(Some("Password has previously been used")),
+            "Password has previously been used"
+        );
+        assert_eq!(rule(None), "Password does not meet the pool's requirements");
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(
+            status(Some("FORCE_CHANGE_PASSWORD")),
+            UserStatus::ForceChangePassword
+        );
+        assert_eq!(status(Some("CONFIRMED")), UserStatus::Confirmed);
+        assert_eq!(status(Some("SOMETHING_NEW")), UserStatus::Unknown);
+        assert_eq!(status(None), UserStatus::Unknown);
+    }
+}

@@ -1,0 +1,135 @@
+//! The Cognito user pool as the directory and the source of app clients (feature `cognito`).
+//!
+//! Round trips (Cognito API calls):
+//! - `connect`: one DescribeUserPool, once per container.
+//! - `AppClients::find`: one DescribeUserPoolClient the first time a client id is seen; none
+//!   after (a miss is asked again only after `client_miss_recheck`).
+//! - `UserDirectory::find`: one AdminGetUser for a username, and for an alias or sub where
+//!   Cognito resolves it (it does). Only when AdminGetUser misses and the login has the form of
+//!   a sub, or of an alias the pool has (email / phone_number / preferred_username in
+//!   `AliasAttributes`), one ListUsers with a filter follows (emulators such as moto resolve
+//!   neither), and on a match one more AdminGetUser for the MFA settings ListUsers lacks.
+//! - `set_password`: one AdminSetUserPassword, and one AdminUserGlobalSignOut when
+//!   `sign_out_on_reset` (the default).
+//! - `create`: one AdminCreateUser and one AdminSetUserPassword (plus one AdminDeleteUser to
+//!   undo the creation if that fails).
+//!
+//! IAM: `cognito-idp:DescribeUserPool`, `DescribeUserPoolClient`, `AdminGetUser`, `ListUsers`,
+//! `AdminSetUserPassword`, `AdminUserGlobalSignOut`, and for migration `AdminCreateUser`,
+//! `AdminDeleteUser`, all on the pool's ARN.
+
+mod clients;
+mod directory;
+mod pool;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::Client;
+
+use crate::adapters::aws_errors::COGNITO;
+use crate::domain::pool::AppClient;
+use crate::domain::user::User;
+use crate::ports::{AppClients, Created, PasswordChangeError, StoreError, UserDirectory};
+
+pub use pool::{PoolDescription, account_recovery, password_policy};
+
+/// The adapter's own settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CognitoOptions {
+    /// End every session (AdminUserGlobalSignOut) after a reset: a stolen password's sessions
+    /// must not outlive it. Default true.
+    pub sign_out_on_reset: bool,
+    /// How long an unknown client id is believed unknown before DescribeUserPoolClient is asked
+    /// again. Default 60 s.
+    pub client_miss_recheck: Duration,
+}
+
+impl Default for CognitoOptions {
+    fn default() -> Self {
+        Self {
+            sign_out_on_reset: true,
+            client_miss_recheck: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One user pool, as `UserDirectory` and `AppClients`. Built once per container.
+pub struct CognitoPool {
+    client: Client,
+    description: PoolDescription,
+    options: CognitoOptions,
+    clients: clients::ClientCache,
+}
+
+impl std::fmt::Debug for CognitoPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CognitoPool")
+            .field("description", &self.description)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CognitoPool {
+    /// Reads the pool's settings once (DescribeUserPool); fails when the pool does not exist.
+    pub async fn connect(
+        client: Client,
+        user_pool_id: String,
+        options: CognitoOptions,
+    ) -> Result<Self, StoreError> {
+        let out = client
+            .describe_user_pool()
+            .user_pool_id(&user_pool_id)
+            .send()
+            .await
+            .map_err(|e| COGNITO.store_error("DescribeUserPool", &user_pool_id, e))?;
+        let Some(pool) = out.user_pool() else {
+            return Err(COGNITO.malformed(&user_pool_id, "DescribeUserPool", "UserPool"));
+        };
+        let description = PoolDescription::from_pool(&user_pool_id, pool)?;
+        tracing::info!(pool = %user_pool_id, case_sensitive = description.case_sensitive,
+            aliases = ?description.alias_attributes, username_attributes = ?description.username_attributes,
+            "user pool described");
+        Ok(Self {
+            client,
+            description,
+            options,
+            clients: clients::ClientCache::default(),
+        })
+    }
+
+    pub fn description(&self) -> &PoolDescription {
+        &self.description
+    }
+
+    pub fn options(&self) -> &CognitoOptions {
+        &self.options
+    }
+}
+
+#[async_trait]
+impl UserDirectory for CognitoPool {
+    async fn find(&self, login: &str) -> Result<Option<User>, StoreError> {
+        self.find_user(login).await
+    }
+
+    async fn create(&self, user: &User) -> Result<Created, StoreError> {
+        self.create_user(user).await
+    }
+
+    async fn set_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        self.set_user_password(username, password).await
+    }
+}
+
+#[async_trait]
+impl AppClients for CognitoPool {
+    async fn find(&self, client_id: &str) -> Result<Option<AppClient>, StoreError> {
+        self.find_client(client_id).await
+    }
+}

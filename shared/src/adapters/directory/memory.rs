@@ -1,0 +1,93 @@
+//! The embedded directory: users behind one lock, looked up as the DynamoDB directory looks them
+//! up (by username, by the alias the login's form names, or by sub).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::domain::login::LoginForm;
+use crate::domain::user::{User, UserStatus};
+use crate::ports::{Created, PasswordChangeError, StoreError, UserDirectory};
+
+#[derive(Default)]
+pub struct MemoryDirectory {
+    users: Mutex<HashMap<String, User>>,
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Unavailable("memory directory lock poisoned".into())
+}
+
+impl MemoryDirectory {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_users(users: impl IntoIterator<Item = User>) -> Self {
+        Self {
+            users: Mutex::new(users.into_iter().map(|u| (u.username.clone(), u)).collect()),
+        }
+    }
+
+    /// Writes a user, replacing any with the same username (tests and tools; the port's
+    /// `create` never replaces).
+    pub fn put_user(&self, user: User) {
+        if let Ok(mut users) = self.users.lock() {
+            users.insert(user.username.clone(), user);
+        }
+    }
+
+    pub fn user(&self, username: &str) -> Option<User> {
+        self.users.lock().ok()?.get(username).cloned()
+    }
+}
+
+/// Whether `login`, not `user`'s username, names `user`: the email alias (any case) for an email,
+/// the phone_number alias for a phone number, the sub for anything else.
+fn is_login_of(user: &User, login: &str) -> bool {
+    match LoginForm::of(login) {
+        LoginForm::Email => user
+            .attributes
+            .get("email")
+            .is_some_and(|v| v.eq_ignore_ascii_case(login)),
+        LoginForm::Phone => user.attributes.get("phone_number") == Some(login),
+        LoginForm::Username => user.sub == login,
+    }
+}
+
+#[async_trait]
+impl UserDirectory for MemoryDirectory {
+    async fn find(&self, login: &str) -> Result<Option<User>, StoreError> {
+        let users = self.users.lock().map_err(poisoned)?;
+        if let Some(user) = users.get(login) {
+            return Ok(Some(user.clone()));
+        }
+        Ok(users.values().find(|u| is_login_of(u, login)).cloned())
+    }
+
+    async fn create(&self, user: &User) -> Result<Created, StoreError> {
+        let mut users = self.users.lock().map_err(poisoned)?;
+        if users.contains_key(&user.username) {
+            return Ok(Created::Exists);
+        }
+        users.insert(user.username.clone(), user.clone());
+        Ok(Created::Created)
+    }
+
+    async fn set_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        // Hashed before taking the lock: argon2 takes tens of milliseconds.
+        let hash = super::password_hashing::hash(password).await?;
+        let mut users = self.users.lock().map_err(poisoned)?;
+        let user = users.get_mut(username).ok_or_else(|| {
+            StoreError::Unavailable(format!("user {username} disappeared during a reset"))
+        })?;
+        user.password_hash = Some(hash);
+        user.status = UserStatus::Confirmed;
+        Ok(())
+    }
+}

@@ -1,0 +1,24 @@
+//! The two DynamoDB tables the DynamoDB directory (`directory::dynamodb`, the users table) and
+//! code store (`codes::dynamodb`, the codes table) are built on (feature `dynamodb`): names of
+//! keys, indexes and attributes, table creation, the item type and the client (DynamoDB's
+//! failures are mapped in `aws_errors`). Neither adapter; what both stand on, so that the two may
+//! be deployed together or apart.
+
+pub mod schema;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+pub use schema::{Tables, create_tables};
+
+/// An item as the SDK reads and writes it.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// A client from the environment's AWS configuration (region, credentials, and
+/// `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_DYNAMODB` for an emulator).
+pub async fn client_from_env() -> Client {
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    Client::new(&config)
+}

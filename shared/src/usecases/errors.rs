@@ -1,0 +1,101 @@
+//! Every answer the use cases turn into a Cognito error: port failures, redemption outcomes, a
+//! trigger's unusable output, and the messages Cognito words them with. Detail goes to the log,
+//! never to the caller.
+
+use crate::domain::code::Redemption;
+use crate::domain::error::CognitoError;
+use crate::domain::pool::PreventUserExistenceErrors;
+use crate::ports::{DeliveryError, PasswordChangeError, StoreError};
+
+use super::custom_message::CustomMessageError;
+use super::migrate_user::MigrationError;
+
+pub(super) const TOO_MANY_REQUESTS: &str = "Too many requests, please try again later.";
+pub(super) const NOT_DELIVERED: &str =
+    "The confirmation code could not be delivered. Try again later.";
+pub(super) const CANNOT_RESET: &str = "User password cannot be reset in the current state.";
+pub(super) const DISABLED: &str = "User is disabled.";
+
+pub(super) fn store_error(e: StoreError) -> CognitoError {
+    match e {
+        StoreError::Throttled => {
+            tracing::warn!("store throttled the request");
+            CognitoError::TooManyRequests(TOO_MANY_REQUESTS.into())
+        }
+        other => {
+            tracing::error!(error = %other, "store failure");
+            CognitoError::InternalError
+        }
+    }
+}
+
+/// Under PreventUserExistenceErrors=ENABLED a refusal (sandbox, unverified recipient, opted out)
+/// is told to the caller as generically as any failure: the reason would describe the account's
+/// destination. The reason (masked by the adapters) goes to the log; `doctor` shows the state.
+pub(super) fn delivery_error(
+    e: DeliveryError,
+    prevent: PreventUserExistenceErrors,
+) -> CognitoError {
+    match e {
+        DeliveryError::Refused(reason) => {
+            tracing::warn!(%reason, "code delivery refused");
+            match prevent {
+                PreventUserExistenceErrors::Legacy => CognitoError::CodeDeliveryFailure(reason),
+                PreventUserExistenceErrors::Enabled => {
+                    CognitoError::CodeDeliveryFailure(NOT_DELIVERED.into())
+                }
+            }
+        }
+        DeliveryError::Throttled => {
+            tracing::warn!("delivery service throttled the request");
+            CognitoError::TooManyRequests(TOO_MANY_REQUESTS.into())
+        }
+        DeliveryError::Failed(detail) => {
+            tracing::error!(%detail, "code delivery failed");
+            CognitoError::CodeDeliveryFailure(NOT_DELIVERED.into())
+        }
+    }
+}
+
+pub(super) fn password_change_error(e: PasswordChangeError) -> CognitoError {
+    match e {
+        PasswordChangeError::Refused(rule) => {
+            tracing::info!(%rule, "the directory refused the new password");
+            CognitoError::InvalidPassword(rule)
+        }
+        PasswordChangeError::Store(e) => store_error(e),
+    }
+}
+
+pub(super) fn redemption(outcome: Redemption) -> Result<(), CognitoError> {
+    match outcome {
+        Redemption::Accepted => Ok(()),
+        Redemption::Mismatch | Redemption::NoCode => Err(CognitoError::CodeMismatch),
+        Redemption::Expired => Err(CognitoError::ExpiredCode),
+        Redemption::Exhausted => Err(CognitoError::TooManyFailedAttempts),
+    }
+}
+
+pub(super) fn unknown_client(client_id: &str) -> CognitoError {
+    CognitoError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
+}
+
+/// Cognito's answer when its UserMigration trigger fails: the trigger's message, its final full
+/// stop dropped because Cognito's wording adds one.
+pub(super) fn migration_trigger_error(e: MigrationError) -> CognitoError {
+    CognitoError::UserLambdaValidation {
+        trigger: "UserMigration".into(),
+        message: e.to_string().trim_end_matches('.').to_string(),
+    }
+}
+
+impl From<CustomMessageError> for CognitoError {
+    /// Cognito's answer to a trigger whose output it cannot use.
+    fn from(e: CustomMessageError) -> Self {
+        tracing::error!(error = %e, "custom message refused");
+        CognitoError::InvalidLambdaResponse(match e {
+            CustomMessageError::Render(e) => format!("Invalid CustomMessage response: {e}"),
+            CustomMessageError::Rejected(m) => m,
+        })
+    }
+}
