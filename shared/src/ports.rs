@@ -52,8 +52,9 @@ pub enum Issued {
 pub trait UserDirectory: Send + Sync {
     /// Finds a user by username, by the email or phone_number alias a login of that form
     /// (`domain::login::LoginForm`) names, or by `sub`. Every directory keeps this much; the user
-    /// pool also resolves a `preferred_username` alias, which the others do not promise (the
-    /// DynamoDB users table has no index for it, and a scan per lookup is not an option).
+    /// pool and the memory directory also resolve a `preferred_username` alias, which the port
+    /// does not promise (the DynamoDB users table has no index for it, and a scan per lookup is
+    /// not an option).
     async fn find(&self, login: &str) -> Result<Option<User>, StoreError>;
     /// Adds a user imported from a migration source; never replaces an existing one.
     async fn create(&self, user: &User) -> Result<Created, StoreError>;

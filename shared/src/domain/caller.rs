@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
-use super::code::CodeKeys;
+use super::code::{CodeKeys, CodePolicy};
 use super::request::UserContextData;
 use super::time::UnixTime;
 
@@ -184,8 +184,21 @@ impl CallerIdentity {
 /// have to be a keyed hash nobody without the key can compute).
 pub const CALLER_KEY_PREFIX: &str = "caller#";
 
-/// The largest per-caller limit: the DynamoDB store keeps one slot per request in the window.
-pub const MAX_CALLER_REQUESTS: u32 = 100;
+/// The policy's bound on per-caller limits, kept beside its other bounds.
+pub use super::code::MAX_CALLER_REQUESTS;
+
+impl CodePolicy {
+    /// The per-caller limit of `operation`, over the same rolling window as the per-user one.
+    pub fn caller_limit(&self, operation: CallerOperation) -> CallerLimit {
+        CallerLimit {
+            max_requests: match operation {
+                CallerOperation::ForgotPassword => self.max_requests_per_caller,
+                CallerOperation::ConfirmForgotPassword => self.max_confirms_per_caller,
+            },
+            window_seconds: self.window_seconds,
+        }
+    }
+}
 
 /// One caller limit: at most `max_requests` in any rolling `window_seconds`. Zero turns it off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

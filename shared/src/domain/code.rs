@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::caller::{CallerLimit, CallerOperation, MAX_CALLER_REQUESTS};
 use super::delivery::DeliveryMedium;
 use super::time::UnixTime;
 
@@ -49,6 +48,8 @@ impl Default for CodePolicy {
 
 pub const MIN_TTL_SECONDS: u64 = 300;
 pub const MAX_TTL_SECONDS: u64 = 86_400;
+/// The largest per-caller limit: the DynamoDB store keeps one slot per request in the window.
+pub const MAX_CALLER_REQUESTS: u32 = 100;
 
 impl CodePolicy {
     /// Checks the settings, clamping the lifetime into its published range.
@@ -72,17 +73,6 @@ impl CodePolicy {
         }
         self.ttl_seconds = self.ttl_seconds.clamp(MIN_TTL_SECONDS, MAX_TTL_SECONDS);
         Ok(self)
-    }
-
-    /// The per-caller limit of `operation`, over the same rolling window as the per-user one.
-    pub fn caller_limit(&self, operation: CallerOperation) -> CallerLimit {
-        CallerLimit {
-            max_requests: match operation {
-                CallerOperation::ForgotPassword => self.max_requests_per_caller,
-                CallerOperation::ConfirmForgotPassword => self.max_confirms_per_caller,
-            },
-            window_seconds: self.window_seconds,
-        }
     }
 }
 

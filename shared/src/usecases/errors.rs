@@ -4,11 +4,11 @@
 
 use crate::domain::code::Redemption;
 use crate::domain::error::CognitoError;
+use crate::domain::migration::{INCORRECT_CREDENTIALS, USER_DOES_NOT_EXIST};
 use crate::domain::pool::PreventUserExistenceErrors;
 use crate::ports::{DeliveryError, PasswordChangeError, StoreError};
 
 use super::custom_message::CustomMessageError;
-use super::migrate_user::MigrationError;
 
 pub(super) const TOO_MANY_REQUESTS: &str = "Too many requests, please try again later.";
 pub(super) const NOT_DELIVERED: &str =
@@ -78,6 +78,20 @@ pub(super) fn redemption(outcome: Redemption) -> Result<(), CognitoError> {
 
 pub(super) fn unknown_client(client_id: &str) -> CognitoError {
     CognitoError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
+}
+
+/// Why a migration did not happen. Each message is safe to show: the store detail is logged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MigrationError {
+    #[error("{USER_DOES_NOT_EXIST}")]
+    UnknownUser,
+    #[error("{INCORRECT_CREDENTIALS}")]
+    IncorrectCredentials,
+    /// The user cannot recover this way (no verified channel).
+    #[error("{0}")]
+    Refused(CognitoError),
+    #[error("Migration source unavailable.")]
+    Store(StoreError),
 }
 
 /// Cognito's answer when its UserMigration trigger fails: the trigger's message, its final full

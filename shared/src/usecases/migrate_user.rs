@@ -5,7 +5,7 @@ use rand::CryptoRng;
 
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
-use crate::domain::migration::{self, INCORRECT_CREDENTIALS, Migration, USER_DOES_NOT_EXIST};
+use crate::domain::migration::{self, Migration};
 use crate::domain::pool::PreventUserExistenceErrors;
 use crate::domain::recovery::AccountRecovery;
 use crate::domain::source_password;
@@ -13,21 +13,8 @@ use crate::domain::user::User;
 use crate::ports::{Created, MigrationSource, StoreError};
 
 use super::ResetService;
+pub use super::errors::MigrationError;
 use super::errors::{migration_trigger_error, store_error};
-
-/// Why a migration did not happen. Each message is safe to show: the store detail is logged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MigrationError {
-    #[error("{USER_DOES_NOT_EXIST}")]
-    UnknownUser,
-    #[error("{INCORRECT_CREDENTIALS}")]
-    IncorrectCredentials,
-    /// The user cannot recover this way (no verified channel).
-    #[error("{0}")]
-    Refused(CognitoError),
-    #[error("Migration source unavailable.")]
-    Store(StoreError),
-}
 
 fn store(e: StoreError) -> MigrationError {
     tracing::error!(error = %e, "migration source failure");

@@ -44,7 +44,8 @@ impl MemoryDirectory {
 }
 
 /// Whether `login`, not `user`'s username, names `user`: the email alias (any case) for an email,
-/// the phone_number alias for a phone number, the sub for anything else.
+/// the phone_number alias for a phone number, the sub or the `preferred_username` alias (any case,
+/// as a user pool resolves it) for anything else.
 fn is_login_of(user: &User, login: &str) -> bool {
     match LoginForm::of(login) {
         LoginForm::Email => user
@@ -52,7 +53,13 @@ fn is_login_of(user: &User, login: &str) -> bool {
             .get("email")
             .is_some_and(|v| v.eq_ignore_ascii_case(login)),
         LoginForm::Phone => user.attributes.get("phone_number") == Some(login),
-        LoginForm::Username => user.sub == login,
+        LoginForm::Username => {
+            user.sub == login
+                || user
+                    .attributes
+                    .get("preferred_username")
+                    .is_some_and(|v| v.eq_ignore_ascii_case(login))
+        }
     }
 }
 
@@ -89,5 +96,48 @@ impl UserDirectory for MemoryDirectory {
         user.password_hash = Some(hash);
         user.status = UserStatus::Confirmed;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::domain::user::Attributes;
+
+    fn jane() -> User {
+        User {
+            username: "jane".into(),
+            sub: "7d8e2f10-1b3c-4c5d-9e6f-0a1b2c3d4e5f".into(),
+            status: UserStatus::Confirmed,
+            enabled: true,
+            attributes: Attributes::from_iter([
+                ("email", "Jane@Example.com"),
+                ("phone_number", "+12065550142"),
+                ("preferred_username", "JaneD"),
+            ]),
+            password_hash: None,
+            mfa: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_user_is_found_by_username_each_alias_and_sub() {
+        let directory = MemoryDirectory::with_users([jane()]);
+        for login in [
+            "jane",
+            "jane@example.com",
+            "+12065550142",
+            "janed",
+            "JaneD",
+            "7d8e2f10-1b3c-4c5d-9e6f-0a1b2c3d4e5f",
+        ] {
+            let found = directory.find(login).await.unwrap();
+            assert_eq!(found.map(|u| u.username), Some("jane".into()), "{login}");
+        }
+        for login in ["jan", "+12065550143", "other@example.com", "Jane"] {
+            assert!(directory.find(login).await.unwrap().is_none(), "{login}");
+        }
     }
 }
