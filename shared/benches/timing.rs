@@ -99,8 +99,8 @@ fn main() {
     let mut service =
         password_reset::embedded::assemble(&settings, &mut rand::rng(), false).service;
     let slow = Arc::new(Slow { delay, jitter_ms });
-    service.email = slow.clone();
-    service.sms = slow;
+    service.ports.email = slow.clone();
+    service.ports.sms = slow;
     // As deployed (DELIVERY=aws): seeded, then the observed real deliveries.
     service.timing = DeliveryTiming::default();
     let service = Arc::new(service);

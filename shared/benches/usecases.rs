@@ -88,8 +88,8 @@ fn service() -> ResetService {
     settings.outbox.path = None;
     let mut rng = StdRng::seed_from_u64(7);
     let mut service = embedded::assemble(&settings, &mut rng, false).service;
-    service.email = Arc::new(Discard);
-    service.sms = Arc::new(Discard);
+    service.ports.email = Arc::new(Discard);
+    service.ports.sms = Arc::new(Discard);
     service
 }
 
@@ -135,7 +135,7 @@ fn use_cases(c: &mut Criterion) {
     // Confirm with the right code: set up (untimed) by a ForgotPassword whose code is kept.
     let inbox = Arc::new(LastCode::default());
     let mut confirm_service = self::service();
-    confirm_service.email = inbox.clone();
+    confirm_service.ports.email = inbox.clone();
     let m = Cell::new(0usize);
     let mut group = c.benchmark_group("confirm_forgot_password");
     group

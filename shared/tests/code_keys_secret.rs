@@ -116,8 +116,8 @@ async fn start(
     let mut service = assemble(&settings, &wiring, &mut password_reset::request_rng())
         .await?
         .service;
-    service.email = inbox.clone();
-    service.sms = inbox.clone();
+    service.ports.email = inbox.clone();
+    service.ports.sms = inbox.clone();
     Ok(service)
 }
 

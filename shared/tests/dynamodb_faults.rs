@@ -54,10 +54,10 @@ fn service(rules: &[&Rule], inbox: Arc<Inbox>) -> ResetService {
     let mut service =
         password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false)
             .service;
-    service.users = users;
-    service.codes = codes;
-    service.email = inbox.clone();
-    service.sms = inbox;
+    service.ports.users = users;
+    service.ports.codes = codes;
+    service.ports.email = inbox.clone();
+    service.ports.sms = inbox;
     service
 }
 
@@ -193,8 +193,8 @@ async fn a_throttled_password_change_gives_the_code_back() {
         .match_requests(|r| r.table_name() == Some("users"))
         .then_error(throttled_update);
     let (users, codes) = store(&[&found, &counted, &claimed, &released, &password]);
-    s.users = users;
-    s.codes = codes;
+    s.ports.users = users;
+    s.ports.codes = codes;
     too_many(answer(&s).await);
     assert_eq!((counted.num_calls(), claimed.num_calls()), (1, 1));
     assert!(password.num_calls() >= 1);

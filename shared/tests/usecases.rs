@@ -640,16 +640,18 @@ fn container((users, codes): &Stores, inbox: &Arc<Inbox>, keys: CodeKeys) -> Res
     ResetService {
         pool: settings.pool.clone(),
         key: keys,
-        users: users.clone(),
-        clients: Arc::new(
-            password_reset::adapters::directory::fixed_app_clients::FixedAppClients::new(
-                settings.pool.clients.clone(),
+        ports: password_reset::usecases::Ports {
+            users: users.clone(),
+            clients: Arc::new(
+                password_reset::adapters::directory::fixed_app_clients::FixedAppClients::new(
+                    settings.pool.clients.clone(),
+                ),
             ),
-        ),
-        codes: codes.clone(),
-        email: inbox.clone(),
-        sms: inbox.clone(),
-        migration_source: None,
+            codes: codes.clone(),
+            email: inbox.clone(),
+            sms: inbox.clone(),
+            migration_source: None,
+        },
         timing: password_reset::usecases::DeliveryTiming::unseeded(),
     }
 }

@@ -55,8 +55,8 @@ pub fn service(
     let embedded =
         password_reset::embedded::assemble(&settings, &mut StdRng::seed_from_u64(7), false);
     let mut service = embedded.service;
-    service.email = email;
-    service.sms = sms;
+    service.ports.email = email;
+    service.ports.sms = sms;
     (Arc::new(service), embedded.codes)
 }
 

@@ -70,14 +70,14 @@ pub async fn fixture(test: &str, settings: Settings) -> Fixture {
         password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false);
     let inbox = Arc::new(Inbox::default());
     let mut service = embedded.service;
-    service.users = store.clone();
-    service.codes = Arc::new(DynamoCodes::new(
+    service.ports.users = store.clone();
+    service.ports.codes = Arc::new(DynamoCodes::new(
         client.clone(),
         &tables.codes,
         &settings.pool.codes,
     ));
-    service.email = inbox.clone();
-    service.sms = inbox.clone();
+    service.ports.email = inbox.clone();
+    service.ports.sms = inbox.clone();
     calls.take();
     Fixture {
         service: Arc::new(service),

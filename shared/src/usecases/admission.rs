@@ -20,7 +20,7 @@ pub(super) async fn admit(
     caller: &Caller,
     now: UnixTime,
 ) -> Result<(), CognitoError> {
-    authorize_client(service.clients.as_ref(), request).await?;
+    authorize_client(service.ports.clients.as_ref(), request).await?;
     precondition()?;
     admit_caller(service, caller, request.user_context_data, operation, now).await
 }

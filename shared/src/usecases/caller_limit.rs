@@ -35,6 +35,7 @@ pub(super) async fn admit_caller(
     for identity in identities {
         let key = identity.store_key(&service.key, operation);
         match service
+            .ports
             .codes
             .admit_caller(&key, now, &limit)
             .await

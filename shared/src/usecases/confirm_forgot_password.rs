@@ -45,7 +45,7 @@ pub(super) async fn run(
     let login = service.pool.normalize_login(&request.username);
     let login = login.as_str();
     let legacy = service.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
-    let user = service.users.find(login).await.map_err(store_error)?;
+    let user = service.ports.users.find(login).await.map_err(store_error)?;
     // `None`: no real user to change; the attempt runs against the login's decoy record, so
     // a wrong code costs the same work for everybody, and the answers are the decoy's:
     // CodeMismatch, then ExpiredCode once its (simulated) code has expired, as for a real
@@ -77,6 +77,7 @@ pub(super) async fn run(
     // Under every key: the store compares it under the key the code was issued under.
     let attempt = service.key.attempt(&key, &request.confirmation_code);
     let outcome = service
+        .ports
         .codes
         .redeem(&key, &attempt, now, &service.pool.codes)
         .await
@@ -87,12 +88,13 @@ pub(super) async fn run(
     };
     redemption(outcome)?;
     if let Err(e) = service
+        .ports
         .users
         .set_password(&user.username, &request.password)
         .await
     {
         // The password did not change: the code goes back to the user for another try.
-        if let Err(release) = service.codes.release(&key, &attempt).await {
+        if let Err(release) = service.ports.codes.release(&key, &attempt).await {
             tracing::error!(error = %release, "releasing a claimed code failed: the user must request a new one");
         }
         return Err(password_change_error(e));
@@ -128,12 +130,14 @@ async fn notify_password_changed(service: &ResetService, user: &User) {
     let sent = match channel.medium {
         DeliveryMedium::Email => {
             service
+                .ports
                 .email
                 .send_email(&channel.destination, &message.email(""))
                 .await
         }
         DeliveryMedium::Sms => {
             service
+                .ports
                 .sms
                 .send_sms(&channel.destination, &message.sms(""))
                 .await

@@ -70,7 +70,7 @@ pub(super) async fn run<R: CryptoRng + Send>(
     // is over the login as sent, as Cognito's is).
     let login = service.pool.normalize_login(&request.username);
     let login = login.as_str();
-    let user = service.users.find(login).await.map_err(store_error)?;
+    let user = service.ports.users.find(login).await.map_err(store_error)?;
     let user = match user {
         None => migrate_for_reset(service, login, rng).await?,
         found => found,
@@ -98,18 +98,23 @@ pub(super) async fn run<R: CryptoRng + Send>(
                 DeliveryMedium::Email => {
                     let message = message.email(code.expose());
                     service
+                        .ports
                         .email
                         .send_email(&channel.destination, &message)
                         .await
                 }
                 DeliveryMedium::Sms => {
                     let message = message.sms(code.expose());
-                    service.sms.send_sms(&channel.destination, &message).await
+                    service
+                        .ports
+                        .sms
+                        .send_sms(&channel.destination, &message)
+                        .await
                 }
             };
             if let Err(e) = sent {
                 // No live code may outlive a failed delivery, and the request must not count.
-                if let Err(revoke) = service.codes.revoke(&user.username, &digest).await {
+                if let Err(revoke) = service.ports.codes.revoke(&user.username, &digest).await {
                     tracing::error!(error = %revoke, "revoking an undelivered code failed");
                 }
                 return Err(delivery_error(
@@ -211,6 +216,7 @@ async fn issue(
         medium,
     };
     match service
+        .ports
         .codes
         .issue(key, live, &service.pool.codes)
         .await

@@ -67,19 +67,26 @@ pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
     login: &str,
     rng: &mut R,
 ) -> Result<Option<User>, CognitoError> {
-    let Some(source) = service.migration_source.as_deref() else {
+    let Some(source) = service.ports.migration_source.as_deref() else {
         return Ok(None);
     };
     match for_forgot_password(source, &service.pool.recovery, login).await {
         Ok(migrated) => {
             let user = migrated.into_user(login, migration::new_sub(rng));
-            match service.users.create(&user).await.map_err(store_error)? {
+            match service
+                .ports
+                .users
+                .create(&user)
+                .await
+                .map_err(store_error)?
+            {
                 Created::Created => {
                     tracing::info!(user = %mask::login(login), "user migrated from the migration source");
                     // Read back: the directory may name the user itself (a Cognito pool
                     // with email as username assigns a UUID), and codes are keyed by the
                     // directory's username, which confirm will look up.
                     Ok(service
+                        .ports
                         .users
                         .find(&user.username)
                         .await
@@ -88,6 +95,7 @@ pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
                 }
                 // Created meanwhile (a concurrent request): the directory's user is the one.
                 Created::Exists => service
+                    .ports
                     .users
                     .find(&user.username)
                     .await

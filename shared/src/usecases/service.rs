@@ -23,14 +23,7 @@ pub struct ResetService {
     /// The code keys: the current one issues, each verifies its own codes, the decoy key derives
     /// decoys.
     pub key: CodeKeys,
-    pub users: Arc<dyn UserDirectory>,
-    pub clients: Arc<dyn AppClients>,
-    pub codes: Arc<dyn CodeStore>,
-    pub email: Arc<dyn EmailSender>,
-    pub sms: Arc<dyn SmsSender>,
-    /// When set, a login the directory does not know is looked up here and migrated, as
-    /// Cognito's UserMigration_ForgotPassword trigger does.
-    pub migration_source: Option<Arc<dyn MigrationSource>>,
+    pub ports: Ports,
     /// Real delivery times, which simulated requests wait out (PreventUserExistenceErrors).
     pub timing: DeliveryTiming,
 }
@@ -42,6 +35,8 @@ pub struct Ports {
     pub codes: Arc<dyn CodeStore>,
     pub email: Arc<dyn EmailSender>,
     pub sms: Arc<dyn SmsSender>,
+    /// When set, a login the directory does not know is looked up here and migrated, as
+    /// Cognito's UserMigration_ForgotPassword trigger does.
     pub migration_source: Option<Arc<dyn MigrationSource>>,
 }
 
@@ -51,12 +46,7 @@ impl ResetService {
         Self {
             pool,
             key: key.into(),
-            users: ports.users,
-            clients: ports.clients,
-            codes: ports.codes,
-            email: ports.email,
-            sms: ports.sms,
-            migration_source: ports.migration_source,
+            ports,
             timing: DeliveryTiming::default(),
         }
     }
