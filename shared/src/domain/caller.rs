@@ -167,11 +167,10 @@ impl CallerIdentity {
     /// can tell which key is whose.
     /// `key` derives with its stable decoy key, so caller windows survive a key rotation.
     pub fn store_key(&self, key: &CodeKeys, operation: CallerOperation) -> String {
-        let digest = match self {
-            CallerIdentity::Network(n) => key.derive("caller-ip", &n.canonical()),
-            CallerIdentity::Device(d) => key.derive("caller-device", d),
+        let hex = match self {
+            CallerIdentity::Network(n) => key.pseudonym("caller-ip", &n.canonical()),
+            CallerIdentity::Device(d) => key.pseudonym("caller-device", d),
         };
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         format!(
             "{CALLER_KEY_PREFIX}{}#{}#{hex}",
             self.kind(),

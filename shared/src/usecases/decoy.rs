@@ -5,7 +5,5 @@ use crate::domain::code::CodeKeys;
 /// Stable and keyed, so simulated requests are limited and answered exactly like real ones.
 /// `login` is normalized (`PoolSettings::normalize_login`).
 pub(super) fn decoy_key(key: &CodeKeys, login: &str) -> String {
-    let digest = key.derive("decoy-record", login);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("decoy#{hex}")
+    format!("decoy#{}", key.pseudonym("decoy-record", login))
 }

@@ -236,6 +236,15 @@ impl CodeKeys {
             None => [0u8; 32],
         }
     }
+
+    /// `derive`'s first 128 bits in hex: a store key that names nobody (decoy records, caller
+    /// windows).
+    pub fn pseudonym(&self, purpose: &str, value: &str) -> String {
+        self.derive(purpose, value)[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 /// A confirmation attempt, digested under each key of the keyring.
