@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use crate::domain::caller::CallerLimit;
 use crate::domain::code::{Attempt, CodeDigest, CodePolicy, LiveCode, Redemption};
+use crate::domain::delivery::DeliveryMedium;
 use crate::domain::message::RenderedMessage;
 use crate::domain::pool::AppClient;
 use crate::domain::time::UnixTime;
@@ -135,6 +136,20 @@ pub trait EmailSender: Send + Sync {
 #[async_trait]
 pub trait SmsSender: Send + Sync {
     async fn send_sms(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError>;
+}
+
+/// `message` to `to`, by the sender of `medium`.
+pub async fn send_by(
+    medium: DeliveryMedium,
+    email: &dyn EmailSender,
+    sms: &dyn SmsSender,
+    to: &str,
+    message: &RenderedMessage,
+) -> Result<(), DeliveryError> {
+    match medium {
+        DeliveryMedium::Email => email.send_email(to, message).await,
+        DeliveryMedium::Sms => sms.send_sms(to, message).await,
+    }
 }
 
 /// A migration source the UserMigration logic imports users from.

@@ -21,7 +21,7 @@ use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::message::{MessageParams, MessageTemplates, RenderError};
 use password_reset::domain::message_catalog::{MessageCatalog, MessageSource};
 use password_reset::domain::user::Attributes;
-use password_reset::ports::{DeliveryError, EmailSender, SmsSender};
+use password_reset::ports::{DeliveryError, EmailSender, SmsSender, send_by};
 use password_reset::usecases::custom_message::{
     CustomMessageError, CustomMessageRequest, custom_message,
 };
@@ -294,16 +294,17 @@ impl<K: Keyring> Sender<K> {
                     },
                 )
                 .map_err(|e: CustomMessageError| render_failed(e.to_string()))?;
-                match medium {
-                    DeliveryMedium::Email => rendered.email(&code),
-                    DeliveryMedium::Sms => rendered.sms(&code),
-                }
+                rendered.for_medium(medium, &code)
             }
         };
-        let sent = match medium {
-            DeliveryMedium::Email => self.email.send_email(&destination, &message).await,
-            DeliveryMedium::Sms => self.sms.send_sms(&destination, &message).await,
-        };
+        let sent = send_by(
+            medium,
+            self.email.as_ref(),
+            self.sms.as_ref(),
+            &destination,
+            &message,
+        )
+        .await;
         let masked = medium.mask(&destination);
         sent.map_err(|error| SendError::Delivery {
             trigger: source.to_string(),

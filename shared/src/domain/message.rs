@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::delivery::DeliveryMedium;
 use super::user::Attributes;
 
 pub const CODE_PLACEHOLDER: &str = "{####}";
@@ -211,6 +212,14 @@ impl CustomMessage {
             Field::EmailSubject => &self.email_subject,
             Field::EmailMessage => &self.email_message,
             Field::SmsMessage => &self.sms_message,
+        }
+    }
+
+    /// The message `medium` carries, with `code` for the delivery to fill in.
+    pub fn for_medium(&self, medium: DeliveryMedium, code: &str) -> RenderedMessage {
+        match medium {
+            DeliveryMedium::Email => self.email(code),
+            DeliveryMedium::Sms => self.sms(code),
         }
     }
 

@@ -31,7 +31,19 @@ pub enum AccountRecovery {
     Ordered(Vec<DeliveryMedium>),
 }
 
+/// Cognito's order for a pool without AccountRecoverySetting: verified phone, then email.
+pub const LEGACY_ORDER: [DeliveryMedium; 2] = [DeliveryMedium::Sms, DeliveryMedium::Email];
+
 impl AccountRecovery {
+    /// The media a code may go by, highest priority first; none under `admin_only`.
+    pub fn order(&self) -> &[DeliveryMedium] {
+        match self {
+            Self::Legacy => &LEGACY_ORDER,
+            Self::AdminOnly => &[],
+            Self::Ordered(order) => order,
+        }
+    }
+
     /// Builds the setting from Cognito's `RecoveryMechanisms` list, with Cognito's rules:
     /// one or two entries, distinct priorities 1-2, `admin_only` alone.
     pub fn from_mechanisms(list: &[RecoveryMechanism]) -> Result<Self, String> {
@@ -93,13 +105,11 @@ fn qualifying(user: &User, medium: DeliveryMedium) -> Option<Channel> {
 
 /// Exactly one channel: the first mechanism, in priority order, that the user qualifies for.
 pub fn resolve_channel(setting: &AccountRecovery, user: &User) -> Result<Channel, CognitoError> {
-    const LEGACY: [DeliveryMedium; 2] = [DeliveryMedium::Sms, DeliveryMedium::Email];
-    let order: &[DeliveryMedium] = match setting {
-        AccountRecovery::AdminOnly => return Err(CognitoError::NotAuthorized(ADMIN_ONLY.into())),
-        AccountRecovery::Legacy => &LEGACY,
-        AccountRecovery::Ordered(order) => order,
-    };
-    order
+    if *setting == AccountRecovery::AdminOnly {
+        return Err(CognitoError::NotAuthorized(ADMIN_ONLY.into()));
+    }
+    setting
+        .order()
         .iter()
         .find_map(|m| qualifying(user, *m))
         .ok_or_else(|| CognitoError::InvalidParameter(NO_VERIFIED_CHANNEL.into()))

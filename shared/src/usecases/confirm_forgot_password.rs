@@ -127,22 +127,14 @@ async fn notify_password_changed(service: &ResetService, user: &User) {
             return;
         }
     };
-    let sent = match channel.medium {
-        DeliveryMedium::Email => {
-            service
-                .ports
-                .email
-                .send_email(&channel.destination, &message.email(""))
-                .await
-        }
-        DeliveryMedium::Sms => {
-            service
-                .ports
-                .sms
-                .send_sms(&channel.destination, &message.sms(""))
-                .await
-        }
-    };
+    let sent = service
+        .ports
+        .send(
+            channel.medium,
+            &channel.destination,
+            &message.for_medium(channel.medium, ""),
+        )
+        .await;
     match sent {
         Ok(()) => {
             tracing::info!(destination = %channel.masked(), "password-changed notice sent")

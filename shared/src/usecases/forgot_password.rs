@@ -25,9 +25,6 @@ use super::decoy::decoy_key;
 use super::errors::{CANNOT_RESET, DISABLED, delivery_error, store_error};
 use super::migrate_user::migrate_for_reset;
 
-/// The recovery order when the pool has no AccountRecoverySetting: phone, then email.
-const LEGACY_ORDER: [DeliveryMedium; 2] = [DeliveryMedium::Sms, DeliveryMedium::Email];
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ForgotPasswordResponse {
@@ -94,24 +91,14 @@ pub(super) async fn run<R: CryptoRng + Send>(
             tracing::info!(user = %mask::login(&user.username), medium = channel.medium.as_str(),
                 destination = %channel.masked(), "code issued");
             let started = std::time::Instant::now();
-            let sent = match channel.medium {
-                DeliveryMedium::Email => {
-                    let message = message.email(code.expose());
-                    service
-                        .ports
-                        .email
-                        .send_email(&channel.destination, &message)
-                        .await
-                }
-                DeliveryMedium::Sms => {
-                    let message = message.sms(code.expose());
-                    service
-                        .ports
-                        .sms
-                        .send_sms(&channel.destination, &message)
-                        .await
-                }
-            };
+            let sent = service
+                .ports
+                .send(
+                    channel.medium,
+                    &channel.destination,
+                    &message.for_medium(channel.medium, code.expose()),
+                )
+                .await;
             if let Err(e) = sent {
                 // No live code may outlive a failed delivery, and the request must not count.
                 if let Err(revoke) = service.ports.codes.revoke(&user.username, &digest).await {
@@ -237,9 +224,9 @@ async fn issue(
 /// or an address on a medium the pool does not recover with) the first medium of the order,
 /// to a destination derived from the login with the key.
 fn simulated_details(service: &ResetService, login: &str) -> CodeDeliveryDetails {
-    let order: &[DeliveryMedium] = match &service.pool.recovery {
-        AccountRecovery::Ordered(order) if !order.is_empty() => order,
-        _ => &LEGACY_ORDER,
+    let order = match service.pool.recovery.order() {
+        [] => &recovery::LEGACY_ORDER[..],
+        order => order,
     };
     let form = LoginForm::of(login);
     let own = match form {

@@ -7,11 +7,16 @@ use rand::CryptoRng;
 
 use crate::domain::caller::Caller;
 use crate::domain::code::CodeKeys;
+use crate::domain::delivery::DeliveryMedium;
 use crate::domain::error::CognitoError;
+use crate::domain::message::RenderedMessage;
 use crate::domain::pool::PoolSettings;
 use crate::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use crate::domain::time::UnixTime;
-use crate::ports::{AppClients, CodeStore, EmailSender, MigrationSource, SmsSender, UserDirectory};
+use crate::ports::{
+    AppClients, CodeStore, DeliveryError, EmailSender, MigrationSource, SmsSender, UserDirectory,
+    send_by,
+};
 
 use super::forgot_password::ForgotPasswordResponse;
 use super::timing::DeliveryTiming;
@@ -38,6 +43,18 @@ pub struct Ports {
     /// When set, a login the directory does not know is looked up here and migrated, as
     /// Cognito's UserMigration_ForgotPassword trigger does.
     pub migration_source: Option<Arc<dyn MigrationSource>>,
+}
+
+impl Ports {
+    /// `message` to `to`, by this service's sender of `medium`.
+    pub(super) async fn send(
+        &self,
+        medium: DeliveryMedium,
+        to: &str,
+        message: &RenderedMessage,
+    ) -> Result<(), DeliveryError> {
+        send_by(medium, self.email.as_ref(), self.sms.as_ref(), to, message).await
+    }
 }
 
 impl ResetService {
