@@ -4,11 +4,8 @@
 
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
-
 use super::ses::SesEmailSender;
 use super::sms::SmsV2Sender;
-use crate::config::ConfigError;
 use crate::config::delivery::AwsDeliverySettings;
 
 pub struct AwsDelivery {
@@ -28,12 +25,5 @@ impl AwsDelivery {
                 settings.sms,
             )),
         }
-    }
-
-    /// Settings first (a bad one is named before anything is loaded), then the SDK configuration.
-    pub async fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let settings = AwsDeliverySettings::from_env(env)?;
-        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
-        Ok(Self::new(&sdk, settings))
     }
 }

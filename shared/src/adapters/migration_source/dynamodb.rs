@@ -76,10 +76,8 @@ impl SourceTable {
 
     /// An item as a source user; a key or hash of the wrong type is a malformed item.
     fn read(&self, item: &HashMap<String, AttributeValue>) -> Result<SourceUser, StoreError> {
-        let malformed = |field: &str| StoreError::Malformed {
-            key: format!("{}/{}", self.table, self.key),
-            field: field.to_string(),
-        };
+        // Before the username is read, the item is named by its key attribute.
+        let malformed = |field: &str| DYNAMODB.malformed(&self.table, &self.key, field);
         let username = match item.get(&self.key) {
             Some(AttributeValue::S(s)) if !s.is_empty() => s.clone(),
             _ => return Err(malformed(&self.key)),
