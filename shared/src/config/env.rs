@@ -186,6 +186,10 @@ variables! {
     RESET_DIRECTORY: Unset::Default("the same as --store");
     /// `--delivery`.
     RESET_DELIVERY: Unset::Default("outbox");
+    /// `--cors-origins`: the origins a browser app may call from, comma-separated
+    /// (`https://app.example.com,http://localhost:3000`), or `*`; the template's
+    /// `CorsAllowedOrigins` for the deployed API.
+    RESET_CORS_ORIGINS: Unset::Default("*: any origin, as Cognito's public endpoint");
 }
 
 /// The variable of that name in the list.
