@@ -28,10 +28,13 @@ use crate::usecases::ResetService;
 /// invocation of `operation`.
 pub async fn run(operation: Operation) -> Result<(), lambda_runtime::Error> {
     crate::lambda_log::init();
-    let service = crate::assembly::service_from_env().await?;
+    let (service, wiring) = crate::assembly::service_from_env().await?;
     let service = &service;
+    let page = wiring.reset_page;
     lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: LambdaEvent<Value>| async move { handle(service, operation, event).await },
+        move |event: LambdaEvent<Value>| async move {
+            handle_with_page(service, operation, page, event).await
+        },
     ))
     .await
 }
@@ -40,10 +43,20 @@ fn is_http(event: &Value) -> bool {
     event.get("requestContext").is_some_and(Value::is_object)
 }
 
-/// One invocation of `operation`, whatever form the event takes.
+/// One invocation of `operation`, whatever form the event takes, the reset page served.
 pub async fn handle(
     service: &ResetService,
     operation: Operation,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Diagnostic> {
+    handle_with_page(service, operation, true, event).await
+}
+
+/// As `handle`; with `page` false (`RESET_PAGE=false`) a `GET` is 404 Not Found.
+pub async fn handle_with_page(
+    service: &ResetService,
+    operation: Operation,
+    page: bool,
     event: LambdaEvent<Value>,
 ) -> Result<Value, Diagnostic> {
     let now = UnixTime::now();
@@ -60,7 +73,11 @@ pub async fn handle(
         return async {
             let answer = match request {
                 Ok(request) if request.request_context.http.method == Method::GET => {
-                    page_response(page(service))
+                    if page {
+                        page_response(rendered_page(service))
+                    } else {
+                        not_found()
+                    }
                 }
                 Ok(request) => http(service, operation, request, now, &mut rng)
                     .await
@@ -164,7 +181,7 @@ impl From<HttpReply> for ApiGatewayV2httpResponse {
 }
 
 /// The reset page for this function's pool, rendered once per container.
-fn page(service: &ResetService) -> &'static Page {
+fn rendered_page(service: &ResetService) -> &'static Page {
     static PAGE: OnceLock<Page> = OnceLock::new();
     PAGE.get_or_init(|| reset_page::for_pool(&service.pool))
 }
@@ -187,6 +204,17 @@ fn page_response(page: &Page) -> ApiGatewayV2httpResponse {
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     headers.insert("cache-control", HeaderValue::from_static("no-cache"));
     response.body = Some(Body::Text(page.html.clone()));
+    response
+}
+
+/// API Gateway's own answer for a route it does not have.
+fn not_found() -> ApiGatewayV2httpResponse {
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = 404;
+    response
+        .headers
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    response.body = Some(Body::Text(r#"{"message":"Not Found"}"#.into()));
     response
 }
 

@@ -105,6 +105,9 @@ variables! {
     CODES_TABLE: Unset::Default("needed by STORE=dynamodb (runner: cognito-reset-codes)");
     /// Whether a reset ends every session of the user (`AdminUserGlobalSignOut`).
     SIGN_OUT_ON_RESET: Unset::Default("true");
+    /// Whether the API functions answer an HTTP `GET` with the reset page (the template's
+    /// `ResetPage`); off, a `GET` is 404 Not Found.
+    RESET_PAGE: Unset::Default("true");
     /// The Secrets Manager secret holding the code keys (see `config::parse_code_keys`);
     /// exclusive with a literal key.
     CODE_HASH_KEY_SECRET_ARN: Unset::Default("none: the literal key, CODE_HASH_KEY");
