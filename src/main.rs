@@ -216,13 +216,14 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let origins = match AllowedOrigins::parse("--cors-origins", &cli.cors_origins) {
-        Ok(origins) => origins,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
+    let origins =
+        match AllowedOrigins::parse("--cors-origins (RESET_CORS_ORIGINS)", &cli.cors_origins) {
+            Ok(origins) => origins,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        };
     let mut wiring = cli.wiring();
     if let Err(e) = wiring.read_adapter_settings(&env::process) {
         eprintln!("error: {e}");
