@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use password_reset::assembly::{CodeStoreKind, DeliveryKind, DirectoryKind, Wiring};
 use password_reset::config::Settings;
 use password_reset::config::env;
+use password_reset::cors::AllowedOrigins;
 
 /// The pool the runner serves when no --config is given.
 const DEMO_POOL: &str = include_str!("../config/demo-pool.json");
@@ -56,6 +57,11 @@ struct Cli {
     /// and End User Messaging SMS v2, configured by SES_FROM_ADDRESS, SMS_ORIGINATION_IDENTITY...).
     #[arg(long, value_enum, default_value = "outbox", env = env::RESET_DELIVERY)]
     delivery: Delivery,
+    /// The origins browser apps may call the endpoint from, comma-separated
+    /// (`https://app.example.com,http://localhost:3000`); `*`, the default, allows any, as
+    /// Cognito's public endpoint does (the API takes no cookies or credentials).
+    #[arg(long, value_delimiter = ',', env = env::RESET_CORS_ORIGINS)]
+    cors_origins: Vec<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -210,6 +216,14 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    let origins =
+        match AllowedOrigins::parse("--cors-origins (RESET_CORS_ORIGINS)", &cli.cors_origins) {
+            Ok(origins) => origins,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        };
     let mut wiring = cli.wiring();
     if let Err(e) = wiring.read_adapter_settings(&env::process) {
         eprintln!("error: {e}");
@@ -266,7 +280,12 @@ async fn main() -> std::process::ExitCode {
         Some(Some(path)) => println!("outbox: {}", path.display()),
         Some(None) => println!("outbox: printed only"),
     }
-    if let Err(e) = server::serve(listener, assembled.service).await {
+    match &origins {
+        AllowedOrigins::Any => println!("browsers: any origin (CORS)"),
+        AllowedOrigins::List(list) => println!("browsers: {} (CORS)", list.join(", ")),
+    }
+    println!("reset page: http://{addr}/");
+    if let Err(e) = server::serve(listener, assembled.service, &origins).await {
         eprintln!("error: {e}");
         return std::process::ExitCode::from(1);
     }

@@ -1281,3 +1281,96 @@ fn the_code_policy_defaults_fit_the_parameter_ranges() {
     let (lo, hi) = range("CodeLength");
     assert!((lo..=hi).contains(&u64::from(defaults.length)));
 }
+
+/// Browsers meet the same CORS on the deployed HTTP API as on the runner (`password_reset::cors`,
+/// which `src/server.rs` applies): methods, request and exposed headers, max-age, no credentials,
+/// and origins from `CorsAllowedOrigins`, whose default is the runner's (any origin). The reset page
+/// is routed (`GET /` to ForgotPassword) and switched by `ResetPage` in both API functions.
+#[test]
+fn the_http_apis_cors_is_the_runners_and_the_reset_page_is_routed() {
+    use password_reset::cors::{self, AllowedOrigins};
+    let template = template();
+    let deployment = Deployment::new(&template, &[]);
+    let api = deployment.resource("ResetApi");
+    assert_eq!(api["Type"].as_str(), Some("AWS::Serverless::HttpApi"));
+    let config = &api["Properties"]["CorsConfiguration"];
+    let names = |key: &str| -> Vec<String> {
+        config[key]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("CorsConfiguration.{key} is a list"))
+            .iter()
+            .map(|v| scalar(v).to_ascii_lowercase())
+            .collect()
+    };
+    let expected = |list: &[&str]| {
+        list.iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names("AllowMethods"), expected(&cors::ALLOW_METHODS));
+    assert_eq!(names("AllowHeaders"), expected(&cors::ALLOW_HEADERS));
+    assert_eq!(names("ExposeHeaders"), expected(&cors::EXPOSE_HEADERS));
+    assert_eq!(
+        config["MaxAge"].as_u64(),
+        Some(u64::from(cors::MAX_AGE_SECONDS))
+    );
+    assert_eq!(config["AllowCredentials"].as_bool(), Some(false));
+
+    // The origins: the parameter itself, a list CloudFormation hands over whole.
+    let (tag, origins) = tagged(&config["AllowOrigins"]).expect("AllowOrigins is a !Ref");
+    assert_eq!((tag, origins.as_str()), ("Ref", Some("CorsAllowedOrigins")));
+    let parameter = &template["Parameters"]["CorsAllowedOrigins"];
+    assert_eq!(parameter["Type"].as_str(), Some("CommaDelimitedList"));
+    let default = scalar(&parameter["Default"]);
+    let default: Vec<&str> = default.split(',').collect();
+    assert_eq!(
+        AllowedOrigins::parse("CorsAllowedOrigins", &default),
+        Ok(AllowedOrigins::Any),
+        "the template's default is the runner's"
+    );
+    let runner_default: [&str; 0] = [];
+    assert_eq!(
+        AllowedOrigins::parse(env::RESET_CORS_ORIGINS, &runner_default),
+        Ok(AllowedOrigins::Any)
+    );
+    assert!(
+        matches!(
+            env::variable(env::RESET_CORS_ORIGINS).map(|v| v.unset),
+            Some(env::Unset::Default(d)) if d.starts_with('*')
+        ),
+        "the runner's environment twin is listed with that default"
+    );
+
+    // GET / reaches ForgotPassword on this API; RESET_PAGE follows ResetPage in both API functions.
+    let forgot = deployment.resource("ForgotPasswordFunction");
+    let routes: Vec<(String, String)> = forgot["Properties"]["Events"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+        .map(|e| {
+            let p = &e["Properties"];
+            assert_eq!(
+                tagged(&p["ApiId"]).map(|(_, v)| scalar(v)),
+                Some("ResetApi".into())
+            );
+            (scalar(&p["Method"]), scalar(&p["Path"]))
+        })
+        .collect();
+    assert!(routes.contains(&("GET".into(), "/".into())), "{routes:?}");
+    for value in ["true", "false"] {
+        let deployment = Deployment::new(&template, &[("ResetPage", value)]);
+        for function in ["ForgotPasswordFunction", "ConfirmForgotPasswordFunction"] {
+            let env = deployment.environment(deployment.resource(function));
+            assert_eq!(
+                env.get(env::RESET_PAGE).map(String::as_str),
+                Some(value),
+                "{function}"
+            );
+        }
+    }
+    assert_eq!(
+        scalar(&template["Parameters"]["ResetPage"]["Default"]),
+        "true"
+    );
+}

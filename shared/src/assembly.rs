@@ -94,6 +94,8 @@ pub struct Wiring {
     pub sign_out_on_reset: bool,
     /// Whether the outbox also prints each message (the runner does).
     pub print_outbox: bool,
+    /// `RESET_PAGE` (default true): the API functions answer `GET` with the reset page.
+    pub reset_page: bool,
     /// SES and SMS settings, read when the delivery is `aws`.
     #[cfg(all(feature = "ses", feature = "sms"))]
     pub aws_delivery: Option<crate::config::delivery::AwsDeliverySettings>,
@@ -115,6 +117,7 @@ impl Default for Wiring {
             codes_table: None,
             user_pool_id: None,
             sign_out_on_reset: true,
+            reset_page: true,
             print_outbox: false,
             #[cfg(all(feature = "ses", feature = "sms"))]
             aws_delivery: None,
@@ -148,6 +151,7 @@ impl Wiring {
             codes,
             delivery,
             sign_out_on_reset: vars.flag(env::SIGN_OUT_ON_RESET, true)?,
+            reset_page: vars.flag(env::RESET_PAGE, true)?,
             users_table: vars.text(env::USERS_TABLE),
             codes_table: vars.text(env::CODES_TABLE),
             user_pool_id: vars.text(env::USER_POOL_ID),
@@ -580,10 +584,11 @@ async fn cognito_pool(
     .map_err(|e| ConfigError::new(env::USER_POOL_ID, format!("user pool {pool_id}: {e}")))
 }
 
-/// The Lambda functions' service: settings and wiring from the process environment.
-pub async fn service_from_env() -> Result<ResetService, ConfigError> {
+/// The Lambda functions' service, and the wiring it was built with: settings and wiring from the
+/// process environment.
+pub async fn service_from_env() -> Result<(ResetService, Wiring), ConfigError> {
     let settings = Settings::from_env(env::process)?;
     let wiring = Wiring::from_env(&env::process)?;
     let assembled = assemble(&settings, &wiring, &mut crate::request_rng()).await?;
-    Ok(assembled.service)
+    Ok((assembled.service, wiring))
 }

@@ -1,20 +1,26 @@
 //! The Lambda entry point shared by forgot-password and confirm-forgot-password: a direct-invoke
 //! event (Cognito's request JSON) answers with the response JSON or a Lambda error named after the
-//! Cognito error; an API Gateway HTTP API (payload 2.0) or Function URL request answers in kind.
-//! `run` is each function's whole `main`.
+//! Cognito error; an API Gateway HTTP API (payload 2.0) or Function URL request answers in kind,
+//! with `x-amzn-RequestId` (API Gateway's request id, the one its access log holds) on every answer
+//! and in the request's log lines; a `GET` there is the reset page. `run` is each function's whole
+//! `main`.
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
-use aws_lambda_events::http::HeaderValue;
+use std::sync::OnceLock;
+
+use aws_lambda_events::http::{HeaderValue, Method};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::domain::caller::Caller;
 use crate::domain::error::CognitoError;
 use crate::domain::time::UnixTime;
-use crate::protocol::{self, CONTENT_TYPE, HttpReply, Operation};
+use crate::protocol::{self, CONTENT_TYPE, HttpReply, Operation, REQUEST_ID};
+use crate::reset_page::{self, Page};
 use crate::usecases::ResetService;
 
 /// An API function's `main`: the log subscriber, then the service built once from the environment
@@ -22,10 +28,13 @@ use crate::usecases::ResetService;
 /// invocation of `operation`.
 pub async fn run(operation: Operation) -> Result<(), lambda_runtime::Error> {
     crate::lambda_log::init();
-    let service = crate::assembly::service_from_env().await?;
+    let (service, wiring) = crate::assembly::service_from_env().await?;
     let service = &service;
+    let page = wiring.reset_page;
     lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: LambdaEvent<Value>| async move { handle(service, operation, event).await },
+        move |event: LambdaEvent<Value>| async move {
+            handle_with_page(service, operation, page, event).await
+        },
     ))
     .await
 }
@@ -34,22 +43,54 @@ fn is_http(event: &Value) -> bool {
     event.get("requestContext").is_some_and(Value::is_object)
 }
 
-/// One invocation of `operation`, whatever form the event takes.
+/// One invocation of `operation`, whatever form the event takes, the reset page served.
 pub async fn handle(
     service: &ResetService,
     operation: Operation,
     event: LambdaEvent<Value>,
 ) -> Result<Value, Diagnostic> {
+    handle_with_page(service, operation, true, event).await
+}
+
+/// As `handle`; with `page` false (`RESET_PAGE=false`) a `GET` is 404 Not Found.
+pub async fn handle_with_page(
+    service: &ResetService,
+    operation: Operation,
+    page: bool,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Diagnostic> {
     let now = UnixTime::now();
     let mut rng = crate::request_rng();
     if is_http(&event.payload) {
-        let reply = match serde_json::from_value::<ApiGatewayV2httpRequest>(event.payload) {
-            Ok(request) => http(service, operation, request, now, &mut rng).await,
-            Err(e) => HttpReply::from(Err(CognitoError::Serialization(format!(
-                "Malformed HTTP event: {e}"
-            )))),
-        };
-        return http_response(reply);
+        let request = serde_json::from_value::<ApiGatewayV2httpRequest>(event.payload);
+        // API Gateway's id when it sent one (its access log holds it too), else Lambda's.
+        let request_id = request
+            .as_ref()
+            .ok()
+            .and_then(|r| r.request_context.request_id.clone())
+            .unwrap_or(event.context.request_id);
+        let span = tracing::info_span!("request", request_id = %request_id);
+        return async {
+            let answer = match request {
+                Ok(request) if request.request_context.http.method == Method::GET => {
+                    if page {
+                        page_response(rendered_page(service))
+                    } else {
+                        not_found()
+                    }
+                }
+                Ok(request) => http(service, operation, request, now, &mut rng)
+                    .await
+                    .into(),
+                Err(e) => HttpReply::from(Err(CognitoError::Serialization(format!(
+                    "Malformed HTTP event: {e}"
+                ))))
+                .into(),
+            };
+            answered(answer, operation, &request_id)
+        }
+        .instrument(span)
+        .await;
     }
     let body = serde_json::to_vec(&event.payload)
         .map_err(|e| diagnostic(&CognitoError::Serialization(e.to_string())))?;
@@ -122,18 +163,75 @@ fn http_caller(request: &ApiGatewayV2httpRequest) -> Caller {
     }
 }
 
-fn http_response(reply: HttpReply) -> Result<Value, Diagnostic> {
-    let mut response = ApiGatewayV2httpResponse::default();
-    response.status_code = i64::from(reply.status);
-    response
-        .headers
-        .insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
-    if let Some(kind) = reply.error_type {
+impl From<HttpReply> for ApiGatewayV2httpResponse {
+    fn from(reply: HttpReply) -> Self {
+        let mut response = ApiGatewayV2httpResponse::default();
+        response.status_code = i64::from(reply.status);
         response
             .headers
-            .insert("x-amzn-errortype", HeaderValue::from_static(kind));
+            .insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
+        if let Some(kind) = reply.error_type {
+            response
+                .headers
+                .insert("x-amzn-errortype", HeaderValue::from_static(kind));
+        }
+        response.body = Some(Body::Text(reply.body));
+        response
     }
-    response.body = Some(Body::Text(reply.body));
+}
+
+/// The reset page for this function's pool, rendered once per container.
+fn rendered_page(service: &ResetService) -> &'static Page {
+    static PAGE: OnceLock<Page> = OnceLock::new();
+    PAGE.get_or_init(|| reset_page::for_pool(&service.pool))
+}
+
+fn page_response(page: &Page) -> ApiGatewayV2httpResponse {
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = 200;
+    let headers = &mut response.headers;
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static(reset_page::CONTENT_TYPE),
+    );
+    if let Ok(csp) = HeaderValue::from_str(&page.content_security_policy) {
+        headers.insert("content-security-policy", csp);
+    }
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("cache-control", HeaderValue::from_static("no-cache"));
+    response.body = Some(Body::Text(page.html.clone()));
+    response
+}
+
+/// API Gateway's own answer for a route it does not have.
+fn not_found() -> ApiGatewayV2httpResponse {
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = 404;
+    response
+        .headers
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    response.body = Some(Body::Text(r#"{"message":"Not Found"}"#.into()));
+    response
+}
+
+/// The answer with its request id, logged once.
+fn answered(
+    mut response: ApiGatewayV2httpResponse,
+    operation: Operation,
+    request_id: &str,
+) -> Result<Value, Diagnostic> {
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        response.headers.insert(REQUEST_ID, id);
+    }
+    tracing::info!(
+        operation = operation.name(),
+        status = response.status_code,
+        "answered"
+    );
     serde_json::to_value(response)
         .map_err(|e| diagnostic(&CognitoError::Serialization(e.to_string())))
 }

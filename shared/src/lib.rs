@@ -7,6 +7,8 @@
 pub mod adapters;
 pub mod assembly;
 pub mod config;
+/// The CORS settings of the runner and the HTTP API.
+pub mod cors;
 pub mod domain;
 pub mod embedded;
 #[cfg(feature = "lambda")]
@@ -19,6 +21,7 @@ pub mod protocol;
 /// Delivery readiness (the runner's `doctor`): SES and SMS sandbox, identities, quotas.
 #[cfg(all(feature = "ses", feature = "sms"))]
 pub mod readiness;
+pub mod reset_page;
 pub mod usecases;
 
 pub use domain::error::CognitoError;

@@ -13,6 +13,8 @@ use crate::usecases::ResetService;
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+/// The request id every HTTP answer carries (and its log lines), as the SDKs read it.
+pub const REQUEST_ID: &str = "x-amzn-requestid";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {

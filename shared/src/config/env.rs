@@ -105,6 +105,9 @@ variables! {
     CODES_TABLE: Unset::Default("needed by STORE=dynamodb (runner: cognito-reset-codes)");
     /// Whether a reset ends every session of the user (`AdminUserGlobalSignOut`).
     SIGN_OUT_ON_RESET: Unset::Default("true");
+    /// Whether the API functions answer an HTTP `GET` with the reset page (the template's
+    /// `ResetPage`); off, a `GET` is 404 Not Found.
+    RESET_PAGE: Unset::Default("true");
     /// The Secrets Manager secret holding the code keys (see `config::parse_code_keys`);
     /// exclusive with a literal key.
     CODE_HASH_KEY_SECRET_ARN: Unset::Default("none: the literal key, CODE_HASH_KEY");
@@ -186,6 +189,10 @@ variables! {
     RESET_DIRECTORY: Unset::Default("the same as --store");
     /// `--delivery`.
     RESET_DELIVERY: Unset::Default("outbox");
+    /// `--cors-origins`: the origins a browser app may call from, comma-separated
+    /// (`https://app.example.com,http://localhost:3000`), or `*`; the template's
+    /// `CorsAllowedOrigins` for the deployed API.
+    RESET_CORS_ORIGINS: Unset::Default("*: any origin, as Cognito's public endpoint");
 }
 
 /// The variable of that name in the list.
