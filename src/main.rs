@@ -266,7 +266,19 @@ async fn main() -> std::process::ExitCode {
         Some(Some(path)) => println!("outbox: {}", path.display()),
         Some(None) => println!("outbox: printed only"),
     }
-    if let Err(e) = server::serve(listener, assembled.service).await {
+    // The same counts the functions publish to CloudWatch, at GET /metrics.
+    let metrics_handle = match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+        Ok(handle) => {
+            password_reset::metrics::describe();
+            println!("metrics: http://{addr}/metrics");
+            Some(handle)
+        }
+        Err(e) => {
+            eprintln!("warning: no metrics recorder: {e}");
+            None
+        }
+    };
+    if let Err(e) = server::serve(listener, assembled.service, metrics_handle).await {
         eprintln!("error: {e}");
         return std::process::ExitCode::from(1);
     }

@@ -8,6 +8,8 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use metrics_exporter_prometheus::PrometheusHandle;
 use password_reset::ResetService;
 use password_reset::domain::caller::Caller;
 use password_reset::domain::time::UnixTime;
@@ -35,19 +37,37 @@ async fn cognito(
     response
 }
 
-pub fn router(service: ResetService) -> Router {
-    Router::new()
+/// `GET /metrics`: the counts the functions publish to CloudWatch, in Prometheus text.
+async fn metrics(State(handle): State<PrometheusHandle>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
+        .into_response()
+}
+
+/// Cognito's protocol on every path; `GET /metrics` too when a recorder is given.
+pub fn router(service: ResetService, metrics_handle: Option<PrometheusHandle>) -> Router {
+    let cognito = Router::new()
         .fallback(cognito)
-        .with_state(Arc::new(service))
+        .with_state(Arc::new(service));
+    match metrics_handle {
+        Some(handle) => Router::new()
+            .route("/metrics", get(metrics))
+            .with_state(handle)
+            .merge(cognito),
+        None => cognito,
+    }
 }
 
 pub async fn serve(
     listener: tokio::net::TcpListener,
     service: ResetService,
+    metrics_handle: Option<PrometheusHandle>,
 ) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(service).into_make_service_with_connect_info::<SocketAddr>(),
+        router(service, metrics_handle).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

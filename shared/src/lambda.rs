@@ -22,10 +22,13 @@ use crate::usecases::ResetService;
 /// invocation of `operation`.
 pub async fn run(operation: Operation) -> Result<(), lambda_runtime::Error> {
     crate::lambda_log::init();
+    crate::lambda_metrics::init(operation.function());
     let service = crate::assembly::service_from_env().await?;
     let service = &service;
     lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: LambdaEvent<Value>| async move { handle(service, operation, event).await },
+        move |event: LambdaEvent<Value>| async move {
+            crate::lambda_metrics::flushed(handle(service, operation, event)).await
+        },
     ))
     .await
 }
