@@ -285,7 +285,20 @@ async fn main() -> std::process::ExitCode {
         AllowedOrigins::List(list) => println!("browsers: {} (CORS)", list.join(", ")),
     }
     println!("reset page: http://{addr}/");
-    if let Err(e) = server::serve(listener, assembled.service, &origins).await {
+    // The same counts the functions publish to CloudWatch, at GET /metrics.
+    let metrics_handle =
+        match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+            Ok(handle) => {
+                password_reset::metrics::describe();
+                println!("metrics: http://{addr}/metrics");
+                Some(handle)
+            }
+            Err(e) => {
+                eprintln!("warning: no metrics recorder: {e}");
+                None
+            }
+        };
+    if let Err(e) = server::serve(listener, assembled.service, &origins, metrics_handle).await {
         eprintln!("error: {e}");
         return std::process::ExitCode::from(1);
     }

@@ -12,6 +12,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::PrometheusHandle;
 use password_reset::ResetService;
 use password_reset::cors::{self, AllowedOrigins};
 use password_reset::domain::caller::Caller;
@@ -25,9 +26,11 @@ use tracing::Instrument;
 struct App {
     service: ResetService,
     page: Page,
+    /// The counts the functions publish to CloudWatch, at `GET /metrics` (Prometheus text).
+    metrics: Option<PrometheusHandle>,
 }
 
-/// Every request: the reset page at `GET /`, Cognito's protocol anywhere else (any path, as the
+/// Every request: the reset page at `GET /`, the metrics at `GET /metrics`, Cognito's protocol anywhere else (any path, as the
 /// SDKs' `--endpoint-url` may carry one).
 async fn dispatch(
     State(app): State<Arc<App>>,
@@ -37,8 +40,15 @@ async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if (method == Method::GET || method == Method::HEAD) && uri.path() == "/" {
-        return page_response(&app.page);
+    if method == Method::GET || method == Method::HEAD {
+        match (uri.path(), &app.metrics) {
+            ("/", _) => return page_response(&app.page),
+            ("/metrics", Some(metrics)) => {
+                let text = [(header::CONTENT_TYPE, "text/plain; version=0.0.4")];
+                return (text, metrics.render()).into_response();
+            }
+            _ => {}
+        }
     }
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
     let mut rng = password_reset::request_rng();
@@ -133,11 +143,19 @@ async fn request_id(request: Request, next: Next) -> Response {
     response
 }
 
-pub fn router(service: ResetService, origins: &AllowedOrigins) -> Router {
+pub fn router(
+    service: ResetService,
+    origins: &AllowedOrigins,
+    metrics: Option<PrometheusHandle>,
+) -> Router {
     let page = reset_page::for_pool(&service.pool);
     Router::new()
         .fallback(dispatch)
-        .with_state(Arc::new(App { service, page }))
+        .with_state(Arc::new(App {
+            service,
+            page,
+            metrics,
+        }))
         .layer(cors_layer(origins))
         .layer(middleware::from_fn(request_id))
 }
@@ -146,10 +164,11 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     service: ResetService,
     origins: &AllowedOrigins,
+    metrics: Option<PrometheusHandle>,
 ) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(service, origins).into_make_service_with_connect_info::<SocketAddr>(),
+        router(service, origins, metrics).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

@@ -116,3 +116,98 @@ fn signed_requests_are_accepted_too() {
     ]);
     assert!(out.ok, "{}", out.stderr);
 }
+
+/// `GET /metrics` on the runner, the Prometheus text of what the functions publish to CloudWatch.
+fn metrics_text(runner: &Runner) -> String {
+    use std::io::{Read, Write};
+    let address = runner.endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    answer
+}
+
+/// The value of the sample named `metric` with exactly these labels, 0 when absent.
+fn sample(text: &str, metric: &str, labels: &[(&str, &str)]) -> u64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{metric}{{")))
+        .find(|l| {
+            let inner = &l[l.find('{').unwrap() + 1..l.find('}').unwrap()];
+            let mut have: Vec<String> = inner.split(',').map(str::to_string).collect();
+            let mut want: Vec<String> =
+                labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+            have.sort();
+            want.sort();
+            have == want
+        })
+        .and_then(|l| l.rsplit(' ').next())
+        .map(|v| v.parse().unwrap())
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_runner_counts_each_request_once_by_outcome_at_get_metrics() {
+    let runner = Runner::demo("metrics");
+    assert!(runner.forgot("jane").ok);
+    assert!(runner.forgot("sam").ok, "no verified channel: simulated");
+    assert!(runner.forgot("nobody-here").ok, "unknown: simulated");
+    assert_eq!(
+        runner.forgot_as("unknownclient", "jane", None).error(),
+        "ResourceNotFoundException"
+    );
+    let code = runner.last_code("jane@example.com");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(
+        runner.confirm("jane", wrong, NEW_PASSWORD).error(),
+        "CodeMismatchException"
+    );
+    assert_eq!(
+        runner.confirm("jane", &code, "weak").error(),
+        "InvalidPasswordException"
+    );
+    assert!(runner.confirm("jane", &code, NEW_PASSWORD).ok);
+
+    let text = metrics_text(&runner);
+    let requests = |operation: &str, outcome: &str| {
+        sample(
+            &text,
+            "Requests",
+            &[("Operation", operation), ("Outcome", outcome)],
+        )
+    };
+    assert_eq!(requests("ForgotPassword", "issued"), 1, "{text}");
+    assert_eq!(requests("ForgotPassword", "simulated"), 2, "{text}");
+    assert_eq!(requests("ForgotPassword", "rejected"), 1, "{text}");
+    assert_eq!(requests("ConfirmForgotPassword", "mismatch"), 1, "{text}");
+    assert_eq!(
+        requests("ConfirmForgotPassword", "password_refused"),
+        1,
+        "{text}"
+    );
+    assert_eq!(requests("ConfirmForgotPassword", "confirmed"), 1, "{text}");
+    assert_eq!(
+        sample(&text, "CodesSent", &[("Medium", "EMAIL")]),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "PasswordChangedNotices", &[("Outcome", "sent")]),
+        1,
+        "{text}"
+    );
+    for secret in [
+        "jane",
+        "example.com",
+        code.as_str(),
+        NEW_PASSWORD,
+        "unknownclient",
+    ] {
+        assert!(!text.contains(secret), "the metrics hold {secret}:\n{text}");
+    }
+}

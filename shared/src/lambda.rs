@@ -28,12 +28,13 @@ use crate::usecases::ResetService;
 /// invocation of `operation`.
 pub async fn run(operation: Operation) -> Result<(), lambda_runtime::Error> {
     crate::lambda_log::init();
+    crate::lambda_metrics::init(operation.function());
     let (service, wiring) = crate::assembly::service_from_env().await?;
     let service = &service;
     let page = wiring.reset_page;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<Value>| async move {
-            handle_with_page(service, operation, page, event).await
+            crate::lambda_metrics::flushed(handle_with_page(service, operation, page, event)).await
         },
     ))
     .await

@@ -16,6 +16,10 @@ pub mod lambda;
 /// The Lambda functions' log subscriber, with the runtime's raw-event logging shut off.
 #[cfg(feature = "lambda-log")]
 pub mod lambda_log;
+/// The functions' metrics: CloudWatch Embedded Metric Format on stdout.
+#[cfg(feature = "lambda-log")]
+pub mod lambda_metrics;
+pub mod metrics;
 pub mod ports;
 pub mod protocol;
 /// Delivery readiness (the runner's `doctor`): SES and SMS sandbox, identities, quotas.

@@ -30,6 +30,14 @@ impl Operation {
         }
     }
 
+    /// The Lambda function that serves it (its crate, and its `Function` in the metrics).
+    pub fn function(self) -> &'static str {
+        match self {
+            Self::ForgotPassword => "forgot-password",
+            Self::ConfirmForgotPassword => "confirm-forgot-password",
+        }
+    }
+
     /// The operation an `X-Amz-Target` header names; anything else is UnknownOperationException.
     pub fn from_target(target: Option<&str>) -> Result<Self, CognitoError> {
         let Some(target) = target else {

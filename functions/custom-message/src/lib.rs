@@ -13,6 +13,7 @@ use password_reset::config::ConfigError;
 use password_reset::domain::message::CODE_PLACEHOLDER;
 use password_reset::domain::message_catalog::{MessageCatalog, MessageSource};
 use password_reset::domain::user::Attributes;
+use password_reset::metrics::{self, Operation, Outcome};
 use password_reset::usecases::custom_message::{CustomMessageRequest, custom_message};
 use serde_json::Value;
 
@@ -25,7 +26,9 @@ pub async fn handle(
     catalog: &MessageCatalog,
     event: LambdaEvent<Value>,
 ) -> Result<Value, Diagnostic> {
-    Ok(answer(catalog, event.payload))
+    let (answer, outcome) = answered(catalog, event.payload);
+    metrics::count(Operation::CustomMessage, outcome);
+    Ok(answer)
 }
 
 fn source(s: &Source) -> Option<MessageSource> {
@@ -42,19 +45,25 @@ fn source(s: &Source) -> Option<MessageSource> {
 }
 
 /// The event with `response` filled, or unchanged when it cannot be answered.
-pub fn answer(catalog: &MessageCatalog, mut event: Value) -> Value {
+pub fn answer(catalog: &MessageCatalog, event: Value) -> Value {
+    answered(catalog, event).0
+}
+
+/// The answer, and how it went: rendered, left to Cognito (unknown event), or refused (a template
+/// that cannot render this event).
+fn answered(catalog: &MessageCatalog, mut event: Value) -> (Value, Outcome) {
     let typed: CognitoEventUserPoolsCustomMessage = match serde_json::from_value(event.clone()) {
         Ok(typed) => typed,
         Err(e) => {
             tracing::warn!(error = %e, trigger = ?event.get("triggerSource"),
                     "unrecognised CustomMessage event: answered unchanged");
-            return event;
+            return (event, Outcome::Ignored);
         }
     };
     let header = &typed.cognito_event_user_pools_header;
     let Some(source) = header.trigger_source.as_ref().and_then(source) else {
         tracing::warn!("CustomMessage event without a known triggerSource: answered unchanged");
-        return event;
+        return (event, Outcome::Ignored);
     };
     // Values are strings in real events, booleans or numbers in some samples: all read as text.
     let attributes: Attributes = serde_json::to_value(&typed.request.user_attributes)
@@ -81,7 +90,7 @@ pub fn answer(catalog: &MessageCatalog, mut event: Value) -> Value {
         Err(e) => {
             tracing::error!(error = %e, source = source.name(),
                 "custom message could not be rendered: answered unchanged");
-            return event;
+            return (event, Outcome::TriggerError);
         }
     };
     let mut response = CognitoEventUserPoolsCustomMessageResponse::default();
@@ -92,5 +101,5 @@ pub fn answer(catalog: &MessageCatalog, mut event: Value) -> Value {
         object.insert("response".into(), filled);
     }
     tracing::info!(source = source.name(), "custom message rendered");
-    event
+    (event, Outcome::Answered)
 }

@@ -6,11 +6,12 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     password_reset::lambda_log::init();
+    password_reset::lambda_metrics::init("custom-message");
     // A template breaking Cognito's rules stops the function here, naming the template.
     let catalog = custom_message::catalog_from_env()?;
     let catalog = &catalog;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
-        custom_message::handle(catalog, event).await
+        password_reset::lambda_metrics::flushed(custom_message::handle(catalog, event)).await
     }))
     .await
 }

@@ -21,6 +21,7 @@ use password_reset::domain::delivery::DeliveryMedium;
 use password_reset::domain::message::{MessageParams, MessageTemplates, RenderError};
 use password_reset::domain::message_catalog::{MessageCatalog, MessageSource};
 use password_reset::domain::user::Attributes;
+use password_reset::metrics::{self, Operation};
 use password_reset::ports::{DeliveryError, EmailSender, SmsSender, send_by};
 use password_reset::usecases::custom_message::{
     CustomMessageError, CustomMessageRequest, custom_message,
@@ -188,6 +189,24 @@ pub async fn handle<K: Keyring>(
     }
 }
 
+/// How an event ended, for the team on call.
+fn outcome(result: &Result<Outcome, SendError>) -> metrics::Outcome {
+    use metrics::Outcome as M;
+    match result {
+        Ok(Outcome::Delivered { .. }) => M::Issued,
+        Ok(Outcome::Acknowledged) => M::Ignored,
+        Err(SendError::Delivery { error, .. }) => match error {
+            DeliveryError::Refused(_) => M::DeliveryRefused,
+            DeliveryError::Throttled => M::Throttled,
+            DeliveryError::Failed(_) => M::DeliveryFailed,
+        },
+        Err(SendError::Decrypt { .. } | SendError::Render { .. }) => M::TriggerError,
+        Err(
+            SendError::Malformed(_) | SendError::NoDestination { .. } | SendError::NoCode { .. },
+        ) => M::Rejected,
+    }
+}
+
 impl<K: Keyring> Sender<K> {
     /// Decrypts, renders and delivers one event's message; logs the outcome either way.
     pub async fn send(&self, event: &Value) -> Result<Outcome, SendError> {
@@ -196,6 +215,7 @@ impl<K: Keyring> Sender<K> {
             .get("triggerSource")
             .and_then(Value::as_str)
             .unwrap_or("(none)");
+        metrics::count(Operation::CustomSender, outcome(&result));
         match &result {
             Ok(Outcome::Delivered {
                 medium,
@@ -297,6 +317,7 @@ impl<K: Keyring> Sender<K> {
                 rendered.for_medium(medium, &code)
             }
         };
+        let started = std::time::Instant::now();
         let sent = send_by(
             medium,
             self.email.as_ref(),
@@ -305,6 +326,9 @@ impl<K: Keyring> Sender<K> {
             &message,
         )
         .await;
+        if sent.is_ok() {
+            metrics::code_sent(medium, started.elapsed());
+        }
         let masked = medium.mask(&destination);
         sent.map_err(|error| SendError::Delivery {
             trigger: source.to_string(),

@@ -7,11 +7,12 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     password_reset::lambda_log::init();
+    password_reset::lambda_metrics::init("custom-sender");
     // A bad setting (key ARN, context, template, sender) stops the function here, named.
     let sender = custom_sender::Sender::from_env().await?;
     let sender = &sender;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
-        custom_sender::handle(sender, event).await
+        password_reset::lambda_metrics::flushed(custom_sender::handle(sender, event)).await
     }))
     .await
 }

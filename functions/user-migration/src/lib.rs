@@ -16,6 +16,7 @@ use password_reset::config::env::{self, Env, Spellings};
 use password_reset::config::{ConfigError, recovery_from_env, source_users_from_env};
 use password_reset::domain::migration::Migration;
 use password_reset::domain::recovery::AccountRecovery;
+use password_reset::metrics::{self, Operation, Outcome};
 use password_reset::ports::MigrationSource;
 use password_reset::usecases::migrate_user::{self, MigrationError};
 use serde_json::Value;
@@ -96,7 +97,15 @@ fn malformed(problem: &str) -> Diagnostic {
 }
 
 pub async fn handle(migrator: &Migrator, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
-    answer(migrator, event.payload).await
+    let answer = answer(migrator, event.payload).await;
+    let outcome = match &answer {
+        Ok(_) => Outcome::Answered,
+        Err(e) if e.error_type == "InternalErrorException" => Outcome::StoreError,
+        Err(e) if e.error_type == "InvalidParameterException" => Outcome::Ignored,
+        Err(_) => Outcome::Rejected,
+    };
+    metrics::count(Operation::UserMigration, outcome);
+    answer
 }
 
 /// The event with `response` filled, or the error Cognito turns into UserLambdaValidationException.

@@ -6,10 +6,11 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     password_reset::lambda_log::init();
+    password_reset::lambda_metrics::init("user-migration");
     let migrator = user_migration::Migrator::from_env().await?;
     let migrator = &migrator;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
-        user_migration::handle(migrator, event).await
+        password_reset::lambda_metrics::flushed(user_migration::handle(migrator, event)).await
     }))
     .await
 }

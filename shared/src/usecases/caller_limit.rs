@@ -5,6 +5,7 @@ use crate::domain::caller::{Caller, CallerOperation};
 use crate::domain::error::CognitoError;
 use crate::domain::request::UserContextData;
 use crate::domain::time::UnixTime;
+use crate::metrics::{self, Outcome};
 use crate::ports::Issued;
 
 use super::ResetService;
@@ -49,6 +50,7 @@ pub(super) async fn admit_caller(
                     ?operation,
                     "per-caller request limit reached"
                 );
+                metrics::note(Outcome::CallerLimit);
                 return Err(CognitoError::LimitExceeded);
             }
         }

@@ -6,7 +6,7 @@ use crate::domain::request::Envelope;
 use crate::domain::secret_hash;
 use crate::ports::AppClients;
 
-use super::errors::{store_error, unknown_client};
+use super::errors::{directory_error, unknown_client};
 
 /// The SecretHash is over the login as sent, as Cognito's is (not the normalized one).
 pub(super) async fn authorize_client(
@@ -16,7 +16,7 @@ pub(super) async fn authorize_client(
     let client = clients
         .find(request.client_id)
         .await
-        .map_err(store_error)?
+        .map_err(directory_error)?
         .ok_or_else(|| unknown_client(request.client_id))?;
     secret_hash::verify(
         client.client_secret.as_deref(),

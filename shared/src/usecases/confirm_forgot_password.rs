@@ -17,11 +17,14 @@ use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ConfirmForgotPasswordRequest;
 use crate::domain::time::UnixTime;
 use crate::domain::user::{User, UserStatus};
+use crate::metrics;
 
 use super::ResetService;
 use super::admission::admit;
 use super::decoy::decoy_key;
-use super::errors::{CANNOT_RESET, DISABLED, password_change_error, redemption, store_error};
+use super::errors::{
+    CANNOT_RESET, DISABLED, directory_error, password_change_error, redemption, store_error,
+};
 
 pub(super) async fn run(
     service: &ResetService,
@@ -45,7 +48,12 @@ pub(super) async fn run(
     let login = service.pool.normalize_login(&request.username);
     let login = login.as_str();
     let legacy = service.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
-    let user = service.ports.users.find(login).await.map_err(store_error)?;
+    let user = service
+        .ports
+        .users
+        .find(login)
+        .await
+        .map_err(directory_error)?;
     // `None`: no real user to change; the attempt runs against the login's decoy record, so
     // a wrong code costs the same work for everybody, and the answers are the decoy's:
     // CodeMismatch, then ExpiredCode once its (simulated) code has expired, as for a real
@@ -112,6 +120,7 @@ async fn notify_password_changed(service: &ResetService, user: &User) {
     let order = AccountRecovery::Ordered(vec![DeliveryMedium::Email, DeliveryMedium::Sms]);
     let Ok(channel) = recovery::resolve_channel(&order, user) else {
         tracing::info!(user = %mask::login(&user.username), "no verified channel for the password-changed notice");
+        metrics::notice("no_channel");
         return;
     };
     let params = MessageParams {
@@ -124,6 +133,7 @@ async fn notify_password_changed(service: &ResetService, user: &User) {
         Ok(message) => message,
         Err(e) => {
             tracing::error!(error = %e, "the password-changed notice cannot be rendered");
+            metrics::notice("failed");
             return;
         }
     };
@@ -137,9 +147,11 @@ async fn notify_password_changed(service: &ResetService, user: &User) {
         .await;
     match sent {
         Ok(()) => {
+            metrics::notice("sent");
             tracing::info!(destination = %channel.masked(), "password-changed notice sent")
         }
         Err(e) => {
+            metrics::notice("failed");
             tracing::warn!(error = %e, destination = %channel.masked(), "password-changed notice not delivered")
         }
     }

@@ -6,6 +6,7 @@ use crate::domain::code::Redemption;
 use crate::domain::error::CognitoError;
 use crate::domain::migration::{INCORRECT_CREDENTIALS, USER_DOES_NOT_EXIST};
 use crate::domain::pool::PreventUserExistenceErrors;
+use crate::metrics::{self, Outcome};
 use crate::ports::{DeliveryError, PasswordChangeError, StoreError};
 
 use super::custom_message::CustomMessageError;
@@ -16,13 +17,25 @@ pub(super) const NOT_DELIVERED: &str =
 pub(super) const CANNOT_RESET: &str = "User password cannot be reset in the current state.";
 pub(super) const DISABLED: &str = "User is disabled.";
 
+/// A code-store failure.
 pub(super) fn store_error(e: StoreError) -> CognitoError {
+    failure(e, Outcome::StoreError)
+}
+
+/// A directory failure (the user pool, the users table).
+pub(super) fn directory_error(e: StoreError) -> CognitoError {
+    failure(e, Outcome::DirectoryError)
+}
+
+fn failure(e: StoreError, outcome: Outcome) -> CognitoError {
     match e {
         StoreError::Throttled => {
+            metrics::note(Outcome::Throttled);
             tracing::warn!("store throttled the request");
             CognitoError::TooManyRequests(TOO_MANY_REQUESTS.into())
         }
         other => {
+            metrics::note(outcome);
             tracing::error!(error = %other, "store failure");
             CognitoError::InternalError
         }
@@ -38,6 +51,7 @@ pub(super) fn delivery_error(
 ) -> CognitoError {
     match e {
         DeliveryError::Refused(reason) => {
+            metrics::note(Outcome::DeliveryRefused);
             tracing::warn!(%reason, "code delivery refused");
             match prevent {
                 PreventUserExistenceErrors::Legacy => CognitoError::CodeDeliveryFailure(reason),
@@ -47,6 +61,7 @@ pub(super) fn delivery_error(
             }
         }
         DeliveryError::Throttled => {
+            metrics::note(Outcome::Throttled);
             tracing::warn!("delivery service throttled the request");
             CognitoError::TooManyRequests(TOO_MANY_REQUESTS.into())
         }
@@ -63,7 +78,7 @@ pub(super) fn password_change_error(e: PasswordChangeError) -> CognitoError {
             tracing::info!(%rule, "the directory refused the new password");
             CognitoError::InvalidPassword(rule)
         }
-        PasswordChangeError::Store(e) => store_error(e),
+        PasswordChangeError::Store(e) => directory_error(e),
     }
 }
 

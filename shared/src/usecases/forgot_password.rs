@@ -16,13 +16,14 @@ use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ForgotPasswordRequest;
 use crate::domain::time::UnixTime;
 use crate::domain::user::{User, UserStatus};
+use crate::metrics::{self, Outcome};
 use crate::ports::Issued;
 
 use super::ResetService;
 use super::admission::admit;
 use super::custom_message::{CustomMessageRequest, custom_message};
 use super::decoy::decoy_key;
-use super::errors::{CANNOT_RESET, DISABLED, delivery_error, store_error};
+use super::errors::{CANNOT_RESET, DISABLED, delivery_error, directory_error, store_error};
 use super::migrate_user::migrate_for_reset;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +68,12 @@ pub(super) async fn run<R: CryptoRng + Send>(
     // is over the login as sent, as Cognito's is).
     let login = service.pool.normalize_login(&request.username);
     let login = login.as_str();
-    let user = service.ports.users.find(login).await.map_err(store_error)?;
+    let user = service
+        .ports
+        .users
+        .find(login)
+        .await
+        .map_err(directory_error)?;
     let user = match user {
         None => migrate_for_reset(service, login, rng).await?,
         found => found,
@@ -109,7 +115,9 @@ pub(super) async fn run<R: CryptoRng + Send>(
                     service.pool.prevent_user_existence_errors,
                 ));
             }
-            service.timing.record(channel.medium, started.elapsed());
+            let took = started.elapsed();
+            service.timing.record(channel.medium, took);
+            metrics::code_sent(channel.medium, took);
             Ok(ForgotPasswordResponse {
                 code_delivery_details: channel.details(),
             })
@@ -118,6 +126,7 @@ pub(super) async fn run<R: CryptoRng + Send>(
             let key = decoy_key(&service.key, login);
             let (key_id, digest) = service.key.digest(&key, code.expose());
             issue(service, &key, key_id, digest, None, now).await?;
+            metrics::note(Outcome::Simulated);
             let details = simulated_details(service, login);
             // As long as a real delivery on that medium takes (see `timing`).
             let wait = service.timing.draw(details.delivery_medium, rng);

@@ -14,7 +14,7 @@ use crate::ports::{Created, MigrationSource, StoreError};
 
 use super::ResetService;
 pub use super::errors::MigrationError;
-use super::errors::{migration_trigger_error, store_error};
+use super::errors::{directory_error, migration_trigger_error};
 
 fn store(e: StoreError) -> MigrationError {
     tracing::error!(error = %e, "migration source failure");
@@ -78,7 +78,7 @@ pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
                 .users
                 .create(&user)
                 .await
-                .map_err(store_error)?
+                .map_err(directory_error)?
             {
                 Created::Created => {
                     tracing::info!(user = %mask::login(login), "user migrated from the migration source");
@@ -90,7 +90,7 @@ pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
                         .users
                         .find(&user.username)
                         .await
-                        .map_err(store_error)?
+                        .map_err(directory_error)?
                         .or(Some(user)))
                 }
                 // Created meanwhile (a concurrent request): the directory's user is the one.
@@ -99,7 +99,7 @@ pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
                     .users
                     .find(&user.username)
                     .await
-                    .map_err(store_error),
+                    .map_err(directory_error),
             }
         }
         Err(MigrationError::UnknownUser) => Ok(None),

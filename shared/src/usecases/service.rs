@@ -13,6 +13,7 @@ use crate::domain::message::RenderedMessage;
 use crate::domain::pool::PoolSettings;
 use crate::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use crate::domain::time::UnixTime;
+use crate::metrics::{self, Operation};
 use crate::ports::{
     AppClients, CodeStore, DeliveryError, EmailSender, MigrationSource, SmsSender, UserDirectory,
     send_by,
@@ -76,7 +77,10 @@ impl ResetService {
         now: UnixTime,
         rng: &mut R,
     ) -> Result<ForgotPasswordResponse, CognitoError> {
-        forgot_password::run(self, request, caller, now, rng).await
+        metrics::measure(Operation::ForgotPassword, async {
+            forgot_password::run(self, request, caller, now, rng).await
+        })
+        .await
     }
 
     /// ConfirmForgotPassword: the code judged, then the new password set in the directory.
@@ -89,6 +93,9 @@ impl ResetService {
         // operation has the same shape.
         _rng: &mut R,
     ) -> Result<(), CognitoError> {
-        confirm_forgot_password::run(self, request, caller, now).await
+        metrics::measure(Operation::ConfirmForgotPassword, async {
+            confirm_forgot_password::run(self, request, caller, now).await
+        })
+        .await
     }
 }

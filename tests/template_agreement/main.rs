@@ -25,6 +25,9 @@ use password_reset::config::{ConfigError, env};
 use password_reset::domain::code::CodePolicy;
 use serde_yaml_ng::Value;
 
+/// Alarms and dashboard against the metrics the code emits.
+mod alarms;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
