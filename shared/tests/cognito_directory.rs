@@ -1099,7 +1099,11 @@ async fn a_throttled_password_change_keeps_the_code_and_the_password() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "TooManyRequestsException");
-    assert_eq!(throttled.num_calls(), 1, "one attempt: the throttle answers it");
+    assert_eq!(
+        throttled.num_calls(),
+        1,
+        "one attempt: the throttle answers it"
+    );
 
     assert!(f.sign_in("jane", OLD_PASSWORD).await.is_ok(), "unchanged");
     real.reset("jane", &code, PASSWORD, T0.plus(2))
@@ -1143,9 +1147,16 @@ async fn a_sign_out_that_keeps_failing_fails_the_reset_within_its_deadline() {
         matches!(e, PasswordChangeError::SessionsNotEnded(_)),
         "never a success after a failed sign-out: {e:?}"
     );
-    assert!(!e.is_definite(), "the password changed: the code stays spent");
+    assert!(
+        !e.is_definite(),
+        "the password changed: the code stays spent"
+    );
     assert!(sign_out_failed.num_calls() >= 2, "retried");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

@@ -88,13 +88,11 @@ impl FaultProxy {
 
     /// Breaks the next `times` requests of `operation` (every one with `None`) with `fault`.
     pub fn break_operation(&self, operation: &str, fault: Fault, times: Option<usize>) {
-        self.state.lock().unwrap().rules.insert(
-            operation.to_string(),
-            Rule {
-                fault,
-                left: times,
-            },
-        );
+        self.state
+            .lock()
+            .unwrap()
+            .rules
+            .insert(operation.to_string(), Rule { fault, left: times });
     }
 
     /// Every operation forwarded as it is from now on.

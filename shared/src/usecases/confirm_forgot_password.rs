@@ -61,7 +61,9 @@ impl Progress {
                 Ok(())
             }
             Self::CLAIMING => {
-                tracing::error!("confirm cut short by its deadline after the code was claimed: the code is spent");
+                tracing::error!(
+                    "confirm cut short by its deadline after the code was claimed: the code is spent"
+                );
                 Err(CognitoError::ExpiredCode)
             }
             _ => {

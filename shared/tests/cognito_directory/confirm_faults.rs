@@ -73,7 +73,10 @@ impl Faulty {
         };
         if answer.is_ok() {
             assert!(after.changed, "a 200 with the password unchanged");
-            assert!(after.old_session_refused, "a 200 with a session from before the reset");
+            assert!(
+                after.old_session_refused,
+                "a 200 with a session from before the reset"
+            );
         }
         if after.changed {
             self.proxy.heal();
@@ -111,7 +114,10 @@ async fn a_throttled_password_change_gives_the_code_back() {
     let t = faulty(CognitoOptions::default()).await;
     t.proxy.break_operation(SET, Fault::Throttle, Some(1));
     let answer = t.reset(PASSWORD).await;
-    assert_eq!(answer.as_ref().unwrap_err().kind(), "TooManyRequestsException");
+    assert_eq!(
+        answer.as_ref().unwrap_err().kind(),
+        "TooManyRequestsException"
+    );
     assert_eq!(t.proxy.seen(SET), 1);
     assert_eq!(t.proxy.seen(SIGN_OUT), 0, "nothing changed: nothing to end");
     assert_eq!(
@@ -159,7 +165,11 @@ async fn a_stalled_password_change_answers_in_time_and_spends_the_code() {
         .break_operation(SET, Fault::ApplyThenStall(Duration::from_secs(30)), Some(1));
     let started = std::time::Instant::now();
     let answer = t.reset(PASSWORD).await;
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(answer, Err(CognitoError::ExpiredCode));
     assert_eq!(t.proxy.seen(SET), 1);
     assert_eq!(
@@ -174,7 +184,8 @@ async fn a_stalled_password_change_answers_in_time_and_spends_the_code() {
 #[tokio::test]
 async fn one_failed_sign_out_is_retried_and_the_reset_stands() {
     let t = faulty(CognitoOptions::default()).await;
-    t.proxy.break_operation(SIGN_OUT, Fault::InternalError, Some(1));
+    t.proxy
+        .break_operation(SIGN_OUT, Fault::InternalError, Some(1));
     let answer = t.reset(PASSWORD).await;
     assert_eq!(answer, Ok(()));
     assert_eq!(t.proxy.seen(SIGN_OUT), 2);
@@ -194,11 +205,16 @@ async fn a_sign_out_that_keeps_failing_is_never_a_200() {
         ..CognitoOptions::default()
     })
     .await;
-    t.proxy.break_operation(SIGN_OUT, Fault::InternalError, None);
+    t.proxy
+        .break_operation(SIGN_OUT, Fault::InternalError, None);
     let started = std::time::Instant::now();
     let answer = t.reset(PASSWORD).await;
     assert_eq!(answer, Err(CognitoError::ExpiredCode));
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(t.proxy.seen(SIGN_OUT) >= 2, "retried within the deadline");
     // The password changed and the code is spent; the sessions outlive it (the one case this
     // design cannot close, logged as an error): the answer says the reset did not complete, and
@@ -219,7 +235,11 @@ async fn a_stalled_sign_out_is_never_a_200_and_answers_in_time() {
         .break_operation(SIGN_OUT, Fault::Stall(Duration::from_secs(30)), None);
     let started = std::time::Instant::now();
     let answer = t.reset(PASSWORD).await;
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(answer, Err(CognitoError::ExpiredCode));
     assert!(t.check(&answer, PASSWORD).await.changed);
 }

@@ -200,20 +200,38 @@ mod tests {
     #[tokio::test]
     async fn a_password_history_refuses_the_recent_passwords_only() {
         let directory = MemoryDirectory::with_users([jane()]).with_password_history(2);
-        directory.set_password("jane", "First-Passw0rd!").await.unwrap();
-        directory.set_password("jane", "Second-Passw0rd!").await.unwrap();
+        directory
+            .set_password("jane", "First-Passw0rd!")
+            .await
+            .unwrap();
+        directory
+            .set_password("jane", "Second-Passw0rd!")
+            .await
+            .unwrap();
         let hash = directory.user("jane").unwrap().password_hash;
         for recent in ["Second-Passw0rd!", "First-Passw0rd!"] {
             assert_eq!(
                 directory.set_password("jane", recent).await,
-                Err(PasswordChangeError::RecentlyUsed(PASSWORD_RECENTLY_USED.into())),
+                Err(PasswordChangeError::RecentlyUsed(
+                    PASSWORD_RECENTLY_USED.into()
+                )),
                 "{recent}"
             );
         }
-        assert_eq!(directory.user("jane").unwrap().password_hash, hash, "unchanged");
-        directory.set_password("jane", "Third-Passw0rd!").await.unwrap();
+        assert_eq!(
+            directory.user("jane").unwrap().password_hash,
+            hash,
+            "unchanged"
+        );
+        directory
+            .set_password("jane", "Third-Passw0rd!")
+            .await
+            .unwrap();
         // Two back now: out of a history of two.
-        directory.set_password("jane", "First-Passw0rd!").await.unwrap();
+        directory
+            .set_password("jane", "First-Passw0rd!")
+            .await
+            .unwrap();
         // No history: any password, the current one included.
         let plain = MemoryDirectory::with_users([jane()]);
         plain.set_password("jane", "First-Passw0rd!").await.unwrap();

@@ -371,7 +371,10 @@ mod tests {
         let (claimed, outcome) = r.redeem(&right, T0.plus(1), &p);
         assert_eq!(outcome, Redemption::Accepted);
         assert!(matches!(claimed.state, CodeState::Claimed(_)));
-        assert_eq!(claimed.redeem(&right, T0.plus(2), &p).1, Redemption::Expired);
+        assert_eq!(
+            claimed.redeem(&right, T0.plus(2), &p).1,
+            Redemption::Expired
+        );
         // Released: live again, with the claiming attempt given back.
         let released = claimed.release(&right);
         assert_eq!(released.state, r.state);
@@ -412,8 +415,14 @@ mod tests {
                 Redemption::Exhausted
             ]
         );
-        assert_eq!(spent.redeem(&right, T0.plus(3), &p).1, Redemption::Exhausted);
-        assert!(matches!(spent.state, CodeState::Claimed(_)), "still releasable");
+        assert_eq!(
+            spent.redeem(&right, T0.plus(3), &p).1,
+            Redemption::Exhausted
+        );
+        assert!(
+            matches!(spent.state, CodeState::Claimed(_)),
+            "still releasable"
+        );
     }
 
     #[test]

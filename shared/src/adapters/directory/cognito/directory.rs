@@ -353,9 +353,7 @@ impl CognitoPool {
                         .to_string(),
                 ))
             }
-            _ => Err(COGNITO
-                .store_error("AdminSetUserPassword", pool, e)
-                .into()),
+            _ => Err(COGNITO.store_error("AdminSetUserPassword", pool, e).into()),
         }
     }
 }
