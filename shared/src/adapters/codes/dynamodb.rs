@@ -502,7 +502,15 @@ impl CodeStore for DynamoCodes {
             if !right {
                 return Ok(Redemption::Mismatch);
             }
-            return self.claim(key, &digest, now).await;
+            return match self.claim(key, &digest, now).await {
+                Ok(outcome) => Ok(outcome),
+                // The claim may have applied (an SDK retry answered, a timeout): the code may be
+                // spent, so the answer must not invite a retry with it.
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming an accepted code failed: the user must request a new one");
+                    Ok(Redemption::Expired)
+                }
+            };
         }
         Err(StoreError::Unavailable(format!(
             "confirm on {table}/{key} did not settle in {REDEEM_ROUNDS} rounds"
