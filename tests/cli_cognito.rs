@@ -181,12 +181,12 @@ fn a_reset_through_the_api_changes_the_pools_password_and_ends_sessions() {
         refresh(&pool, &old_refresh).error(),
         "NotAuthorizedException"
     );
-    // Used once.
+    // Used once: the spent code is told to request a new one.
     assert_eq!(
         runner
             .confirm_as(&pool.client, "jane", &code, NEW_PASSWORD, None)
             .error(),
-        "CodeMismatchException"
+        "ExpiredCodeException"
     );
 
     // By phone, to the verified phone.

@@ -73,7 +73,7 @@ fn the_cli_flow_on_dynamodb() {
     assert!(done.ok, "{}", done.stderr);
     assert_eq!(
         runner.confirm("jane", &code, NEW_PASSWORD).error(),
-        "CodeMismatchException"
+        "ExpiredCodeException"
     );
 
     // The new password hash and status are in the users table.

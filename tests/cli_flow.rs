@@ -32,10 +32,10 @@ fn the_seed_command_prints_the_seed_output_and_the_code_resets_the_password_once
     );
 
     let again = runner.confirm("jane@example.com", &code, NEW_PASSWORD);
-    assert_eq!(again.error(), "CodeMismatchException");
+    assert_eq!(again.error(), "ExpiredCodeException");
     assert_eq!(
         again.message(),
-        "Invalid verification code provided, please try again."
+        "Invalid code provided, please request a code again."
     );
 }
 

@@ -19,7 +19,7 @@ fn a_source_only_user_gets_a_code_and_resets() {
     assert!(confirmed.ok, "{}", confirmed.stderr);
     // The code was single use, on the now-migrated user.
     let again = runner.confirm("lena@legacy.example.com", &code, NEW_PASSWORD);
-    assert_eq!(again.error(), "CodeMismatchException");
+    assert_eq!(again.error(), "ExpiredCodeException");
 
     // omar's source contact is a verified phone: the code goes by SMS.
     let sms = runner.forgot("omar");

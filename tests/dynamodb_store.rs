@@ -65,8 +65,8 @@ async fn the_whole_flow_on_dynamodb() {
     assert_eq!(jane.status, UserStatus::Confirmed);
     assert_eq!(
         f.confirm("jane", &code, now.plus(2)).await,
-        Err(CognitoError::CodeMismatch),
-        "a code works once"
+        Err(CognitoError::ExpiredCode),
+        "a code works once, and then says to request a new one"
     );
 
     // Aliases and sub resolve to the same users, through the indexes.
@@ -288,8 +288,12 @@ async fn the_right_code_raced_twenty_times_succeeds_once() {
     for result in f.confirm_burst(vec![code; 20], now).await {
         match result {
             Ok(()) => accepted += 1,
-            // Claimed by the winner, or past the judged-attempt limit.
-            Err(CognitoError::CodeMismatch | CognitoError::TooManyFailedAttempts) => {}
+            // Claimed by the winner (spent: request a new one), or past the judged-attempt limit.
+            Err(
+                CognitoError::ExpiredCode
+                | CognitoError::CodeMismatch
+                | CognitoError::TooManyFailedAttempts,
+            ) => {}
             Err(other) => panic!("unexpected {other:?}"),
         }
     }

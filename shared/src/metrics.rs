@@ -186,7 +186,9 @@ impl Outcome {
             CognitoError::CodeMismatch => Self::Mismatch,
             CognitoError::ExpiredCode => Self::Expired,
             CognitoError::TooManyFailedAttempts => Self::TooManyAttempts,
-            CognitoError::InvalidPassword(_) => Self::PasswordRefused,
+            CognitoError::InvalidPassword(_) | CognitoError::PasswordHistoryPolicyViolation(_) => {
+                Self::PasswordRefused
+            }
             CognitoError::CodeDeliveryFailure(_) => Self::DeliveryFailed,
             CognitoError::UserLambdaValidation { .. } | CognitoError::InvalidLambdaResponse(_) => {
                 Self::TriggerError

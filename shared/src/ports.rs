@@ -21,15 +21,39 @@ pub enum StoreError {
     Unavailable(String),
 }
 
-/// Why a directory did not change a password.
+/// Why a password change did not (certainly) happen, sorted by what the code may do after it.
+/// `Refused`, `RecentlyUsed` and `NotApplied` answer the one attempt that was made and say it did
+/// not apply: the password is unchanged, so the code can be given back. `Unknown` and
+/// `SessionsNotEnded` leave a password that may be (or is) new: the code must stay spent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordChangeError {
-    /// The directory's own rules refused the password (Cognito's policy or password history):
-    /// the message is safe to show, and the code stays usable.
+    /// The directory's password policy refused the password: the message is safe to show.
     #[error("{0}")]
     Refused(String),
+    /// The directory's password history refused it (a recent password): the message is safe
+    /// to show.
+    #[error("{0}")]
+    RecentlyUsed(String),
+    /// A failure answered to the one attempt, before anything was changed (a throttle, a 4xx).
     #[error(transparent)]
-    Store(#[from] StoreError),
+    NotApplied(#[from] StoreError),
+    /// The change may have applied: a timeout, a connection lost after the request was sent, a
+    /// 5xx. Sessions were ended all the same (the password may be new).
+    #[error("the password change may have applied: {0}")]
+    Unknown(String),
+    /// The password changed, and the sessions from before it could not be ended.
+    #[error("the password changed and the sessions were not ended: {0}")]
+    SessionsNotEnded(String),
+}
+
+impl PasswordChangeError {
+    /// Whether the password is certainly unchanged, so the code may be given back.
+    pub fn is_definite(&self) -> bool {
+        matches!(
+            self,
+            Self::Refused(_) | Self::RecentlyUsed(_) | Self::NotApplied(_)
+        )
+    }
 }
 
 /// What `UserDirectory::create` did.
@@ -60,7 +84,9 @@ pub trait UserDirectory: Send + Sync {
     /// Adds a user imported from a migration source; never replaces an existing one.
     async fn create(&self, user: &User) -> Result<Created, StoreError>;
     /// Makes `password` the user's permanent password (status CONFIRMED) and, where the directory
-    /// keeps sessions, ends them.
+    /// keeps sessions, ends every session from before the change; `Ok` only when both happened.
+    /// An error says whether the password is certainly unchanged (`is_definite`): an adapter
+    /// that cannot tell answers `Unknown`, never a refusal.
     async fn set_password(&self, username: &str, password: &str)
     -> Result<(), PasswordChangeError>;
 }
@@ -101,7 +127,8 @@ pub trait CodeStore: Send + Sync {
     /// `max_failed_attempts` attempts are ever judged per issued code whatever the concurrency.
     /// The attempt is compared with its digest under the key the code was issued under; a code
     /// whose key the attempt does not carry (retired) is refused as expired, uncounted.
-    /// `Accepted` leaves the code claimed: dead to every other attempt until `release`.
+    /// `Accepted` leaves the code claimed: dead to every other attempt until `release`. A claimed
+    /// (spent) code is still counted and judged: the right code answers `Expired`.
     async fn redeem(
         &self,
         key: &str,

@@ -631,12 +631,12 @@ async fn a_reset_changes_the_pools_password_and_ends_every_session() {
     );
     let user = f.pool.find_user_for_test("jane").await;
     assert_eq!(user.status, UserStatus::Confirmed);
-    // Single use.
+    // Single use: the spent code is told to request a new one.
     assert_eq!(
         service
             .reset("jane", &code, "An0ther-Passw0rd!", T0.plus(3))
             .await,
-        Err(CognitoError::CodeMismatch)
+        Err(CognitoError::ExpiredCode)
     );
 }
 
@@ -1099,7 +1099,11 @@ async fn a_throttled_password_change_keeps_the_code_and_the_password() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "TooManyRequestsException");
-    assert!(throttled.num_calls() >= 1);
+    assert_eq!(
+        throttled.num_calls(),
+        1,
+        "one attempt: the throttle answers it"
+    );
 
     assert!(f.sign_in("jane", OLD_PASSWORD).await.is_ok(), "unchanged");
     real.reset("jane", &code, PASSWORD, T0.plus(2))
@@ -1112,25 +1116,47 @@ async fn a_throttled_password_change_keeps_the_code_and_the_password() {
 }
 
 #[tokio::test]
-async fn a_failed_sign_out_does_not_undo_the_reset() {
+async fn a_sign_out_that_keeps_failing_fails_the_reset_within_its_deadline() {
     let changed = mock!(Client::admin_set_user_password).then_output(|| {
         aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordOutput::builder().build()
     });
-    let sign_out_failed = mock!(Client::admin_user_global_sign_out).then_error(|| {
-        AdminUserGlobalSignOutError::InternalErrorException(
-            InternalErrorException::builder().message("boom").build(),
-        )
-    });
+    let sign_out_failed = mock!(Client::admin_user_global_sign_out)
+        .sequence()
+        .error(|| {
+            AdminUserGlobalSignOutError::InternalErrorException(
+                InternalErrorException::builder().message("boom").build(),
+            )
+        })
+        .repeatedly()
+        .build();
     let mocked: Client = mock_client!(
         aws_sdk_cognitoidentityprovider,
         RuleMode::MatchAny,
         [&mocked_pool_description(), &changed, &sign_out_failed]
     );
-    let pool = CognitoPool::connect(mocked, "us-east-1_mocked".into(), CognitoOptions::default())
+    let options = CognitoOptions {
+        sign_out_deadline: Duration::from_millis(600),
+        ..CognitoOptions::default()
+    };
+    let pool = CognitoPool::connect(mocked, "us-east-1_mocked".into(), options)
         .await
         .unwrap();
-    pool.set_password("jane", PASSWORD).await.unwrap();
-    assert_eq!(sign_out_failed.num_calls(), 1);
+    let started = std::time::Instant::now();
+    let e = pool.set_password("jane", PASSWORD).await.unwrap_err();
+    assert!(
+        matches!(e, PasswordChangeError::SessionsNotEnded(_)),
+        "never a success after a failed sign-out: {e:?}"
+    );
+    assert!(
+        !e.is_definite(),
+        "the password changed: the code stays spent"
+    );
+    assert!(sign_out_failed.num_calls() >= 2, "retried");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -1188,6 +1214,9 @@ async fn faults_become_store_errors() {
         Err(StoreError::Unavailable(_))
     ));
 }
+
+#[path = "cognito_directory/confirm_faults.rs"]
+mod confirm_faults;
 
 /// Test shorthand: the user `login` names, which must exist.
 trait FindForTest {

@@ -202,6 +202,47 @@ async fn a_throttled_password_change_gives_the_code_back() {
 }
 
 #[tokio::test]
+async fn a_claim_that_may_have_applied_answers_expired_code_not_a_retry() {
+    let found = jane_found();
+    let mut s = service(&[], Arc::new(Inbox::default()));
+    s.key = CodeKey::from_bytes(&[9u8; 32]).unwrap().into();
+    let (key_id, digest) = s.key.digest("jane", "123456");
+    let live = move || {
+        UpdateItemOutput::builder()
+            .attributes("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
+            .attributes("key_id", AttributeValue::S(key_id.to_string()))
+            .attributes("expires_at", AttributeValue::N("99999999999".into()))
+            .attributes("attempts", AttributeValue::N("1".into()))
+            .build()
+    };
+    let counted = mock!(Client::update_item)
+        .match_requests(codes_update("if_not_exists(#attempts"))
+        .then_output(live);
+    // The claim's answer is lost: it may have applied, so the code may be spent.
+    let claim_lost = mock!(Client::update_item)
+        .match_requests(codes_update("SET #claimed_at"))
+        .then_error(|| {
+            UpdateItemError::InternalServerError(
+                aws_sdk_dynamodb::types::error::InternalServerError::builder()
+                    .message("lost")
+                    .build(),
+            )
+        });
+    let password = mock!(Client::update_item)
+        .match_requests(|r| r.table_name() == Some("users"))
+        .then_output(|| UpdateItemOutput::builder().build());
+    let (users, codes) = store(&[&found, &counted, &claim_lost, &password]);
+    s.ports.users = users;
+    s.ports.codes = codes;
+    assert_eq!(answer(&s).await, Err(CognitoError::ExpiredCode));
+    assert_eq!(
+        password.num_calls(),
+        0,
+        "no password change without a claim"
+    );
+}
+
+#[tokio::test]
 async fn other_store_failures_are_internal_errors() {
     let failing = mock!(Client::get_item).then_error(|| {
         GetItemError::InternalServerError(

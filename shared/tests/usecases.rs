@@ -11,6 +11,7 @@ use test_support::{Inbox, PASSWORD, confirm, forgot};
 use async_trait::async_trait;
 use password_reset::adapters::codes::memory::MemoryCodes;
 use password_reset::adapters::directory::memory::MemoryDirectory;
+use password_reset::adapters::directory::memory::PASSWORD_RECENTLY_USED;
 use password_reset::config::Settings;
 use password_reset::domain::caller::{Caller, CallerLimit};
 use password_reset::domain::code::{
@@ -18,10 +19,15 @@ use password_reset::domain::code::{
 };
 use password_reset::domain::password;
 use password_reset::domain::pool::PreventUserExistenceErrors;
+use password_reset::domain::request::ConfirmForgotPasswordRequest;
 use password_reset::domain::request::UserContextData;
 use password_reset::domain::time::UnixTime;
+use password_reset::domain::user::User;
 use password_reset::domain::user::UserStatus;
-use password_reset::ports::{CodeStore, DeliveryError, Issued, StoreError};
+use password_reset::ports::{
+    CodeStore, Created, DeliveryError, Issued, PasswordChangeError, StoreError, UserDirectory,
+};
+use password_reset::usecases::CONFIRM_DEADLINE;
 use password_reset::usecases::ForgotPasswordResponse;
 use password_reset::{CognitoError, ResetService};
 use rand::SeedableRng;
@@ -205,7 +211,9 @@ async fn a_right_code_raced_by_twenty_confirms_succeeds_once() {
     for result in f.confirm_burst(vec![code; 20], T0.plus(1)).await {
         match result {
             Ok(()) => ok += 1,
-            Err(e) => assert_eq!(e, CognitoError::CodeMismatch),
+            // The spent code: request a new one (counted, so the limit still holds).
+            Err(CognitoError::ExpiredCode | CognitoError::TooManyFailedAttempts) => {}
+            Err(other) => panic!("unexpected {other:?}"),
         }
     }
     assert_eq!(ok, 1);
@@ -849,4 +857,237 @@ async fn decoy_answers_and_limits_do_not_change_at_a_rotation() {
         Err(CognitoError::LimitExceeded)
     );
     assert!(inbox.sent.lock().unwrap().is_empty());
+}
+
+// ------------------------------------------------------------------ the password change
+
+/// A directory whose password changes are decided by `change`, users looked up in `inner`.
+struct ChangingDirectory<F> {
+    inner: Arc<MemoryDirectory>,
+    change: F,
+}
+
+#[async_trait]
+impl<F> UserDirectory for ChangingDirectory<F>
+where
+    F: Fn() -> Option<PasswordChangeError> + Send + Sync,
+{
+    async fn find(&self, login: &str) -> Stored<Option<User>> {
+        self.inner.find(login).await
+    }
+    async fn create(&self, user: &User) -> Stored<Created> {
+        self.inner.create(user).await
+    }
+    async fn set_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        match (self.change)() {
+            Some(e) => Err(e),
+            None => self.inner.set_password(username, password).await,
+        }
+    }
+}
+
+/// A code store whose `release` fails (after a refusal the code cannot be given back).
+struct UnreleasableCodes(Arc<MemoryCodes>);
+
+#[async_trait]
+impl CodeStore for UnreleasableCodes {
+    async fn issue(&self, key: &str, code: LiveCode, policy: &CodePolicy) -> Stored<Issued> {
+        self.0.issue(key, code, policy).await
+    }
+    async fn admit_caller(&self, key: &str, now: UnixTime, limit: &CallerLimit) -> Stored<Issued> {
+        self.0.admit_caller(key, now, limit).await
+    }
+    async fn revoke(&self, key: &str, digest: &CodeDigest) -> Stored<()> {
+        self.0.revoke(key, digest).await
+    }
+    async fn redeem(
+        &self,
+        key: &str,
+        attempt: &Attempt,
+        now: UnixTime,
+        policy: &CodePolicy,
+    ) -> Stored<Redemption> {
+        self.0.redeem(key, attempt, now, policy).await
+    }
+    async fn release(&self, _: &str, _: &Attempt) -> Stored<()> {
+        Err(StoreError::Throttled)
+    }
+}
+
+fn confirm_with(login: &str, code: &str, password: &str) -> ConfirmForgotPasswordRequest {
+    let mut request = confirm(login, code);
+    request.password = password.into();
+    request
+}
+
+#[tokio::test]
+async fn a_recent_password_is_refused_as_the_pools_history_refuses_it_and_the_code_stays_usable() {
+    let store =
+        Arc::new(MemoryDirectory::with_users(demo_settings().users).with_password_history(2));
+    store.set_password("jane", PASSWORD).await.unwrap();
+    let f = fixture_with(Arc::new(MemoryCodes::new()), store, Inbox::default());
+    let code = f.janes_code(T0, 1).await;
+    let e = f
+        .service
+        .confirm_at(
+            &confirm_with("jane", &code, PASSWORD),
+            T0.plus(1),
+            &mut rng(2),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "PasswordHistoryPolicyViolationException");
+    assert_eq!(e.to_string(), PASSWORD_RECENTLY_USED);
+    assert_eq!(e.http_status(), 400);
+    // Refused before anything changed: the same code sets another password.
+    f.service
+        .confirm_at(
+            &confirm_with("jane", &code, "Br4nd-New-Passw0rd"),
+            T0.plus(2),
+            &mut rng(3),
+        )
+        .await
+        .unwrap();
+    let hash = f.store.user("jane").unwrap().password_hash.unwrap();
+    assert!(password::verify("Br4nd-New-Passw0rd", &hash));
+}
+
+#[tokio::test]
+async fn a_definite_refusal_releases_the_code_and_an_unknown_outcome_spends_it() {
+    for (outcome, answer, code_lives) in [
+        (
+            PasswordChangeError::Refused("Password must have symbol characters".into()),
+            "InvalidPasswordException",
+            true,
+        ),
+        (
+            PasswordChangeError::RecentlyUsed("used".into()),
+            "PasswordHistoryPolicyViolationException",
+            true,
+        ),
+        (
+            PasswordChangeError::NotApplied(StoreError::Throttled),
+            "TooManyRequestsException",
+            true,
+        ),
+        (
+            PasswordChangeError::Unknown("timed out".into()),
+            "ExpiredCodeException",
+            false,
+        ),
+        (
+            PasswordChangeError::SessionsNotEnded("500".into()),
+            "ExpiredCodeException",
+            false,
+        ),
+    ] {
+        let (inner, codes) = demo_store();
+        let fail_once = std::sync::atomic::AtomicBool::new(true);
+        let users = Arc::new(ChangingDirectory {
+            inner: inner.clone(),
+            change: move || {
+                fail_once
+                    .swap(false, std::sync::atomic::Ordering::SeqCst)
+                    .then(|| outcome.clone())
+            },
+        });
+        let inbox = Arc::new(Inbox::default());
+        let service = service_on(&demo_settings(), 3, users, codes, inbox.clone(), None);
+        service
+            .forgot_at(&forgot("jane"), T0, &mut rng(1))
+            .await
+            .unwrap();
+        let code = inbox.last_code("jane@example.com");
+        let e = service
+            .confirm_at(&confirm("jane", &code), T0.plus(1), &mut rng(2))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), answer);
+        let again = service
+            .confirm_at(&confirm("jane", &code), T0.plus(2), &mut rng(3))
+            .await;
+        if code_lives {
+            assert_eq!(again, Ok(()), "{answer}: the code was given back");
+        } else {
+            // The directory may have changed the password: the code is spent, and says so.
+            assert_eq!(again, Err(CognitoError::ExpiredCode), "{answer}");
+            assert_eq!(inner.user("jane").unwrap().password_hash, None);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_whose_release_fails_answers_expired_code_not_a_retry() {
+    let (inner, codes) = demo_store();
+    let users = Arc::new(ChangingDirectory {
+        inner,
+        change: || Some(PasswordChangeError::NotApplied(StoreError::Throttled)),
+    });
+    let inbox = Arc::new(Inbox::default());
+    let service = service_on(
+        &demo_settings(),
+        3,
+        users,
+        Arc::new(UnreleasableCodes(codes)),
+        inbox.clone(),
+        None,
+    );
+    service
+        .forgot_at(&forgot("jane"), T0, &mut rng(1))
+        .await
+        .unwrap();
+    let code = inbox.last_code("jane@example.com");
+    for at in [1, 2] {
+        // The throttle would invite a retry, but the code stays claimed: both say request a new one.
+        assert_eq!(
+            service
+                .confirm_at(&confirm("jane", &code), T0.plus(at), &mut rng(at))
+                .await,
+            Err(CognitoError::ExpiredCode)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_password_change_that_never_answers_is_cut_at_the_deadline_and_spends_the_code() {
+    let (inner, codes) = demo_store();
+    let stalled = Arc::new(StalledDirectory(inner.clone()));
+    let inbox = Arc::new(Inbox::default());
+    let service = service_on(&demo_settings(), 3, stalled, codes, inbox.clone(), None);
+    service
+        .forgot_at(&forgot("jane"), T0, &mut rng(1))
+        .await
+        .unwrap();
+    let code = inbox.last_code("jane@example.com");
+    let started = std::time::Instant::now();
+    let e = service
+        .confirm_at(&confirm("jane", &code), T0.plus(1), &mut rng(2))
+        .await;
+    let took = started.elapsed();
+    assert_eq!(e, Err(CognitoError::ExpiredCode));
+    assert!(
+        took >= CONFIRM_DEADLINE && took < CONFIRM_DEADLINE + std::time::Duration::from_secs(1),
+        "answered after {took:?}, inside the function's 10 s"
+    );
+    assert!(took < std::time::Duration::from_secs(9));
+}
+
+/// A directory whose password change never answers.
+struct StalledDirectory(Arc<MemoryDirectory>);
+
+#[async_trait]
+impl UserDirectory for StalledDirectory {
+    async fn find(&self, login: &str) -> Stored<Option<User>> {
+        self.0.find(login).await
+    }
+    async fn create(&self, user: &User) -> Stored<Created> {
+        self.0.create(user).await
+    }
+    async fn set_password(&self, _: &str, _: &str) -> Result<(), PasswordChangeError> {
+        std::future::pending().await
+    }
 }

@@ -27,6 +27,7 @@ pub mod delivery;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
 pub mod fake_sms;
+pub mod fault_proxy;
 pub mod inbox;
 pub mod logs;
 pub mod moto;

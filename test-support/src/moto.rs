@@ -29,8 +29,14 @@ pub fn dynamodb(calls: &Calls) -> aws_sdk_dynamodb::Client {
 /// Cognito at moto, its requests counted by `calls`.
 #[cfg(feature = "cognito")]
 pub fn cognito(calls: &Calls) -> aws_sdk_cognitoidentityprovider::Client {
+    cognito_at(&endpoint(), calls)
+}
+
+/// Cognito at `endpoint` (moto behind a `FaultProxy`), its requests counted by `calls`.
+#[cfg(feature = "cognito")]
+pub fn cognito_at(endpoint: &str, calls: &Calls) -> aws_sdk_cognitoidentityprovider::Client {
     aws_sdk_cognitoidentityprovider::Client::from_conf(
-        sdk_config!(aws_sdk_cognitoidentityprovider, endpoint())
+        sdk_config!(aws_sdk_cognitoidentityprovider, endpoint)
             .interceptor(calls.clone())
             .build(),
     )

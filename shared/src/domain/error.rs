@@ -27,6 +27,9 @@ pub enum CognitoError {
     ExpiredCode,
     #[error("Password does not conform to policy: {0}")]
     InvalidPassword(String),
+    /// A recent password, refused by the pool's password history: the code stays usable.
+    #[error("{0}")]
+    PasswordHistoryPolicyViolation(String),
     #[error("{0}")]
     CodeDeliveryFailure(String),
     #[error("{trigger} failed with error {message}.")]
@@ -64,6 +67,7 @@ impl CognitoError {
             Self::CodeMismatch => "CodeMismatchException",
             Self::ExpiredCode => "ExpiredCodeException",
             Self::InvalidPassword(_) => "InvalidPasswordException",
+            Self::PasswordHistoryPolicyViolation(_) => "PasswordHistoryPolicyViolationException",
             Self::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
             Self::UserLambdaValidation { .. } => "UserLambdaValidationException",
             Self::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",

@@ -3,9 +3,21 @@
 //!
 //! The code store and the directory are two systems (a user pool is not in a DynamoDB
 //! transaction), so the order is what keeps them consistent: an accepted attempt *claims* the code
-//! (dead to every other attempt), the directory sets the password, and a refusal or failure there
-//! *releases* the code for another try. A crash between the two leaves a claimed code and an
-//! unchanged password (the user asks for a new code), never a changed password and a live code.
+//! (dead to every other attempt), the directory sets the password and ends the sessions, and only
+//! a *definite* refusal there (the one attempt answered, nothing applied) *releases* the code for
+//! another try. Anything that may have changed the password (a timeout, a lost connection, a
+//! 5xx, a crash, the deadline) leaves the code spent and answers ExpiredCodeException, which is
+//! what the code answers from then on: never a changed password with a live code, never an answer
+//! that invites a retry the code cannot pass.
+//!
+//! Sign-out design: the password is set first, then every session is ended (the pool's adapter
+//! retries the sign-out within its own deadline), and the answer is `{}` only when both happened.
+//! Ending sessions *after* the change covers every refresh token issued before the new password
+//! could be used, where signing out first would let a session started with the old password in
+//! between survive; a sign-out that still fails answers an error, logged as one, never a 200.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
 
 use crate::domain::caller::{Caller, CallerOperation};
 use crate::domain::delivery::DeliveryMedium;
@@ -26,11 +38,65 @@ use super::errors::{
     CANNOT_RESET, DISABLED, directory_error, password_change_error, redemption, store_error,
 };
 
+/// How long a confirm may take, end to end: well inside the function's 10 s timeout (the
+/// template's), so the answer, whatever it is, is ours and not Lambda's kill. The SDK's operation
+/// timeouts (`assembly`) bound each call; this bounds their sum.
+pub const CONFIRM_DEADLINE: Duration = Duration::from_secs(8);
+
+/// How far a confirm got, for the answer when the deadline cuts it short.
+#[derive(Default)]
+struct Progress(AtomicU8);
+
+impl Progress {
+    /// A claim may exist from here on (the redeem is under way).
+    const CLAIMING: u8 = 1;
+    /// Password changed and sessions ended: only the notice is left.
+    const DONE: u8 = 2;
+
+    fn mark(&self, step: u8) {
+        self.0.store(step, Ordering::Release);
+    }
+
+    fn answer_at_deadline(&self) -> Result<(), CognitoError> {
+        match self.0.load(Ordering::Acquire) {
+            Self::DONE => {
+                tracing::warn!("the password-changed notice was cut short by the deadline");
+                Ok(())
+            }
+            Self::CLAIMING => {
+                tracing::error!(
+                    "confirm cut short by its deadline after the code was claimed: the code is spent"
+                );
+                Err(CognitoError::ExpiredCode)
+            }
+            _ => {
+                tracing::error!("confirm cut short by its deadline before the code was judged");
+                Err(CognitoError::InternalError)
+            }
+        }
+    }
+}
+
 pub(super) async fn run(
     service: &ResetService,
     request: &ConfirmForgotPasswordRequest,
     caller: &Caller,
     now: UnixTime,
+) -> Result<(), CognitoError> {
+    let progress = Progress::default();
+    let confirmed = confirm(service, request, caller, now, &progress);
+    match tokio::time::timeout(CONFIRM_DEADLINE, confirmed).await {
+        Ok(answer) => answer,
+        Err(_) => progress.answer_at_deadline(),
+    }
+}
+
+async fn confirm(
+    service: &ResetService,
+    request: &ConfirmForgotPasswordRequest,
+    caller: &Caller,
+    now: UnixTime,
+    progress: &Progress,
 ) -> Result<(), CognitoError> {
     request.validate()?;
     // The policy is the pool's, not the user's: checking it first tells nobody anything.
@@ -84,6 +150,7 @@ pub(super) async fn run(
     };
     // Under every key: the store compares it under the key the code was issued under.
     let attempt = service.key.attempt(&key, &request.confirmation_code);
+    progress.mark(Progress::CLAIMING);
     let outcome = service
         .ports
         .codes
@@ -95,18 +162,26 @@ pub(super) async fn run(
         return redemption(outcome).and(Err(CognitoError::CodeMismatch));
     };
     redemption(outcome)?;
-    if let Err(e) = service
+    // The code is claimed: from here on only a definite refusal gives it back.
+    let changed = service
         .ports
         .users
         .set_password(&user.username, &request.password)
-        .await
-    {
+        .await;
+    if let Err(e) = changed {
+        if !e.is_definite() {
+            return Err(password_change_error(e));
+        }
         // The password did not change: the code goes back to the user for another try.
         if let Err(release) = service.ports.codes.release(&key, &attempt).await {
-            tracing::error!(error = %release, "releasing a claimed code failed: the user must request a new one");
+            tracing::error!(error = %release, refused = %e,
+                "releasing a claimed code failed: the user must request a new one");
+            // The code may still be claimed: an answer inviting a retry with it could be a dead end.
+            return Err(CognitoError::ExpiredCode);
         }
         return Err(password_change_error(e));
     }
+    progress.mark(Progress::DONE);
     tracing::info!(user = %mask::login(login), "password reset confirmed");
     if service.pool.notify_password_changed {
         notify_password_changed(service, &user).await;

@@ -72,13 +72,25 @@ pub(super) fn delivery_error(
     }
 }
 
+/// A password change that did not (certainly) happen. A definite refusal keeps the code usable, so
+/// its answer invites another try; anything that may have changed the password spent the code, so
+/// the answer is the one that code gives from now on: request a new code.
 pub(super) fn password_change_error(e: PasswordChangeError) -> CognitoError {
     match e {
         PasswordChangeError::Refused(rule) => {
             tracing::info!(%rule, "the directory refused the new password");
             CognitoError::InvalidPassword(rule)
         }
-        PasswordChangeError::Store(e) => directory_error(e),
+        PasswordChangeError::RecentlyUsed(message) => {
+            tracing::info!("the directory's password history refused the new password");
+            CognitoError::PasswordHistoryPolicyViolation(message)
+        }
+        PasswordChangeError::NotApplied(e) => directory_error(e),
+        e @ (PasswordChangeError::Unknown(_) | PasswordChangeError::SessionsNotEnded(_)) => {
+            metrics::note(Outcome::DirectoryError);
+            tracing::error!(error = %e, "password reset incomplete: the code is spent, the user must request a new one");
+            CognitoError::ExpiredCode
+        }
     }
 }
 

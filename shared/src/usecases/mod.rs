@@ -18,6 +18,7 @@ pub mod migrate_user;
 mod service;
 pub mod timing;
 
+pub use confirm_forgot_password::CONFIRM_DEADLINE;
 pub use forgot_password::ForgotPasswordResponse;
 pub use service::{Ports, ResetService};
 pub use timing::DeliveryTiming;

@@ -176,8 +176,8 @@ impl DynamoCodes {
     }
 
     /// The write that admits an attempt to judgment: one more attempt counted, on condition that
-    /// the code is live, unclaimed, unexpired, issued under a key the attempt was digested under,
-    /// and has attempts left. Returns the counted item.
+    /// there is a code (live or claimed: guesses at a spent code count too), unexpired, issued
+    /// under a key the attempt was digested under, with attempts left. Returns the counted item.
     async fn count_attempt(
         &self,
         key: &str,
@@ -198,10 +198,9 @@ impl DynamoCodes {
             .map(|(i, id)| e.value(&format!("kid{i}"), AttributeValue::S(id.to_string())))
             .collect();
         let condition = format!(
-            "attribute_exists({d}) AND attribute_not_exists({c}) AND {x} > {now} \
+            "attribute_exists({d}) AND {x} > {now} \
              AND {k} IN ({known}) AND (attribute_not_exists({a}) OR {a} < {max})",
             d = e.name(CODES_DIGEST),
-            c = e.name(CODES_CLAIMED_AT),
             x = e.name(CODES_EXPIRES_AT),
             now = e.value("now", number(now.0)),
             k = e.name(CODES_KEY_ID),
@@ -212,14 +211,16 @@ impl DynamoCodes {
             .await
     }
 
-    /// Claims the live code `digest` for an accepted attempt; `false` when it was superseded or
-    /// claimed since it was counted.
+    /// Claims the live code `digest` for an accepted attempt: `Accepted`, or, when the condition
+    /// fails, `Expired` if the item holds this code claimed (by a concurrent attempt with the same
+    /// code, or by an SDK retry of this very claim after the first one applied: spent either way)
+    /// and `Mismatch` if it was superseded since it was counted.
     async fn claim(
         &self,
         key: &str,
         digest: &CodeDigest,
         now: UnixTime,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Redemption, StoreError> {
         let mut e = Expr::default();
         let c = e.name(CODES_CLAIMED_AT);
         let update = format!("SET {c} = {}", e.value("now", number(now.0)));
@@ -228,10 +229,17 @@ impl DynamoCodes {
             e.name(CODES_DIGEST),
             e.value("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
         );
-        Ok(self
-            .update_code_if(key, update, condition, e)
-            .await?
-            .is_none())
+        let Some(item) = self.update_code_if(key, update, condition, e).await? else {
+            return Ok(Redemption::Accepted);
+        };
+        let now_held = Snapshot::read(&self.table, key, &item)?;
+        Ok(
+            if now_held.claimed && now_held.digest.is_some_and(|d| d.matches(digest)) {
+                Redemption::Expired
+            } else {
+                Redemption::Mismatch
+            },
+        )
     }
 
     /// One conditional UpdateItem on a codes item: `None` when it applied, `Some(item)` when the
@@ -482,15 +490,27 @@ impl CodeStore for DynamoCodes {
             let Some(ours) = counted.key_id.as_ref().and_then(|id| attempt.under(id)) else {
                 return Err(DYNAMODB.malformed(table, key, CODES_KEY_ID));
             };
-            if !digest.matches(ours) {
+            let right = digest.matches(ours);
+            if counted.claimed {
+                // A spent code: the right one is told to request a new code, never to retype.
+                return Ok(if right {
+                    Redemption::Expired
+                } else {
+                    Redemption::Mismatch
+                });
+            }
+            if !right {
                 return Ok(Redemption::Mismatch);
             }
-            return Ok(if self.claim(key, &digest, now).await? {
-                Redemption::Accepted
-            } else {
-                // Superseded or claimed between the count and the claim: this code is gone.
-                Redemption::Mismatch
-            });
+            return match self.claim(key, &digest, now).await {
+                Ok(outcome) => Ok(outcome),
+                // The claim may have applied (an SDK retry answered, a timeout): the code may be
+                // spent, so the answer must not invite a retry with it.
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming an accepted code failed: the user must request a new one");
+                    Ok(Redemption::Expired)
+                }
+            };
         }
         Err(StoreError::Unavailable(format!(
             "confirm on {table}/{key} did not settle in {REDEEM_ROUNDS} rounds"
@@ -578,7 +598,9 @@ mod tests {
         assert_eq!(judge(&Item::new()), Some(Redemption::NoCode));
         assert_eq!(judge(&live(5, 200, false)), Some(Redemption::Exhausted));
         assert_eq!(judge(&live(0, 100, false)), Some(Redemption::Expired));
-        assert_eq!(judge(&live(1, 200, true)), Some(Redemption::NoCode));
+        // A claimed code is judged (and counted) like a live one, up to the same limit.
+        assert_eq!(judge(&live(1, 200, true)), None);
+        assert_eq!(judge(&live(5, 200, true)), Some(Redemption::Exhausted));
         assert_eq!(judge(&live(4, 200, false)), None);
         // Issued under a key the keyring no longer holds, or before keys had ids: expired.
         let mut retired = live(0, 200, false);

@@ -1,7 +1,8 @@
 //! The user directory on the DynamoDB users table (feature `dynamodb`; the table in
 //! `dynamodb_tables::schema`): item mapping and the one-read lookup. A lookup is one read: GetItem
 //! by username, or one Query on the index the login's form names (email, phone number, or sub
-//! for a sub-shaped login no username matched); a password change is one conditional UpdateItem.
+//! for a sub-shaped login no username matched); a password change is one conditional UpdateItem,
+//! sent once.
 
 use std::collections::BTreeMap;
 
@@ -282,15 +283,51 @@ impl UserDirectory for DynamoDirectory {
         }
     }
 
+    /// One conditional UpdateItem, one attempt (no SDK retry, so a refusal answers the request
+    /// that was made): a 4xx changed nothing; a 5xx, a timeout or a lost connection may have.
     async fn set_password(
         &self,
         username: &str,
         password: &str,
     ) -> Result<(), PasswordChangeError> {
         let hash = crate::adapters::directory::password_hashing::hash(password).await?;
-        self.store_password_hash(username, &hash, UserStatus::Confirmed)
-            .await?;
-        Ok(())
+        let table = &self.table;
+        let sent = self
+            .client
+            .update_item()
+            .table_name(table)
+            .key(USERS_KEY, AttributeValue::S(username.to_string()))
+            .update_expression("SET #h = :h, #s = :s")
+            .condition_expression("attribute_exists(#u)")
+            .expression_attribute_names("#h", USERS_PASSWORD_HASH)
+            .expression_attribute_names("#s", USERS_STATUS)
+            .expression_attribute_names("#u", USERS_KEY)
+            .expression_attribute_values(":h", AttributeValue::S(hash))
+            .expression_attribute_values(
+                ":s",
+                AttributeValue::S(UserStatus::Confirmed.as_str().to_string()),
+            )
+            .customize()
+            .config_override(
+                aws_sdk_dynamodb::config::Builder::default()
+                    .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled()),
+            )
+            .send()
+            .await;
+        let Err(e) = sent else {
+            return Ok(());
+        };
+        let answered = match &e {
+            SdkError::ServiceError(service) => service.raw().status().as_u16() < 500,
+            SdkError::ConstructionFailure(_) => true,
+            _ => false,
+        };
+        let error = DYNAMODB.store_error("UpdateItem", table, e);
+        if answered {
+            Err(error.into())
+        } else {
+            Err(PasswordChangeError::Unknown(error.to_string()))
+        }
     }
 }
 

@@ -38,8 +38,11 @@ pub enum CodeState {
     #[default]
     Empty,
     Live(LiveCode),
-    /// Accepted by an attempt: dead to every other one. Becomes `Live` again only through
-    /// `release`, when the password change it was accepted for did not happen.
+    /// Accepted by an attempt: dead to every other one, and spent for good unless `release`
+    /// makes it `Live` again (the password change it was accepted for certainly did not happen).
+    /// Attempts against it are still counted and judged, so the attempt limit holds over the
+    /// code's whole life; the right code answers `Expired` ("request a code again"), never a
+    /// mismatch that would invite retyping it.
     Claimed(LiveCode),
     /// Too many wrong attempts: dead until a new code is requested.
     Exhausted,
@@ -60,17 +63,17 @@ impl CodeState {
         policy: &CodePolicy,
         attempt: &Attempt,
     ) -> Option<Redemption> {
-        match self {
-            CodeState::Empty | CodeState::Claimed(_) => Some(Redemption::NoCode),
-            CodeState::Exhausted => Some(Redemption::Exhausted),
-            CodeState::Live(live) if now >= live.expires_at => Some(Redemption::Expired),
-            CodeState::Live(live) if attempt.under(&live.key_id).is_none() => {
-                Some(Redemption::Expired)
-            }
-            CodeState::Live(live) if live.attempts >= policy.max_failed_attempts => {
-                Some(Redemption::Exhausted)
-            }
-            CodeState::Live(_) => None,
+        let live = match self {
+            CodeState::Empty => return Some(Redemption::NoCode),
+            CodeState::Exhausted => return Some(Redemption::Exhausted),
+            CodeState::Live(live) | CodeState::Claimed(live) => live,
+        };
+        if now >= live.expires_at || attempt.under(&live.key_id).is_none() {
+            Some(Redemption::Expired)
+        } else if live.attempts >= policy.max_failed_attempts {
+            Some(Redemption::Exhausted)
+        } else {
+            None
         }
     }
 }
@@ -88,8 +91,10 @@ pub enum Redemption {
     Accepted,
     /// Wrong code; the record counted it.
     Mismatch,
-    /// No live code: never requested, consumed, claimed, or revoked.
+    /// No code: never requested, or revoked.
     NoCode,
+    /// Past its lifetime, issued under a retired key, or the right code once it was spent
+    /// (claimed): the remedy is a new code.
     Expired,
     /// The attempt limit was reached earlier; even the right code is refused now.
     Exhausted,
@@ -146,8 +151,9 @@ impl CodeRecord {
     }
 
     /// Judges an attempt: counts it first, then compares. The right code is claimed (dead to
-    /// every other attempt); a wrong one at the limit kills the code. Empty, claimed, expired and
-    /// exhausted codes are refused without counting.
+    /// every other attempt); a wrong one at the limit kills the code. A claimed code is judged
+    /// and counted too: the right code answers `Expired`, a wrong one `Mismatch`. Empty,
+    /// expired and exhausted codes are refused without counting.
     pub fn redeem(
         &self,
         attempt: &Attempt,
@@ -167,19 +173,25 @@ impl CodeRecord {
                 refused,
             );
         }
-        let CodeState::Live(live) = &self.state else {
-            return (self.clone(), Redemption::NoCode);
+        let (live, claimed) = match &self.state {
+            CodeState::Live(live) => (live, false),
+            CodeState::Claimed(live) => (live, true),
+            CodeState::Empty | CodeState::Exhausted => return (self.clone(), Redemption::NoCode),
         };
         let counted = LiveCode {
             attempts: live.attempts.saturating_add(1),
             ..live.clone()
         };
-        let (state, outcome) = if attempt.matches(&counted) {
-            (CodeState::Claimed(counted), Redemption::Accepted)
-        } else if counted.attempts >= policy.max_failed_attempts {
-            (CodeState::Exhausted, Redemption::Mismatch)
-        } else {
-            (CodeState::Live(counted), Redemption::Mismatch)
+        let right = attempt.matches(&counted);
+        let (state, outcome) = match (claimed, right) {
+            (false, true) => (CodeState::Claimed(counted), Redemption::Accepted),
+            (true, true) => (CodeState::Claimed(counted), Redemption::Expired),
+            // Kept claimed, so a pending `release` still finds it; the limit refuses the rest.
+            (true, false) => (CodeState::Claimed(counted), Redemption::Mismatch),
+            (false, false) if counted.attempts >= policy.max_failed_attempts => {
+                (CodeState::Exhausted, Redemption::Mismatch)
+            }
+            (false, false) => (CodeState::Live(counted), Redemption::Mismatch),
         };
         (
             CodeRecord {
@@ -304,7 +316,7 @@ mod tests {
         let (after, new) = r.redeem(&att("222222"), T0.plus(20), &p);
         assert_eq!(new, Redemption::Accepted);
         let (_, again) = after.redeem(&att("222222"), T0.plus(21), &p);
-        assert_eq!(again, Redemption::NoCode, "single use");
+        assert_eq!(again, Redemption::Expired, "single use: request a new code");
     }
 
     #[test]
@@ -359,7 +371,10 @@ mod tests {
         let (claimed, outcome) = r.redeem(&right, T0.plus(1), &p);
         assert_eq!(outcome, Redemption::Accepted);
         assert!(matches!(claimed.state, CodeState::Claimed(_)));
-        assert_eq!(claimed.redeem(&right, T0.plus(2), &p).1, Redemption::NoCode);
+        assert_eq!(
+            claimed.redeem(&right, T0.plus(2), &p).1,
+            Redemption::Expired
+        );
         // Released: live again, with the claiming attempt given back.
         let released = claimed.release(&right);
         assert_eq!(released.state, r.state);
@@ -373,6 +388,41 @@ mod tests {
         // A new request supersedes a claimed code.
         let newer = claimed.issue(live("222222", T0.plus(4)), &p).unwrap();
         assert!(matches!(newer.state, CodeState::Live(_)));
+    }
+
+    #[test]
+    fn a_spent_code_answers_expired_and_still_counts_guesses() {
+        let p = CodePolicy::default();
+        let right = att("123456");
+        let wrong = att("000000");
+        let r = CodeRecord::default().issue(live("123456", T0), &p).unwrap();
+        let (mut spent, outcome) = r.redeem(&right, T0.plus(1), &p);
+        assert_eq!(outcome, Redemption::Accepted);
+        // One attempt judged; the other four may still be looked at, and no more.
+        let mut answers = Vec::new();
+        for _ in 0..5 {
+            let (next, outcome) = spent.redeem(&wrong, T0.plus(2), &p);
+            answers.push(outcome);
+            spent = next;
+        }
+        assert_eq!(
+            answers,
+            [
+                Redemption::Mismatch,
+                Redemption::Mismatch,
+                Redemption::Mismatch,
+                Redemption::Mismatch,
+                Redemption::Exhausted
+            ]
+        );
+        assert_eq!(
+            spent.redeem(&right, T0.plus(3), &p).1,
+            Redemption::Exhausted
+        );
+        assert!(
+            matches!(spent.state, CodeState::Claimed(_)),
+            "still releasable"
+        );
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! The pool as the user directory: lookup, migration into the pool, and the password change.
 
-use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
+use aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig;
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::{
     AdminGetUserError, AdminGetUserOutput,
@@ -20,6 +24,9 @@ use crate::adapters::aws_errors::COGNITO;
 
 /// The prefix of Cognito's InvalidPasswordException message; the use case adds it back.
 const POLICY_PREFIX: &str = "Password does not conform to policy: ";
+
+/// PasswordHistoryPolicyViolationException's message when the pool gives none.
+const RECENTLY_USED: &str = "The password has been used recently; choose another one.";
 
 /// Attributes Cognito assigns or computes: never sent on AdminCreateUser.
 const READ_ONLY: [&str; 2] = ["sub", "cognito:user_status"];
@@ -200,9 +207,9 @@ impl CognitoPool {
                     "a migrated user is left in FORCE_CHANGE_PASSWORD");
             }
             return Err(match e {
-                PasswordChangeError::Store(e) => e,
-                PasswordChangeError::Refused(rule) => StoreError::Unavailable(format!(
-                    "the pool refused a generated password: {rule}"
+                PasswordChangeError::NotApplied(e) => e,
+                other => StoreError::Unavailable(format!(
+                    "setting a migrated user's generated password: {other}"
                 )),
             });
         }
@@ -232,32 +239,68 @@ impl CognitoPool {
         d.normalize(name).into_owned()
     }
 
+    /// The reset's password change, then the end of every session from before it. The sign-out
+    /// follows a change whose outcome is unknown too: the password may be new.
     pub(super) async fn set_user_password(
         &self,
         username: &str,
         password: &str,
     ) -> Result<(), PasswordChangeError> {
-        self.change_password(username, password).await?;
-        if self.options.sign_out_on_reset {
-            let pool = &self.description.user_pool_id;
-            let signed_out = self
+        let changed = self.change_password(username, password).await;
+        if let Err(e) = &changed
+            && e.is_definite()
+        {
+            return changed;
+        }
+        if self.options.sign_out_on_reset
+            && let Err(failure) = self.sign_out(username).await
+        {
+            return Err(match changed {
+                Ok(()) => PasswordChangeError::SessionsNotEnded(failure.to_string()),
+                Err(unknown) => unknown,
+            });
+        }
+        changed
+    }
+
+    /// AdminUserGlobalSignOut until it succeeds or `sign_out_deadline` passes. Ending sessions is
+    /// idempotent, so every failure is retried; the loop is ours, not the SDK's, so the deadline
+    /// holds whatever the SDK's retry quota has left.
+    async fn sign_out(&self, username: &str) -> Result<(), StoreError> {
+        use tokio::time::{Instant, sleep};
+        let pool = &self.description.user_pool_id;
+        let deadline = Instant::now() + self.options.sign_out_deadline;
+        let mut pause = Duration::from_millis(50);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let attempt = self.options.sign_out_attempt_timeout.min(left);
+            let sent = self
                 .client
                 .admin_user_global_sign_out()
                 .user_pool_id(pool)
                 .username(username)
+                .customize()
+                .config_override(one_attempt(attempt))
                 .send()
                 .await;
-            if let Err(e) = signed_out {
-                // The password has changed and the code is spent: the reset stands, and the
-                // sessions that survived are the operator's to end.
-                tracing::error!(error = %COGNITO.store_error("AdminUserGlobalSignOut", pool, e),
-                    "sessions were not ended after a password reset");
+            let failure = match sent {
+                Ok(_) => return Ok(()),
+                Err(e) => COGNITO.store_error("AdminUserGlobalSignOut", pool, e),
+            };
+            if Instant::now() + pause >= deadline {
+                tracing::error!(error = %failure, "sessions could not be ended after a password change");
+                return Err(failure);
             }
+            tracing::warn!(error = %failure, "AdminUserGlobalSignOut failed; retrying");
+            sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(400));
         }
-        Ok(())
     }
 
-    /// AdminSetUserPassword with Permanent=true: the user is CONFIRMED with `password`.
+    /// AdminSetUserPassword with Permanent=true: the user is CONFIRMED with `password`. One
+    /// attempt, never retried by the SDK: every answer is the answer to the one request, so a
+    /// refusal means nothing changed. A 5xx, a timeout or a connection lost after sending leave
+    /// the outcome unknown.
     async fn change_password(
         &self,
         username: &str,
@@ -271,27 +314,60 @@ impl CognitoPool {
             .username(username)
             .password(password)
             .permanent(true)
+            .customize()
+            .config_override(one_attempt(self.options.password_change_timeout))
             .send()
             .await;
         let Err(e) = sent else {
             return Ok(());
         };
-        if COGNITO.throttled(&e) {
-            tracing::warn!(pool, "Cognito throttled AdminSetUserPassword");
-            return Err(StoreError::Throttled.into());
-        }
-        let refusal = match e.as_service_error() {
-            Some(AdminSetUserPasswordError::InvalidPasswordException(x)) => Some(x.message()),
-            Some(AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(x)) => {
-                Some(x.message())
+        let answered = match &e {
+            // A 4xx answers the request before it applies; Cognito's InternalErrorException (a
+            // 5xx on the wire) may come after.
+            SdkError::ServiceError(service) => {
+                service.raw().status().as_u16() < 500
+                    && !matches!(
+                        service.err(),
+                        AdminSetUserPasswordError::InternalErrorException(_)
+                    )
             }
-            _ => None,
+            // Nothing was sent.
+            SdkError::ConstructionFailure(_) => true,
+            _ => false,
         };
-        match refusal {
-            Some(message) => Err(PasswordChangeError::Refused(rule(message.or(e.message())))),
-            None => Err(COGNITO.store_error("AdminSetUserPassword", pool, e).into()),
+        if !answered {
+            let detail = COGNITO.store_error("AdminSetUserPassword", pool, e);
+            tracing::error!(error = %detail, "the password change may have applied");
+            return Err(PasswordChangeError::Unknown(detail.to_string()));
+        }
+        match e.as_service_error() {
+            Some(AdminSetUserPasswordError::InvalidPasswordException(x)) => Err(
+                PasswordChangeError::Refused(rule(x.message().or(e.message()))),
+            ),
+            Some(AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(x)) => {
+                Err(PasswordChangeError::RecentlyUsed(
+                    x.message()
+                        .or(e.message())
+                        .filter(|m| !m.trim().is_empty())
+                        .unwrap_or(RECENTLY_USED)
+                        .to_string(),
+                ))
+            }
+            _ => Err(COGNITO.store_error("AdminSetUserPassword", pool, e).into()),
         }
     }
+}
+
+/// A call's config with no SDK retry and one timeout for its single attempt.
+fn one_attempt(timeout: Duration) -> aws_sdk_cognitoidentityprovider::config::Builder {
+    aws_sdk_cognitoidentityprovider::config::Builder::default()
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(timeout)
+                .operation_timeout(timeout)
+                .build(),
+        )
 }
 
 /// The rule text of Cognito's refusal, without the prefix the use case adds back.

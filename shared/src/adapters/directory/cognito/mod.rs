@@ -9,8 +9,9 @@
 //!   a sub, or of an alias the pool has (email / phone_number / preferred_username in
 //!   `AliasAttributes`), one ListUsers with a filter follows (emulators such as moto resolve
 //!   neither), and on a match one more AdminGetUser for the MFA settings ListUsers lacks.
-//! - `set_password`: one AdminSetUserPassword, and one AdminUserGlobalSignOut when
-//!   `sign_out_on_reset` (the default).
+//! - `set_password`: one AdminSetUserPassword (a single attempt, no SDK retry), and one
+//!   AdminUserGlobalSignOut when `sign_out_on_reset` (the default), retried only when it fails,
+//!   within `sign_out_deadline`. The sign-out also follows a change whose outcome is unknown.
 //! - `create`: one AdminCreateUser and one AdminSetUserPassword (plus one AdminDeleteUser to
 //!   undo the creation if that fails).
 //!
@@ -43,6 +44,14 @@ pub struct CognitoOptions {
     /// How long an unknown client id is believed unknown before DescribeUserPoolClient is asked
     /// again. Default 60 s.
     pub client_miss_recheck: Duration,
+    /// The one AdminSetUserPassword attempt of a reset (never retried by the SDK: a retry's answer
+    /// could hide that the first attempt applied). Past it the outcome is unknown. Default 2 s.
+    pub password_change_timeout: Duration,
+    /// How long the sign-out after a password change is retried before the reset fails (each
+    /// attempt at most `sign_out_attempt_timeout`). Defaults 3 s and 1 s: with the password
+    /// change, well inside the confirm's deadline (8 s) and the function's timeout (10 s).
+    pub sign_out_deadline: Duration,
+    pub sign_out_attempt_timeout: Duration,
 }
 
 impl Default for CognitoOptions {
@@ -50,6 +59,9 @@ impl Default for CognitoOptions {
         Self {
             sign_out_on_reset: true,
             client_miss_recheck: Duration::from_secs(60),
+            password_change_timeout: Duration::from_secs(2),
+            sign_out_deadline: Duration::from_secs(3),
+            sign_out_attempt_timeout: Duration::from_secs(1),
         }
     }
 }

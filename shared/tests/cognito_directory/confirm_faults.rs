@@ -1,0 +1,245 @@
+//! ConfirmForgotPassword across two systems: a real `ResetService` on the Cognito directory, its
+//! pool client behind a `FaultProxy` that breaks one operation between the adapter and moto. After
+//! every answer `check` holds the promises: a 200 means the new password is set and a refresh
+//! token from before the reset is refused; a changed password leaves no live code.
+
+use super::*;
+use test_support::fault_proxy::{Fault, FaultProxy};
+
+const SET: &str = "AdminSetUserPassword";
+const SIGN_OUT: &str = "AdminUserGlobalSignOut";
+const LATER: &str = "Later-Passw0rd!-2";
+
+struct Faulty {
+    f: Fixture,
+    proxy: FaultProxy,
+    service: OnPool,
+    /// A refresh token jane got before the reset.
+    old_session: String,
+    code: String,
+}
+
+/// jane signed in, a code asked for through the proxied pool; no fault yet.
+async fn faulty(options: CognitoOptions) -> Faulty {
+    let f = fixture(|b| b, CognitoOptions::default()).await;
+    f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
+    let old_session = f.sign_in("jane", OLD_PASSWORD).await.unwrap();
+    let proxy = FaultProxy::start(&moto::endpoint()).await;
+    let client = moto::cognito_at(&proxy.endpoint(), &Calls::default());
+    let pool = Arc::new(
+        CognitoPool::connect(client, f.pool_id.clone(), options)
+            .await
+            .unwrap(),
+    );
+    let (service, inbox) = service_on(
+        pool,
+        Arc::new(MemoryCodes::new()),
+        PreventUserExistenceErrors::Enabled,
+        None,
+    );
+    let service = f.asking(service);
+    service.ask("jane", T0).await.unwrap();
+    let code = inbox.last_code("jane@example.com");
+    Faulty {
+        f,
+        proxy,
+        service,
+        old_session,
+        code,
+    }
+}
+
+/// What `check` found after an answer.
+#[derive(Debug, PartialEq, Eq)]
+struct After {
+    changed: bool,
+    old_session_refused: bool,
+}
+
+impl Faulty {
+    async fn reset(&self, password: &str) -> Result<(), CognitoError> {
+        self.service
+            .reset("jane", &self.code, password, T0.plus(1))
+            .await
+    }
+
+    /// The promises that hold after any answer to a reset to `password`: `Ok` only with the
+    /// password set and every earlier session ended; a changed password with its code spent (a
+    /// second confirm with it, faults healed, is ExpiredCode and changes nothing).
+    async fn check(&self, answer: &Result<(), CognitoError>, password: &str) -> After {
+        let after = After {
+            changed: self.f.sign_in("jane", password).await.is_ok(),
+            old_session_refused: self.f.refresh(&self.old_session).await.is_err(),
+        };
+        if answer.is_ok() {
+            assert!(after.changed, "a 200 with the password unchanged");
+            assert!(
+                after.old_session_refused,
+                "a 200 with a session from before the reset"
+            );
+        }
+        if after.changed {
+            self.proxy.heal();
+            assert_eq!(
+                self.service
+                    .reset("jane", &self.code, LATER, T0.plus(2))
+                    .await,
+                Err(CognitoError::ExpiredCode),
+                "a changed password with a live code"
+            );
+            assert!(self.f.sign_in("jane", LATER).await.is_err());
+        }
+        after
+    }
+}
+
+#[tokio::test]
+async fn a_password_change_applied_then_lost_spends_the_code_and_ends_sessions() {
+    let t = faulty(CognitoOptions::default()).await;
+    t.proxy.break_operation(SET, Fault::ApplyThenDrop, Some(1));
+    let answer = t.reset(PASSWORD).await;
+    assert_eq!(answer, Err(CognitoError::ExpiredCode), "request a new code");
+    assert_eq!(t.proxy.seen(SET), 1, "never retried by the SDK");
+    assert_eq!(
+        t.check(&answer, PASSWORD).await,
+        After {
+            changed: true,
+            old_session_refused: true
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_password_change_gives_the_code_back() {
+    let t = faulty(CognitoOptions::default()).await;
+    t.proxy.break_operation(SET, Fault::Throttle, Some(1));
+    let answer = t.reset(PASSWORD).await;
+    assert_eq!(
+        answer.as_ref().unwrap_err().kind(),
+        "TooManyRequestsException"
+    );
+    assert_eq!(t.proxy.seen(SET), 1);
+    assert_eq!(t.proxy.seen(SIGN_OUT), 0, "nothing changed: nothing to end");
+    assert_eq!(
+        t.check(&answer, PASSWORD).await,
+        After {
+            changed: false,
+            old_session_refused: false
+        }
+    );
+    // The refusal answered the one attempt: the same code works.
+    let answer = t.reset(PASSWORD).await;
+    assert_eq!(answer, Ok(()));
+    t.check(&answer, PASSWORD).await;
+}
+
+#[tokio::test]
+async fn a_500_to_the_password_change_spends_the_code() {
+    let t = faulty(CognitoOptions::default()).await;
+    // Not forwarded, so nothing changed, but a 5xx cannot say so: the code is spent all the same.
+    t.proxy.break_operation(SET, Fault::InternalError, Some(1));
+    let answer = t.reset(PASSWORD).await;
+    assert_eq!(answer, Err(CognitoError::ExpiredCode));
+    assert_eq!(t.proxy.seen(SET), 1, "never retried by the SDK");
+    let after = t.check(&answer, PASSWORD).await;
+    assert_eq!(
+        after,
+        After {
+            changed: false,
+            old_session_refused: true
+        },
+        "the sessions end when the change may have applied"
+    );
+    t.proxy.heal();
+    assert_eq!(t.reset(PASSWORD).await, Err(CognitoError::ExpiredCode));
+}
+
+#[tokio::test]
+async fn a_stalled_password_change_answers_in_time_and_spends_the_code() {
+    let t = faulty(CognitoOptions {
+        password_change_timeout: Duration::from_millis(500),
+        ..CognitoOptions::default()
+    })
+    .await;
+    t.proxy
+        .break_operation(SET, Fault::ApplyThenStall(Duration::from_secs(30)), Some(1));
+    let started = std::time::Instant::now();
+    let answer = t.reset(PASSWORD).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(answer, Err(CognitoError::ExpiredCode));
+    assert_eq!(t.proxy.seen(SET), 1);
+    assert_eq!(
+        t.check(&answer, PASSWORD).await,
+        After {
+            changed: true,
+            old_session_refused: true
+        }
+    );
+}
+
+#[tokio::test]
+async fn one_failed_sign_out_is_retried_and_the_reset_stands() {
+    let t = faulty(CognitoOptions::default()).await;
+    t.proxy
+        .break_operation(SIGN_OUT, Fault::InternalError, Some(1));
+    let answer = t.reset(PASSWORD).await;
+    assert_eq!(answer, Ok(()));
+    assert_eq!(t.proxy.seen(SIGN_OUT), 2);
+    assert_eq!(
+        t.check(&answer, PASSWORD).await,
+        After {
+            changed: true,
+            old_session_refused: true
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_sign_out_that_keeps_failing_is_never_a_200() {
+    let t = faulty(CognitoOptions {
+        sign_out_deadline: Duration::from_millis(800),
+        ..CognitoOptions::default()
+    })
+    .await;
+    t.proxy
+        .break_operation(SIGN_OUT, Fault::InternalError, None);
+    let started = std::time::Instant::now();
+    let answer = t.reset(PASSWORD).await;
+    assert_eq!(answer, Err(CognitoError::ExpiredCode));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(t.proxy.seen(SIGN_OUT) >= 2, "retried within the deadline");
+    // The password changed and the code is spent; the sessions outlive it (the one case this
+    // design cannot close, logged as an error): the answer says the reset did not complete, and
+    // the next reset, with a new code, ends them.
+    let after = t.check(&answer, PASSWORD).await;
+    assert!(after.changed);
+}
+
+#[tokio::test]
+async fn a_stalled_sign_out_is_never_a_200_and_answers_in_time() {
+    let t = faulty(CognitoOptions {
+        sign_out_deadline: Duration::from_millis(800),
+        sign_out_attempt_timeout: Duration::from_millis(300),
+        ..CognitoOptions::default()
+    })
+    .await;
+    t.proxy
+        .break_operation(SIGN_OUT, Fault::Stall(Duration::from_secs(30)), None);
+    let started = std::time::Instant::now();
+    let answer = t.reset(PASSWORD).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(answer, Err(CognitoError::ExpiredCode));
+    assert!(t.check(&answer, PASSWORD).await.changed);
+}

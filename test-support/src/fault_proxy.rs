@@ -1,0 +1,263 @@
+//! A fault-injecting HTTP proxy in front of moto: every request is forwarded as it is, except the
+//! ones whose `X-Amz-Target` names an operation given a fault, which it breaks the way a network
+//! or a service breaks between a function and the pool: applied and then the connection dropped,
+//! a throttle or a 500 answered without forwarding, an answer that never comes.
+//!
+//! One request per connection (the forwarded request asks moto for `Connection: close`, and the
+//! answer carries it back), so a dropped connection is exactly one lost answer.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// How one operation is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Forwarded, so moto applies it; then the connection is closed without an answer.
+    ApplyThenDrop,
+    /// 400 TooManyRequestsException, not forwarded: nothing applied.
+    Throttle,
+    /// 500 InternalErrorException, not forwarded: nothing applied.
+    InternalError,
+    /// Forwarded (applied), and the answer held back for this long, then the connection closed.
+    ApplyThenStall(Duration),
+    /// Not forwarded; the connection held open this long without an answer, then closed.
+    Stall(Duration),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Rule {
+    fault: Fault,
+    /// Requests still to break; `None`: every one.
+    left: Option<usize>,
+}
+
+#[derive(Default)]
+struct State {
+    rules: HashMap<String, Rule>,
+    /// Requests seen per operation, broken or not.
+    seen: HashMap<String, usize>,
+    /// Requests broken per operation.
+    broken: HashMap<String, usize>,
+}
+
+/// The proxy, listening on loopback until dropped.
+pub struct FaultProxy {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FaultProxy {
+    /// A proxy to `upstream` (`http://host:port`).
+    pub async fn start(upstream: &str) -> Self {
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let state = shared.clone();
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let _ = serve(client, &upstream, &state).await;
+                });
+            }
+        });
+        Self { addr, state, task }
+    }
+
+    /// The endpoint to point an SDK client at.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Breaks the next `times` requests of `operation` (every one with `None`) with `fault`.
+    pub fn break_operation(&self, operation: &str, fault: Fault, times: Option<usize>) {
+        self.state
+            .lock()
+            .unwrap()
+            .rules
+            .insert(operation.to_string(), Rule { fault, left: times });
+    }
+
+    /// Every operation forwarded as it is from now on.
+    pub fn heal(&self) {
+        self.state.lock().unwrap().rules.clear();
+    }
+
+    /// Requests of `operation` seen so far.
+    pub fn seen(&self, operation: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .seen
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Requests of `operation` broken so far.
+    pub fn broken(&self, operation: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .broken
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// The fault for this request of `operation`, counting it.
+fn fault_for(state: &Mutex<State>, operation: &str) -> Option<Fault> {
+    let mut state = state.lock().unwrap();
+    *state.seen.entry(operation.to_string()).or_default() += 1;
+    let rule = state.rules.get_mut(operation)?;
+    match &mut rule.left {
+        Some(0) => return None,
+        Some(n) => *n -= 1,
+        None => {}
+    }
+    let fault = rule.fault;
+    *state.broken.entry(operation.to_string()).or_default() += 1;
+    Some(fault)
+}
+
+/// One request: its head and body, the operation its `X-Amz-Target` names.
+struct Request {
+    head: Vec<(String, String)>,
+    start_line: String,
+    body: Vec<u8>,
+}
+
+impl Request {
+    async fn read(client: &mut TcpStream) -> Option<Self> {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 8192];
+        let end = loop {
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break end;
+            }
+            let n = client.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        };
+        let text = String::from_utf8_lossy(&buf[..end]).to_string();
+        let mut lines = text.split("\r\n");
+        let start_line = lines.next()?.to_string();
+        let head: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let length = head
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut body = buf[end + 4..].to_vec();
+        while body.len() < length {
+            let n = client.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+        Some(Self {
+            head,
+            start_line,
+            body,
+        })
+    }
+
+    /// `Cognito...Service.AdminSetUserPassword` -> `AdminSetUserPassword`.
+    fn operation(&self) -> String {
+        self.head
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+            .map(|(_, v)| v.rsplit('.').next().unwrap_or(v).to_string())
+            .unwrap_or_default()
+    }
+
+    /// The request as sent upstream, asking it to close the connection after answering.
+    fn bytes(&self) -> Vec<u8> {
+        let mut out = format!("{}\r\n", self.start_line);
+        for (k, v) in &self.head {
+            if !k.eq_ignore_ascii_case("connection") {
+                out.push_str(&format!("{k}: {v}\r\n"));
+            }
+        }
+        out.push_str("Connection: close\r\n\r\n");
+        let mut bytes = out.into_bytes();
+        bytes.extend_from_slice(&self.body);
+        bytes
+    }
+}
+
+async fn forward(request: &Request, upstream: &str) -> std::io::Result<Vec<u8>> {
+    let mut moto = TcpStream::connect(upstream).await?;
+    moto.write_all(&request.bytes()).await?;
+    let mut answer = Vec::new();
+    moto.read_to_end(&mut answer).await?;
+    Ok(answer)
+}
+
+fn error_answer(status: &str, kind: &str, message: &str) -> Vec<u8> {
+    let body = format!(r#"{{"__type":"{kind}","message":"{message}"}}"#);
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-ErrorType: {kind}\r\n\
+         x-amzn-RequestId: fault-proxy\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+async fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io::Result<()> {
+    let Some(request) = Request::read(&mut client).await else {
+        return Ok(());
+    };
+    let answer = match fault_for(state, &request.operation()) {
+        None => forward(&request, upstream).await?,
+        Some(Fault::ApplyThenDrop) => {
+            forward(&request, upstream).await?;
+            return Ok(());
+        }
+        Some(Fault::Throttle) => error_answer(
+            "400 Bad Request",
+            "TooManyRequestsException",
+            "Rate exceeded",
+        ),
+        Some(Fault::InternalError) => error_answer(
+            "500 Internal Server Error",
+            "InternalErrorException",
+            "Internal server error.",
+        ),
+        Some(Fault::ApplyThenStall(hold)) => {
+            forward(&request, upstream).await?;
+            tokio::time::sleep(hold).await;
+            return Ok(());
+        }
+        Some(Fault::Stall(hold)) => {
+            tokio::time::sleep(hold).await;
+            return Ok(());
+        }
+    };
+    client.write_all(&answer).await?;
+    client.shutdown().await
+}
