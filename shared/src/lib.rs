@@ -14,6 +14,8 @@ pub mod lambda;
 /// The Lambda functions' log subscriber, with the runtime's raw-event logging shut off.
 #[cfg(feature = "lambda-log")]
 pub mod lambda_log;
+/// The most each dependency may log (the SDK's and the runtime's bodies never reach a log).
+pub mod log_caps;
 pub mod ports;
 pub mod protocol;
 /// Delivery readiness (the runner's `doctor`): SES and SMS sandbox, identities, quotas.
