@@ -176,15 +176,28 @@ fn load(cli: &Cli) -> Result<Settings, String> {
     Ok(settings)
 }
 
+/// RUST_LOG (else INFO), with the dependencies capped as in the functions (`log_caps`): the SDK's
+/// request and response bodies never reach the log, whatever RUST_LOG asks.
+fn init_logs() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let levels = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let caps = password_reset::log_caps::CAPS.iter().fold(
+        Targets::new().with_default(LevelFilter::TRACE),
+        |t, (target, cap)| t.with_target(*target, *cap),
+    );
+    tracing_subscriber::registry()
+        .with(levels)
+        .with(caps)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .init();
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs();
     let cli = Cli::parse();
     #[cfg(not(feature = "aws"))]
     if let Some(mode) = cli.aws_mode() {

@@ -329,3 +329,45 @@ async fn every_sample_event_gets_an_answer_cognito_accepts() {
         assert!(seen.iter().any(|s| s == form), "no event {form}");
     }
 }
+
+/// The HTTP samples arrive the way the deployed HTTP API routes them: the method and path of
+/// their function's `HttpApi` event in template.yaml, in `routeKey`, `rawPath` and
+/// `requestContext`.
+#[test]
+fn the_http_events_are_on_the_routes_the_template_deploys() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml"))
+        .unwrap();
+    let template: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let events = events();
+    let mut checked = 0;
+    for (_, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        if binary != "forgot-password" && binary != "confirm-forgot-password" {
+            continue;
+        }
+        let api = &resource["Properties"]["Events"]["Api"];
+        let method = api["Properties"]["Method"].as_str().unwrap();
+        let path = api["Properties"]["Path"].as_str().unwrap();
+        let route = format!("{method} {path}");
+        let (name, event) = events
+            .iter()
+            .find(|(name, _)| *name == format!("{binary}-http"))
+            .unwrap_or_else(|| panic!("no events/{binary}-http.json for {route}"));
+        assert_eq!(event["routeKey"], route.as_str(), "{name}");
+        assert_eq!(event["rawPath"], path, "{name}");
+        let context = &event["requestContext"];
+        assert_eq!(context["routeKey"], route.as_str(), "{name}");
+        assert_eq!(context["http"]["method"], method, "{name}");
+        assert_eq!(context["http"]["path"], path, "{name}");
+        checked += 1;
+    }
+    assert_eq!(
+        checked, 2,
+        "forgot-password and confirm-forgot-password are routed"
+    );
+}

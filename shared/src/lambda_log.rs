@@ -1,30 +1,27 @@
 //! The functions' log subscriber: lambda_runtime's default one (level from `AWS_LAMBDA_LOG_LEVEL`,
-//! else `RUST_LOG`, else INFO; JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`), with the runtime's own
-//! targets capped at DEBUG.
+//! else `RUST_LOG`, else INFO; JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`), with the dependencies'
+//! targets capped by [`crate::log_caps::CAPS`].
 //!
-//! lambda_runtime 1.x logs every raw event at TRACE (target `lambda_runtime::layers::api_response`,
-//! "raw JSON event received from Lambda"): the confirmation code, the new password and the
-//! SecretHash of each request. With `LogLevel=TRACE` (or `RUST_LOG=trace`, or a
-//! `lambda_runtime=trace` directive) they would reach CloudWatch. The cap below is a filter of its
-//! own, applied after the level settings, so no setting can lift it.
+//! lambda_runtime logs every raw event at TRACE (the code, the new password, the SecretHash) and
+//! the AWS SDK every request, response and decoded output at DEBUG/TRACE (digests, password
+//! hashes, full addresses). With `LogLevel=TRACE` (or `RUST_LOG=trace`, or a `aws_smithy_runtime=trace`
+//! directive) they would reach CloudWatch. The caps are a filter of their own, applied after the
+//! level settings, so no setting can lift them.
 
 use lambda_runtime::tracing::subscriber;
 
 use crate::config::env::{AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL, RUST_LOG, process};
+use crate::log_caps::CAPS;
 use subscriber::filter::{EnvFilter, LevelFilter, Targets};
 use subscriber::fmt::MakeWriter;
 use subscriber::layer::SubscriberExt;
 use subscriber::util::SubscriberInitExt;
 
-/// The runtime crates' targets, and the most they may log.
-pub const RUNTIME_TARGETS: [&str; 2] = ["lambda_runtime", "lambda_runtime_api_client"];
-pub const RUNTIME_CAP: LevelFilter = LevelFilter::DEBUG;
-
-/// Everything passes but the runtime's TRACE events.
-pub fn runtime_cap() -> Targets {
-    RUNTIME_TARGETS.iter().fold(
+/// Everything passes but what [`CAPS`] holds back.
+pub fn dependency_caps() -> Targets {
+    CAPS.iter().fold(
         Targets::new().with_default(LevelFilter::TRACE),
-        |t, target| t.with_target(*target, RUNTIME_CAP),
+        |t, (target, cap)| t.with_target(*target, *cap),
     )
 }
 
@@ -48,7 +45,7 @@ where
     let levels = EnvFilter::builder()
         .with_default_directive(level.into())
         .from_env_lossy();
-    let registry = subscriber::registry().with(levels).with(runtime_cap());
+    let registry = subscriber::registry().with(levels).with(dependency_caps());
     let fmt = subscriber::fmt::layer()
         .with_target(false)
         .without_time()
@@ -83,12 +80,14 @@ mod tests {
 
     #[test]
     #[allow(clippy::unwrap_used)]
-    fn runtime_trace_is_dropped_and_everything_else_kept_at_trace() {
+    fn the_runtime_and_sdk_bodies_are_dropped_and_our_trace_kept() {
         let buffer = Buffer::default();
         let writer = buffer.clone();
         let subscriber = subscriber::registry()
-            .with(EnvFilter::new("trace,lambda_runtime=trace"))
-            .with(runtime_cap())
+            .with(EnvFilter::new(
+                "trace,lambda_runtime=trace,aws_smithy_runtime=trace,aws_sdk_dynamodb=trace",
+            ))
+            .with(dependency_caps())
             .with(
                 subscriber::fmt::layer()
                     .with_writer(move || writer.clone())
@@ -99,15 +98,32 @@ mod tests {
                 body = r#"{"ConfirmationCode":"482913","Password":"N3w-Passw0rd!"}"#,
                 "raw JSON event received from Lambda");
             tracing::debug!(target: "lambda_runtime::runtime", "runtime debug kept");
+            tracing::trace!(target: "aws_smithy_runtime::client::orchestrator",
+                response = r#"{"Item":{"digest":{"S":"d1g3st-0f-th3-c0d3"}}}"#,
+                "received response from service");
+            tracing::debug!(target: "aws_sdk_dynamodb::operation::query",
+                output = "password_hash: $2b$10$hashhashhash", "deserialized output");
+            tracing::debug!(target: "hyper_util::client", body = "jane@example.com", "wrote body");
+            tracing::info!(target: "aws_config::profile", "sdk info kept");
             tracing::trace!(target: "password_reset", "our trace kept");
         });
         let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
         assert!(
-            !logs.contains("482913") && !logs.contains("N3w-Passw0rd!"),
+            [
+                "482913",
+                "N3w-Passw0rd!",
+                "d1g3st",
+                "$2b$10$",
+                "jane@example.com"
+            ]
+            .iter()
+            .all(|secret| !logs.contains(secret)),
             "{logs}"
         );
         assert!(
-            logs.contains("runtime debug kept") && logs.contains("our trace kept"),
+            logs.contains("runtime debug kept")
+                && logs.contains("our trace kept")
+                && logs.contains("sdk info kept"),
             "{logs}"
         );
     }

@@ -19,6 +19,8 @@ pub mod lambda_log;
 /// The functions' metrics: CloudWatch Embedded Metric Format on stdout.
 #[cfg(feature = "lambda-log")]
 pub mod lambda_metrics;
+/// The most each dependency may log (the SDK's and the runtime's bodies never reach a log).
+pub mod log_caps;
 pub mod metrics;
 pub mod ports;
 pub mod protocol;

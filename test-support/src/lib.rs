@@ -24,6 +24,7 @@ macro_rules! sdk_config {
 pub mod arb_json;
 pub mod cli;
 pub mod delivery;
+pub mod deployed;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
 pub mod fake_sms;

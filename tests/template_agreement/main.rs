@@ -222,6 +222,7 @@ const INTRINSICS: &[&str] = &[
     "And",
     "Or",
     "Condition",
+    "Contains",
 ];
 
 /// `!Tag value` as (tag, value); `Fn::X`/`Ref` long forms are not used in this template.
@@ -411,7 +412,12 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
 /// Parameter sets the checks run under: the defaults and the other branch of every condition.
 const PARAMETER_SETS: &[&[(&str, &str)]] = &[
     &[],
-    &[("ResetFlow", "native")],
+    &[("ResetFlow", "native"), ("SourceUsers", "create")],
+    &[
+        ("RecoveryMechanisms", "verified_email,verified_phone_number"),
+        ("SmsOriginationIdentityArn", SMS_IDENTITY),
+        ("SelfSignUp", "true"),
+    ],
     &[
         ("ResetFlow", "native"),
         ("SourceUsers", "none"),
@@ -442,7 +448,10 @@ const PARAMETER_SETS: &[&[(&str, &str)]] = &[
 ];
 
 /// The two values of ResetFlow: Cognito's flow through our API (the default), or Cognito's own.
-const FLOWS: &[&[(&str, &str)]] = &[&[("ResetFlow", "api")], &[("ResetFlow", "native")]];
+const FLOWS: &[&[(&str, &str)]] = &[
+    &[("ResetFlow", "api"), ("SourceUsers", "create")],
+    &[("ResetFlow", "native")],
+];
 
 // ------------------------------------------------------------------ the checks
 
@@ -668,18 +677,27 @@ fn the_pools_own_forgot_password_is_closed_unless_opened() {
             .map(|m| scalar(&m["Name"]))
             .collect::<Vec<_>>()
     };
+    let both = [
+        ("RecoveryMechanisms", "verified_email,verified_phone_number"),
+        ("SmsOriginationIdentityArn", SMS_IDENTITY),
+    ];
     assert_eq!(mechanisms(&[]), ["admin_only"]);
+    assert_eq!(mechanisms(&both), ["admin_only"]);
     assert_eq!(
         mechanisms(&[("PoolForgotPassword", "open")]),
+        ["verified_email"]
+    );
+    assert_eq!(
+        mechanisms(&[both[0], both[1], ("PoolForgotPassword", "open")]),
         ["verified_email", "verified_phone_number"]
     );
     // Cognito's own ForgotPassword is the native flow: it stays open.
     assert_eq!(
-        mechanisms(&[("ResetFlow", "native")]),
+        mechanisms(&[both[0], both[1], ("ResetFlow", "native")]),
         ["verified_email", "verified_phone_number"]
     );
     // The functions keep the parameter's mechanisms either way.
-    let deployment = Deployment::new(&template, &[]);
+    let deployment = Deployment::new(&template, &both);
     let functions = deployment.functions();
     let env = deployment.environment(functions["forgot-password"].1);
     assert_eq!(
@@ -890,9 +908,19 @@ fn statements<'a>(deployment: &Deployment<'a>, role: &'a Value) -> Vec<&'a Value
         .map(|s| s.as_slice())
         .unwrap_or_default()
     {
+        // `!Ref Policy`, or an `!If` choosing it or `AWS::NoValue`.
+        let Some(arn) = chosen(deployment, arn) else {
+            continue;
+        };
         let (_, name) = tagged(arn).unwrap();
-        documents
-            .push(&deployment.resource(name.as_str().unwrap())["Properties"]["PolicyDocument"]);
+        let policy = deployment.resource(name.as_str().unwrap());
+        if let Some(condition) = policy["Condition"].as_str() {
+            assert!(
+                deployment.condition(condition),
+                "{name:?} is attached where its condition {condition} is false"
+            );
+        }
+        documents.push(&policy["Properties"]["PolicyDocument"]);
     }
     documents
         .into_iter()
@@ -902,8 +930,170 @@ fn statements<'a>(deployment: &Deployment<'a>, role: &'a Value) -> Vec<&'a Value
         .collect()
 }
 
+/// Parameter sets that each change a role: every parameter a role's policy depends on, alone and
+/// against its default.
+const ROLE_PARAMETER_SETS: &[&[(&str, &str)]] = &[
+    &[],
+    &[("Directory", "dynamodb")],
+    &[("SourceUsers", "create")],
+    &[("SourceUsers", "create"), ("Directory", "dynamodb")],
+    &[
+        ("SourceUsers", "existing"),
+        ("ExistingSourceTableName", "old-users"),
+    ],
+    &[("ExistingUserPoolId", "us-east-1_AbCdEf123")],
+    &[("SignOutOnReset", "false")],
+    &[("NotifyPasswordChanged", "false")],
+    &[("RecoveryMechanisms", "admin_only")],
+    &[
+        ("RecoveryMechanisms", "admin_only"),
+        ("NotifyPasswordChanged", "false"),
+    ],
+    &[
+        ("RecoveryMechanisms", "verified_phone_number"),
+        ("SmsOriginationIdentityArn", SMS_IDENTITY),
+    ],
+    &[
+        ("RecoveryMechanisms", "verified_phone_number,verified_email"),
+        ("SmsOriginationIdentityArn", SMS_IDENTITY),
+        ("NotifyPasswordChanged", "false"),
+    ],
+    &[
+        ("RecoveryMechanisms", "verified_email,verified_phone_number"),
+        ("SmsOriginationIdentityArn", SMS_IDENTITY),
+        ("SmsConfigurationSet", "sms-events"),
+        ("SesConfigurationSet", "mail-events"),
+    ],
+    // An identity the recovery order never uses: no SMS for the API functions.
+    &[("SmsOriginationIdentityArn", SMS_IDENTITY)],
+    &[("ResetFlow", "native")],
+    &[
+        ("ResetFlow", "native"),
+        ("SmsOriginationIdentityArn", SMS_IDENTITY),
+    ],
+    &[("ResetFlow", "native"), ("SourceUsers", "create")],
+];
+
+const SMS_IDENTITY: &str =
+    "arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123456789abcdef";
+
+const SEND_EMAIL: &[&str] = &["ses:SendEmail", "ses:GetAccount", "ses:GetEmailIdentity"];
+const SEND_SMS: &[&str] = &[
+    "sms-voice:SendTextMessage",
+    "sms-voice:DescribeAccountAttributes",
+    "sms-voice:DescribeSpendLimits",
+    "sms-voice:DescribeVerifiedDestinationNumbers",
+];
+const FIND_IN_POOL: &[&str] = &[
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:ListUsers",
+    "cognito-idp:DescribeUserPool",
+    "cognito-idp:DescribeUserPoolClient",
+];
+
+/// What a function's code can reach, as its own start-up reads its environment: the directory,
+/// the migration source, the media of its recovery order and of the notice, the sign-out.
+struct Reach {
+    pool: bool,
+    users_table: bool,
+    migrates: bool,
+    email_codes: bool,
+    sms_codes: bool,
+    sms_identity: bool,
+    notify: bool,
+    sign_out: bool,
+}
+
+fn reach(environment: BTreeMap<String, String>) -> Reach {
+    use password_reset::assembly::{DirectoryKind, Wiring};
+    use password_reset::domain::delivery::DeliveryMedium;
+    let env = |name: &str| environment.get(name).cloned();
+    let settings = password_reset::config::Settings::from_env(env).unwrap();
+    let wiring = Wiring::from_env(&env).unwrap();
+    let order = settings.pool.recovery.order();
+    Reach {
+        pool: wiring.directory == DirectoryKind::Cognito,
+        users_table: wiring.directory == DirectoryKind::Dynamodb,
+        migrates: wiring.source_table.is_some(),
+        email_codes: order.contains(&DeliveryMedium::Email),
+        sms_codes: order.contains(&DeliveryMedium::Sms),
+        sms_identity: wiring
+            .aws_delivery
+            .as_ref()
+            .is_some_and(|d| d.sms.origination_identity.is_some()),
+        notify: settings.pool.notify_password_changed,
+        sign_out: wiring.sign_out_on_reset,
+    }
+}
+
+/// Exactly the actions each function's code reaches under these parameters.
+fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> BTreeSet<String> {
+    let mut expected: BTreeSet<&str> = ["logs:CreateLogStream", "logs:PutLogEvents"].into();
+    let mut add = |actions: &[&'static str], when: bool| {
+        if when {
+            expected.extend(actions);
+        }
+    };
+    match binary {
+        "forgot-password" | "confirm-forgot-password" => {
+            let r = reach(deployment.environment(function));
+            let forgot = binary == "forgot-password";
+            add(
+                &["secretsmanager:GetSecretValue", "dynamodb:UpdateItem"],
+                true,
+            );
+            add(FIND_IN_POOL, r.pool);
+            add(&["dynamodb:GetItem", "dynamodb:Query"], r.users_table);
+            // A code goes by the order's media (an SMS needs an identity: the rule refuses
+            // phone recovery without one); the notice by email first, by SMS where a reset
+            // by phone was reachable.
+            let (email, sms) = if forgot {
+                (r.email_codes, r.sms_codes && r.sms_identity)
+            } else {
+                (r.notify, r.notify && r.sms_codes && r.sms_identity)
+            };
+            add(SEND_EMAIL, email);
+            add(SEND_SMS, sms);
+            if forgot {
+                // A source user migrates on their first ForgotPassword: read, then created.
+                add(&["dynamodb:GetItem", "dynamodb:Query"], r.migrates);
+                add(
+                    &[
+                        "cognito-idp:AdminCreateUser",
+                        "cognito-idp:AdminSetUserPassword",
+                        "cognito-idp:AdminDeleteUser",
+                    ],
+                    r.pool && r.migrates,
+                );
+                add(&["dynamodb:PutItem"], r.users_table && r.migrates);
+            } else {
+                add(&["cognito-idp:AdminSetUserPassword"], r.pool);
+                add(
+                    &["cognito-idp:AdminUserGlobalSignOut"],
+                    r.pool && r.sign_out,
+                );
+                add(&["dynamodb:UpdateItem"], r.users_table);
+            }
+        }
+        "custom-sender" => {
+            // Email for every trigger; SMS where the pool wires CustomSMSSender to it. KMS through
+            // the key policy, which names its role.
+            let config = &deployment.resource("UserPool")["Properties"]["LambdaConfig"];
+            add(SEND_EMAIL, true);
+            add(
+                SEND_SMS,
+                chosen(deployment, &config["CustomSMSSender"]).is_some(),
+            );
+        }
+        "user-migration" => add(&["dynamodb:GetItem", "dynamodb:Query"], true),
+        "custom-message" => {}
+        other => panic!("the test does not know what {other} reaches: add it to expected_actions"),
+    }
+    expected.into_iter().map(String::from).collect()
+}
+
 #[test]
-fn each_role_holds_only_what_its_function_uses() {
+fn each_role_holds_exactly_what_its_function_reaches_under_every_parameter_set() {
     let template = template();
     // Actions that take no resource-level permission, all read-only (the sandbox checks).
     let account_wide = [
@@ -912,17 +1102,10 @@ fn each_role_holds_only_what_its_function_uses() {
         "sms-voice:DescribeSpendLimits",
         "sms-voice:DescribeVerifiedDestinationNumbers",
     ];
-    for overrides in [
-        &[][..],
-        &[("Directory", "dynamodb")][..],
-        &[("SourceUsers", "none")][..],
-        &[("ExistingUserPoolId", "us-east-1_AbCdEf123")][..],
-        &[("ResetFlow", "native")][..],
-    ] {
+    for overrides in ROLE_PARAMETER_SETS {
         let deployment = Deployment::new(&template, overrides);
+        assert_eq!(refused_by_rules(&deployment), None, "{overrides:?}");
         let pool_arn = deployment.eval(&deployment.template["Outputs"]["UserPoolId"]["Value"]);
-        let cognito = deployment.parameters["Directory"] == "cognito";
-        let migrates = deployment.parameters["SourceUsers"] != "none";
         for (binary, (id, function)) in deployment.functions() {
             let context = format!("{id} with {overrides:?}");
             let (_, role) = tagged(&function["Properties"]["Role"]).unwrap();
@@ -931,7 +1114,11 @@ fn each_role_holds_only_what_its_function_uses() {
             let mut actions = BTreeSet::new();
             for statement in statements(&deployment, role) {
                 let these: Vec<String> = match &statement["Action"] {
-                    Value::Sequence(s) => s.iter().map(scalar).collect(),
+                    Value::Sequence(s) => s
+                        .iter()
+                        .filter_map(|a| chosen(&deployment, a))
+                        .map(scalar)
+                        .collect(),
                     v => vec![scalar(v)],
                 };
                 assert!(
@@ -965,64 +1152,140 @@ fn each_role_holds_only_what_its_function_uses() {
                         "{context}: cognito-idp on {resource}"
                     );
                 }
-                actions.extend(these);
-            }
-            let has = |a: &str| actions.contains(a);
-            match binary.as_str() {
-                "forgot-password" => {
-                    assert!(has("ses:SendEmail"), "{context} sends mail");
-                    assert!(has("secretsmanager:GetSecretValue"), "{context}: code keys");
-                    assert_eq!(has("cognito-idp:AdminGetUser"), cognito, "{context}");
-                    assert_eq!(has("dynamodb:Query"), !cognito || migrates, "{context}");
+                if these.iter().any(|a| a == "sms-voice:SendTextMessage") {
+                    // The one origination identity (and configuration set) given.
+                    let resources = statement["Resource"].as_sequence().unwrap();
                     assert_eq!(
-                        has("cognito-idp:AdminCreateUser"),
-                        cognito && migrates,
+                        resources
+                            .first()
+                            .and_then(|r| deployment.eval(r))
+                            .as_deref(),
+                        Some(SMS_IDENTITY),
                         "{context}"
                     );
-                    // A users-table write only where migration into it is on.
-                    assert_eq!(has("dynamodb:PutItem"), !cognito && migrates, "{context}");
-                    assert!(!has("cognito-idp:AdminUserGlobalSignOut"), "{context}");
                 }
-                "confirm-forgot-password" => {
-                    assert!(
-                        has("ses:SendEmail"),
-                        "{context}: the PasswordChanged notice"
-                    );
-                    assert!(has("secretsmanager:GetSecretValue"), "{context}: code keys");
-                    assert!(!has("dynamodb:PutItem"), "{context}");
-                    assert!(!has("cognito-idp:AdminCreateUser"), "{context}");
-                    for action in [
-                        "cognito-idp:AdminSetUserPassword",
-                        "cognito-idp:AdminUserGlobalSignOut",
-                    ] {
-                        assert_eq!(has(action), cognito, "{context}: {action}");
-                    }
-                }
-                // It decrypts through the key policy, which names its role: no KMS action in the role.
-                "custom-sender" => assert!(
-                    has("ses:SendEmail")
-                        && actions.iter().all(|a| {
-                            !a.starts_with("dynamodb:")
-                                && !a.starts_with("kms:")
-                                && !a.starts_with("secretsmanager:")
-                        }),
-                    "{context}: {actions:?}"
-                ),
-                _ => assert!(
-                    actions.iter().all(|a| a.starts_with("logs:")
-                        || a == "dynamodb:GetItem"
-                        || a == "dynamodb:Query"),
-                    "{context}: a trigger only logs and reads: {actions:?}"
-                ),
+                actions.extend(these);
+            }
+            assert_eq!(
+                actions,
+                expected_actions(&deployment, &binary, function),
+                "{context}: the role holds exactly what the code reaches"
+            );
+        }
+    }
+}
+
+/// The assertion description of the first rule that refuses these parameters, if one does
+/// (`Contains`, `Equals`, `Not`, `Ref` on parameters: what this template's rules use).
+fn refused_by_rules(deployment: &Deployment) -> Option<String> {
+    fn truth(deployment: &Deployment, v: &Value) -> bool {
+        match tagged(v) {
+            Some(("Equals", a)) => {
+                let a = a.as_sequence().unwrap();
+                deployment.eval(&a[0]) == deployment.eval(&a[1])
+            }
+            Some(("Not", a)) => !truth(deployment, &a.as_sequence().unwrap()[0]),
+            Some(("Contains", a)) => {
+                let a = a.as_sequence().unwrap();
+                let value = deployment.eval(&a[1]);
+                a[0].as_sequence()
+                    .unwrap()
+                    .iter()
+                    .any(|v| Some(scalar(v)) == value)
+            }
+            other => panic!("a rule function the test does not evaluate: {other:?}"),
+        }
+    }
+    let rules = deployment.template["Rules"].as_mapping()?;
+    for (_, rule) in rules {
+        if let Some(condition) = rule.get("RuleCondition")
+            && !truth(deployment, condition)
+        {
+            continue;
+        }
+        for assertion in rule["Assertions"].as_sequence().unwrap() {
+            if !truth(deployment, &assertion["Assert"]) {
+                return Some(scalar(&assertion["AssertDescription"]));
             }
         }
+    }
+    None
+}
+
+#[test]
+fn a_configuration_that_needs_sms_and_cannot_send_it_is_refused_at_deploy_time() {
+    let template = template();
+    for order in [
+        "verified_email,verified_phone_number",
+        "verified_phone_number,verified_email",
+        "verified_phone_number",
+    ] {
+        for flow in ["api", "native"] {
+            let refused = Deployment::new(
+                &template,
+                &[("RecoveryMechanisms", order), ("ResetFlow", flow)],
+            );
+            let message = refused_by_rules(&refused).unwrap_or_else(|| {
+                panic!("{order} ({flow}) without an SMS origination identity deploys")
+            });
+            assert!(
+                message.contains("SmsOriginationIdentityArn"),
+                "the message names the parameter: {message}"
+            );
+            let given = Deployment::new(
+                &template,
+                &[
+                    ("RecoveryMechanisms", order),
+                    ("ResetFlow", flow),
+                    ("SmsOriginationIdentityArn", SMS_IDENTITY),
+                ],
+            );
+            assert_eq!(refused_by_rules(&given), None);
+        }
+    }
+    // The defaults deploy, and send no SMS: email recovery, no CustomSMSSender.
+    for flow in ["api", "native"] {
+        let defaults = Deployment::new(&template, &[("ResetFlow", flow)]);
+        assert_eq!(refused_by_rules(&defaults), None, "{flow}");
+        let config = &defaults.resource("UserPool")["Properties"]["LambdaConfig"];
+        assert!(chosen(&defaults, &config["CustomSMSSender"]).is_none());
+        assert!(!defaults.condition("SendsSms"), "{flow}");
+    }
+    // Native with an identity: both senders wired.
+    let native = Deployment::new(
+        &template,
+        &[
+            ("ResetFlow", "native"),
+            ("SmsOriginationIdentityArn", SMS_IDENTITY),
+        ],
+    );
+    let config = &native.resource("UserPool")["Properties"]["LambdaConfig"];
+    assert!(chosen(&native, &config["CustomSMSSender"]).is_some());
+}
+
+#[test]
+fn the_created_pool_allows_sign_up_only_when_asked() {
+    let template = template();
+    for (value, admin_only) in [
+        (None, "true"),
+        (Some("false"), "true"),
+        (Some("true"), "false"),
+    ] {
+        let overrides: Vec<(&str, &str)> = value.map(|v| ("SelfSignUp", v)).into_iter().collect();
+        let deployment = Deployment::new(&template, &overrides);
+        let config = &deployment.resource("UserPool")["Properties"]["AdminCreateUserConfig"];
+        assert_eq!(
+            chosen(&deployment, &config["AllowAdminCreateUserOnly"]).map(scalar),
+            Some(admin_only.to_string()),
+            "SelfSignUp={value:?}"
+        );
     }
 }
 
 #[test]
 fn the_triggers_are_wired_to_the_pool_and_only_it_may_invoke_them() {
     let template = template();
-    let deployment = Deployment::new(&template, &[]);
+    let deployment = Deployment::new(&template, &[("SourceUsers", "create")]);
     let pool = deployment.resource("UserPool");
     let config = &pool["Properties"]["LambdaConfig"];
     let functions = deployment.functions();
@@ -1106,7 +1369,13 @@ fn native_flow_wires_the_sender_triggers_and_only_the_sender_decrypts() {
     }
     assert!(api.resources().all(|(id, _)| id != "SenderKey"));
 
-    let native = Deployment::new(&template, &[("ResetFlow", "native")]);
+    let native = Deployment::new(
+        &template,
+        &[
+            ("ResetFlow", "native"),
+            ("SmsOriginationIdentityArn", SMS_IDENTITY),
+        ],
+    );
     let functions = native.functions();
     let (sender_id, sender) = functions["custom-sender"];
     let sender_arn = format!("stack-{sender_id}-Arn");
@@ -1179,6 +1448,20 @@ fn native_flow_wires_the_sender_triggers_and_only_the_sender_decrypts() {
             );
             let source = native.eval(&condition["ArnLike"]["aws:SourceArn"]).unwrap();
             assert!(source.starts_with("arn:aws:cognito-idp:us-east-1:123456789012:userpool/"));
+            // With your pool, that pool alone (a created pool cannot be named: a cycle).
+            let yours = Deployment::new(
+                &template,
+                &[
+                    ("ResetFlow", "native"),
+                    ("ExistingUserPoolId", "us-east-1_AbCdEf123"),
+                ],
+            );
+            assert_eq!(
+                yours
+                    .eval(&condition["ArnLike"]["aws:SourceArn"])
+                    .as_deref(),
+                Some("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123")
+            );
         } else if native.eval(&principal["AWS"]) == Some(role_arn.clone()) {
             assert_eq!(granted, ["kms:Decrypt"]);
             decrypters.push(role_arn.clone());

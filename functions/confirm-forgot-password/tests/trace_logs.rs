@@ -1,68 +1,112 @@
-//! `LogLevel=TRACE` (AWS_LAMBDA_LOG_LEVEL / RUST_LOG) must not put a raw event in the log:
-//! lambda_runtime logs each event body at TRACE, and a ConfirmForgotPassword event carries the
-//! code, the new password and the SecretHash. The function binary runs against a fake Lambda
-//! Runtime API and is fed one such event.
+//! `LogLevel=TRACE` as deployed puts nothing secret in the log, the AWS SDK's own output included.
+//! lambda_runtime logs each raw event at TRACE (a ConfirmForgotPassword event carries the code,
+//! the new password and the SecretHash) and the SDK every request, response and decoded output
+//! (the code items' digests, AdminGetUser's attributes). The real confirm-forgot-password binary
+//! runs with the environment template.yaml gives it (the user pool, DynamoDB codes, the code keys
+//! from Secrets Manager, SES and SMS for the PasswordChanged notice) at TRACE, with RUST_LOG naming
+//! the SDK's targets: a wrong code, the right one by email and by SMS, an unknown user. Its whole
+//! output is then searched for every secret and PII value the scenario used.
+//!
+//! The codes are issued in this test's own process, by the library assembled from the same
+//! environment (the forgot-password binary is another crate's). Needs `MOTO_ENDPOINT` and `aws`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Stdio;
-use std::time::Duration;
+use password_reset::domain::caller::Caller;
+use password_reset::domain::time::UnixTime;
+use password_reset::protocol::{Operation, execute};
+use serde_json::{Value, json};
+use test_support::deployed::{
+    Deployed, NEW_PASSWORD, assert_no_secret, code_mailed_to, run_function,
+};
 
-use bench_harness::runtime_api::RuntimeApi;
-
-const CODE: &str = "482913";
-const PASSWORD: &str = "Tr4ce-Passw0rd!";
-const SECRET_HASH: &str = "c2VjcmV0LWhhc2gtbmV2ZXItbG9nZ2Vk";
+const WRONG_CODE: &str = "731902";
 
 #[tokio::test]
-async fn a_raw_event_never_reaches_the_log_even_at_trace() {
-    let mut api = RuntimeApi::start().await.unwrap();
-
-    let log_path = std::env::temp_dir().join(format!("trace-logs-{}.log", std::process::id()));
-    let log = std::fs::File::create(&log_path).unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_confirm-forgot-password"))
-        .env_clear()
-        .envs(api.environment("confirm", "test"))
-        // What LogLevel=TRACE sets, and RUST_LOG asking for the runtime's target by name.
-        .env("AWS_LAMBDA_LOG_LEVEL", "TRACE")
-        .env("RUST_LOG", "trace,lambda_runtime=trace")
-        .env("DIRECTORY", "memory")
-        .env("STORE", "memory")
-        .env("DELIVERY", "outbox")
-        .env(
-            "APP_CLIENTS",
-            r#"[{"ClientId":"38fjsnc484p94kpqsnet7mpld0"}]"#,
-        )
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-
-    let event = serde_json::json!({
-        "ClientId": "38fjsnc484p94kpqsnet7mpld0", "Username": "jane",
-        "ConfirmationCode": CODE, "Password": PASSWORD, "SecretHash": SECRET_HASH
-    });
-    api.events
-        .send(("req-1".into(), event.to_string().into()))
-        .unwrap();
-    let answered = tokio::time::timeout(Duration::from_secs(60), api.outcomes.recv())
-        .await
-        .expect("the function answers")
-        .unwrap();
-    let answered = String::from_utf8_lossy(&answered.body);
-    assert!(answered.contains("Exception"), "{answered}");
-    child.kill().await.unwrap();
-
-    let logs = std::fs::read_to_string(&log_path).unwrap();
-    let _ = std::fs::remove_file(&log_path);
-    assert!(logs.contains("TRACE"), "the log is at TRACE: {logs}");
-    assert!(
-        logs.contains("request refused"),
-        "the request is logged: {logs}"
-    );
-    for secret in [CODE, PASSWORD, SECRET_HASH] {
-        assert!(!logs.contains(secret), "the log leaks {secret}:\n{logs}");
+async fn nothing_secret_reaches_the_log_at_trace_as_deployed() {
+    let d = Deployed::setup("trace-confirm");
+    for (name, value) in &d.env {
+        // SAFETY: the only test of this binary, before any other thread reads the environment.
+        unsafe { std::env::set_var(name, value) };
     }
+    let (service, _) = password_reset::assembly::service_from_env().await.unwrap();
+    let (jane, jane_email) = d.email_user.clone();
+    let (paul, _) = d.phone_user.clone();
+    for user in [&jane, &paul] {
+        let body = json!({
+            "ClientId": d.client_id, "Username": user, "SecretHash": d.secret_hash(user),
+        });
+        let answer = execute(
+            &service,
+            Operation::ForgotPassword,
+            body.to_string().as_bytes(),
+            &Caller::direct_invoke(),
+            UnixTime::now(),
+            &mut password_reset::request_rng(),
+        )
+        .await
+        .unwrap();
+        assert!(answer["CodeDeliveryDetails"].is_object(), "{answer}");
+    }
+    let jane_code = code_mailed_to(&jane_email);
+    let paul_code = test_support::delivery::code_in(&d.sms.sent()[0].body);
+    // Before the reset consumes them.
+    let digests = d.stored_digests();
+    assert!(digests.len() >= 6, "{digests:?}");
+
+    let confirm = |user: &str, code: &str| -> Value {
+        json!({
+            "ClientId": d.client_id, "Username": user, "ConfirmationCode": code,
+            "Password": NEW_PASSWORD, "SecretHash": d.secret_hash(user),
+        })
+    };
+    let events = [
+        confirm(&jane, WRONG_CODE),
+        confirm(&jane, &jane_code),
+        confirm(&paul, &paul_code),
+        confirm("nobody-here", "123456"),
+    ];
+    let run = run_function(
+        env!("CARGO_BIN_EXE_confirm-forgot-password"),
+        &d.env,
+        &events,
+    )
+    .await;
+    let outcomes: Vec<String> = run
+        .answers
+        .iter()
+        .map(|a| {
+            a["errorType"]
+                .as_str()
+                .or(a["__type"].as_str())
+                .unwrap_or("ok")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(outcomes[1], "ok", "{:?}\n{}", run.answers, run.logs);
+    assert_eq!(outcomes[2], "ok", "{:?}\n{}", run.answers, run.logs);
+    assert_ne!(outcomes[0], "ok", "{:?}", run.answers);
+    assert_ne!(outcomes[3], "ok", "{:?}", run.answers);
+    // The PasswordChanged notices went out by SES and SMS too.
+    assert_eq!(d.sms.sent().len(), 2, "{:?}", d.sms.sent());
+
+    assert!(
+        run.logs.contains("\"level\":\"DEBUG\""),
+        "the log is below INFO: {}",
+        run.logs
+    );
+    assert!(
+        run.logs.contains("password reset confirmed"),
+        "{}",
+        run.logs
+    );
+    let mut secrets = d.secrets.clone();
+    secrets.extend([jane_code, paul_code, WRONG_CODE.to_string()]);
+    secrets.extend(
+        events
+            .iter()
+            .map(|e| e["SecretHash"].as_str().unwrap().to_string()),
+    );
+    secrets.extend(digests);
+    assert_no_secret(&run.logs, &secrets);
 }

@@ -224,6 +224,13 @@ pub struct CallerWindow {
 }
 
 impl CallerWindow {
+    /// Whether every request has left the window at `now`: the window then admits as a new one
+    /// would, and a store may forget it.
+    pub fn forgettable(&self, now: UnixTime, limit: &CallerLimit) -> bool {
+        let start = now.minus(limit.window_seconds);
+        self.requests.iter().all(|t| *t <= start)
+    }
+
     /// Counts a request at `now`, or refuses it when the window is full.
     pub fn admit(&self, now: UnixTime, limit: &CallerLimit) -> Result<Self, CallerLimitReached> {
         let start = now.minus(limit.window_seconds);

@@ -1,6 +1,12 @@
 //! The embedded code store: code records and caller windows behind one lock, so issue, revoke,
 //! redeem and release are each one atomic step, whatever the concurrency. Each step is the
 //! domain's transition (`CodeRecord`, `CallerWindow`) applied in place.
+//!
+//! Bounded: a flood of distinct logins or callers (each unknown login gets a decoy record) must
+//! not grow memory for ever. Whenever a map has doubled since its last sweep, a new entry first
+//! sweeps out what no longer changes an answer (`CodeRecord::forgettable`,
+//! `CallerWindow::forgettable`): what the DynamoDB store's TTL deletes. Amortized O(1) per
+//! insert; a map holds at most about twice what is live in one window.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,8 +20,37 @@ use crate::ports::{CodeStore, Issued, StoreError};
 
 #[derive(Default)]
 struct State {
-    codes: HashMap<String, CodeRecord>,
-    callers: HashMap<String, CallerWindow>,
+    codes: Swept<CodeRecord>,
+    callers: Swept<CallerWindow>,
+}
+
+/// The size below which a map is never swept: small maps cost nothing to keep.
+const SWEEP_FLOOR: usize = 1024;
+
+/// A map swept of forgettable entries whenever it has doubled since the last sweep.
+struct Swept<V> {
+    map: HashMap<String, V>,
+    sweep_at: usize,
+}
+
+impl<V> Default for Swept<V> {
+    fn default() -> Self {
+        Self {
+            map: HashMap::new(),
+            sweep_at: SWEEP_FLOOR,
+        }
+    }
+}
+
+impl<V: Default> Swept<V> {
+    /// The entry at `key`, created empty if absent (after a sweep, when one is due).
+    fn entry(&mut self, key: &str, forgettable: impl Fn(&V) -> bool) -> &mut V {
+        if !self.map.contains_key(key) && self.map.len() >= self.sweep_at {
+            self.map.retain(|_, v| !forgettable(v));
+            self.sweep_at = (self.map.len() * 2).max(SWEEP_FLOOR);
+        }
+        self.map.entry(key.to_string()).or_default()
+    }
 }
 
 #[derive(Default)]
@@ -45,7 +80,15 @@ impl MemoryCodes {
 
     /// A copy of a user's code record, for inspection in tests and tools.
     pub fn code_record(&self, key: &str) -> Option<CodeRecord> {
-        self.state.lock().ok()?.codes.get(key).cloned()
+        self.state.lock().ok()?.codes.map.get(key).cloned()
+    }
+
+    /// How many code records and caller windows are held (tests: memory stays bounded).
+    pub fn len(&self) -> (usize, usize) {
+        self.state
+            .lock()
+            .map(|s| (s.codes.map.len(), s.callers.map.len()))
+            .unwrap_or_default()
     }
 
     /// Applies `change` to the record at `key`, if there is one.
@@ -55,7 +98,7 @@ impl MemoryCodes {
         change: impl FnOnce(&CodeRecord) -> CodeRecord,
     ) -> Result<(), StoreError> {
         let mut state = self.state.lock().map_err(poisoned)?;
-        if let Some(record) = state.codes.get_mut(key) {
+        if let Some(record) = state.codes.map.get_mut(key) {
             *record = change(record);
         }
         Ok(())
@@ -71,7 +114,8 @@ impl CodeStore for MemoryCodes {
         policy: &CodePolicy,
     ) -> Result<Issued, StoreError> {
         let mut state = self.state.lock().map_err(poisoned)?;
-        let record = state.codes.entry(key.to_string()).or_default();
+        let now = code.issued_at;
+        let record = state.codes.entry(key, |r| r.forgettable(now, policy));
         let next = record.issue(code, policy);
         Ok(admitted(record, next))
     }
@@ -83,7 +127,7 @@ impl CodeStore for MemoryCodes {
         limit: &CallerLimit,
     ) -> Result<Issued, StoreError> {
         let mut state = self.state.lock().map_err(poisoned)?;
-        let window = state.callers.entry(key.to_string()).or_default();
+        let window = state.callers.entry(key, |w| w.forgettable(now, limit));
         let next = window.admit(now, limit);
         Ok(admitted(window, next))
     }
@@ -100,7 +144,7 @@ impl CodeStore for MemoryCodes {
         policy: &CodePolicy,
     ) -> Result<Redemption, StoreError> {
         let mut state = self.state.lock().map_err(poisoned)?;
-        let Some(record) = state.codes.get_mut(key) else {
+        let Some(record) = state.codes.map.get_mut(key) else {
             return Ok(Redemption::NoCode);
         };
         let (next, outcome) = record.redeem(attempt, now, policy);
@@ -110,5 +154,107 @@ impl CodeStore for MemoryCodes {
 
     async fn release(&self, key: &str, attempt: &Attempt) -> Result<(), StoreError> {
         self.change(key, |record| record.release(attempt))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::code::{CodeKey, CodeKeys, KeyId};
+
+    const T0: UnixTime = UnixTime(1_800_000_000);
+
+    #[tokio::test]
+    async fn a_million_distinct_logins_and_callers_keep_memory_bounded() {
+        let store = MemoryCodes::new();
+        let keys = CodeKeys::from(CodeKey::from_bytes(&[7u8; 32]).unwrap());
+        let policy = CodePolicy::default();
+        let limit = CallerLimit {
+            max_requests: 30,
+            window_seconds: 3600,
+        };
+        // One new login and one new caller a second for eleven days, far past every window.
+        let live = policy.window_seconds.max(policy.ttl_seconds) as usize;
+        let mut most = (0, 0);
+        // One digest for all: what the store keeps is the point, not what it hashes.
+        let digest = keys.digest("user", "123456").1;
+        for i in 0..1_000_000u64 {
+            let now = T0.plus(i);
+            let login = format!("user-{i}");
+            let code = LiveCode {
+                digest,
+                key_id: KeyId::single(),
+                issued_at: now,
+                expires_at: now.plus(policy.ttl_seconds),
+                attempts: 0,
+                medium: None,
+            };
+            assert_eq!(
+                store.issue(&login, code, &policy).await.unwrap(),
+                Issued::Admitted
+            );
+            let caller = format!("caller-{i}");
+            assert_eq!(
+                store.admit_caller(&caller, now, &limit).await.unwrap(),
+                Issued::Admitted
+            );
+            let (codes, callers) = store.len();
+            most = (most.0.max(codes), most.1.max(callers));
+        }
+        // At most about twice what one window holds live, never the million.
+        let bound = 2 * live + SWEEP_FLOOR;
+        assert!(most.0 <= bound && most.1 <= bound, "{most:?} > {bound}");
+        assert!(most.0 > live, "the live entries are kept: {most:?}");
+    }
+
+    #[tokio::test]
+    async fn what_is_swept_is_only_what_no_longer_changes_an_answer() {
+        let store = MemoryCodes::new();
+        let keys = CodeKeys::from(CodeKey::from_bytes(&[7u8; 32]).unwrap());
+        let policy = CodePolicy::default();
+        let limit = CallerLimit {
+            max_requests: 1,
+            window_seconds: 3600,
+        };
+        let code = |login: &str, now: UnixTime| LiveCode {
+            digest: keys.digest(login, "123456").1,
+            key_id: KeyId::single(),
+            issued_at: now,
+            expires_at: now.plus(policy.ttl_seconds),
+            attempts: 0,
+            medium: None,
+        };
+        // A caller at its limit and a live code, then a flood that triggers sweeps within the window.
+        store.admit_caller("busy", T0, &limit).await.unwrap();
+        store
+            .issue("jane", code("jane", T0), &policy)
+            .await
+            .unwrap();
+        for i in 0..(4 * SWEEP_FLOOR as u64) {
+            let now = T0.plus(1 + i / 4);
+            store
+                .admit_caller(&format!("c{i}"), now, &limit)
+                .await
+                .unwrap();
+            store
+                .issue(&format!("u{i}"), code("x", now), &policy)
+                .await
+                .unwrap();
+        }
+        let later = T0.plus(1 + SWEEP_FLOOR as u64);
+        assert_eq!(
+            store.admit_caller("busy", later, &limit).await.unwrap(),
+            Issued::LimitReached,
+            "a full window survives the sweeps"
+        );
+        let attempt = keys.attempt("jane", "123456");
+        assert_eq!(
+            store
+                .redeem("jane", &attempt, later, &policy)
+                .await
+                .unwrap(),
+            Redemption::Accepted,
+            "a live code survives the sweeps"
+        );
     }
 }

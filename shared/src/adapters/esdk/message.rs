@@ -1,6 +1,7 @@
-//! The AWS Encryption SDK message format, decrypt side only: header (v1 and v2), header
-//! authentication, framed and non-framed bodies, key derivation (none, HKDF, HKDF with key
-//! commitment) and the ECDSA signature footer. Pure: the data key comes from a [`Keyring`].
+//! The AWS Encryption SDK message format, decrypt side only, for the two suites Cognito's codes
+//! can come in ([`Suite`]): header (v1 and v2), header authentication, framed and non-framed
+//! bodies, key derivation (HKDF-SHA384, HKDF-SHA512 with key commitment) and the ECDSA P-384
+//! signature footer. Pure: the data key comes from a [`Keyring`].
 //!
 //! Followed from the published specification (data-format/message-header.md, message-body.md,
 //! message-footer.md, framework/algorithm-suites.md) and checked against the Python ESDK's output.
@@ -9,8 +10,7 @@ use std::collections::BTreeMap;
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::aead::consts::U12;
-use aes_gcm::aes::Aes192;
-use aes_gcm::{Aes128Gcm, Aes256Gcm, AesGcm, KeyInit, Nonce, Tag};
+use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
@@ -34,52 +34,34 @@ const SINGLE_BLOCK_AAD: &[u8] = b"AWSKMSEncryptionClient Single Block";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kdf {
-    /// The data key is the encryption key (deprecated suites, still decryptable).
-    Identity,
-    HkdfSha256,
     HkdfSha384,
     /// With key commitment (message format v2).
     CommittingHkdfSha512,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Curve {
-    P256,
-    P384,
-}
-
-/// One of the eleven algorithm suites of the Encryption SDK (all AES-GCM, IV 12, tag 16).
+/// One of the algorithm suites Cognito's custom sender codes come in (AES-256-GCM, IV 12, tag 16,
+/// an ECDSA P-384 signature): 0x0378, which Cognito writes (its codes start `AYADe`: format 1,
+/// suite 0x0378), and 0x0578, the same with key commitment, which the Encryption SDK writes by
+/// default since 2.0 (should Cognito move to it). The nine others are refused unread: unsigned,
+/// unkeyed or 128/192-bit messages are nothing Cognito sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Suite {
     pub id: u16,
     key_len: usize,
     kdf: Kdf,
-    signature: Option<Curve>,
 }
 
 impl Suite {
     pub fn from_id(id: u16) -> Option<Self> {
-        use Curve::*;
-        use Kdf::*;
-        let (key_len, kdf, signature) = match id {
-            0x0014 => (16, Identity, None),
-            0x0046 => (24, Identity, None),
-            0x0078 => (32, Identity, None),
-            0x0114 => (16, HkdfSha256, None),
-            0x0146 => (24, HkdfSha256, None),
-            0x0178 => (32, HkdfSha256, None),
-            0x0214 => (16, HkdfSha256, Some(P256)),
-            0x0346 => (24, HkdfSha384, Some(P384)),
-            0x0378 => (32, HkdfSha384, Some(P384)),
-            0x0478 => (32, CommittingHkdfSha512, None),
-            0x0578 => (32, CommittingHkdfSha512, Some(P384)),
+        let kdf = match id {
+            0x0378 => Kdf::HkdfSha384,
+            0x0578 => Kdf::CommittingHkdfSha512,
             _ => return None,
         };
         Some(Self {
             id,
-            key_len,
+            key_len: 32,
             kdf,
-            signature,
         })
     }
 
@@ -92,8 +74,9 @@ impl Suite {
         self.kdf == Kdf::CommittingHkdfSha512
     }
 
+    /// Both suites sign (P-384).
     pub fn is_signing(&self) -> bool {
-        self.signature.is_some()
+        true
     }
 }
 
@@ -292,7 +275,7 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, DecryptError> {
     })
 }
 
-/// HKDF with the suite's hash (the identity suites never get here).
+/// HKDF with the suite's hash.
 fn hkdf(
     kdf: Kdf,
     salt: Option<&[u8]>,
@@ -301,12 +284,10 @@ fn hkdf(
     out: &mut [u8],
 ) -> Result<(), DecryptError> {
     let expanded = match kdf {
-        Kdf::HkdfSha256 => hkdf::Hkdf::<sha2::Sha256>::new(salt, ikm).expand_multi_info(info, out),
         Kdf::HkdfSha384 => hkdf::Hkdf::<sha2::Sha384>::new(salt, ikm).expand_multi_info(info, out),
         Kdf::CommittingHkdfSha512 => {
             hkdf::Hkdf::<sha2::Sha512>::new(salt, ikm).expand_multi_info(info, out)
         }
-        Kdf::Identity => return Err(DecryptError::Malformed("no key derivation")),
     };
     expanded.map_err(|_| DecryptError::Malformed("key derivation length"))
 }
@@ -320,8 +301,7 @@ fn derive(header: &Header, data_key: &[u8]) -> Result<(Secret, Option<Secret>), 
     let id = suite.id.to_be_bytes();
     let mut key = Zeroizing::new(vec![0u8; suite.key_len]);
     match suite.kdf {
-        Kdf::Identity => key.copy_from_slice(data_key),
-        kdf @ (Kdf::HkdfSha256 | Kdf::HkdfSha384) => {
+        kdf @ Kdf::HkdfSha384 => {
             // v1: no salt; the info binds the key to the suite and the message.
             hkdf(kdf, None, data_key, &[&id, &header.message_id], &mut key)?;
         }
@@ -347,19 +327,11 @@ fn open(
     let nonce = Nonce::<U12>::from(*iv);
     let tag = Tag::from(*tag);
     let mut buffer = ciphertext.to_vec();
-    let opened = match key.len() {
-        16 => Aes128Gcm::new_from_slice(key)
-            .ok()?
-            .decrypt_in_place_detached(&nonce, aad, &mut buffer, &tag),
-        24 => AesGcm::<Aes192, U12>::new_from_slice(key)
-            .ok()?
-            .decrypt_in_place_detached(&nonce, aad, &mut buffer, &tag),
-        32 => Aes256Gcm::new_from_slice(key)
-            .ok()?
-            .decrypt_in_place_detached(&nonce, aad, &mut buffer, &tag),
-        _ => return None,
-    };
-    opened.ok().map(|()| buffer)
+    Aes256Gcm::new_from_slice(key)
+        .ok()?
+        .decrypt_in_place_detached(&nonce, aad, &mut buffer, &tag)
+        .ok()
+        .map(|()| buffer)
 }
 
 fn content_aad(message_id: &[u8], label: &[u8], sequence: u32, length: u64) -> Vec<u8> {
@@ -435,13 +407,8 @@ fn decrypt_body(
     }
 }
 
-/// Verifies the footer's ECDSA signature over everything before it.
-fn verify_signature(
-    bytes: &[u8],
-    header: &Header,
-    body_end: usize,
-    curve: Curve,
-) -> Result<(), DecryptError> {
+/// Verifies the footer's ECDSA P-384 signature over everything before it.
+fn verify_signature(bytes: &[u8], header: &Header, body_end: usize) -> Result<(), DecryptError> {
     let public_key = header
         .encryption_context
         .get(PUBLIC_KEY_CONTEXT_KEY)
@@ -463,24 +430,10 @@ fn verify_signature(
     let bad_key = DecryptError::Malformed("the signature public key is not a curve point");
     let bad_signature = DecryptError::Malformed("the signature is not DER");
     let refused = DecryptError::Authentication("the message signature does not verify");
-    match curve {
-        Curve::P256 => {
-            use p256::ecdsa::signature::Verifier;
-            let key =
-                p256::ecdsa::VerifyingKey::from_sec1_bytes(&public_key).map_err(|_| bad_key)?;
-            let signature =
-                p256::ecdsa::Signature::from_der(signature).map_err(|_| bad_signature)?;
-            key.verify(signed, &signature).map_err(|_| refused)
-        }
-        Curve::P384 => {
-            use p384::ecdsa::signature::Verifier;
-            let key =
-                p384::ecdsa::VerifyingKey::from_sec1_bytes(&public_key).map_err(|_| bad_key)?;
-            let signature =
-                p384::ecdsa::Signature::from_der(signature).map_err(|_| bad_signature)?;
-            key.verify(signed, &signature).map_err(|_| refused)
-        }
-    }
+    use p384::ecdsa::signature::Verifier;
+    let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&public_key).map_err(|_| bad_key)?;
+    let signature = p384::ecdsa::Signature::from_der(signature).map_err(|_| bad_signature)?;
+    key.verify(signed, &signature).map_err(|_| refused)
 }
 
 /// Decrypts one Encryption SDK message. `required` pairs must all be in the message's encryption
@@ -530,12 +483,6 @@ pub async fn decrypt(
         "the header authentication tag does not verify",
     ))?;
     let (plaintext, body_end) = decrypt_body(bytes, &header, &key)?;
-    match header.suite.signature {
-        Some(curve) => verify_signature(bytes, &header, body_end, curve)?,
-        None if body_end != bytes.len() => {
-            return Err(DecryptError::Malformed("extra bytes after the body"));
-        }
-        None => {}
-    }
+    verify_signature(bytes, &header, body_end)?;
     Ok(plaintext)
 }

@@ -3,7 +3,8 @@
 //! Encryption SDK message whose data key KMS encrypted.
 //!
 //! AWS's own `aws-esdk` crate was measured and not used (see the README's custom-sender section):
-//! this is the decrypt path only, on RustCrypto (AES-GCM, HKDF, ECDSA P-256/P-384).
+//! this is the decrypt path only, for the suites Cognito uses, on RustCrypto (AES-256-GCM, HKDF,
+//! ECDSA P-384).
 
 pub mod kms;
 pub mod message;

@@ -105,6 +105,20 @@ pub enum Redemption {
 pub struct RequestLimitReached;
 
 impl CodeRecord {
+    /// Whether the record no longer changes any answer at `now`, so a store may forget it: no
+    /// request left in the window and no code (live, claimed or exhausted) before its expiry.
+    /// Any code was issued at a counted request, so past the newest request plus the longer of
+    /// the window and the lifetime, both are over. The DynamoDB store's TTL (`purge_at`) is the
+    /// same time.
+    pub fn forgettable(&self, now: UnixTime, policy: &CodePolicy) -> bool {
+        let horizon = policy.window_seconds.max(policy.ttl_seconds);
+        let code_over = match &self.state {
+            CodeState::Live(code) | CodeState::Claimed(code) => code.expires_at <= now,
+            CodeState::Empty | CodeState::Exhausted => true,
+        };
+        code_over && self.requests.iter().all(|t| t.plus(horizon) <= now)
+    }
+
     /// The requests still inside the rolling window at `now`.
     pub fn window(&self, now: UnixTime, policy: &CodePolicy) -> Vec<UnixTime> {
         let start = now.minus(policy.window_seconds);

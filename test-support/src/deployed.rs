@@ -1,0 +1,372 @@
+//! The API functions' deployed configuration on moto, for the TRACE log tests of their real
+//! binaries: a user pool with an app client that has a secret and users with a password, the
+//! codes table, the code keys in Secrets Manager, a migration source table with a user and a
+//! bcrypt hash, SES with a verified sender, SMS on the fake SMS v2 server. Everything is made with
+//! the `aws` CLI, as a deployer would; the environment is the one template.yaml gives
+//! forgot-password and confirm-forgot-password, at `LogLevel=TRACE`. Then a function binary runs
+//! under a local Lambda Runtime API (`bench_harness::runtime_api`), and its whole output is
+//! scanned for every secret and PII value the scenario used.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use bench_harness::runtime_api::RuntimeApi;
+use serde_json::{Value, json};
+
+use crate::cli::aws;
+use crate::fake_sms::{Account, FakeSms};
+use crate::moto;
+
+pub const OLD_PASSWORD: &str = "0ld-Deployed-Passw0rd!";
+pub const NEW_PASSWORD: &str = "N3w-Deployed-Passw0rd!";
+/// A bcrypt hash as a legacy system stores it: the source table's Query output carries it.
+pub const SOURCE_HASH: &str = "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy";
+/// 64 alphanumerics, as the template's generated secret.
+pub const CODE_KEY: &str = "TraceK3yTraceK3yTraceK3yTraceK3yTraceK3yTraceK3yTraceK3yTraceK3y";
+pub const ORIGINATION: &str =
+    "arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123456789abcdef";
+
+/// One deployed stack's worth of resources, and what must never be logged.
+pub struct Deployed {
+    pub sms: FakeSms,
+    pub pool_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// A user with a verified email, one with a verified phone, a source user (email login).
+    pub email_user: (String, String),
+    pub phone_user: (String, String),
+    pub source_user: (String, String),
+    /// The function's environment as the template sets it, pointed at moto and the fake SMS.
+    pub env: Vec<(String, String)>,
+    /// Every secret and PII value the scenario put anywhere: to look for in the logs.
+    pub secrets: Vec<String>,
+}
+
+fn ok(args: &[&str]) -> Value {
+    aws(args, &moto::endpoint()).ok_json()
+}
+
+fn done(args: &[&str]) {
+    let out = aws(args, &moto::endpoint());
+    assert!(out.ok, "aws {args:?}: {}", out.stderr);
+}
+
+impl Deployed {
+    pub fn setup(name: &str) -> Deployed {
+        let u = crate::unique(name);
+        let n = u.len() as u64 * 7919 + u64::from(std::process::id());
+        let pool = ok(&[
+            "cognito-idp",
+            "create-user-pool",
+            "--pool-name",
+            &u,
+            "--alias-attributes",
+            "email",
+            "phone_number",
+            "--account-recovery-setting",
+            r#"RecoveryMechanisms=[{Priority=1,Name=verified_email},{Priority=2,Name=verified_phone_number}]"#,
+        ]);
+        let pool_id = pool["UserPool"]["Id"].as_str().unwrap().to_string();
+        let client = ok(&[
+            "cognito-idp",
+            "create-user-pool-client",
+            "--user-pool-id",
+            &pool_id,
+            "--client-name",
+            "app",
+            "--generate-secret",
+            "--explicit-auth-flows",
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ]);
+        let client_id = client["UserPoolClient"]["ClientId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let client_secret = client["UserPoolClient"]["ClientSecret"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        let email = format!("{u}@example.org");
+        let phone = format!("+1206{:07}", n % 10_000_000);
+        for (user, attributes) in [
+            (
+                "jane",
+                vec![("email", email.as_str()), ("email_verified", "true")],
+            ),
+            (
+                "paul",
+                vec![
+                    ("phone_number", phone.as_str()),
+                    ("phone_number_verified", "true"),
+                ],
+            ),
+        ] {
+            let attributes: Vec<String> = attributes
+                .iter()
+                .map(|(k, v)| format!("Name={k},Value={v}"))
+                .collect();
+            let mut args = vec![
+                "cognito-idp",
+                "admin-create-user",
+                "--user-pool-id",
+                &pool_id,
+                "--username",
+                user,
+                "--message-action",
+                "SUPPRESS",
+                "--user-attributes",
+            ];
+            args.extend(attributes.iter().map(String::as_str));
+            done(&args);
+            done(&[
+                "cognito-idp",
+                "admin-set-user-password",
+                "--user-pool-id",
+                &pool_id,
+                "--username",
+                user,
+                "--password",
+                OLD_PASSWORD,
+                "--permanent",
+            ]);
+        }
+
+        let codes_table = format!("codes-{u}");
+        done(&[
+            "dynamodb",
+            "create-table",
+            "--table-name",
+            &codes_table,
+            "--attribute-definitions",
+            "AttributeName=user_key,AttributeType=S",
+            "--key-schema",
+            "AttributeName=user_key,KeyType=HASH",
+            "--billing-mode",
+            "PAY_PER_REQUEST",
+        ]);
+        let source_table = format!("source-{u}");
+        done(&[
+            "dynamodb",
+            "create-table",
+            "--table-name",
+            &source_table,
+            "--attribute-definitions",
+            "AttributeName=username,AttributeType=S",
+            "AttributeName=email,AttributeType=S",
+            "--key-schema",
+            "AttributeName=username,KeyType=HASH",
+            "--global-secondary-indexes",
+            r#"[{"IndexName":"email-index","KeySchema":[{"AttributeName":"email","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]"#,
+            "--billing-mode",
+            "PAY_PER_REQUEST",
+        ]);
+        let source_email = format!("olga-{u}@example.net");
+        let item = json!({
+            "username": {"S": "olga"},
+            "email": {"S": source_email},
+            "email_verified": {"S": "true"},
+            "password_hash": {"S": SOURCE_HASH},
+        });
+        done(&[
+            "dynamodb",
+            "put-item",
+            "--table-name",
+            &source_table,
+            "--item",
+            &item.to_string(),
+        ]);
+
+        let keyring = json!({"current": "k1", "decoy": "k1", "k1": CODE_KEY}).to_string();
+        let secret = ok(&[
+            "secretsmanager",
+            "create-secret",
+            "--name",
+            &format!("code-keys-{u}"),
+            "--secret-string",
+            &keyring,
+        ]);
+        let secret_arn = secret["ARN"].as_str().unwrap().to_string();
+
+        let from = format!("no-reply-{u}@example.com");
+        // The sender, and the recipients should moto's SES answer as a sandbox.
+        for identity in [&from, &email, &source_email] {
+            done(&[
+                "sesv2",
+                "create-email-identity",
+                "--email-identity",
+                identity,
+            ]);
+        }
+
+        let mut account = Account::production();
+        account.origination_identities.insert(ORIGINATION.into());
+        let sms = FakeSms::start(account);
+
+        let env: Vec<(String, String)> = [
+            ("DIRECTORY", "cognito"),
+            ("STORE", "dynamodb"),
+            ("CODES_TABLE", codes_table.as_str()),
+            ("DELIVERY", "aws"),
+            ("CODE_HASH_KEY_SECRET_ARN", secret_arn.as_str()),
+            ("USER_POOL_ID", pool_id.as_str()),
+            ("SIGN_OUT_ON_RESET", "true"),
+            ("NOTIFY_PASSWORD_CHANGED", "true"),
+            ("RECOVERY_MECHANISMS", "verified_email,verified_phone_number"),
+            ("PREVENT_USER_EXISTENCE_ERRORS", "ENABLED"),
+            ("SES_FROM_ADDRESS", from.as_str()),
+            ("SMS_ORIGINATION_IDENTITY", ORIGINATION),
+            ("SMS_DRY_RUN", "false"),
+            ("SOURCE_TABLE", source_table.as_str()),
+            ("SOURCE_KEY", "username"),
+            ("SOURCE_PASSWORD_HASH_ATTRIBUTE", "password_hash"),
+            ("SOURCE_EMAIL_INDEX", "email-index"),
+            ("SOURCE_ASSUME_VERIFIED", "false"),
+            // What LogLevel=TRACE sets, and RUST_LOG asking for the SDK's targets by name.
+            ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            (
+                "RUST_LOG",
+                "trace,aws_smithy_runtime=trace,aws_sdk_dynamodb=trace,aws_config=trace,hyper=trace",
+            ),
+            ("AWS_ENDPOINT_URL", moto::endpoint().as_str()),
+            ("AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2", sms.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+
+        let secrets = vec![
+            OLD_PASSWORD.to_string(),
+            NEW_PASSWORD.to_string(),
+            SOURCE_HASH.to_string(),
+            // The hash's salt and digest alone, should a log split it.
+            SOURCE_HASH[7..29].to_string(),
+            CODE_KEY.to_string(),
+            client_secret.clone(),
+            email.clone(),
+            phone.clone(),
+            phone.trim_start_matches('+').to_string(),
+            source_email.clone(),
+        ];
+        Deployed {
+            sms,
+            pool_id,
+            client_id,
+            client_secret,
+            email_user: ("jane".into(), email),
+            phone_user: ("paul".into(), phone),
+            source_user: ("olga".into(), source_email),
+            env,
+            secrets,
+        }
+    }
+
+    /// The SecretHash of `username` for the app client.
+    pub fn secret_hash(&self, username: &str) -> String {
+        password_reset::domain::secret_hash::compute(&self.client_secret, username, &self.client_id)
+            .unwrap()
+    }
+
+    /// Every digest the codes table holds now, in each form a log could show it: base64 (the
+    /// wire), hex, and the SDK's `Debug` of a `Blob` (its bytes as a decimal list).
+    pub fn stored_digests(&self) -> Vec<String> {
+        use base64::Engine;
+        let mut forms = Vec::new();
+        for b64 in self.stored_digests_base64() {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&b64)
+                .unwrap();
+            forms.push(bytes.iter().map(|b| format!("{b:02x}")).collect());
+            let list: Vec<String> = bytes.iter().take(8).map(u8::to_string).collect();
+            forms.push(list.join(", "));
+            forms.push(b64);
+        }
+        forms
+    }
+
+    fn stored_digests_base64(&self) -> Vec<String> {
+        let table = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "CODES_TABLE")
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        let items = ok(&["dynamodb", "scan", "--table-name", &table]);
+        items["Items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|item| item["digest"]["B"].as_str().map(str::to_string))
+            .collect()
+    }
+}
+
+/// A function's answers and its whole output (stdout and stderr), one event after another.
+pub struct Run {
+    pub answers: Vec<Value>,
+    pub logs: String,
+}
+
+/// Runs `binary` under a local Lambda Runtime API with `env` (and what Lambda adds), feeds it
+/// `events` one at a time, and collects its answers and everything it wrote.
+pub async fn run_function(binary: &str, env: &[(String, String)], events: &[Value]) -> Run {
+    let mut api = RuntimeApi::start().await.unwrap();
+    let name = std::path::Path::new(binary)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    let log_path =
+        std::env::temp_dir().join(format!("{}.log", crate::unique(&format!("trace-{name}"))));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = tokio::process::Command::new(binary)
+        .env_clear()
+        .envs(api.environment(&name, "trace"))
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut answers = Vec::new();
+    for (i, event) in events.iter().enumerate() {
+        api.events
+            .send((format!("req-{i}"), event.to_string().into()))
+            .unwrap();
+        let outcome = tokio::time::timeout(Duration::from_secs(60), api.outcomes.recv())
+            .await
+            .unwrap_or_else(|_| {
+                let logs = std::fs::read_to_string(&log_path).unwrap_or_default();
+                panic!("{name} did not answer event {i}:\n{logs}")
+            })
+            .unwrap();
+        answers.push(serde_json::from_slice(&outcome.body).unwrap_or(Value::Null));
+    }
+    child.kill().await.unwrap();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let _ = std::fs::remove_file(&log_path);
+    Run { answers, logs }
+}
+
+/// Fails naming the first of `secrets` found anywhere in `logs`.
+#[track_caller]
+pub fn assert_no_secret(logs: &str, secrets: &[String]) {
+    for secret in secrets {
+        assert!(
+            secret.is_empty() || !logs.contains(secret.as_str()),
+            "the log leaks {secret:?}:\n{logs}"
+        );
+    }
+}
+
+/// The code in the last message moto's SES accepted for `to`.
+pub fn code_mailed_to(to: &str) -> String {
+    let mail = moto::mail_to(to);
+    let last = mail.last().unwrap_or_else(|| panic!("no mail to {to}"));
+    crate::delivery::code_in(last["body"].as_str().unwrap())
+}
