@@ -4,11 +4,11 @@
 //! - `connect`: one DescribeUserPool, once per container.
 //! - `AppClients::find`: one DescribeUserPoolClient the first time a client id is seen; none
 //!   after (a miss is asked again only after `client_miss_recheck`).
-//! - `UserDirectory::find`: one AdminGetUser for a username, and for an alias or sub where
-//!   Cognito resolves it (it does). Only when AdminGetUser misses and the login has the form of
-//!   a sub, or of an alias the pool has (email / phone_number / preferred_username in
-//!   `AliasAttributes`), one ListUsers with a filter follows (emulators such as moto resolve
-//!   neither), and on a match one more AdminGetUser for the MFA settings ListUsers lacks.
+//! - `UserDirectory::find`: by the login's form alone, never by whether it exists: one
+//!   AdminGetUser for a login that can only be a username; for one that may be a sub or an alias
+//!   the pool has (email / phone_number / preferred_username in `AliasAttributes`), one ListUsers
+//!   with a filter (emulators such as moto resolve neither through AdminGetUser) and then one
+//!   AdminGetUser, by the username found or else by the login.
 //! - `set_password`: one AdminSetUserPassword, and one AdminUserGlobalSignOut when
 //!   `sign_out_on_reset` (the default).
 //! - `create`: one AdminCreateUser and one AdminSetUserPassword (plus one AdminDeleteUser to
