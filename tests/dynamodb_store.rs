@@ -446,10 +446,18 @@ async fn only_a_verified_alias_is_a_login() {
 
     // A sub-shaped login costs the same reads whether it names someone or not.
     f.calls.take();
-    let by_sub = f.store.find("5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f").await.unwrap();
+    let by_sub = f
+        .store
+        .find("5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f")
+        .await
+        .unwrap();
     assert_eq!(by_sub.map(|u| u.username), Some("claimant".to_string()));
     let known = f.calls.take();
-    let nobody = f.store.find("00000000-0000-4000-8000-000000000000").await.unwrap();
+    let nobody = f
+        .store
+        .find("00000000-0000-4000-8000-000000000000")
+        .await
+        .unwrap();
     assert_eq!(nobody, None);
     assert_eq!(f.calls.take(), known);
 }

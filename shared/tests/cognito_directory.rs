@@ -474,8 +474,18 @@ async fn unknown_client_ids_cost_no_cognito_call_past_the_callers_window() {
         let answer = svc.forgot_password(&request, &caller, T0, &mut rng()).await;
         answers.push(answer.map(|_| ()).unwrap_err().kind());
     }
-    assert!(answers[..max].iter().all(|k| *k == "ResourceNotFoundException"), "{answers:?}");
-    assert!(answers[max..].iter().all(|k| *k == "LimitExceededException"), "{answers:?}");
+    assert!(
+        answers[..max]
+            .iter()
+            .all(|k| *k == "ResourceNotFoundException"),
+        "{answers:?}"
+    );
+    assert!(
+        answers[max..]
+            .iter()
+            .all(|k| *k == "LimitExceededException"),
+        "{answers:?}"
+    );
     assert_eq!(
         f.calls.take(),
         counts(&[("DescribeUserPoolClient", max)]),
@@ -487,7 +497,11 @@ async fn unknown_client_ids_cost_no_cognito_call_past_the_callers_window() {
     let mut throttled = 0;
     for i in 0..40 {
         let answer = svc
-            .forgot_at(&forgot(&format!("anotherclient{i}"), "jane"), T0, &mut rng())
+            .forgot_at(
+                &forgot(&format!("anotherclient{i}"), "jane"),
+                T0,
+                &mut rng(),
+            )
             .await
             .unwrap_err();
         if answer.kind() == "TooManyRequestsException" {
@@ -498,8 +512,15 @@ async fn unknown_client_ids_cost_no_cognito_call_past_the_callers_window() {
     let described = asked.get("DescribeUserPoolClient").copied().unwrap_or(0);
     // A burst of 10, then one a second.
     let bound = 10 + started.elapsed().as_secs() as usize + 1;
-    assert!(described + max <= bound, "at most {bound} in all: {asked:?}");
-    assert_eq!(described + throttled, 40, "each id either asked or refused: {asked:?}");
+    assert!(
+        described + max <= bound,
+        "at most {bound} in all: {asked:?}"
+    );
+    assert_eq!(
+        described + throttled,
+        40,
+        "each id either asked or refused: {asked:?}"
+    );
     assert!(throttled > 0);
 }
 

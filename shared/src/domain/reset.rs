@@ -121,7 +121,10 @@ mod tests {
         vec![
             ("unknown", None),
             ("disabled", Some(user(UserStatus::Confirmed, false, &EMAIL))),
-            ("unconfirmed", Some(user(UserStatus::Unconfirmed, true, &EMAIL))),
+            (
+                "unconfirmed",
+                Some(user(UserStatus::Unconfirmed, true, &EMAIL)),
+            ),
             (
                 "force change",
                 Some(user(UserStatus::ForceChangePassword, true, &EMAIL)),
@@ -140,7 +143,10 @@ mod tests {
                 Some(user(
                     UserStatus::Confirmed,
                     true,
-                    &[("phone_number", "+12065550142"), ("phone_number_verified", "true")],
+                    &[
+                        ("phone_number", "+12065550142"),
+                        ("phone_number_verified", "true"),
+                    ],
                 )),
             ),
         ]
@@ -177,7 +183,9 @@ mod tests {
                 PreventUserExistenceErrors::Enabled,
                 op,
             );
-            assert!(matches!(got, Ok(ResetTarget::Deliver(c)) if c.medium == DeliveryMedium::Email));
+            assert!(
+                matches!(got, Ok(ResetTarget::Deliver(c)) if c.medium == DeliveryMedium::Email)
+            );
         }
     }
 

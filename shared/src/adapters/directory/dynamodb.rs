@@ -192,7 +192,11 @@ impl DynamoDirectory {
         users.retain(|u| flag.is_none_or(|flag| u.attributes.is_true(flag)));
         if users.len() > 1 {
             // Cognito keeps a verified alias to one user; two mean no login to trust.
-            tracing::warn!(index, count = users.len(), "alias verified by several users; none is used");
+            tracing::warn!(
+                index,
+                count = users.len(),
+                "alias verified by several users; none is used"
+            );
             return Ok(None);
         }
         Ok(users.pop())
