@@ -3,8 +3,8 @@
 //! accepted until the container is recycled), a miss is believed for `client_miss_recheck`, so
 //! repeated unknown ids cost one call each per interval rather than one per request. Ids never
 //! seen draw on one token bucket per process (`MISS_BURST`, refilled at `MISS_REFILL_PER_SECOND`):
-//! a flood of distinct random ids costs the account's DescribeUserPoolClient quota (UserPoolClientRead)
-//! a bounded rate per container, and is answered TooManyRequests past it.
+//! a flood of distinct random ids costs the account's DescribeUserPoolClient quota a
+//! bounded rate per container, and is answered TooManyRequests past it.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};

@@ -3,7 +3,9 @@
 //! Round trips (Cognito API calls):
 //! - `connect`: one DescribeUserPool, once per container.
 //! - `AppClients::find`: one DescribeUserPoolClient the first time a client id is seen; none
-//!   after (a miss is asked again only after `client_miss_recheck`).
+//!   after (a miss is asked again only after `client_miss_recheck`); ids never seen share one
+//!   token bucket per container (a burst of 10, then 1 a second), past which the answer is
+//!   TooManyRequests without a call.
 //! - `UserDirectory::find`: by the login's form alone, never by whether it exists: one
 //!   AdminGetUser for a login that can only be a username; for one that may be a sub or an alias
 //!   the pool has (email / phone_number / preferred_username in `AliasAttributes`), one ListUsers
