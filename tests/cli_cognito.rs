@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 use test_support::cli::*;
 use test_support::moto::endpoint as moto;
 
+mod one_answer;
+
 const OLD_PASSWORD: &str = "0ld-Passw0rd!";
 
 /// `aws cognito-idp <args>` against the pool itself (moto), as an administrator types it.
@@ -30,17 +32,25 @@ struct Pool {
 }
 
 fn pool() -> Pool {
-    let name = format!("cli-{}", std::process::id());
-    let created = ok(pool_cli(&[
-        "create-user-pool",
-        "--pool-name",
-        &name,
+    pool_with(&[
         "--alias-attributes",
         "email",
         "phone_number",
         "--account-recovery-setting",
         r#"RecoveryMechanisms=[{Priority=1,Name=verified_email},{Priority=2,Name=verified_phone_number}]"#,
-    ]));
+    ])
+}
+
+/// A fresh pool created with `settings` (create-user-pool's arguments), and an app client.
+fn pool_with(settings: &[&str]) -> Pool {
+    let name = format!("cli-{}", test_support::unique("pool"));
+    let created = ok(pool_cli(
+        &[
+            &["create-user-pool", "--pool-name", name.as_str()],
+            settings,
+        ]
+        .concat(),
+    ));
     let id = created["UserPool"]["Id"].as_str().unwrap().to_string();
     let client = ok(pool_cli(&[
         "create-user-pool-client",

@@ -429,3 +429,39 @@ async fn malformed_items_are_internal_errors_and_change_nothing() {
     );
     assert!(f.password_hash("jane").await.is_none());
 }
+
+/// An email or phone number is a login only where it is verified, as in Cognito: sam's unverified
+/// ones name nobody, and an address one user verified and another merely carries names the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn only_a_verified_alias_is_a_login() {
+    let f = fixture("aliases", settings(|_| {})).await;
+    assert!(f.store.find("sam").await.unwrap().is_some());
+    assert_eq!(f.store.find("sam@example.net").await.unwrap(), None);
+    assert_eq!(f.store.find("+13125550199").await.unwrap(), None);
+
+    let mut claimant = f.store.find("sam").await.unwrap().unwrap();
+    claimant.username = "claimant".into();
+    claimant.sub = "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f".into();
+    claimant.attributes.set("email", "jane@example.com");
+    claimant.attributes.set("email_verified", "false");
+    f.store.put_user(&claimant).await.unwrap();
+    let found = f.store.find("jane@example.com").await.unwrap().unwrap();
+    assert_eq!(found.username, "jane");
+
+    // A sub-shaped login costs the same reads whether it names someone or not.
+    f.calls.take();
+    let by_sub = f
+        .store
+        .find("5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f")
+        .await
+        .unwrap();
+    assert_eq!(by_sub.map(|u| u.username), Some("claimant".to_string()));
+    let known = f.calls.take();
+    let nobody = f
+        .store
+        .find("00000000-0000-4000-8000-000000000000")
+        .await
+        .unwrap();
+    assert_eq!(nobody, None);
+    assert_eq!(f.calls.take(), known);
+}

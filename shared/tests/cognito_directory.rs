@@ -376,6 +376,154 @@ impl Fixture {
 
 // ---------------------------------------------------------------- lookup
 
+/// The calls a lookup costs depend on the login's form only: for each form (username, email
+/// alias, phone alias, sub), a login of a user and one of nobody cost the same calls, in kind
+/// and number.
+#[tokio::test]
+async fn existence_never_changes_the_calls() {
+    let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
+    f.add("jane", &JANE, Some(OLD_PASSWORD)).await;
+    f.add(
+        "bob",
+        &[("email", "bob@example.com"), ("email_verified", "false")],
+        Some(OLD_PASSWORD),
+    )
+    .await;
+    let jane = f.pool.find_user_for_test("jane").await;
+    f.calls.take();
+    let forms = [
+        ("username", "jane", "nobody", counts(&[("AdminGetUser", 1)])),
+        (
+            "email",
+            "jane@example.com",
+            "nobody@example.com",
+            counts(&[("AdminGetUser", 1), ("ListUsers", 1)]),
+        ),
+        (
+            "unverified email",
+            "bob@example.com",
+            "nobody@example.com",
+            counts(&[("AdminGetUser", 1), ("ListUsers", 1)]),
+        ),
+        (
+            "phone",
+            "+12065550142",
+            "+12065550999",
+            counts(&[("AdminGetUser", 1), ("ListUsers", 1)]),
+        ),
+        (
+            "sub",
+            jane.sub.as_str(),
+            "00000000-0000-4000-8000-000000000000",
+            counts(&[("AdminGetUser", 1), ("ListUsers", 1)]),
+        ),
+    ];
+    for (form, known, unknown, want) in forms {
+        let found = UserDirectory::find(&*f.pool, known).await.unwrap();
+        assert_eq!(found.is_some(), form != "unverified email", "{form}");
+        let known_calls = f.calls.take();
+        assert_eq!(UserDirectory::find(&*f.pool, unknown).await.unwrap(), None);
+        assert_eq!(f.calls.take(), known_calls, "{form}: unknown as known");
+        assert_eq!(known_calls, want, "{form}");
+    }
+
+    // Through the service: ForgotPassword and ConfirmForgotPassword for a user and for nobody
+    // cost the same Cognito calls, login form by login form.
+    let (svc, _inbox) = f.service(PreventUserExistenceErrors::Enabled, None);
+    svc.ask("jane", T0).await.unwrap(); // the app client, cached from here on
+    f.calls.take();
+    for (known, unknown) in [
+        ("jane", "nobody"),
+        ("jane@example.com", "nobody@example.com"),
+        ("+12065550142", "+12065550999"),
+    ] {
+        svc.ask(known, T0).await.unwrap();
+        let _ = svc.reset(known, "000000", PASSWORD, T0).await;
+        let known_calls = f.calls.take();
+        svc.ask(unknown, T0).await.unwrap();
+        let _ = svc.reset(unknown, "000000", PASSWORD, T0).await;
+        assert_eq!(f.calls.take(), known_calls, "{known} vs {unknown}");
+    }
+}
+
+/// An unknown ClientId is counted against its caller before any Cognito call: once the caller's
+/// window is full, random ClientIds cost no DescribeUserPoolClient; and ids never seen draw on a
+/// process-wide bucket, so even callers the window cannot tell apart spend a bounded number.
+#[tokio::test]
+async fn unknown_client_ids_cost_no_cognito_call_past_the_callers_window() {
+    use password_reset::domain::caller::{Caller, CallerOperation};
+    let started = std::time::Instant::now();
+    let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
+    let (mut service, _inbox) = service_on(
+        f.pool.clone(),
+        Arc::new(MemoryCodes::new()),
+        PreventUserExistenceErrors::Enabled,
+        None,
+    );
+    service.pool.codes.max_requests_per_caller = 3;
+    let svc = f.asking(service);
+    let max = svc
+        .pool
+        .codes
+        .caller_limit(CallerOperation::ForgotPassword)
+        .max_requests as usize;
+    let caller = Caller::peer("198.51.100.7".parse().unwrap());
+    let mut answers = Vec::new();
+    for i in 0..max + 3 {
+        let request = forgot(&format!("randomclient{i}"), "jane");
+        let answer = svc.forgot_password(&request, &caller, T0, &mut rng()).await;
+        answers.push(answer.map(|_| ()).unwrap_err().kind());
+    }
+    assert!(
+        answers[..max]
+            .iter()
+            .all(|k| *k == "ResourceNotFoundException"),
+        "{answers:?}"
+    );
+    assert!(
+        answers[max..]
+            .iter()
+            .all(|k| *k == "LimitExceededException"),
+        "{answers:?}"
+    );
+    assert_eq!(
+        f.calls.take(),
+        counts(&[("DescribeUserPoolClient", max)]),
+        "no Cognito call once the caller's window is full"
+    );
+
+    // No caller identity at all (a direct invocation): the bucket bounds the misses.
+    let (svc, _inbox) = f.service(PreventUserExistenceErrors::Enabled, None);
+    let mut throttled = 0;
+    for i in 0..40 {
+        let answer = svc
+            .forgot_at(
+                &forgot(&format!("anotherclient{i}"), "jane"),
+                T0,
+                &mut rng(),
+            )
+            .await
+            .unwrap_err();
+        if answer.kind() == "TooManyRequestsException" {
+            throttled += 1;
+        }
+    }
+    let asked = f.calls.take();
+    let described = asked.get("DescribeUserPoolClient").copied().unwrap_or(0);
+    // A burst of 10, then one a second.
+    let bound = 10 + started.elapsed().as_secs() as usize + 1;
+    assert!(
+        described + max <= bound,
+        "at most {bound} in all: {asked:?}"
+    );
+    assert_eq!(
+        described + throttled,
+        40,
+        "each id either asked or refused: {asked:?}"
+    );
+    assert!(throttled > 0);
+}
+
 #[tokio::test]
 async fn finds_by_username_alias_phone_and_sub_on_an_alias_pool() {
     let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
@@ -410,11 +558,11 @@ async fn finds_by_username_alias_phone_and_sub_on_an_alias_pool() {
             "{login}"
         );
     }
-    // moto's AdminGetUser resolves neither aliases nor subs: each took the ListUsers fallback
-    // (AdminGetUser miss, ListUsers, AdminGetUser for the MFA settings).
+    // An alias or sub is one ListUsers (moto's AdminGetUser resolves neither), then one
+    // AdminGetUser by the username found (for the MFA settings).
     assert_eq!(
         f.calls.take(),
-        counts(&[("AdminGetUser", 6), ("ListUsers", 3)])
+        counts(&[("AdminGetUser", 3), ("ListUsers", 3)])
     );
 
     assert_eq!(
@@ -1004,14 +1152,24 @@ async fn a_source_user_known_by_email_migrates_into_an_alias_pool() {
     );
     service.ask("lia@example.com", T0).await.unwrap();
     let code = inbox.last_code("lia@example.com");
-    // An alias pool refuses an email-shaped username: the user is created under a UUID.
+    // Asked by the email alias, created under the source's username, as Cognito's trigger names
+    // the user it creates: AdminGetUser with the old username finds them.
     let lia = f.pool.find_user_for_test("lia@example.com").await;
-    assert!(!lia.username.contains('@'));
+    assert_eq!(lia.username, "lia");
+    let by_name = f
+        .client
+        .admin_get_user()
+        .user_pool_id(&f.pool_id)
+        .username("lia")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_name.username(), "lia");
     service
         .reset("lia@example.com", &code, PASSWORD, T0.plus(1))
         .await
         .unwrap();
-    assert!(f.sign_in(&lia.username, PASSWORD).await.is_ok());
+    assert!(f.sign_in("lia", PASSWORD).await.is_ok());
 }
 
 // ---------------------------------------------------------------- faults (aws-smithy-mocks)

@@ -152,8 +152,10 @@ async fn forgot_password_migrates_a_source_only_user_then_issues_a_code_that_res
         DeliveryMedium::Email
     );
 
-    // Created in the directory as Cognito would: RESET_REQUIRED, verified email, a fresh sub.
-    let user = store.user(login).unwrap();
+    // Created in the directory as Cognito would: under the source's username (not the email
+    // typed), RESET_REQUIRED, verified email, a fresh sub.
+    assert!(store.user(login).is_none());
+    let user = store.user("lena").unwrap();
     assert_eq!(user.status, UserStatus::ResetRequired);
     assert!(user.attributes.is_true("email_verified"));
     assert_eq!(user.sub.len(), 36);
@@ -179,7 +181,7 @@ async fn forgot_password_migrates_a_source_only_user_then_issues_a_code_that_res
         .confirm_at(&confirm, T0.plus(60), &mut rng)
         .await
         .unwrap();
-    let user = store.user(login).unwrap();
+    let user = store.user("lena").unwrap();
     assert_eq!(user.status, UserStatus::Confirmed);
     assert!(password_reset::domain::password::verify(
         "N3w-Passw0rd!",
@@ -192,7 +194,7 @@ async fn forgot_password_migrates_a_source_only_user_then_issues_a_code_that_res
         .forgot_at(&forgot(login), T0.plus(120), &mut rng)
         .await
         .unwrap();
-    assert_eq!(store.user(login).unwrap().sub, sub);
+    assert_eq!(store.user("lena").unwrap().sub, sub);
 }
 
 #[tokio::test]

@@ -1091,3 +1091,47 @@ impl UserDirectory for StalledDirectory {
         std::future::pending().await
     }
 }
+
+/// Every login ForgotPassword answers from a decoy is judged by Confirm against that decoy, so its
+/// code expires as an unknown login's does: ExpiredCode once the decoy's lifetime is over, and
+/// CodeMismatch within it, for disabled (dora), FORCE_CHANGE_PASSWORD (fran), no verified channel
+/// (sam), unconfirmed, and only the MFA channel, as for nobody.
+#[tokio::test]
+async fn a_simulated_logins_decoy_expires_as_an_unknown_ones() {
+    let f = fixture();
+    let mut unconfirmed = f.store.user("jane").unwrap();
+    unconfirmed.username = "ursula".into();
+    unconfirmed.sub = "2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901".into();
+    unconfirmed.status = UserStatus::Unconfirmed;
+    unconfirmed.attributes.set("email", "ursula@example.com");
+    f.store.put_user(unconfirmed.clone());
+    let mut mfa = unconfirmed;
+    mfa.username = "mia".into();
+    mfa.sub = "4c5d6e7f-8091-4a2b-bc3d-4e5f60718293".into();
+    mfa.status = UserStatus::Confirmed;
+    mfa.attributes.set("email", "mia@example.com");
+    mfa.mfa = Some(password_reset::domain::user::MfaChannel::Email);
+    f.store.put_user(mfa);
+    let ttl = f.service.pool.codes.ttl_seconds;
+    let answers = |login: &'static str| {
+        let f = &f;
+        async move {
+            f.ask(login, T0, 1).await.unwrap();
+            let within = f.confirm(login, "123456", T0.plus(ttl - 1), 2).await;
+            let after = f.confirm(login, "123456", T0.plus(ttl), 3).await;
+            (within, after)
+        }
+    };
+    let unknown = answers("nobody").await;
+    assert_eq!(
+        unknown,
+        (
+            Err(CognitoError::CodeMismatch),
+            Err(CognitoError::ExpiredCode)
+        )
+    );
+    for login in ["dora", "fran", "sam", "ursula", "mia"] {
+        assert_eq!(answers(login).await, unknown, "{login}");
+    }
+    assert_eq!(f.inbox.count(), 0, "nothing sent");
+}

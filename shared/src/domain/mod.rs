@@ -13,6 +13,7 @@ pub mod password;
 pub mod pool;
 pub mod recovery;
 pub mod request;
+pub mod reset;
 pub mod secret_hash;
 pub mod source_password;
 pub mod time;

@@ -1,6 +1,9 @@
-//! What every operation checks once the request's fields are valid, in Cognito's order: the app
-//! client and its SecretHash, the operation's own refusal that needs no user, then the caller's
-//! windows. None of it looks at the user, so none of it says who exists.
+//! What every operation checks once the request's fields are valid: the caller's windows first,
+//! then the app client and its SecretHash, then the operation's own refusal that needs no user.
+//! The windows come before the client lookup so that no request reaches Cognito
+//! (DescribeUserPoolClient) uncounted: random ClientIds are limited like any other request.
+//! (Cognito checks the client first; here an unknown client counts against its caller.) None of
+//! it looks at the user, so none of it says who exists.
 
 use crate::domain::caller::{Caller, CallerOperation};
 use crate::domain::error::CognitoError;
@@ -20,7 +23,7 @@ pub(super) async fn admit(
     caller: &Caller,
     now: UnixTime,
 ) -> Result<(), CognitoError> {
+    admit_caller(service, caller, request.user_context_data, operation, now).await?;
     authorize_client(service.ports.clients.as_ref(), request).await?;
-    precondition()?;
-    admit_caller(service, caller, request.user_context_data, operation, now).await
+    precondition()
 }

@@ -24,19 +24,17 @@ use crate::domain::delivery::DeliveryMedium;
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
 use crate::domain::message::MessageParams;
-use crate::domain::pool::PreventUserExistenceErrors;
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ConfirmForgotPasswordRequest;
+use crate::domain::reset::{ResetOperation, ResetTarget, reset_target};
 use crate::domain::time::UnixTime;
-use crate::domain::user::{User, UserStatus};
+use crate::domain::user::User;
 use crate::metrics;
 
 use super::ResetService;
 use super::admission::admit;
 use super::decoy::decoy_key;
-use super::errors::{
-    CANNOT_RESET, DISABLED, directory_error, password_change_error, redemption, store_error,
-};
+use super::errors::{directory_error, password_change_error, redemption, store_error};
 
 /// How long a confirm may take, end to end: well inside the function's 10 s timeout (the
 /// template's), so the answer, whatever it is, is ours and not Lambda's kill. The SDK's operation
@@ -113,36 +111,24 @@ async fn confirm(
 
     let login = service.pool.normalize_login(&request.username);
     let login = login.as_str();
-    let legacy = service.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
     let user = service
         .ports
         .users
         .find(login)
         .await
         .map_err(directory_error)?;
-    // `None`: no real user to change; the attempt runs against the login's decoy record, so
-    // a wrong code costs the same work for everybody, and the answers are the decoy's:
-    // CodeMismatch, then ExpiredCode once its (simulated) code has expired, as for a real
-    // user. Under ENABLED a FORCE_CHANGE_PASSWORD user is such a login too.
-    let target = match user {
-        None if legacy => return Err(CognitoError::UserNotFound),
-        Some(u) if u.status == UserStatus::ForceChangePassword && legacy => {
-            return Err(CognitoError::NotAuthorized(CANNOT_RESET.into()));
-        }
-        Some(u) if !u.enabled && legacy => {
-            return Err(CognitoError::NotAuthorized(DISABLED.into()));
-        }
-        Some(u) if u.status == UserStatus::Unconfirmed && legacy => {
-            return Err(CognitoError::UserNotConfirmed);
-        }
-        Some(u)
-            if u.enabled
-                && u.status != UserStatus::Unconfirmed
-                && u.status != UserStatus::ForceChangePassword =>
-        {
-            Some(u)
-        }
-        _ => None,
+    // The rule ForgotPassword planned with: every login it answered from a decoy is judged here
+    // against that decoy, so a wrong code costs the same work and gets the same answers
+    // (CodeMismatch, TooManyFailedAttempts, ExpiredCode once the decoy's code has expired) for
+    // every such login as for an unknown one.
+    let target = match reset_target(
+        user.as_ref(),
+        &service.pool.recovery,
+        service.pool.prevent_user_existence_errors,
+        ResetOperation::ConfirmForgotPassword,
+    )? {
+        ResetTarget::Deliver(_) | ResetTarget::OwnRecord => user,
+        ResetTarget::Decoy => None,
     };
     let key = match &target {
         Some(user) => user.username.clone(),

@@ -14,8 +14,6 @@ use super::custom_message::CustomMessageError;
 pub(super) const TOO_MANY_REQUESTS: &str = "Too many requests, please try again later.";
 pub(super) const NOT_DELIVERED: &str =
     "The confirmation code could not be delivered. Try again later.";
-pub(super) const CANNOT_RESET: &str = "User password cannot be reset in the current state.";
-pub(super) const DISABLED: &str = "User is disabled.";
 
 /// A code-store failure.
 pub(super) fn store_error(e: StoreError) -> CognitoError {

@@ -11,11 +11,11 @@ use crate::domain::login::LoginForm;
 use crate::domain::mask;
 use crate::domain::message::CustomMessage;
 use crate::domain::message_catalog::MessageSource;
-use crate::domain::pool::PreventUserExistenceErrors;
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ForgotPasswordRequest;
+use crate::domain::reset::{ResetOperation, ResetTarget, reset_target};
 use crate::domain::time::UnixTime;
-use crate::domain::user::{User, UserStatus};
+use crate::domain::user::User;
 use crate::metrics::{self, Outcome};
 use crate::ports::Issued;
 
@@ -23,7 +23,7 @@ use super::ResetService;
 use super::admission::admit;
 use super::custom_message::{CustomMessageRequest, custom_message};
 use super::decoy::decoy_key;
-use super::errors::{CANNOT_RESET, DISABLED, delivery_error, directory_error, store_error};
+use super::errors::{delivery_error, directory_error, store_error};
 use super::migrate_user::migrate_for_reset;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,42 +157,17 @@ fn render(service: &ResetService, user: &User, code: &str) -> Result<CustomMessa
 }
 
 fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError> {
-    let legacy = service.pool.prevent_user_existence_errors == PreventUserExistenceErrors::Legacy;
-    let Some(user) = user else {
-        return if legacy {
-            Err(CognitoError::UserNotFound)
-        } else {
-            Ok(Plan::Simulate)
-        };
-    };
-    // Under ENABLED, a user who never set a password answers as an unknown one would.
-    if user.status == UserStatus::ForceChangePassword {
-        return if legacy {
-            Err(CognitoError::NotAuthorized(CANNOT_RESET.into()))
-        } else {
-            Ok(Plan::Simulate)
-        };
-    }
-    if !user.enabled {
-        return if legacy {
-            Err(CognitoError::NotAuthorized(DISABLED.into()))
-        } else {
-            Ok(Plan::Simulate)
-        };
-    }
-    // An unconfirmed sign-up has not proven any channel: treated as having no verified one.
-    let channel = if user.status == UserStatus::Unconfirmed {
-        Err(CognitoError::InvalidParameter(
-            recovery::NO_VERIFIED_CHANNEL.into(),
-        ))
-    } else {
-        recovery::resolve_channel(&service.pool.recovery, &user)
-    };
-    match channel {
-        Ok(channel) => Ok(Plan::Deliver { user, channel }),
-        Err(e) if legacy => Err(e),
-        Err(_) => Ok(Plan::Simulate),
-    }
+    let target = reset_target(
+        user.as_ref(),
+        &service.pool.recovery,
+        service.pool.prevent_user_existence_errors,
+        ResetOperation::ForgotPassword,
+    )?;
+    Ok(match (target, user) {
+        (ResetTarget::Deliver(channel), Some(user)) => Plan::Deliver { user, channel },
+        // `OwnRecord` is Confirm's alone; a channel without a user cannot happen.
+        _ => Plan::Simulate,
+    })
 }
 
 async fn issue(

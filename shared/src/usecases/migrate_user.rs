@@ -5,7 +5,7 @@ use rand::CryptoRng;
 
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
-use crate::domain::migration::{self, Migration};
+use crate::domain::migration::{self, Migration, SourceUser};
 use crate::domain::pool::PreventUserExistenceErrors;
 use crate::domain::recovery::AccountRecovery;
 use crate::domain::source_password;
@@ -27,12 +27,24 @@ pub async fn for_forgot_password(
     recovery: &AccountRecovery,
     login: &str,
 ) -> Result<Migration, MigrationError> {
+    source_user_for_reset(source, recovery, login)
+        .await
+        .map(|(_, migration)| migration)
+}
+
+/// The source user `login` names (by username or alias) and their migration.
+async fn source_user_for_reset(
+    source: &dyn MigrationSource,
+    recovery: &AccountRecovery,
+    login: &str,
+) -> Result<(SourceUser, Migration), MigrationError> {
     let found = source
         .find(login)
         .await
         .map_err(store)?
         .ok_or(MigrationError::UnknownUser)?;
-    migration::for_reset(&found, recovery).map_err(MigrationError::Refused)
+    let migration = migration::for_reset(&found, recovery).map_err(MigrationError::Refused)?;
+    Ok((found, migration))
 }
 
 /// UserMigration_Authentication: the password checked against the source hash. An unknown user or
@@ -70,9 +82,13 @@ pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
     let Some(source) = service.ports.migration_source.as_deref() else {
         return Ok(None);
     };
-    match for_forgot_password(source, &service.pool.recovery, login).await {
-        Ok(migrated) => {
-            let user = migrated.into_user(login, migration::new_sub(rng));
+    match source_user_for_reset(source, &service.pool.recovery, login).await {
+        Ok((found, migrated)) => {
+            // Named as the source names them, whatever login was typed: a user who asked by
+            // email is still found by their old username afterwards. (Cognito's trigger creates
+            // the user under the username it is given; for a login typed as an alias, the
+            // directory decides what stands in where an alias cannot be a username.)
+            let user = migrated.into_user(&found.username, migration::new_sub(rng));
             match service
                 .ports
                 .users
@@ -84,14 +100,14 @@ pub(super) async fn migrate_for_reset<R: CryptoRng + Send>(
                     tracing::info!(user = %mask::login(login), "user migrated from the migration source");
                     // Read back: the directory may name the user itself (a Cognito pool
                     // with email as username assigns a UUID), and codes are keyed by the
-                    // directory's username, which confirm will look up.
-                    Ok(service
-                        .ports
-                        .users
-                        .find(&user.username)
-                        .await
-                        .map_err(directory_error)?
-                        .or(Some(user)))
+                    // directory's username, which confirm will look up. By the source's
+                    // username, else by the login typed (an alias the new user now has).
+                    let users = &service.ports.users;
+                    let read = match users.find(&user.username).await.map_err(directory_error)? {
+                        Some(read) => Some(read),
+                        None => users.find(login).await.map_err(directory_error)?,
+                    };
+                    Ok(read.or(Some(user)))
                 }
                 // Created meanwhile (a concurrent request): the directory's user is the one.
                 Created::Exists => service

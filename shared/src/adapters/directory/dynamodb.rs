@@ -1,7 +1,8 @@
 //! The user directory on the DynamoDB users table (feature `dynamodb`; the table in
 //! `dynamodb_tables::schema`): item mapping and the one-read lookup. A lookup is one read: GetItem
-//! by username, or one Query on the index the login's form names (email, phone number, or sub
-//! for a sub-shaped login no username matched); a password change is one conditional UpdateItem,
+//! by username, or one Query on the index the login's form names (email, phone number; a
+//! sub-shaped login both GetItem and the sub Query, whatever either finds); an email or phone
+//! matches only where it is verified. A password change is one conditional UpdateItem,
 //! sent once.
 
 use std::collections::BTreeMap;
@@ -182,17 +183,24 @@ impl DynamoDirectory {
             .into_iter()
             .map(|item| User::try_from(FromTable(table, item)))
             .collect::<Result<Vec<_>, _>>()?;
-        if users.len() > 1 {
-            tracing::warn!(index, count = users.len(), "alias shared by several users");
-        }
-        // An alias belongs to the user who verified it, when several carry it.
-        let verified = |u: &User| match index {
-            USERS_EMAIL_INDEX => u.attributes.is_true("email_verified"),
-            USERS_PHONE_INDEX => u.attributes.is_true("phone_number_verified"),
-            _ => false,
+        // An email or phone number is a login only where its user verified it, as in Cognito;
+        // the sub is always one.
+        let flag = match index {
+            USERS_EMAIL_INDEX => Some("email_verified"),
+            USERS_PHONE_INDEX => Some("phone_number_verified"),
+            _ => None,
         };
-        let chosen = users.iter().position(verified).unwrap_or(0);
-        Ok((!users.is_empty()).then(|| users.swap_remove(chosen)))
+        users.retain(|u| flag.is_none_or(|flag| u.attributes.is_true(flag)));
+        if users.len() > 1 {
+            // Cognito keeps a verified alias to one user; two mean no login to trust.
+            tracing::warn!(
+                index,
+                count = users.len(),
+                "alias verified by several users; none is used"
+            );
+            return Ok(None);
+        }
+        Ok(users.pop())
     }
 
     /// Writes a user, replacing any with the same username: the import tool's write (the port's
@@ -247,13 +255,14 @@ impl UserDirectory for DynamoDirectory {
                 self.query_user(USERS_PHONE_INDEX, USERS_PHONE_KEY, login)
                     .await
             }
-            LoginForm::Username => match self.get_user(login).await? {
-                Some(user) => Ok(Some(user)),
-                None if looks_like_sub(login) => {
-                    self.query_user(USERS_SUB_INDEX, USERS_SUB, login).await
-                }
-                None => Ok(None),
-            },
+            // A sub-shaped login costs both reads whether or not a username matched: the
+            // calls never depend on who exists.
+            LoginForm::Username if looks_like_sub(login) => {
+                let by_name = self.get_user(login).await?;
+                let by_sub = self.query_user(USERS_SUB_INDEX, USERS_SUB, login).await?;
+                Ok(by_name.or(by_sub))
+            }
+            LoginForm::Username => self.get_user(login).await,
         }
     }
 

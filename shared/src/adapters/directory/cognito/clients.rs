@@ -1,7 +1,10 @@
 //! The pool's own app clients (DescribeUserPoolClient), cached for the life of the container: a
 //! client found is kept (a client's id and secret do not change; a deleted client stays
 //! accepted until the container is recycled), a miss is believed for `client_miss_recheck`, so
-//! repeated unknown ids cost one call each per interval rather than one per request.
+//! repeated unknown ids cost one call each per interval rather than one per request. Ids never
+//! seen draw on one token bucket per process (`MISS_BURST`, refilled at `MISS_REFILL_PER_SECOND`):
+//! a flood of distinct random ids costs the account's DescribeUserPoolClient quota a
+//! bounded rate per container, and is answered TooManyRequests past it.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -19,11 +22,57 @@ use crate::adapters::aws_errors::COGNITO;
 /// flood of random ids cannot grow the cache without bound.
 const MAX_MISSES: usize = 4096;
 
-#[derive(Default)]
+/// DescribeUserPoolClient calls for ids not in the cache: at most this many at once...
+const MISS_BURST: f64 = 10.0;
+/// ...and this many per second after.
+const MISS_REFILL_PER_SECOND: f64 = 1.0;
+
 pub(super) struct ClientCache {
     found: Mutex<HashMap<String, AppClient>>,
     /// When each unknown id was last asked about.
     missing: Mutex<HashMap<String, Instant>>,
+    lookups: Mutex<TokenBucket>,
+}
+
+impl Default for ClientCache {
+    fn default() -> Self {
+        Self {
+            found: Mutex::default(),
+            missing: Mutex::default(),
+            lookups: Mutex::new(TokenBucket::full(MISS_BURST, MISS_REFILL_PER_SECOND)),
+        }
+    }
+}
+
+/// A token bucket: `capacity` tokens, refilled continuously at `per_second`.
+struct TokenBucket {
+    capacity: f64,
+    per_second: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl TokenBucket {
+    fn full(capacity: f64, per_second: f64) -> Self {
+        Self {
+            capacity,
+            per_second,
+            tokens: capacity,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -45,6 +94,10 @@ impl CognitoPool {
             .is_some_and(|at| at.elapsed() < recheck);
         if believed_missing {
             return Ok(None);
+        }
+        if !locked(&self.clients.lookups).take(Instant::now()) {
+            tracing::warn!("too many unknown app client ids: DescribeUserPoolClient not asked");
+            return Err(StoreError::Throttled);
         }
         let pool = &self.description.user_pool_id;
         let described = self
@@ -85,5 +138,27 @@ impl CognitoPool {
             }
             Err(e) => Err(COGNITO.store_error("DescribeUserPoolClient", pool, e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_bucket_allows_a_burst_then_its_rate() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::full(3.0, 2.0);
+        bucket.at = start;
+        assert!((0..3).all(|_| bucket.take(start)));
+        assert!(!bucket.take(start));
+        // Half a second refills one token at two per second.
+        let later = start + Duration::from_millis(500);
+        assert!(bucket.take(later));
+        assert!(!bucket.take(later));
+        // Never more than the burst, however long it rested.
+        let much_later = later + Duration::from_secs(3600);
+        assert_eq!((0..10).filter(|_| bucket.take(much_later)).count(), 3);
     }
 }

@@ -32,22 +32,20 @@ const RECENTLY_USED: &str = "The password has been used recently; choose another
 const READ_ONLY: [&str; 2] = ["sub", "cognito:user_status"];
 
 impl CognitoPool {
+    /// The calls depend on the login's form only, never on whether it exists: a login that can
+    /// only be a username costs one AdminGetUser; one that may be a sub or an alias of this pool
+    /// costs one ListUsers and then one AdminGetUser, by the username ListUsers found or else by
+    /// the login itself (a username of that form, or an alias the service resolves). The second
+    /// call also reads the MFA settings ListUsers lacks (the MFA channel cannot be the recovery one).
     pub(super) async fn find_user(&self, login: &str) -> Result<Option<User>, StoreError> {
         let login = self.description.normalize(login);
-        if let Some(user) = self.get_user(&login).await? {
-            return Ok(Some(user));
-        }
         let Some(attribute) = self.fallback_attribute(&login) else {
-            return Ok(None);
+            return self.get_user(&login).await;
         };
-        // Reached only when AdminGetUser did not resolve a login the pool would accept (a sub,
-        // or an alias on a service or emulator that does not resolve it): ListUsers is limited
-        // more tightly than the Admin* calls.
-        let Some(username) = self.list_one(attribute, &login).await? else {
-            return Ok(None);
-        };
-        // ListUsers carries no MFA settings, and the MFA channel cannot be the recovery one.
-        self.get_user(&username).await
+        match self.list_one(attribute, &login).await? {
+            Some(username) => self.get_user(&username).await,
+            None => self.get_user(&login).await,
+        }
     }
 
     /// AdminGetUser; `None` for UserNotFoundException.
@@ -73,9 +71,9 @@ impl CognitoPool {
         }
     }
 
-    /// The attribute a login AdminGetUser missed could still be, in this pool: the sub, or an
-    /// alias of the login's form. An email or phone number that is not an alias is not a login
-    /// in Cognito (ForgotPassword refuses it too), so it is not searched.
+    /// The attribute a login could be besides a username, in this pool: the sub, or an alias of
+    /// the login's form. An email or phone number that is not an alias is not a login in Cognito
+    /// (ForgotPassword refuses it too), so it is not searched.
     fn fallback_attribute(&self, login: &str) -> Option<&'static str> {
         if looks_like_sub(login) {
             return Some("sub");

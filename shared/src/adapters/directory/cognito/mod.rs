@@ -3,12 +3,14 @@
 //! Round trips (Cognito API calls):
 //! - `connect`: one DescribeUserPool, once per container.
 //! - `AppClients::find`: one DescribeUserPoolClient the first time a client id is seen; none
-//!   after (a miss is asked again only after `client_miss_recheck`).
-//! - `UserDirectory::find`: one AdminGetUser for a username, and for an alias or sub where
-//!   Cognito resolves it (it does). Only when AdminGetUser misses and the login has the form of
-//!   a sub, or of an alias the pool has (email / phone_number / preferred_username in
-//!   `AliasAttributes`), one ListUsers with a filter follows (emulators such as moto resolve
-//!   neither), and on a match one more AdminGetUser for the MFA settings ListUsers lacks.
+//!   after (a miss is asked again only after `client_miss_recheck`); ids never seen share one
+//!   token bucket per container (a burst of 10, then 1 a second), past which the answer is
+//!   TooManyRequests without a call.
+//! - `UserDirectory::find`: by the login's form alone, never by whether it exists: one
+//!   AdminGetUser for a login that can only be a username; for one that may be a sub or an alias
+//!   the pool has (email / phone_number / preferred_username in `AliasAttributes`), one ListUsers
+//!   with a filter (emulators such as moto resolve neither through AdminGetUser) and then one
+//!   AdminGetUser, by the username found or else by the login.
 //! - `set_password`: one AdminSetUserPassword (a single attempt, no SDK retry), and one
 //!   AdminUserGlobalSignOut when `sign_out_on_reset` (the default), retried only when it fails,
 //!   within `sign_out_deadline`. The sign-out also follows a change whose outcome is unknown.

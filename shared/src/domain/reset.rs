@@ -1,0 +1,224 @@
+//! Who a reset is for: the one rule ForgotPassword and ConfirmForgotPassword both ask. A login
+//! ForgotPassword answers from a decoy is judged by Confirm against that same decoy, so no class
+//! of user (unknown, disabled, unconfirmed, FORCE_CHANGE_PASSWORD, no channel the recovery setting
+//! accepts) answers Confirm differently from an unknown login.
+
+use super::delivery::Channel;
+use super::error::CognitoError;
+use super::pool::PreventUserExistenceErrors;
+use super::recovery::{self, AccountRecovery};
+use super::user::{User, UserStatus};
+
+pub const CANNOT_RESET: &str = "User password cannot be reset in the current state.";
+pub const DISABLED: &str = "User is disabled.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetOperation {
+    ForgotPassword,
+    ConfirmForgotPassword,
+}
+
+/// Why no code can be delivered to the user a login names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undeliverable {
+    Unknown,
+    ForceChangePassword,
+    Disabled,
+    /// An unconfirmed sign-up has proven no channel.
+    Unconfirmed,
+    /// No verified channel in the recovery order that is not the MFA one (or `admin_only`): the
+    /// recovery rule's own refusal.
+    NoChannel(CognitoError),
+}
+
+/// What an operation works on for a login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResetTarget {
+    /// A deliverable user: the code goes by this channel, and is redeemed under their username.
+    Deliver(Channel),
+    /// LEGACY at Confirm only, for a user ForgotPassword refuses for want of a channel: Cognito
+    /// judges the code against the user's own (empty) record.
+    OwnRecord,
+    /// PreventUserExistenceErrors=ENABLED, every undeliverable login: the login's decoy record.
+    Decoy,
+}
+
+/// The user's channel, or why there is none.
+pub fn deliverability(
+    user: Option<&User>,
+    recovery: &AccountRecovery,
+) -> Result<Channel, Undeliverable> {
+    let Some(user) = user else {
+        return Err(Undeliverable::Unknown);
+    };
+    if user.status == UserStatus::ForceChangePassword {
+        return Err(Undeliverable::ForceChangePassword);
+    }
+    if !user.enabled {
+        return Err(Undeliverable::Disabled);
+    }
+    if user.status == UserStatus::Unconfirmed {
+        return Err(Undeliverable::Unconfirmed);
+    }
+    recovery::resolve_channel(recovery, user).map_err(Undeliverable::NoChannel)
+}
+
+/// The one answer both operations act on. Under ENABLED every undeliverable login is a decoy for
+/// both; under LEGACY each class keeps the error Cognito gives it in that operation.
+pub fn reset_target(
+    user: Option<&User>,
+    recovery: &AccountRecovery,
+    prevent: PreventUserExistenceErrors,
+    operation: ResetOperation,
+) -> Result<ResetTarget, CognitoError> {
+    let why = match deliverability(user, recovery) {
+        Ok(channel) => return Ok(ResetTarget::Deliver(channel)),
+        Err(why) => why,
+    };
+    if prevent == PreventUserExistenceErrors::Enabled {
+        return Ok(ResetTarget::Decoy);
+    }
+    use ResetOperation::*;
+    match (why, operation) {
+        (Undeliverable::Unknown, _) => Err(CognitoError::UserNotFound),
+        (Undeliverable::ForceChangePassword, _) => {
+            Err(CognitoError::NotAuthorized(CANNOT_RESET.into()))
+        }
+        (Undeliverable::Disabled, _) => Err(CognitoError::NotAuthorized(DISABLED.into())),
+        (Undeliverable::Unconfirmed, ForgotPassword) => Err(CognitoError::InvalidParameter(
+            recovery::NO_VERIFIED_CHANNEL.into(),
+        )),
+        (Undeliverable::Unconfirmed, ConfirmForgotPassword) => Err(CognitoError::UserNotConfirmed),
+        (Undeliverable::NoChannel(e), ForgotPassword) => Err(e),
+        (Undeliverable::NoChannel(_), ConfirmForgotPassword) => Ok(ResetTarget::OwnRecord),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::delivery::DeliveryMedium;
+    use crate::domain::user::{Attributes, MfaChannel};
+
+    fn user(status: UserStatus, enabled: bool, attrs: &[(&str, &str)]) -> User {
+        User {
+            username: "u".into(),
+            sub: "s".into(),
+            status,
+            enabled,
+            attributes: attrs.iter().copied().collect::<Attributes>(),
+            password_hash: None,
+            mfa: None,
+        }
+    }
+
+    const EMAIL: [(&str, &str); 2] = [("email", "u@example.com"), ("email_verified", "true")];
+
+    /// Every class ForgotPassword cannot deliver to, with a pool recovering by email only.
+    fn undeliverable() -> Vec<(&'static str, Option<User>)> {
+        let mut mfa = user(UserStatus::Confirmed, true, &EMAIL);
+        mfa.mfa = Some(MfaChannel::Email);
+        vec![
+            ("unknown", None),
+            ("disabled", Some(user(UserStatus::Confirmed, false, &EMAIL))),
+            (
+                "unconfirmed",
+                Some(user(UserStatus::Unconfirmed, true, &EMAIL)),
+            ),
+            (
+                "force change",
+                Some(user(UserStatus::ForceChangePassword, true, &EMAIL)),
+            ),
+            (
+                "unverified",
+                Some(user(
+                    UserStatus::Confirmed,
+                    true,
+                    &[("email", "u@example.com"), ("email_verified", "false")],
+                )),
+            ),
+            ("mfa channel", Some(mfa)),
+            (
+                "medium left out",
+                Some(user(
+                    UserStatus::Confirmed,
+                    true,
+                    &[
+                        ("phone_number", "+12065550142"),
+                        ("phone_number_verified", "true"),
+                    ],
+                )),
+            ),
+        ]
+    }
+
+    #[test]
+    fn under_enabled_every_undeliverable_login_is_a_decoy_for_both_operations() {
+        let email_only = AccountRecovery::Ordered(vec![DeliveryMedium::Email]);
+        for (class, u) in undeliverable() {
+            for op in [
+                ResetOperation::ForgotPassword,
+                ResetOperation::ConfirmForgotPassword,
+            ] {
+                assert_eq!(
+                    reset_target(
+                        u.as_ref(),
+                        &email_only,
+                        PreventUserExistenceErrors::Enabled,
+                        op
+                    ),
+                    Ok(ResetTarget::Decoy),
+                    "{class} {op:?}"
+                );
+            }
+        }
+        let deliverable = user(UserStatus::ResetRequired, true, &EMAIL);
+        for op in [
+            ResetOperation::ForgotPassword,
+            ResetOperation::ConfirmForgotPassword,
+        ] {
+            let got = reset_target(
+                Some(&deliverable),
+                &email_only,
+                PreventUserExistenceErrors::Enabled,
+                op,
+            );
+            assert!(
+                matches!(got, Ok(ResetTarget::Deliver(c)) if c.medium == DeliveryMedium::Email)
+            );
+        }
+    }
+
+    #[test]
+    fn under_legacy_each_class_keeps_cognitos_error() {
+        let email_only = AccountRecovery::Ordered(vec![DeliveryMedium::Email]);
+        let legacy = PreventUserExistenceErrors::Legacy;
+        let answer = |u: Option<&User>, op| match reset_target(u, &email_only, legacy, op) {
+            Ok(t) => format!("{t:?}"),
+            Err(e) => e.kind().to_string(),
+        };
+        let got: Vec<(String, String)> = undeliverable()
+            .iter()
+            .map(|(_, u)| {
+                (
+                    answer(u.as_ref(), ResetOperation::ForgotPassword),
+                    answer(u.as_ref(), ResetOperation::ConfirmForgotPassword),
+                )
+            })
+            .collect();
+        let want = [
+            ("UserNotFoundException", "UserNotFoundException"),
+            ("NotAuthorizedException", "NotAuthorizedException"),
+            ("InvalidParameterException", "UserNotConfirmedException"),
+            ("NotAuthorizedException", "NotAuthorizedException"),
+            ("InvalidParameterException", "OwnRecord"),
+            ("InvalidParameterException", "OwnRecord"),
+            ("InvalidParameterException", "OwnRecord"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(got, want);
+    }
+}
