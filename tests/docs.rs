@@ -2,6 +2,8 @@
 //! documented in `docs/configuration.md`, and every relative link of the README, ARCHITECTURE.md and
 //! `docs/` resolves to a file (and, with `#anchor`, to a heading of it).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
