@@ -216,31 +216,6 @@ impl DynamoDirectory {
             .map(|_| ())
             .map_err(|e| DYNAMODB.store_error("PutItem", table, e))
     }
-
-    /// Sets a user's password hash and status; the user must exist.
-    pub async fn store_password_hash(
-        &self,
-        username: &str,
-        password_hash: &str,
-        status: UserStatus,
-    ) -> Result<(), StoreError> {
-        let table = &self.table;
-        self.client
-            .update_item()
-            .table_name(table)
-            .key(USERS_KEY, AttributeValue::S(username.to_string()))
-            .update_expression("SET #h = :h, #s = :s")
-            .condition_expression("attribute_exists(#u)")
-            .expression_attribute_names("#h", USERS_PASSWORD_HASH)
-            .expression_attribute_names("#s", USERS_STATUS)
-            .expression_attribute_names("#u", USERS_KEY)
-            .expression_attribute_values(":h", AttributeValue::S(password_hash.to_string()))
-            .expression_attribute_values(":s", AttributeValue::S(status.as_str().to_string()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| DYNAMODB.store_error("UpdateItem", table, e))
-    }
 }
 
 #[async_trait]
