@@ -161,8 +161,9 @@ test("a page on an allowed origin resets a password through the runner with the 
   };
   const { result: [first, again] } = await sdkInPage(allowedApp, restricted.url, confirm, { code, password: STRONG });
   assert.equal(first.ok, true, JSON.stringify(first));
-  // An error reaches the page's script whole (Access-Control-Allow-Origin on errors too).
-  assert.equal(again.error, "CodeMismatchException", JSON.stringify(again));
+  // An error reaches the page's script whole (Access-Control-Allow-Origin on errors too): a used code
+  // answers ExpiredCodeException ("request a code again"), as Cognito does.
+  assert.equal(again.error, "ExpiredCodeException", JSON.stringify(again));
   assert.match(again.requestId, /^[0-9a-f-]{36}$/);
 });
 
