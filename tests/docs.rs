@@ -1,6 +1,7 @@
 //! The documentation holds to the code: every environment variable in `config/env.rs`'s one list is
 //! documented in `docs/configuration.md`, and every relative link of the README, ARCHITECTURE.md and
-//! `docs/` resolves to a file (and, with `#anchor`, to a heading of it).
+//! `docs/` resolves to a file (and, with `#anchor`, to a heading of it), and every test docs/security.md
+//! names exists.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -121,5 +122,74 @@ fn the_readme_stays_short() {
     assert!(
         lines <= 260,
         "README.md has {lines} lines: reference material goes in docs/"
+    );
+}
+
+/// Every `.rs` file under the repository, with its text (targets, dependencies and node modules left out).
+fn sources() -> Vec<(PathBuf, String)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if !matches!(
+                    name.to_str(),
+                    Some("target" | "node_modules" | ".git" | ".venv")
+                ) {
+                    walk(&path, out);
+                }
+            } else if path.extension().is_some_and(|x| x == "rs" || x == "mjs") {
+                out.push((path.clone(), read(&path)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root(), &mut out);
+    out
+}
+
+/// security.md names the test behind each guarantee: every name it gives (a snake_case name of four
+/// words or more in backticks) is a function of some test source, and every quoted browser test a
+/// `test("…")` of `tests/browser`, so a renamed or deleted test cannot leave a guarantee unbacked.
+#[test]
+fn every_test_security_md_names_exists() {
+    let doc = prose(&read(&root().join("docs/security.md")));
+    let sources = sources();
+    let named = Regex::new(r"`(?:[a-z_]+::)*([a-z0-9]+(?:_[a-z0-9]+){3,})`").unwrap();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    let function = Regex::new(r"\bfn ([a-z0-9_]+)").unwrap();
+    let defined: BTreeSet<&str> = sources
+        .iter()
+        .flat_map(|(_, text)| {
+            function
+                .captures_iter(text)
+                .map(|c| c.get(1).unwrap().as_str())
+        })
+        .collect();
+    for name in named.captures_iter(&doc).map(|c| c[1].to_string()) {
+        checked += 1;
+        if !defined.contains(name.as_str()) {
+            missing.push(name);
+        }
+    }
+    let browser = Regex::new(r#"the browser test "([^"]+)""#).unwrap();
+    let flat = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    for title in browser.captures_iter(&flat).map(|c| c[1].to_string()) {
+        checked += 1;
+        let declared = format!("test(\"{title}\"");
+        if !sources.iter().any(|(p, text)| {
+            p.starts_with(root().join("tests/browser")) && text.contains(&declared)
+        }) {
+            missing.push(title);
+        }
+    }
+    assert!(
+        checked > 50,
+        "security.md names {checked} tests: the pattern lost them"
+    );
+    assert!(
+        missing.is_empty(),
+        "docs/security.md names tests that do not exist: {missing:?}"
     );
 }
