@@ -1,5 +1,5 @@
 //! What browsers are told about cross-origin calls: the runner applies these settings and the
-//! template's HTTP API declares them (`tests/template_agreement.rs` holds the template to them).
+//! template's HTTP API declares them (`tests/agreement/template.rs` holds the template to them).
 //! The API takes no cookies and no credentials, so, as on Cognito's public endpoint, any origin is
 //! allowed unless a list narrows it.
 

@@ -422,7 +422,7 @@ async fn sms_sandbox_refusal_as_on_the_api_path() {
 #[tokio::test]
 async fn ses_sandbox_refusal_as_on_the_api_path() {
     let key = new_key().await;
-    // moto has no GetAccount: the sandbox is mocked, as in shared/tests/ses_delivery.rs.
+    // moto has no GetAccount: the sandbox is mocked, as in shared/tests/library/ses_delivery.rs.
     let account = mock!(aws_sdk_sesv2::Client::get_account).then_output(|| {
         GetAccountOutput::builder()
             .production_access_enabled(false)

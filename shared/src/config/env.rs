@@ -1,7 +1,7 @@
 //! The environment: every variable the library, the Lambda functions and the local runner read, in
 //! one list, and one typed parser per kind of value. A reader takes the environment as a closure
 //! (`process` in production, a map in tests), so a test can record every name a function asks for
-//! (`tests/template_agreement.rs` holds the template to this list).
+//! (`tests/agreement/template.rs` holds the template to this list).
 //!
 //! To every typed parser, unset and blank are the same: the default. Every failure is a
 //! `ConfigError` naming the variable.

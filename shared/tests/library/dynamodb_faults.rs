@@ -28,7 +28,7 @@ use password_reset::{CognitoError, ResetService};
 use test_support::{Inbox, Operations, confirm, forgot};
 
 fn settings() -> Settings {
-    Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap()
+    Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap()
 }
 
 /// The DynamoDB directory and code store on a client that answers by `rules`.

@@ -644,7 +644,7 @@ fn keyring(current: &str, decoy: &str, keys: &[(&str, u8)]) -> CodeKeys {
 
 /// A container started with `keys`, on the shared store and inbox.
 fn container((users, codes): &Stores, inbox: &Arc<Inbox>, keys: CodeKeys) -> ResetService {
-    let settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
+    let settings = Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
     ResetService {
         pool: settings.pool.clone(),
         key: keys,

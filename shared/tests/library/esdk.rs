@@ -34,7 +34,7 @@ struct Vector {
 }
 
 fn fixture() -> (String, EncryptionContext, Vec<Vector>) {
-    let v: Value = serde_json::from_str(include_str!("fixtures/esdk-vectors.json")).unwrap();
+    let v: Value = serde_json::from_str(include_str!("../fixtures/esdk-vectors.json")).unwrap();
     let context = serde_json::from_value(v["context"].clone()).unwrap();
     let vectors = v["vectors"]
         .as_array()
@@ -61,7 +61,7 @@ const ACCEPTED: [&str; 2] = ["0x0378", "0x0578"];
 
 /// The fixture's messages in every other suite.
 fn refused_suites() -> Vec<Vector> {
-    let v: Value = serde_json::from_str(include_str!("fixtures/esdk-vectors.json")).unwrap();
+    let v: Value = serde_json::from_str(include_str!("../fixtures/esdk-vectors.json")).unwrap();
     v["vectors"]
         .as_array()
         .unwrap()

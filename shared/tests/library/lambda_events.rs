@@ -9,7 +9,7 @@ use password_reset::protocol::Operation;
 use serde_json::{Value, json};
 
 fn service() -> password_reset::ResetService {
-    let mut settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
+    let mut settings = Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
     settings.outbox.path = None;
     password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false).service
 }
@@ -132,7 +132,7 @@ async fn http_api_errors_carry_status_header_and_body() {
 /// A service whose callers may make two ForgotPasswords an hour.
 fn service_with_two_requests_per_caller() -> password_reset::ResetService {
     let mut pool: Value =
-        serde_json::from_str(include_str!("../../config/demo-pool.json")).unwrap();
+        serde_json::from_str(include_str!("../../../config/demo-pool.json")).unwrap();
     pool["Codes"]["MaxRequestsPerCaller"] = json!(2);
     let mut settings = Settings::from_json(&pool.to_string()).unwrap();
     settings.outbox.path = None;

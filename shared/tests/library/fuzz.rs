@@ -32,7 +32,7 @@ fn service() -> &'static ResetService {
     static SERVICE: OnceLock<ResetService> = OnceLock::new();
     SERVICE.get_or_init(|| {
         let mut settings =
-            Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
+            Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
         settings.outbox.path = None;
         // Enough requests that the limit never hides the decoders behind LimitExceeded.
         settings.pool.codes.max_requests = u32::MAX;
@@ -187,7 +187,7 @@ proptest! {
 
     #[test]
     fn pool_file_demo_with_one_field_changed(pick: usize, value in proptest::option::of(json())) {
-        let demo: Value = serde_json::from_str(include_str!("../../config/demo-pool.json")).unwrap();
+        let demo: Value = serde_json::from_str(include_str!("../../../config/demo-pool.json")).unwrap();
         let file = mutate(&demo, pick, value);
         if let Err(e) = Settings::from_json(&file.to_string()) {
             prop_assert!(!e.setting.is_empty(), "the error names a setting: {}", e);

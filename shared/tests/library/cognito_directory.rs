@@ -198,7 +198,7 @@ fn service_on(
     migration_source: Option<Arc<dyn MigrationSource>>,
 ) -> (ResetService, Arc<Inbox>) {
     let settings =
-        Settings::from_json(include_str!("../../config/demo-pool.json")).expect("demo pool");
+        Settings::from_json(include_str!("../../../config/demo-pool.json")).expect("demo pool");
     let mut pool_settings = settings.pool;
     pool_settings.user_pool_id = pool.description().user_pool_id.clone();
     pool_settings.clients = Vec::new();
@@ -1373,7 +1373,6 @@ async fn faults_become_store_errors() {
     ));
 }
 
-#[path = "cognito_directory/confirm_faults.rs"]
 mod confirm_faults;
 
 /// Test shorthand: the user `login` names, which must exist.

@@ -193,3 +193,30 @@ fn every_test_security_md_names_exists() {
         "docs/security.md names tests that do not exist: {missing:?}"
     );
 }
+
+/// Every file path the pages name in backticks (`shared/src/…`, `tests/…`, `scripts/…`) exists, so a
+/// moved file cannot leave a page pointing at nothing. A `*` stands for any name and `<…>` for a
+/// placeholder: those are not checked.
+#[test]
+fn every_path_the_pages_name_exists() {
+    let path = Regex::new(
+        r"`((?:shared|src|tests|functions|test-support|benches|scripts|config|events|web|docs|\.ci)/[A-Za-z0-9_./-]+)(?:::[A-Za-z0-9_]+)*`",
+    )
+    .unwrap();
+    let mut missing = Vec::new();
+    for page in pages() {
+        let text = prose(&read(&page));
+        for named in path.captures_iter(&text).map(|c| c[1].to_string()) {
+            if named.contains('*') || named.contains('<') {
+                continue;
+            }
+            if !root().join(named.trim_end_matches('/')).exists() {
+                missing.push(format!("{}: {named}", page.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "pages name paths that do not exist: {missing:#?}"
+    );
+}

@@ -41,7 +41,7 @@ fn events() -> Vec<(String, Value)> {
 }
 
 fn demo() -> Settings {
-    let mut s = Settings::from_json(include_str!("../config/demo-pool.json")).unwrap();
+    let mut s = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
     s.outbox.path = None;
     s
 }
@@ -168,7 +168,7 @@ fn custom_sender(
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     let fixture: Value =
-        serde_json::from_str(include_str!("fixtures/custom-sender-kms.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/custom-sender-kms.json")).unwrap();
     let key_arn = fixture["key_arn"].as_str().unwrap().to_string();
     let keys = fixture["data_keys"].as_object().unwrap().clone();
     let answering = key_arn.clone();

@@ -14,14 +14,14 @@ use serde_json::{Value, json};
 use test_support::logs::Logs;
 
 fn service() -> password_reset::ResetService {
-    let mut settings = Settings::from_json(include_str!("../config/demo-pool.json")).unwrap();
+    let mut settings = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();
     settings.outbox.path = None;
     password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false).service
 }
 
 fn http_event(method: &str, request_id: &str, body: Value) -> LambdaEvent<Value> {
     let mut event: Value =
-        serde_json::from_str(include_str!("../events/forgot-password-http.json")).unwrap();
+        serde_json::from_str(include_str!("../../events/forgot-password-http.json")).unwrap();
     event["requestContext"]["http"]["method"] = json!(method);
     event["requestContext"]["requestId"] = json!(request_id);
     event["body"] = json!(body.to_string());
