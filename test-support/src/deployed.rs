@@ -283,7 +283,11 @@ impl Deployed {
             .filter(|(k, _)| !overrides.iter().any(|(o, _)| o == k))
             .cloned()
             .collect();
-        env.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        env.extend(
+            overrides
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
         env
     }
 

@@ -214,7 +214,16 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
             .iter()
             .map(|g| confirm(ATTACKER_IP, g, WRONG_CODE, NEW_PASSWORD)),
     );
-    confirm_events.push(http("ConfirmForgotPassword", MALFORMED_IP, "{\"ClientId\":"));
+    confirm_events.push(http(
+        "ConfirmForgotPassword",
+        MALFORMED_IP,
+        "{\"ClientId\":",
+    ));
+    // A ForgotPassword sent to the confirm endpoint.
+    let mut misrouted = confirm(MALFORMED_IP, &jane, WRONG_CODE, NEW_PASSWORD);
+    misrouted["headers"]["x-amz-target"] =
+        json!("AWSCognitoIdentityProviderService.ForgotPassword");
+    confirm_events.push(misrouted);
     let confirmed = run_function(
         env!("CARGO_BIN_EXE_confirm-forgot-password"),
         &env,
@@ -235,7 +244,7 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
     ];
     wanted.extend(["CodeMismatchException"; 4]);
     wanted.extend(["LimitExceededException"; 2]);
-    wanted.push("SerializationException");
+    wanted.extend(["SerializationException", "UnknownOperationException"]);
     assert_eq!(answers, wanted, "{}", confirmed.logs);
 
     let forgot_docs = emf_documents(&issued.logs);
@@ -244,7 +253,10 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
     let totals = emf_totals(&docs);
     let expected: BTreeMap<MetricKey, f64> = [
         (by(m::COLD_STARTS, m::FUNCTION, "forgot-password"), 1.0),
-        (by(m::COLD_STARTS, m::FUNCTION, "confirm-forgot-password"), 1.0),
+        (
+            by(m::COLD_STARTS, m::FUNCTION, "confirm-forgot-password"),
+            1.0,
+        ),
         // Jane twice, Paul by SMS, Olga migrated from the source table.
         (requests(Forgot, Issued), 4.0),
         (requests(Forgot, UserLimit), 1.0),
@@ -264,7 +276,8 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
         (requests(Confirm, Expired), 1.0),
         (requests(Confirm, TooManyAttempts), 1.0),
         (requests(Confirm, CallerLimit), 2.0),
-        (requests(Confirm, Rejected), 1.0),
+        // The malformed body and the misrouted request.
+        (requests(Confirm, Rejected), 2.0),
         (by(m::NOTICES, m::OUTCOME, "sent"), 2.0),
     ]
     .into_iter()
@@ -352,7 +365,10 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
 
 /// Every metric the template watches in our namespace, with its dimension set (and the values an
 /// alarm fixes), by the alarm or widget that names it.
-fn watched() -> (Vec<(String, MetricKey)>, BTreeSet<(String, BTreeSet<String>)>) {
+fn watched() -> (
+    Vec<(String, MetricKey)>,
+    BTreeSet<(String, BTreeSet<String>)>,
+) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
     let template: Yaml = serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut alarms = Vec::new();
@@ -384,7 +400,8 @@ fn watched() -> (Vec<(String, MetricKey)>, BTreeSet<(String, BTreeSet<String>)>)
         .iter()
         .map(|(_, k)| (k.name.clone(), k.dimensions.keys().cloned().collect()))
         .collect();
-    let Yaml::Tagged(body) = &template["Resources"]["OperationsDashboard"]["Properties"]["DashboardBody"]
+    let Yaml::Tagged(body) =
+        &template["Resources"]["OperationsDashboard"]["Properties"]["DashboardBody"]
     else {
         panic!("the dashboard body is a !Sub");
     };
@@ -395,12 +412,16 @@ fn watched() -> (Vec<(String, MetricKey)>, BTreeSet<(String, BTreeSet<String>)>)
             .unwrap();
     let pair = regex::Regex::new(r#""(\w+)"\s*,\s*"\w+""#).unwrap();
     for c in listed.captures_iter(body) {
-        let dimensions = pair.captures_iter(&c[2]).map(|p| p[1].to_string()).collect();
+        let dimensions = pair
+            .captures_iter(&c[2])
+            .map(|p| p[1].to_string())
+            .collect();
         shapes.insert((c[1].to_string(), dimensions));
     }
     // `SEARCH('{CognitoPasswordReset,Operation,Outcome} MetricName=\"Requests\" ...')`
     let searched =
-        regex::Regex::new(r#"\{CognitoPasswordReset((?:,\w+)*)\}\s+MetricName=\\"(\w+)\\""#).unwrap();
+        regex::Regex::new(r#"\{CognitoPasswordReset((?:,\w+)*)\}\s+MetricName=\\"(\w+)\\""#)
+            .unwrap();
     for c in searched.captures_iter(body) {
         let dimensions = c[1]
             .split(',')
