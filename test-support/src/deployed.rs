@@ -400,8 +400,9 @@ pub fn code_mailed_to(to: &str) -> String {
 /// The path of another package's binary of this workspace, beside `own` (a test's
 /// `env!("CARGO_BIN_EXE_<own>")`): cargo puts every binary of a profile in one directory,
 /// `target/<profile>/`. `CARGO_BIN_EXE_` names only the package's own binaries, so a test that runs
-/// two packages' binaries finds the other here. `cargo test --workspace` builds it (the package has
-/// an integration test of its own, and cargo builds a package's binaries for its integration tests).
+/// two packages' binaries finds the other here. `cargo test --workspace` builds every package's
+/// binaries (each has integration tests, for which cargo builds them); a narrower selection
+/// (`--test <name>`, `-p <package>`) does not, and would leave the other binary missing or stale.
 pub fn workspace_binary(own: &str, name: &str) -> String {
     let dir = std::path::Path::new(own)
         .parent()
@@ -409,7 +410,7 @@ pub fn workspace_binary(own: &str, name: &str) -> String {
     let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.is_file(),
-        "no {} : build it with `cargo test --workspace` (or `cargo build -p {name}`)",
+        "no {}: run the tests with `cargo test --workspace --all-features`, which builds it",
         path.display()
     );
     path.to_string_lossy().into_owned()

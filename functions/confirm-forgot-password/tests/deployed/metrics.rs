@@ -363,12 +363,12 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
     }
 }
 
+/// A metric's name and the names of its dimensions: what a widget or an alarm shows.
+type Shape = (String, BTreeSet<String>);
+
 /// Every metric the template watches in our namespace, with its dimension set (and the values an
 /// alarm fixes), by the alarm or widget that names it.
-fn watched() -> (
-    Vec<(String, MetricKey)>,
-    BTreeSet<(String, BTreeSet<String>)>,
-) {
+fn watched() -> (Vec<(String, MetricKey)>, BTreeSet<Shape>) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
     let template: Yaml = serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut alarms = Vec::new();
@@ -396,7 +396,7 @@ fn watched() -> (
             alarms.push((name.as_str().unwrap().to_string(), key));
         }
     }
-    let mut shapes: BTreeSet<(String, BTreeSet<String>)> = alarms
+    let mut shapes: BTreeSet<Shape> = alarms
         .iter()
         .map(|(_, k)| (k.name.clone(), k.dimensions.keys().cloned().collect()))
         .collect();
