@@ -83,8 +83,8 @@ pub async fn handle_with_page(
                 Ok(request) => http(service, operation, request, now, &mut rng)
                     .await
                     .into(),
-                Err(e) => HttpReply::from(Err(CognitoError::Serialization(format!(
-                    "Malformed HTTP event: {e}"
+                Err(e) => HttpReply::from(Err(operation.rejected(CognitoError::Serialization(
+                    format!("Malformed HTTP event: {e}"),
                 ))))
                 .into(),
             };
@@ -94,7 +94,7 @@ pub async fn handle_with_page(
         .await;
     }
     let body = serde_json::to_vec(&event.payload)
-        .map_err(|e| diagnostic(&CognitoError::Serialization(e.to_string())))?;
+        .map_err(|e| diagnostic(&operation.rejected(CognitoError::Serialization(e.to_string()))))?;
     // No source address of its own: UserContextData.IpAddress, when given, names the caller.
     protocol::execute(
         service,
@@ -124,13 +124,15 @@ async fn http(
         match Operation::from_target(target) {
             Ok(named) if named == operation => {}
             Ok(named) => {
-                return HttpReply::from(Err(CognitoError::UnknownOperation(format!(
-                    "This endpoint serves {}, not {}.",
-                    operation.name(),
-                    named.name()
+                return HttpReply::from(Err(operation.rejected(CognitoError::UnknownOperation(
+                    format!(
+                        "This endpoint serves {}, not {}.",
+                        operation.name(),
+                        named.name()
+                    ),
                 ))));
             }
-            Err(e) => return HttpReply::from(Err(e)),
+            Err(e) => return HttpReply::from(Err(operation.rejected(e))),
         }
     }
     let caller = http_caller(&request);
@@ -139,9 +141,9 @@ async fn http(
         match STANDARD.decode(raw.as_bytes()) {
             Ok(bytes) => bytes,
             Err(_) => {
-                return HttpReply::from(Err(CognitoError::Serialization(
+                return HttpReply::from(Err(operation.rejected(CognitoError::Serialization(
                     "Body is not valid base64.".into(),
-                )));
+                ))));
             }
         }
     } else {

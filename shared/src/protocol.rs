@@ -9,6 +9,7 @@ use crate::domain::caller::Caller;
 use crate::domain::error::CognitoError;
 use crate::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use crate::domain::time::UnixTime;
+use crate::metrics;
 use crate::usecases::ResetService;
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -36,6 +37,21 @@ impl Operation {
             Self::ForgotPassword => "forgot-password",
             Self::ConfirmForgotPassword => "confirm-forgot-password",
         }
+    }
+
+    /// Its name in the metrics.
+    pub fn metric(self) -> metrics::Operation {
+        match self {
+            Self::ForgotPassword => metrics::Operation::ForgotPassword,
+            Self::ConfirmForgotPassword => metrics::Operation::ConfirmForgotPassword,
+        }
+    }
+
+    /// Counts a request of this operation refused before it reached the use case (a body that
+    /// is not its JSON, an event that is not a request): `measure` never saw it.
+    pub fn rejected(self, e: CognitoError) -> CognitoError {
+        metrics::count(self.metric(), metrics::Outcome::Rejected);
+        e
     }
 
     /// The operation an `X-Amz-Target` header names; anything else is UnknownOperationException.
@@ -85,11 +101,13 @@ pub async fn execute<R: CryptoRng + Send>(
     let result = async {
         match operation {
             Operation::ForgotPassword => {
-                let request: ForgotPasswordRequest = decode(body)?;
+                let request: ForgotPasswordRequest =
+                    decode(body).map_err(|e| operation.rejected(e))?;
                 encode(&service.forgot_password(&request, caller, now, rng).await?)
             }
             Operation::ConfirmForgotPassword => {
-                let request: ConfirmForgotPasswordRequest = decode(body)?;
+                let request: ConfirmForgotPasswordRequest =
+                    decode(body).map_err(|e| operation.rejected(e))?;
                 service
                     .confirm_forgot_password(&request, caller, now, rng)
                     .await?;

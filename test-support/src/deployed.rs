@@ -51,6 +51,37 @@ fn done(args: &[&str]) {
     assert!(out.ok, "aws {args:?}: {}", out.stderr);
 }
 
+fn create_user(pool_id: &str, username: &str, attributes: &[(&str, &str)]) {
+    let attributes: Vec<String> = attributes
+        .iter()
+        .map(|(k, v)| format!("Name={k},Value={v}"))
+        .collect();
+    let mut args = vec![
+        "cognito-idp",
+        "admin-create-user",
+        "--user-pool-id",
+        pool_id,
+        "--username",
+        username,
+        "--message-action",
+        "SUPPRESS",
+        "--user-attributes",
+    ];
+    args.extend(attributes.iter().map(String::as_str));
+    done(&args);
+    done(&[
+        "cognito-idp",
+        "admin-set-user-password",
+        "--user-pool-id",
+        pool_id,
+        "--username",
+        username,
+        "--password",
+        OLD_PASSWORD,
+        "--permanent",
+    ]);
+}
+
 impl Deployed {
     pub fn setup(name: &str) -> Deployed {
         let u = crate::unique(name);
@@ -103,34 +134,7 @@ impl Deployed {
                 ],
             ),
         ] {
-            let attributes: Vec<String> = attributes
-                .iter()
-                .map(|(k, v)| format!("Name={k},Value={v}"))
-                .collect();
-            let mut args = vec![
-                "cognito-idp",
-                "admin-create-user",
-                "--user-pool-id",
-                &pool_id,
-                "--username",
-                user,
-                "--message-action",
-                "SUPPRESS",
-                "--user-attributes",
-            ];
-            args.extend(attributes.iter().map(String::as_str));
-            done(&args);
-            done(&[
-                "cognito-idp",
-                "admin-set-user-password",
-                "--user-pool-id",
-                &pool_id,
-                "--username",
-                user,
-                "--password",
-                OLD_PASSWORD,
-                "--permanent",
-            ]);
+            create_user(&pool_id, user, &attributes);
         }
 
         let codes_table = format!("codes-{u}");
@@ -265,6 +269,28 @@ impl Deployed {
         }
     }
 
+    /// Adds a user with `attributes` and the password `OLD_PASSWORD` to the pool.
+    pub fn add_user(&self, username: &str, attributes: &[(&str, &str)]) {
+        create_user(&self.pool_id, username, attributes);
+    }
+
+    /// `env` with `overrides` in place of (or beside) its settings: a stack deployed with other
+    /// parameter values.
+    pub fn env_with(&self, overrides: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = self
+            .env
+            .iter()
+            .filter(|(k, _)| !overrides.iter().any(|(o, _)| o == k))
+            .cloned()
+            .collect();
+        env.extend(
+            overrides
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        env
+    }
+
     /// The SecretHash of `username` for the app client.
     pub fn secret_hash(&self, username: &str) -> String {
         password_reset::domain::secret_hash::compute(&self.client_secret, username, &self.client_id)
@@ -369,4 +395,112 @@ pub fn code_mailed_to(to: &str) -> String {
     let mail = moto::mail_to(to);
     let last = mail.last().unwrap_or_else(|| panic!("no mail to {to}"));
     crate::delivery::code_in(last["body"].as_str().unwrap())
+}
+
+/// The path of another package's binary of this workspace, beside `own` (a test's
+/// `env!("CARGO_BIN_EXE_<own>")`): cargo puts every binary of a profile in one directory,
+/// `target/<profile>/`. `CARGO_BIN_EXE_` names only the package's own binaries, so a test that runs
+/// two packages' binaries finds the other here. `cargo test --workspace` builds every package's
+/// binaries (each has integration tests, for which cargo builds them); a narrower selection
+/// (`--test <name>`, `-p <package>`) does not, and would leave the other binary missing or stale.
+pub fn workspace_binary(own: &str, name: &str) -> String {
+    let dir = std::path::Path::new(own)
+        .parent()
+        .unwrap_or_else(|| panic!("{own} has no directory"));
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "no {}: run the tests with `cargo test --workspace --all-features`, which builds it",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+/// Every CloudWatch Embedded Metric Format document in `logs` (a line holding a JSON object with
+/// `_aws.CloudWatchMetrics`), in order.
+pub fn emf_documents(logs: &str) -> Vec<Value> {
+    logs.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line.trim()).ok())
+        .filter(|doc| doc["_aws"]["CloudWatchMetrics"].is_array())
+        .collect()
+}
+
+/// One metric as CloudWatch keys it: namespace, name and the dimension set with its values.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MetricKey {
+    pub namespace: String,
+    pub name: String,
+    pub dimensions: std::collections::BTreeMap<String, String>,
+}
+
+impl MetricKey {
+    pub fn new(namespace: &str, name: &str, dimensions: &[(&str, &str)]) -> Self {
+        Self {
+            namespace: namespace.into(),
+            name: name.into(),
+            dimensions: dimensions
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+}
+
+/// What CloudWatch would extract from `documents`: for each metric (per namespace and dimension
+/// set), the number of values and their sum, across every document. A value is a number or an
+/// array of numbers (a histogram's samples). Fails on a document CloudWatch would reject or
+/// misread: a directive naming a dimension or metric the document does not carry, or a member
+/// that is neither `_aws`, a declared dimension nor a declared metric (a stray property).
+pub fn emf_totals(documents: &[Value]) -> std::collections::BTreeMap<MetricKey, (usize, f64)> {
+    let mut totals = std::collections::BTreeMap::new();
+    for doc in documents {
+        let object = doc.as_object().unwrap();
+        assert!(doc["_aws"]["Timestamp"].is_u64(), "no Timestamp: {doc}");
+        let mut declared: Vec<&str> = vec!["_aws"];
+        for directive in doc["_aws"]["CloudWatchMetrics"].as_array().unwrap() {
+            let namespace = directive["Namespace"].as_str().unwrap();
+            let sets = directive["Dimensions"].as_array().unwrap();
+            for metric in directive["Metrics"].as_array().unwrap() {
+                let name = metric["Name"].as_str().unwrap();
+                declared.push(name);
+                let values: Vec<f64> = match &doc[name] {
+                    Value::Number(n) => vec![n.as_f64().unwrap()],
+                    Value::Array(a) => a.iter().map(|v| v.as_f64().unwrap()).collect(),
+                    other => panic!("{name} has no numeric value ({other}): {doc}"),
+                };
+                for set in sets {
+                    let dimensions = set
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|d| {
+                            let d = d.as_str().unwrap();
+                            let value = doc[d]
+                                .as_str()
+                                .unwrap_or_else(|| panic!("dimension {d} has no value: {doc}"));
+                            (d.to_string(), value.to_string())
+                        })
+                        .collect();
+                    let key = MetricKey {
+                        namespace: namespace.into(),
+                        name: name.into(),
+                        dimensions,
+                    };
+                    let total = totals.entry(key).or_insert((0, 0.0));
+                    total.0 += values.len();
+                    total.1 += values.iter().sum::<f64>();
+                }
+            }
+            for set in sets {
+                declared.extend(set.as_array().unwrap().iter().map(|d| d.as_str().unwrap()));
+            }
+        }
+        for member in object.keys() {
+            assert!(
+                declared.contains(&member.as_str()),
+                "{member} is neither a dimension nor a metric: {doc}"
+            );
+        }
+    }
+    totals
 }

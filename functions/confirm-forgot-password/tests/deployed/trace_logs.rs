@@ -7,46 +7,37 @@
 //! the SDK's targets: a wrong code, the right one by email and by SMS, an unknown user. Its whole
 //! output is then searched for every secret and PII value the scenario used.
 //!
-//! The codes are issued in this test's own process, by the library assembled from the same
-//! environment (the forgot-password binary is another crate's). Needs `MOTO_ENDPOINT` and `aws`.
+//! The codes are issued by the real forgot-password binary, with the same environment.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use password_reset::domain::caller::Caller;
-use password_reset::domain::time::UnixTime;
-use password_reset::protocol::{Operation, execute};
 use serde_json::{Value, json};
 use test_support::deployed::{
     Deployed, NEW_PASSWORD, assert_no_secret, code_mailed_to, run_function,
 };
+
+use super::forgot_password_binary;
 
 const WRONG_CODE: &str = "731902";
 
 #[tokio::test]
 async fn nothing_secret_reaches_the_log_at_trace_as_deployed() {
     let d = Deployed::setup("trace-confirm");
-    for (name, value) in &d.env {
-        // SAFETY: the only test of this binary, before any other thread reads the environment.
-        unsafe { std::env::set_var(name, value) };
-    }
-    let (service, _) = password_reset::assembly::service_from_env().await.unwrap();
     let (jane, jane_email) = d.email_user.clone();
     let (paul, _) = d.phone_user.clone();
-    for user in [&jane, &paul] {
-        let body = json!({
-            "ClientId": d.client_id, "Username": user, "SecretHash": d.secret_hash(user),
-        });
-        let answer = execute(
-            &service,
-            Operation::ForgotPassword,
-            body.to_string().as_bytes(),
-            &Caller::direct_invoke(),
-            UnixTime::now(),
-            &mut password_reset::request_rng(),
-        )
-        .await
-        .unwrap();
-        assert!(answer["CodeDeliveryDetails"].is_object(), "{answer}");
+    let requests: Vec<Value> = [&jane, &paul]
+        .iter()
+        .map(|user| {
+            json!({
+                "ClientId": d.client_id, "Username": user, "SecretHash": d.secret_hash(user),
+            })
+        })
+        .collect();
+    let issued = run_function(&forgot_password_binary(), &d.env, &requests).await;
+    for answer in &issued.answers {
+        assert!(
+            answer["CodeDeliveryDetails"].is_object(),
+            "{answer}\n{}",
+            issued.logs
+        );
     }
     let jane_code = code_mailed_to(&jane_email);
     let paul_code = test_support::delivery::code_in(&d.sms.sent()[0].body);
