@@ -64,8 +64,9 @@ pub enum Created {
     Exists,
 }
 
+/// What a counted window (`CodeStore::issue`, `CodeStore::admit_caller`) did with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Issued {
+pub enum Admission {
     Admitted,
     /// The request limit (per user, or per caller) is reached: nothing was changed.
     LimitReached,
@@ -108,7 +109,7 @@ pub trait CodeStore: Send + Sync {
         key: &str,
         code: LiveCode,
         policy: &CodePolicy,
-    ) -> Result<Issued, StoreError>;
+    ) -> Result<Admission, StoreError>;
 
     /// Atomically: counts a request in the window of the caller item `key` (a `caller#` key),
     /// refusing at `limit`. Nothing is ever given back: a caller's quota measures the work it
@@ -118,7 +119,7 @@ pub trait CodeStore: Send + Sync {
         key: &str,
         now: UnixTime,
         limit: &CallerLimit,
-    ) -> Result<Issued, StoreError>;
+    ) -> Result<Admission, StoreError>;
 
     /// Undoes an issue after a failed delivery: the code dies and the request is given back.
     async fn revoke(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError>;

@@ -91,7 +91,7 @@ pub async fn execute<R: CryptoRng + Send>(
             Operation::ConfirmForgotPassword => {
                 let request: ConfirmForgotPasswordRequest = decode(body)?;
                 service
-                    .confirm_forgot_password(&request, caller, now, rng)
+                    .confirm_forgot_password(&request, caller, now)
                     .await?;
                 Ok(serde_json::json!({}))
             }

@@ -269,7 +269,7 @@ impl OnPool {
         password: &str,
         now: UnixTime,
     ) -> Result<(), CognitoError> {
-        self.confirm_at(&confirm(&self.app, login, code, password), now, &mut rng())
+        self.confirm_at(&confirm(&self.app, login, code, password), now)
             .await
     }
 }

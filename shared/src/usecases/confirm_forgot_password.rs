@@ -29,11 +29,10 @@ use crate::domain::request::ConfirmForgotPasswordRequest;
 use crate::domain::reset::{ResetOperation, ResetTarget, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
-use crate::metrics;
+use crate::metrics::{self, Operation};
 
 use super::ResetService;
-use super::admission::admit;
-use super::decoy::decoy_key;
+use super::admission::{admit, decoy_key};
 use super::errors::{directory_error, password_change_error, redemption, store_error};
 
 /// How long a confirm may take, end to end: well inside the function's 10 s timeout (the
@@ -75,17 +74,23 @@ impl Progress {
     }
 }
 
-pub(super) async fn run(
-    service: &ResetService,
-    request: &ConfirmForgotPasswordRequest,
-    caller: &Caller,
-    now: UnixTime,
-) -> Result<(), CognitoError> {
-    let progress = Progress::default();
-    let confirmed = confirm(service, request, caller, now, &progress);
-    match tokio::time::timeout(CONFIRM_DEADLINE, confirmed).await {
-        Ok(answer) => answer,
-        Err(_) => progress.answer_at_deadline(),
+impl ResetService {
+    /// ConfirmForgotPassword: the code judged, then the new password set in the directory.
+    pub async fn confirm_forgot_password(
+        &self,
+        request: &ConfirmForgotPasswordRequest,
+        caller: &Caller,
+        now: UnixTime,
+    ) -> Result<(), CognitoError> {
+        metrics::measure(Operation::ConfirmForgotPassword, async {
+            let progress = Progress::default();
+            let confirmed = confirm(self, request, caller, now, &progress);
+            match tokio::time::timeout(CONFIRM_DEADLINE, confirmed).await {
+                Ok(answer) => answer,
+                Err(_) => progress.answer_at_deadline(),
+            }
+        })
+        .await
     }
 }
 
@@ -130,17 +135,19 @@ async fn confirm(
         ResetTarget::Deliver(_) | ResetTarget::OwnRecord => user,
         ResetTarget::Decoy => None,
     };
-    let key = match &target {
+    let record = match &target {
         Some(user) => user.username.clone(),
-        None => decoy_key(&service.key, login),
+        None => decoy_key(&service.code_keys, login),
     };
-    // Under every key: the store compares it under the key the code was issued under.
-    let attempt = service.key.attempt(&key, &request.confirmation_code);
+    // Under every code key: the store compares it under the one the code was issued under.
+    let attempt = service
+        .code_keys
+        .attempt(&record, &request.confirmation_code);
     progress.mark(Progress::CLAIMING);
     let outcome = service
         .ports
         .codes
-        .redeem(&key, &attempt, now, &service.pool.codes)
+        .redeem(&record, &attempt, now, &service.pool.codes)
         .await
         .map_err(store_error)?;
     let Some(user) = target else {
@@ -159,7 +166,7 @@ async fn confirm(
             return Err(password_change_error(e));
         }
         // The password did not change: the code goes back to the user for another try.
-        if let Err(release) = service.ports.codes.release(&key, &attempt).await {
+        if let Err(release) = service.ports.codes.release(&record, &attempt).await {
             tracing::error!(error = %release, refused = %e,
                 "releasing a claimed code failed: the user must request a new one");
             // The code may still be claimed: an answer inviting a retry with it could be a dead end.

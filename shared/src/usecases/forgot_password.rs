@@ -16,13 +16,12 @@ use crate::domain::request::ForgotPasswordRequest;
 use crate::domain::reset::{ResetOperation, ResetTarget, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
-use crate::metrics::{self, Outcome};
-use crate::ports::Issued;
+use crate::metrics::{self, Operation, Outcome};
+use crate::ports::Admission;
 
 use super::ResetService;
-use super::admission::admit;
+use super::admission::{admit, decoy_key};
 use super::custom_message::{CustomMessageRequest, custom_message};
-use super::decoy::decoy_key;
 use super::errors::{delivery_error, directory_error, store_error};
 use super::migrate_user::migrate_for_reset;
 
@@ -42,7 +41,21 @@ enum Plan {
     Simulate,
 }
 
-pub(super) async fn run<R: CryptoRng + Send>(
+impl ResetService {
+    /// ForgotPassword: a code issued and sent to the user's recovery channel.
+    pub async fn forgot_password<R: CryptoRng + Send>(
+        &self,
+        request: &ForgotPasswordRequest,
+        caller: &Caller,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ForgotPasswordResponse, CognitoError> {
+        let answer = forgot_password(self, request, caller, now, rng);
+        metrics::measure(Operation::ForgotPassword, answer).await
+    }
+}
+
+async fn forgot_password<R: CryptoRng + Send>(
     service: &ResetService,
     request: &ForgotPasswordRequest,
     caller: &Caller,
@@ -84,7 +97,7 @@ pub(super) async fn run<R: CryptoRng + Send>(
         Plan::Deliver { user, channel } => {
             // Rendered before the code is issued: a message that cannot be sent leaves no code.
             let message = render(service, &user, code.expose())?;
-            let (key_id, digest) = service.key.digest(&user.username, code.expose());
+            let (key_id, digest) = service.code_keys.digest(&user.username, code.expose());
             issue(
                 service,
                 &user.username,
@@ -123,9 +136,9 @@ pub(super) async fn run<R: CryptoRng + Send>(
             })
         }
         Plan::Simulate => {
-            let key = decoy_key(&service.key, login);
-            let (key_id, digest) = service.key.digest(&key, code.expose());
-            issue(service, &key, key_id, digest, None, now).await?;
+            let record = decoy_key(&service.code_keys, login);
+            let (key_id, digest) = service.code_keys.digest(&record, code.expose());
+            issue(service, &record, key_id, digest, None, now).await?;
             metrics::note(Outcome::Simulated);
             let details = simulated_details(service, login);
             // As long as a real delivery on that medium takes (see `timing`).
@@ -172,7 +185,7 @@ fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError
 
 async fn issue(
     service: &ResetService,
-    key: &str,
+    record: &str,
     key_id: KeyId,
     digest: CodeDigest,
     medium: Option<DeliveryMedium>,
@@ -189,12 +202,12 @@ async fn issue(
     match service
         .ports
         .codes
-        .issue(key, live, &service.pool.codes)
+        .issue(record, live, &service.pool.codes)
         .await
         .map_err(store_error)?
     {
-        Issued::Admitted => Ok(()),
-        Issued::LimitReached => {
+        Admission::Admitted => Ok(()),
+        Admission::LimitReached => {
             tracing::warn!("per-user request limit reached");
             Err(CognitoError::LimitExceeded)
         }
@@ -225,13 +238,13 @@ fn simulated_details(service: &ResetService, login: &str) -> CodeDeliveryDetails
         (DeliveryMedium::Email, LoginForm::Email) => mask::email(&login.to_lowercase()),
         (DeliveryMedium::Sms, LoginForm::Phone) => mask::phone(login),
         (DeliveryMedium::Email, _) => {
-            let d = service.key.derive("simulated-destination", login);
+            let d = service.code_keys.derive("simulated-destination", login);
             let letter = |b: u8| char::from(b'a' + b % 26);
             let tld = ["com", "net", "org", "io"][usize::from(d[2] % 4)];
             format!("{}***@{}***.{tld}", letter(d[0]), letter(d[1]))
         }
         (DeliveryMedium::Sms, _) => {
-            let d = service.key.derive("simulated-phone", login);
+            let d = service.code_keys.derive("simulated-phone", login);
             // The commonest E.164 length (+1 and ten digits): seven hidden, four shown.
             let last = u16::from_be_bytes([d[0], d[1]]) % 10_000;
             format!("+*******{last:04}")
