@@ -16,20 +16,10 @@ pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 /// The request id every HTTP answer carries (and its log lines), as the SDKs read it.
 pub const REQUEST_ID: &str = "x-amzn-requestid";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    ForgotPassword,
-    ConfirmForgotPassword,
-}
+/// The domain's operations, with what the wire and the deployment say of them.
+pub use crate::domain::operation::Operation;
 
 impl Operation {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::ForgotPassword => "ForgotPassword",
-            Self::ConfirmForgotPassword => "ConfirmForgotPassword",
-        }
-    }
-
     /// The Lambda function that serves it (its crate, and its `Function` in the metrics).
     pub fn function(self) -> &'static str {
         match self {

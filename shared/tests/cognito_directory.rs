@@ -451,7 +451,8 @@ async fn existence_never_changes_the_calls() {
 /// process-wide bucket, so even callers the window cannot tell apart spend a bounded number.
 #[tokio::test]
 async fn unknown_client_ids_cost_no_cognito_call_past_the_callers_window() {
-    use password_reset::domain::caller::{Caller, CallerOperation};
+    use password_reset::domain::caller::Caller;
+    use password_reset::domain::operation::Operation;
     let started = std::time::Instant::now();
     let f = fixture(aliases_email_and_phone, CognitoOptions::default()).await;
     let (mut service, _inbox) = service_on(
@@ -465,7 +466,7 @@ async fn unknown_client_ids_cost_no_cognito_call_past_the_callers_window() {
     let max = svc
         .pool
         .codes
-        .caller_limit(CallerOperation::ForgotPassword)
+        .caller_limit(Operation::ForgotPassword)
         .max_requests as usize;
     let caller = Caller::peer("198.51.100.7".parse().unwrap());
     let mut answers = Vec::new();

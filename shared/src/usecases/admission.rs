@@ -6,9 +6,10 @@
 //! it looks at the user, so none of it says who exists. Also here: the decoy record a login with
 //! no deliverable user behind it is answered from.
 
-use crate::domain::caller::{Caller, CallerOperation};
+use crate::domain::caller::Caller;
 use crate::domain::code::CodeKeys;
 use crate::domain::error::CognitoError;
+use crate::domain::operation::Operation;
 use crate::domain::request::{Envelope, UserContextData};
 use crate::domain::secret_hash;
 use crate::domain::time::UnixTime;
@@ -23,7 +24,7 @@ pub(super) async fn admit(
     service: &ResetService,
     request: Envelope<'_>,
     precondition: impl FnOnce() -> Result<(), CognitoError>,
-    operation: CallerOperation,
+    operation: Operation,
     caller: &Caller,
     now: UnixTime,
 ) -> Result<(), CognitoError> {
@@ -41,7 +42,7 @@ async fn count_caller(
     service: &ResetService,
     caller: &Caller,
     context: Option<&UserContextData>,
-    operation: CallerOperation,
+    operation: Operation,
     now: UnixTime,
 ) -> Result<(), CognitoError> {
     let limit = service.pool.codes.caller_limit(operation);

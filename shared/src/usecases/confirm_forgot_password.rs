@@ -19,17 +19,18 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use crate::domain::caller::{Caller, CallerOperation};
+use crate::domain::caller::Caller;
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
 use crate::domain::message::MessageParams;
+use crate::domain::operation::Operation;
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ConfirmForgotPasswordRequest;
-use crate::domain::reset::{ResetOperation, ResetTarget, reset_target};
+use crate::domain::reset::{ResetTarget, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
-use crate::metrics::{self, Operation};
+use crate::metrics;
 
 use super::ResetService;
 use super::admission::{admit, decoy_key};
@@ -82,14 +83,17 @@ impl ResetService {
         caller: &Caller,
         now: UnixTime,
     ) -> Result<(), CognitoError> {
-        metrics::measure(Operation::ConfirmForgotPassword, async {
-            let progress = Progress::default();
-            let confirmed = confirm(self, request, caller, now, &progress);
-            match tokio::time::timeout(CONFIRM_DEADLINE, confirmed).await {
-                Ok(answer) => answer,
-                Err(_) => progress.answer_at_deadline(),
-            }
-        })
+        metrics::measure(
+            metrics::Operation::Api(Operation::ConfirmForgotPassword),
+            async {
+                let progress = Progress::default();
+                let confirmed = confirm(self, request, caller, now, &progress);
+                match tokio::time::timeout(CONFIRM_DEADLINE, confirmed).await {
+                    Ok(answer) => answer,
+                    Err(_) => progress.answer_at_deadline(),
+                }
+            },
+        )
         .await
     }
 }
@@ -108,7 +112,7 @@ async fn confirm(
         service,
         request.envelope(),
         policy,
-        CallerOperation::ConfirmForgotPassword,
+        Operation::ConfirmForgotPassword,
         caller,
         now,
     )
@@ -130,7 +134,7 @@ async fn confirm(
         user.as_ref(),
         &service.pool.recovery,
         service.pool.prevent_user_existence_errors,
-        ResetOperation::ConfirmForgotPassword,
+        Operation::ConfirmForgotPassword,
     )? {
         ResetTarget::Deliver(_) | ResetTarget::OwnRecord => user,
         ResetTarget::Decoy => None,

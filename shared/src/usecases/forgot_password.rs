@@ -3,7 +3,7 @@
 use rand::CryptoRng;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::caller::{Caller, CallerOperation};
+use crate::domain::caller::Caller;
 use crate::domain::code::{CodeDigest, ConfirmationCode, KeyId, LiveCode};
 use crate::domain::delivery::{CodeDeliveryDetails, DeliveryMedium};
 use crate::domain::error::CognitoError;
@@ -11,12 +11,13 @@ use crate::domain::login::LoginForm;
 use crate::domain::mask;
 use crate::domain::message::CustomMessage;
 use crate::domain::message_catalog::MessageSource;
+use crate::domain::operation::Operation;
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ForgotPasswordRequest;
-use crate::domain::reset::{ResetOperation, ResetTarget, reset_target};
+use crate::domain::reset::{ResetTarget, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
-use crate::metrics::{self, Operation, Outcome};
+use crate::metrics::{self, Outcome};
 use crate::ports::Admission;
 
 use super::ResetService;
@@ -51,7 +52,7 @@ impl ResetService {
         rng: &mut R,
     ) -> Result<ForgotPasswordResponse, CognitoError> {
         let answer = forgot_password(self, request, caller, now, rng);
-        metrics::measure(Operation::ForgotPassword, answer).await
+        metrics::measure(metrics::Operation::Api(Operation::ForgotPassword), answer).await
     }
 }
 
@@ -71,7 +72,7 @@ async fn forgot_password<R: CryptoRng + Send>(
         service,
         request.envelope(),
         recovery_allowed,
-        CallerOperation::ForgotPassword,
+        Operation::ForgotPassword,
         caller,
         now,
     )
@@ -174,7 +175,7 @@ fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError
         user.as_ref(),
         &service.pool.recovery,
         service.pool.prevent_user_existence_errors,
-        ResetOperation::ForgotPassword,
+        Operation::ForgotPassword,
     )?;
     Ok(match (target, user) {
         (ResetTarget::Deliver(channel), Some(user)) => Plan::Deliver { user, channel },

@@ -262,7 +262,7 @@ impl CognitoPool {
         if shape.is_some_and(|a| d.is_alias(a)) && !user.sub.is_empty() {
             return user.sub.clone();
         }
-        d.normalize(name).into_owned()
+        d.normalize(name)
     }
 
     /// AdminUserGlobalSignOut until it succeeds or `sign_out_deadline` passes. Ending sessions is
