@@ -38,10 +38,10 @@ pub enum PasswordChangeError {
     #[error(transparent)]
     NotApplied(#[from] StoreError),
     /// The change may have applied: a timeout, a connection lost after the request was sent, a
-    /// 5xx. Sessions were ended all the same (the password may be new).
+    /// 5xx. The sessions are ended all the same (the password may be new).
     #[error("the password change may have applied: {0}")]
     Unknown(String),
-    /// The password changed, and the sessions from before it could not be ended.
+    /// The password changed, and the sessions from before it could not be ended (`end_sessions`).
     #[error("the password changed and the sessions were not ended: {0}")]
     SessionsNotEnded(String),
 }
@@ -84,12 +84,16 @@ pub trait UserDirectory: Send + Sync {
     async fn find(&self, login: &str) -> Result<Option<User>, StoreError>;
     /// Adds a user imported from a migration source; never replaces an existing one.
     async fn create(&self, user: &User) -> Result<Created, StoreError>;
-    /// Makes `password` the user's permanent password (status CONFIRMED) and, where the directory
-    /// keeps sessions, ends every session from before the change; `Ok` only when both happened.
-    /// An error says whether the password is certainly unchanged (`is_definite`): an adapter
-    /// that cannot tell answers `Unknown`, never a refusal.
+    /// Makes `password` the user's permanent password (status CONFIRMED). An error says whether
+    /// the password is certainly unchanged (`is_definite`): an adapter that cannot tell answers
+    /// `Unknown`, never a refusal.
     async fn set_password(&self, username: &str, password: &str)
     -> Result<(), PasswordChangeError>;
+    /// Ends every session from before a password change (or a change that may have applied),
+    /// where the directory keeps sessions; a directory without sessions has none to end.
+    async fn end_sessions(&self, _username: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// The pool's app clients: a fixed list, or the pool's own (`DescribeUserPoolClient`).
@@ -159,11 +163,20 @@ pub enum DeliveryError {
 #[async_trait]
 pub trait EmailSender: Send + Sync {
     async fn send_email(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError>;
+    /// The checks `send_email` makes before sending (a sandbox's account and recipient), alone,
+    /// so they can run beside other work; their answers are kept, so the send repeats no call.
+    async fn check_email(&self, _to: &str) -> Result<(), DeliveryError> {
+        Ok(())
+    }
 }
 
 #[async_trait]
 pub trait SmsSender: Send + Sync {
     async fn send_sms(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError>;
+    /// As `EmailSender::check_email`, for `send_sms`.
+    async fn check_sms(&self, _to: &str) -> Result<(), DeliveryError> {
+        Ok(())
+    }
 }
 
 /// `message` to `to`, by the sender of `medium`.
@@ -177,6 +190,19 @@ pub async fn send_by(
     match medium {
         DeliveryMedium::Email => email.send_email(to, message).await,
         DeliveryMedium::Sms => sms.send_sms(to, message).await,
+    }
+}
+
+/// The pre-checks of a send to `to` by the sender of `medium`.
+pub async fn check_by(
+    medium: DeliveryMedium,
+    email: &dyn EmailSender,
+    sms: &dyn SmsSender,
+    to: &str,
+) -> Result<(), DeliveryError> {
+    match medium {
+        DeliveryMedium::Email => email.check_email(to).await,
+        DeliveryMedium::Sms => sms.check_sms(to).await,
     }
 }
 

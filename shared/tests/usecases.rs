@@ -516,6 +516,61 @@ async fn concurrent_requests_from_one_caller_across_users_admit_exactly_the_call
     assert!(f.inbox.sent.lock().unwrap().is_empty());
 }
 
+/// A directory whose every lookup fails.
+struct UnreachableDirectory;
+
+#[async_trait]
+impl UserDirectory for UnreachableDirectory {
+    async fn find(&self, _: &str) -> Stored<Option<User>> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn create(&self, _: &User) -> Stored<Created> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn set_password(&self, _: &str, _: &str) -> Result<(), PasswordChangeError> {
+        Err(PasswordChangeError::NotApplied(StoreError::Throttled))
+    }
+}
+
+/// The caller's window counts a request whatever its user lookup answers (it runs beside the
+/// lookup): failed lookups fill it as unknown logins do, and then the caller's answer comes first.
+#[tokio::test]
+async fn requests_whose_user_lookup_fails_still_fill_the_caller_window() {
+    let codes = Arc::new(MemoryCodes::new());
+    let inbox = Arc::new(Inbox::default());
+    let service = service_on(
+        &demo_settings(),
+        3,
+        Arc::new(UnreachableDirectory),
+        codes,
+        inbox,
+        None,
+    );
+    let caller = from("203.0.113.9");
+    let limit = service.pool.codes.max_requests_per_caller;
+    for i in 0..u64::from(limit) {
+        let e = service
+            .forgot_password(&forgot(&format!("user{i}")), &caller, T0, &mut rng(i))
+            .await;
+        assert_eq!(e, Err(CognitoError::InternalError));
+    }
+    let e = service
+        .forgot_password(&forgot("jane"), &caller, T0, &mut rng(99))
+        .await;
+    assert_eq!(e, Err(CognitoError::LimitExceeded));
+    let confirms = service.pool.codes.max_confirms_per_caller;
+    for i in 0..u64::from(confirms) {
+        let e = service
+            .confirm_forgot_password(&confirm(&format!("user{i}"), "123456"), &caller, T0)
+            .await;
+        assert_eq!(e, Err(CognitoError::InternalError));
+    }
+    let e = service
+        .confirm_forgot_password(&confirm("jane", "123456"), &caller, T0)
+        .await;
+    assert_eq!(e, Err(CognitoError::LimitExceeded));
+}
+
 #[tokio::test]
 async fn different_callers_do_not_share_a_window_and_ipv6_is_grouped_by_64() {
     let f = fixture();

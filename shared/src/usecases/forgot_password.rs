@@ -1,5 +1,7 @@
 //! ForgotPassword: resolve the user and the channel, issue a code, deliver it.
 
+use std::time::Instant;
+
 use rand::CryptoRng;
 use serde::{Deserialize, Serialize};
 
@@ -21,9 +23,9 @@ use crate::metrics::{self, Outcome};
 use crate::ports::Admission;
 
 use super::ResetService;
-use super::admission::{admit, decoy_key};
+use super::admission::{Admitted, admit, decoy_key};
 use super::custom_message::{CustomMessageRequest, custom_message};
-use super::errors::{delivery_error, directory_error, store_error};
+use super::errors::{delivery_error, store_error};
 use super::migrate_user::migrate_for_reset;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +70,7 @@ async fn forgot_password<R: CryptoRng + Send>(
         AccountRecovery::AdminOnly => Err(CognitoError::NotAuthorized(recovery::ADMIN_ONLY.into())),
         _ => Ok(()),
     };
-    admit(
+    let Admitted { login, user } = admit(
         service,
         request.envelope(),
         recovery_allowed,
@@ -78,16 +80,7 @@ async fn forgot_password<R: CryptoRng + Send>(
     )
     .await?;
     let code = ConfirmationCode::generate(rng, service.pool.codes.length);
-    // One form of the login for lookup, decoy record, limit and mask (the SecretHash above
-    // is over the login as sent, as Cognito's is).
-    let login = service.pool.normalize_login(&request.username);
     let login = login.as_str();
-    let user = service
-        .ports
-        .users
-        .find(login)
-        .await
-        .map_err(directory_error)?;
     let user = match user {
         None => migrate_for_reset(service, login, rng).await?,
         found => found,
@@ -99,26 +92,40 @@ async fn forgot_password<R: CryptoRng + Send>(
             // Rendered before the code is issued: a message that cannot be sent leaves no code.
             let message = render(service, &user, code.expose())?;
             let (key_id, digest) = service.code_keys.digest(&user.username, code.expose());
-            issue(
-                service,
-                &user.username,
-                key_id,
-                digest,
-                Some(channel.medium),
-                now,
-            )
-            .await?;
-            tracing::info!(user = %mask::login(&user.username), medium = channel.medium.as_str(),
-                destination = %channel.masked(), "code issued");
-            let started = std::time::Instant::now();
-            let sent = service
-                .ports
-                .send(
-                    channel.medium,
-                    &channel.destination,
-                    &message.for_medium(channel.medium, code.expose()),
+            let started = Instant::now();
+            let issued = async {
+                let answer = issue(
+                    service,
+                    &user.username,
+                    key_id,
+                    digest,
+                    Some(channel.medium),
+                    now,
                 )
                 .await;
+                (answer, started.elapsed())
+            };
+            // Together: the code write ∥ the delivery's pre-checks (the sandbox: account, recipient).
+            let ((issued, issue_took), checked) = tokio::join!(
+                issued,
+                service.ports.check(channel.medium, &channel.destination)
+            );
+            issued?;
+            tracing::info!(user = %mask::login(&user.username), medium = channel.medium.as_str(),
+                destination = %channel.masked(), "code issued");
+            let sent = match checked {
+                Ok(()) => {
+                    service
+                        .ports
+                        .send(
+                            channel.medium,
+                            &channel.destination,
+                            &message.for_medium(channel.medium, code.expose()),
+                        )
+                        .await
+                }
+                Err(refused) => Err(refused),
+            };
             if let Err(e) = sent {
                 // No live code may outlive a failed delivery, and the request must not count.
                 if let Err(revoke) = service.ports.codes.revoke(&user.username, &digest).await {
@@ -129,7 +136,8 @@ async fn forgot_password<R: CryptoRng + Send>(
                     service.pool.prevent_user_existence_errors,
                 ));
             }
-            let took = started.elapsed();
+            // What the delivery added to the code write, which a simulated request waits out.
+            let took = started.elapsed().saturating_sub(issue_took);
             service.timing.record(channel.medium, took);
             metrics::code_sent(channel.medium, took);
             Ok(ForgotPasswordResponse {

@@ -9,7 +9,7 @@ use crate::domain::message::RenderedMessage;
 use crate::domain::pool::PoolSettings;
 use crate::ports::{
     AppClients, CodeStore, DeliveryError, EmailSender, MigrationSource, SmsSender, UserDirectory,
-    send_by,
+    check_by, send_by,
 };
 
 use super::timing::DeliveryTiming;
@@ -46,6 +46,15 @@ impl Ports {
         message: &RenderedMessage,
     ) -> Result<(), DeliveryError> {
         send_by(medium, self.email.as_ref(), self.sms.as_ref(), to, message).await
+    }
+
+    /// The pre-checks of a send to `to` by this service's sender of `medium`.
+    pub(super) async fn check(
+        &self,
+        medium: DeliveryMedium,
+        to: &str,
+    ) -> Result<(), DeliveryError> {
+        check_by(medium, self.email.as_ref(), self.sms.as_ref(), to).await
     }
 }
 

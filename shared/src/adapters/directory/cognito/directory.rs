@@ -98,7 +98,7 @@ impl UserDirectory for CognitoPool {
             .unwrap_or(&username)
             .to_string();
         let unknowable = unguessable_password(&mut crate::request_rng());
-        if let Err(e) = self.change_password(&assigned, &unknowable).await {
+        if let Err(e) = UserDirectory::set_password(self, &assigned, &unknowable).await {
             // Left in FORCE_CHANGE_PASSWORD the user could never reset: undo, so a later
             // request migrates them again.
             let undone = self
@@ -122,28 +122,102 @@ impl UserDirectory for CognitoPool {
         Ok(Created::Created)
     }
 
-    /// The reset's password change, then the end of every session from before it. The sign-out
-    /// follows a change whose outcome is unknown too: the password may be new.
+    /// AdminSetUserPassword with Permanent=true: the user is CONFIRMED with `password`. One
+    /// attempt, never retried by the SDK: every answer is the answer to the one request, so a
+    /// refusal means nothing changed. A 5xx, a timeout or a connection lost after sending leave
+    /// the outcome unknown.
     async fn set_password(
         &self,
         username: &str,
         password: &str,
     ) -> Result<(), PasswordChangeError> {
-        let changed = self.change_password(username, password).await;
-        if let Err(e) = &changed
-            && e.is_definite()
-        {
-            return changed;
+        let pool = &self.description.user_pool_id;
+        let sent = self
+            .client
+            .admin_set_user_password()
+            .user_pool_id(pool)
+            .username(username)
+            .password(password)
+            .permanent(true)
+            .customize()
+            .config_override(one_attempt(self.options.password_change_timeout))
+            .send()
+            .await;
+        let Err(e) = sent else {
+            return Ok(());
+        };
+        let answered = match &e {
+            // A 4xx answers the request before it applies; Cognito's InternalErrorException (a
+            // 5xx on the wire) may come after.
+            SdkError::ServiceError(service) => {
+                service.raw().status().as_u16() < 500
+                    && !matches!(
+                        service.err(),
+                        AdminSetUserPasswordError::InternalErrorException(_)
+                    )
+            }
+            // Nothing was sent.
+            SdkError::ConstructionFailure(_) => true,
+            _ => false,
+        };
+        if !answered {
+            let detail = COGNITO.store_error("AdminSetUserPassword", pool, e);
+            tracing::error!(error = %detail, "the password change may have applied");
+            return Err(PasswordChangeError::Unknown(detail.to_string()));
         }
-        if self.options.sign_out_on_reset
-            && let Err(failure) = self.sign_out(username).await
-        {
-            return Err(match changed {
-                Ok(()) => PasswordChangeError::SessionsNotEnded(failure.to_string()),
-                Err(unknown) => unknown,
-            });
+        match e.as_service_error() {
+            Some(AdminSetUserPasswordError::InvalidPasswordException(x)) => Err(
+                PasswordChangeError::Refused(rule(x.message().or(e.message()))),
+            ),
+            Some(AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(x)) => {
+                Err(PasswordChangeError::RecentlyUsed(
+                    x.message()
+                        .or(e.message())
+                        .filter(|m| !m.trim().is_empty())
+                        .unwrap_or(RECENTLY_USED)
+                        .to_string(),
+                ))
+            }
+            _ => Err(COGNITO.store_error("AdminSetUserPassword", pool, e).into()),
         }
-        changed
+    }
+
+    /// AdminUserGlobalSignOut (when `sign_out_on_reset`) until it succeeds or `sign_out_deadline`
+    /// passes. Ending sessions is
+    /// idempotent, so every failure is retried; the loop is ours, not the SDK's, so the deadline
+    /// holds whatever the SDK's retry quota has left.
+    async fn end_sessions(&self, username: &str) -> Result<(), StoreError> {
+        use tokio::time::{Instant, sleep};
+        if !self.options.sign_out_on_reset {
+            return Ok(());
+        }
+        let pool = &self.description.user_pool_id;
+        let deadline = Instant::now() + self.options.sign_out_deadline;
+        let mut pause = Duration::from_millis(50);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let attempt = self.options.sign_out_attempt_timeout.min(left);
+            let sent = self
+                .client
+                .admin_user_global_sign_out()
+                .user_pool_id(pool)
+                .username(username)
+                .customize()
+                .config_override(one_attempt(attempt))
+                .send()
+                .await;
+            let failure = match sent {
+                Ok(_) => return Ok(()),
+                Err(e) => COGNITO.store_error("AdminUserGlobalSignOut", pool, e),
+            };
+            if Instant::now() + pause >= deadline {
+                tracing::error!(error = %failure, "sessions could not be ended after a password change");
+                return Err(failure);
+            }
+            tracing::warn!(error = %failure, "AdminUserGlobalSignOut failed; retrying");
+            sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(400));
+        }
     }
 }
 
@@ -263,100 +337,6 @@ impl CognitoPool {
             return user.sub.clone();
         }
         d.normalize(name)
-    }
-
-    /// AdminUserGlobalSignOut until it succeeds or `sign_out_deadline` passes. Ending sessions is
-    /// idempotent, so every failure is retried; the loop is ours, not the SDK's, so the deadline
-    /// holds whatever the SDK's retry quota has left.
-    async fn sign_out(&self, username: &str) -> Result<(), StoreError> {
-        use tokio::time::{Instant, sleep};
-        let pool = &self.description.user_pool_id;
-        let deadline = Instant::now() + self.options.sign_out_deadline;
-        let mut pause = Duration::from_millis(50);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let attempt = self.options.sign_out_attempt_timeout.min(left);
-            let sent = self
-                .client
-                .admin_user_global_sign_out()
-                .user_pool_id(pool)
-                .username(username)
-                .customize()
-                .config_override(one_attempt(attempt))
-                .send()
-                .await;
-            let failure = match sent {
-                Ok(_) => return Ok(()),
-                Err(e) => COGNITO.store_error("AdminUserGlobalSignOut", pool, e),
-            };
-            if Instant::now() + pause >= deadline {
-                tracing::error!(error = %failure, "sessions could not be ended after a password change");
-                return Err(failure);
-            }
-            tracing::warn!(error = %failure, "AdminUserGlobalSignOut failed; retrying");
-            sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(400));
-        }
-    }
-
-    /// AdminSetUserPassword with Permanent=true: the user is CONFIRMED with `password`. One
-    /// attempt, never retried by the SDK: every answer is the answer to the one request, so a
-    /// refusal means nothing changed. A 5xx, a timeout or a connection lost after sending leave
-    /// the outcome unknown.
-    async fn change_password(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<(), PasswordChangeError> {
-        let pool = &self.description.user_pool_id;
-        let sent = self
-            .client
-            .admin_set_user_password()
-            .user_pool_id(pool)
-            .username(username)
-            .password(password)
-            .permanent(true)
-            .customize()
-            .config_override(one_attempt(self.options.password_change_timeout))
-            .send()
-            .await;
-        let Err(e) = sent else {
-            return Ok(());
-        };
-        let answered = match &e {
-            // A 4xx answers the request before it applies; Cognito's InternalErrorException (a
-            // 5xx on the wire) may come after.
-            SdkError::ServiceError(service) => {
-                service.raw().status().as_u16() < 500
-                    && !matches!(
-                        service.err(),
-                        AdminSetUserPasswordError::InternalErrorException(_)
-                    )
-            }
-            // Nothing was sent.
-            SdkError::ConstructionFailure(_) => true,
-            _ => false,
-        };
-        if !answered {
-            let detail = COGNITO.store_error("AdminSetUserPassword", pool, e);
-            tracing::error!(error = %detail, "the password change may have applied");
-            return Err(PasswordChangeError::Unknown(detail.to_string()));
-        }
-        match e.as_service_error() {
-            Some(AdminSetUserPasswordError::InvalidPasswordException(x)) => Err(
-                PasswordChangeError::Refused(rule(x.message().or(e.message()))),
-            ),
-            Some(AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(x)) => {
-                Err(PasswordChangeError::RecentlyUsed(
-                    x.message()
-                        .or(e.message())
-                        .filter(|m| !m.trim().is_empty())
-                        .unwrap_or(RECENTLY_USED)
-                        .to_string(),
-                ))
-            }
-            _ => Err(COGNITO.store_error("AdminSetUserPassword", pool, e).into()),
-        }
     }
 }
 

@@ -11,9 +11,9 @@
 //!   the pool has (email / phone_number / preferred_username in `AliasAttributes`), one ListUsers
 //!   with a filter (emulators such as moto resolve neither through AdminGetUser) and then one
 //!   AdminGetUser, by the username found or else by the login.
-//! - `set_password`: one AdminSetUserPassword (a single attempt, no SDK retry), and one
-//!   AdminUserGlobalSignOut when `sign_out_on_reset` (the default), retried only when it fails,
-//!   within `sign_out_deadline`. The sign-out also follows a change whose outcome is unknown.
+//! - `set_password`: one AdminSetUserPassword (a single attempt, no SDK retry).
+//! - `end_sessions`: one AdminUserGlobalSignOut when `sign_out_on_reset` (the default), retried
+//!   only when it fails, within `sign_out_deadline`; none otherwise.
 //! - `create`: one AdminCreateUser and one AdminSetUserPassword (plus one AdminDeleteUser to
 //!   undo the creation if that fails).
 //!
