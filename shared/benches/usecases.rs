@@ -166,12 +166,10 @@ fn use_cases(c: &mut Criterion) {
                 (confirm, now)
             },
             |(confirm, now)| {
-                let mut rng = password_reset::request_rng();
                 rt.block_on(confirm_service.confirm_forgot_password(
                     &confirm,
                     &Caller::unknown(),
                     now,
-                    &mut rng,
                 ))
                 .unwrap()
             },

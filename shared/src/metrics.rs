@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::error::CognitoError;
+use crate::domain::operation::Operation as ApiOperation;
 
 /// The CloudWatch namespace of every metric.
 pub const NAMESPACE: &str = "CognitoPasswordReset";
@@ -53,8 +54,7 @@ pub const FUNCTION: &str = "Function";
 /// What a request was: an API operation or a trigger invocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
-    ForgotPassword,
-    ConfirmForgotPassword,
+    Api(ApiOperation),
     CustomMessage,
     UserMigration,
     CustomSender,
@@ -62,8 +62,8 @@ pub enum Operation {
 
 impl Operation {
     pub const ALL: [Operation; 5] = [
-        Self::ForgotPassword,
-        Self::ConfirmForgotPassword,
+        Self::Api(ApiOperation::ForgotPassword),
+        Self::Api(ApiOperation::ConfirmForgotPassword),
         Self::CustomMessage,
         Self::UserMigration,
         Self::CustomSender,
@@ -71,8 +71,7 @@ impl Operation {
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::ForgotPassword => "ForgotPassword",
-            Self::ConfirmForgotPassword => "ConfirmForgotPassword",
+            Self::Api(operation) => operation.name(),
             Self::CustomMessage => "CustomMessage",
             Self::UserMigration => "UserMigration",
             Self::CustomSender => "CustomSender",
@@ -175,8 +174,10 @@ impl Outcome {
     pub fn of<T>(operation: Operation, answer: &Result<T, CognitoError>) -> Self {
         let Err(e) = answer else {
             return match operation {
-                Operation::ForgotPassword | Operation::CustomSender => Self::Issued,
-                Operation::ConfirmForgotPassword => Self::Confirmed,
+                Operation::Api(ApiOperation::ForgotPassword) | Operation::CustomSender => {
+                    Self::Issued
+                }
+                Operation::Api(ApiOperation::ConfirmForgotPassword) => Self::Confirmed,
                 Operation::CustomMessage | Operation::UserMigration => Self::Answered,
             };
         };
@@ -272,19 +273,22 @@ mod tests {
     #[test]
     fn an_answer_implies_an_outcome_and_success_depends_on_the_operation() {
         let ok: Result<(), CognitoError> = Ok(());
-        assert_eq!(Outcome::of(Operation::ForgotPassword, &ok), Outcome::Issued);
         assert_eq!(
-            Outcome::of(Operation::ConfirmForgotPassword, &ok),
+            Outcome::of(Operation::Api(ApiOperation::ForgotPassword), &ok),
+            Outcome::Issued
+        );
+        assert_eq!(
+            Outcome::of(Operation::Api(ApiOperation::ConfirmForgotPassword), &ok),
             Outcome::Confirmed
         );
         let wrong: Result<(), _> = Err(CognitoError::CodeMismatch);
         assert_eq!(
-            Outcome::of(Operation::ConfirmForgotPassword, &wrong),
+            Outcome::of(Operation::Api(ApiOperation::ConfirmForgotPassword), &wrong),
             Outcome::Mismatch
         );
         let unknown: Result<(), _> = Err(CognitoError::ResourceNotFound("x".into()));
         assert_eq!(
-            Outcome::of(Operation::ForgotPassword, &unknown),
+            Outcome::of(Operation::Api(ApiOperation::ForgotPassword), &unknown),
             Outcome::Rejected
         );
     }

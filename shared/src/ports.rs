@@ -38,10 +38,10 @@ pub enum PasswordChangeError {
     #[error(transparent)]
     NotApplied(#[from] StoreError),
     /// The change may have applied: a timeout, a connection lost after the request was sent, a
-    /// 5xx. Sessions were ended all the same (the password may be new).
+    /// 5xx. The sessions are ended all the same (the password may be new).
     #[error("the password change may have applied: {0}")]
     Unknown(String),
-    /// The password changed, and the sessions from before it could not be ended.
+    /// The password changed, and the sessions from before it could not be ended (`end_sessions`).
     #[error("the password changed and the sessions were not ended: {0}")]
     SessionsNotEnded(String),
 }
@@ -64,8 +64,9 @@ pub enum Created {
     Exists,
 }
 
+/// What a counted window (`CodeStore::issue`, `CodeStore::admit_caller`) did with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Issued {
+pub enum Admission {
     Admitted,
     /// The request limit (per user, or per caller) is reached: nothing was changed.
     LimitReached,
@@ -83,12 +84,16 @@ pub trait UserDirectory: Send + Sync {
     async fn find(&self, login: &str) -> Result<Option<User>, StoreError>;
     /// Adds a user imported from a migration source; never replaces an existing one.
     async fn create(&self, user: &User) -> Result<Created, StoreError>;
-    /// Makes `password` the user's permanent password (status CONFIRMED) and, where the directory
-    /// keeps sessions, ends every session from before the change; `Ok` only when both happened.
-    /// An error says whether the password is certainly unchanged (`is_definite`): an adapter
-    /// that cannot tell answers `Unknown`, never a refusal.
+    /// Makes `password` the user's permanent password (status CONFIRMED). An error says whether
+    /// the password is certainly unchanged (`is_definite`): an adapter that cannot tell answers
+    /// `Unknown`, never a refusal.
     async fn set_password(&self, username: &str, password: &str)
     -> Result<(), PasswordChangeError>;
+    /// Ends every session from before a password change (or a change that may have applied),
+    /// where the directory keeps sessions; a directory without sessions has none to end.
+    async fn end_sessions(&self, _username: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// The pool's app clients: a fixed list, or the pool's own (`DescribeUserPoolClient`).
@@ -108,7 +113,7 @@ pub trait CodeStore: Send + Sync {
         key: &str,
         code: LiveCode,
         policy: &CodePolicy,
-    ) -> Result<Issued, StoreError>;
+    ) -> Result<Admission, StoreError>;
 
     /// Atomically: counts a request in the window of the caller item `key` (a `caller#` key),
     /// refusing at `limit`. Nothing is ever given back: a caller's quota measures the work it
@@ -118,7 +123,7 @@ pub trait CodeStore: Send + Sync {
         key: &str,
         now: UnixTime,
         limit: &CallerLimit,
-    ) -> Result<Issued, StoreError>;
+    ) -> Result<Admission, StoreError>;
 
     /// Undoes an issue after a failed delivery: the code dies and the request is given back.
     async fn revoke(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError>;
@@ -158,11 +163,20 @@ pub enum DeliveryError {
 #[async_trait]
 pub trait EmailSender: Send + Sync {
     async fn send_email(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError>;
+    /// The checks `send_email` makes before sending (a sandbox's account and recipient), alone,
+    /// so they can run beside other work; their answers are kept, so the send repeats no call.
+    async fn check_email(&self, _to: &str) -> Result<(), DeliveryError> {
+        Ok(())
+    }
 }
 
 #[async_trait]
 pub trait SmsSender: Send + Sync {
     async fn send_sms(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError>;
+    /// As `EmailSender::check_email`, for `send_sms`.
+    async fn check_sms(&self, _to: &str) -> Result<(), DeliveryError> {
+        Ok(())
+    }
 }
 
 /// `message` to `to`, by the sender of `medium`.
@@ -176,6 +190,19 @@ pub async fn send_by(
     match medium {
         DeliveryMedium::Email => email.send_email(to, message).await,
         DeliveryMedium::Sms => sms.send_sms(to, message).await,
+    }
+}
+
+/// The pre-checks of a send to `to` by the sender of `medium`.
+pub async fn check_by(
+    medium: DeliveryMedium,
+    email: &dyn EmailSender,
+    sms: &dyn SmsSender,
+    to: &str,
+) -> Result<(), DeliveryError> {
+    match medium {
+        DeliveryMedium::Email => email.check_email(to).await,
+        DeliveryMedium::Sms => sms.check_sms(to).await,
     }
 }
 

@@ -17,20 +17,10 @@ pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 /// The request id every HTTP answer carries (and its log lines), as the SDKs read it.
 pub const REQUEST_ID: &str = "x-amzn-requestid";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    ForgotPassword,
-    ConfirmForgotPassword,
-}
+/// The domain's operations, with what the wire and the deployment say of them.
+pub use crate::domain::operation::Operation;
 
 impl Operation {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::ForgotPassword => "ForgotPassword",
-            Self::ConfirmForgotPassword => "ConfirmForgotPassword",
-        }
-    }
-
     /// The Lambda function that serves it (its crate, and its `Function` in the metrics).
     pub fn function(self) -> &'static str {
         match self {
@@ -109,7 +99,7 @@ pub async fn execute<R: CryptoRng + Send>(
                 let request: ConfirmForgotPasswordRequest =
                     decode(body).map_err(|e| operation.rejected(e))?;
                 service
-                    .confirm_forgot_password(&request, caller, now, rng)
+                    .confirm_forgot_password(&request, caller, now)
                     .await?;
                 Ok(serde_json::json!({}))
             }

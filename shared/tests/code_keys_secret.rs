@@ -173,7 +173,7 @@ async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
 
     let before = start(&env, &inbox).await.unwrap();
     assert_eq!(
-        format!("{:?}", before.key),
+        format!("{:?}", before.code_keys),
         r#"CodeKeys { current: "k1", decoy: "k1", ids: ["k1"] }"#
     );
     before
@@ -197,13 +197,13 @@ async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
     .await;
     // Read once: a running container keeps the keys it started with.
     assert_eq!(
-        format!("{:?}", before.key),
+        format!("{:?}", before.code_keys),
         r#"CodeKeys { current: "k1", decoy: "k1", ids: ["k1"] }"#
     );
     let after = start(&env, &inbox).await.unwrap();
-    assert_eq!(after.key.current().as_str(), "k2");
+    assert_eq!(after.code_keys.current().as_str(), "k2");
     after
-        .confirm_direct(&confirm("jane", &under_k1), now.plus(1), &mut rng)
+        .confirm_direct(&confirm("jane", &under_k1), now.plus(1))
         .await
         .unwrap();
     after
@@ -235,7 +235,7 @@ async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
     let retired = start(&env, &inbox).await.unwrap();
     assert_eq!(
         retired
-            .confirm_direct(&confirm("jane", &still_under_k1), now.plus(4), &mut rng)
+            .confirm_direct(&confirm("jane", &still_under_k1), now.plus(4))
             .await,
         Err(CognitoError::ExpiredCode)
     );

@@ -84,7 +84,6 @@ pub async fn confirm_code(
             &confirm(username, code),
             &Caller::unknown(),
             password_reset::domain::time::UnixTime::now(),
-            &mut password_reset::request_rng(),
         )
         .await
         .map(|_| ())

@@ -108,13 +108,7 @@ impl Fixture {
         code: &str,
         now: UnixTime,
     ) -> Result<(), CognitoError> {
-        self.service
-            .confirm_at(
-                &confirm(login, code),
-                now,
-                &mut password_reset::request_rng(),
-            )
-            .await
+        self.service.confirm_at(&confirm(login, code), now).await
     }
 
     /// The code a ForgotPassword for jane at `now` sends her, which must be sent.
@@ -155,14 +149,7 @@ impl Fixture {
         let mut tasks = tokio::task::JoinSet::new();
         for code in codes {
             let s = self.service.clone();
-            tasks.spawn(async move {
-                s.confirm_at(
-                    &confirm("jane", &code),
-                    now,
-                    &mut password_reset::request_rng(),
-                )
-                .await
-            });
+            tasks.spawn(async move { s.confirm_at(&confirm("jane", &code), now).await });
         }
         tasks.join_all().await
     }

@@ -41,11 +41,10 @@ pub trait Operations {
         rng: &mut R,
     ) -> impl Future<Output = Result<ForgotPasswordResponse, CognitoError>> + Send;
 
-    fn confirm_at<R: CryptoRng + Send>(
+    fn confirm_at(
         &self,
         request: &ConfirmForgotPasswordRequest,
         now: UnixTime,
-        rng: &mut R,
     ) -> impl Future<Output = Result<(), CognitoError>> + Send;
 
     fn forgot_direct<R: CryptoRng + Send>(
@@ -55,11 +54,10 @@ pub trait Operations {
         rng: &mut R,
     ) -> impl Future<Output = Result<ForgotPasswordResponse, CognitoError>> + Send;
 
-    fn confirm_direct<R: CryptoRng + Send>(
+    fn confirm_direct(
         &self,
         request: &ConfirmForgotPasswordRequest,
         now: UnixTime,
-        rng: &mut R,
     ) -> impl Future<Output = Result<(), CognitoError>> + Send;
 }
 
@@ -74,13 +72,12 @@ impl Operations for ResetService {
             .await
     }
 
-    async fn confirm_at<R: CryptoRng + Send>(
+    async fn confirm_at(
         &self,
         request: &ConfirmForgotPasswordRequest,
         now: UnixTime,
-        rng: &mut R,
     ) -> Result<(), CognitoError> {
-        self.confirm_forgot_password(request, &Caller::unknown(), now, rng)
+        self.confirm_forgot_password(request, &Caller::unknown(), now)
             .await
     }
 
@@ -94,13 +91,12 @@ impl Operations for ResetService {
             .await
     }
 
-    async fn confirm_direct<R: CryptoRng + Send>(
+    async fn confirm_direct(
         &self,
         request: &ConfirmForgotPasswordRequest,
         now: UnixTime,
-        rng: &mut R,
     ) -> Result<(), CognitoError> {
-        self.confirm_forgot_password(request, &Caller::direct_invoke(), now, rng)
+        self.confirm_forgot_password(request, &Caller::direct_invoke(), now)
             .await
     }
 }

@@ -147,10 +147,10 @@ async fn round_trips_per_operation() {
     let forgot_no_caller = f.calls.take();
     let code = f.inbox.last_code("jane@example.com");
     let _ = s
-        .confirm_forgot_password(&confirm("jane", &wrong(&code)), &caller, now, &mut rng)
+        .confirm_forgot_password(&confirm("jane", &wrong(&code)), &caller, now)
         .await;
     let confirm_wrong = f.calls.take();
-    s.confirm_forgot_password(&confirm("jane", &code), &caller, now, &mut rng)
+    s.confirm_forgot_password(&confirm("jane", &code), &caller, now)
         .await
         .unwrap();
     let confirm_right = f.calls.take();

@@ -117,7 +117,7 @@ async fn reset_service() -> password_reset::ResetService {
         password_reset::embedded::assemble(&settings, &mut password_reset::request_rng(), false);
     let service = embedded.service;
     let now = UnixTime::now();
-    let (key_id, digest) = service.key.digest("jane", "123456");
+    let (key_id, digest) = service.code_keys.digest("jane", "123456");
     let live = password_reset::domain::code::LiveCode {
         digest,
         key_id,

@@ -11,6 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use serde::{Deserialize, Serialize};
 
 use super::code::{CodeKeys, CodePolicy};
+use super::operation::Operation;
 use super::request::UserContextData;
 use super::time::UnixTime;
 
@@ -130,19 +131,11 @@ impl std::fmt::Debug for CallerIdentity {
     }
 }
 
-/// The operation a caller window counts: each has its own limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallerOperation {
-    ForgotPassword,
-    ConfirmForgotPassword,
-}
-
-impl CallerOperation {
-    fn tag(self) -> &'static str {
-        match self {
-            CallerOperation::ForgotPassword => "forgot",
-            CallerOperation::ConfirmForgotPassword => "confirm",
-        }
+/// The operation a caller window counts, in its store key: each has its own window and limit.
+fn tag(operation: Operation) -> &'static str {
+    match operation {
+        Operation::ForgotPassword => "forgot",
+        Operation::ConfirmForgotPassword => "confirm",
     }
 }
 
@@ -166,7 +159,7 @@ impl CallerIdentity {
     /// hash, so the store never holds the address or the device data, and nobody without the key
     /// can tell which key is whose.
     /// `key` derives with its stable decoy key, so caller windows survive a key rotation.
-    pub fn store_key(&self, key: &CodeKeys, operation: CallerOperation) -> String {
+    pub fn store_key(&self, key: &CodeKeys, operation: Operation) -> String {
         let hex = match self {
             CallerIdentity::Network(n) => key.pseudonym("caller-ip", &n.canonical()),
             CallerIdentity::Device(d) => key.pseudonym("caller-device", d),
@@ -174,7 +167,7 @@ impl CallerIdentity {
         format!(
             "{CALLER_KEY_PREFIX}{}#{}#{hex}",
             self.kind(),
-            operation.tag()
+            tag(operation)
         )
     }
 }
@@ -188,11 +181,11 @@ pub use super::code::MAX_CALLER_REQUESTS;
 
 impl CodePolicy {
     /// The per-caller limit of `operation`, over the same rolling window as the per-user one.
-    pub fn caller_limit(&self, operation: CallerOperation) -> CallerLimit {
+    pub fn caller_limit(&self, operation: Operation) -> CallerLimit {
         CallerLimit {
             max_requests: match operation {
-                CallerOperation::ForgotPassword => self.max_requests_per_caller,
-                CallerOperation::ConfirmForgotPassword => self.max_confirms_per_caller,
+                Operation::ForgotPassword => self.max_requests_per_caller,
+                Operation::ConfirmForgotPassword => self.max_confirms_per_caller,
             },
             window_seconds: self.window_seconds,
         }
@@ -289,28 +282,22 @@ mod tests {
     fn keys_are_keyed_hashes_never_the_address() {
         let k = key();
         let v4 = CallerIdentity::Network(Network::of(ip("203.0.113.77")));
-        let stored = v4.store_key(&k, CallerOperation::ForgotPassword);
+        let stored = v4.store_key(&k, Operation::ForgotPassword);
         assert!(stored.starts_with("caller#ip#forgot#"), "{stored}");
         assert!(!stored.contains("203"), "{stored}");
-        assert_ne!(
-            stored,
-            v4.store_key(&k, CallerOperation::ConfirmForgotPassword)
-        );
+        assert_ne!(stored, v4.store_key(&k, Operation::ConfirmForgotPassword));
         let other = CodeKeys::from(CodeKey::from_bytes(&[1u8; 32]).unwrap());
-        assert_ne!(
-            stored,
-            v4.store_key(&other, CallerOperation::ForgotPassword)
-        );
+        assert_ne!(stored, v4.store_key(&other, Operation::ForgotPassword));
         let device = CallerIdentity::Device("eyJkZXZpY2UiOiJwaG9uZSJ9".into());
-        let stored = device.store_key(&k, CallerOperation::ForgotPassword);
+        let stored = device.store_key(&k, Operation::ForgotPassword);
         assert!(stored.starts_with("caller#device#forgot#"), "{stored}");
         assert!(!stored.contains("eyJ"), "{stored}");
         // Same /64, same key.
         let a = CallerIdentity::Network(Network::of(ip("2001:db8::1")));
         let b = CallerIdentity::Network(Network::of(ip("2001:db8::2:3")));
         assert_eq!(
-            a.store_key(&k, CallerOperation::ForgotPassword),
-            b.store_key(&k, CallerOperation::ForgotPassword)
+            a.store_key(&k, Operation::ForgotPassword),
+            b.store_key(&k, Operation::ForgotPassword)
         );
     }
 

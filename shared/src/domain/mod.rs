@@ -9,6 +9,7 @@ pub mod mask;
 pub mod message;
 pub mod message_catalog;
 pub mod migration;
+pub mod operation;
 pub mod password;
 pub mod pool;
 pub mod recovery;

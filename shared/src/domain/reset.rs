@@ -5,18 +5,13 @@
 
 use super::delivery::Channel;
 use super::error::CognitoError;
+use super::operation::Operation;
 use super::pool::PreventUserExistenceErrors;
 use super::recovery::{self, AccountRecovery};
 use super::user::{User, UserStatus};
 
 pub const CANNOT_RESET: &str = "User password cannot be reset in the current state.";
 pub const DISABLED: &str = "User is disabled.";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResetOperation {
-    ForgotPassword,
-    ConfirmForgotPassword,
-}
 
 /// Why no code can be delivered to the user a login names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +64,7 @@ pub fn reset_target(
     user: Option<&User>,
     recovery: &AccountRecovery,
     prevent: PreventUserExistenceErrors,
-    operation: ResetOperation,
+    operation: Operation,
 ) -> Result<ResetTarget, CognitoError> {
     let why = match deliverability(user, recovery) {
         Ok(channel) => return Ok(ResetTarget::Deliver(channel)),
@@ -78,7 +73,7 @@ pub fn reset_target(
     if prevent == PreventUserExistenceErrors::Enabled {
         return Ok(ResetTarget::Decoy);
     }
-    use ResetOperation::*;
+    use Operation::*;
     match (why, operation) {
         (Undeliverable::Unknown, _) => Err(CognitoError::UserNotFound),
         (Undeliverable::ForceChangePassword, _) => {
@@ -156,10 +151,7 @@ mod tests {
     fn under_enabled_every_undeliverable_login_is_a_decoy_for_both_operations() {
         let email_only = AccountRecovery::Ordered(vec![DeliveryMedium::Email]);
         for (class, u) in undeliverable() {
-            for op in [
-                ResetOperation::ForgotPassword,
-                ResetOperation::ConfirmForgotPassword,
-            ] {
+            for op in [Operation::ForgotPassword, Operation::ConfirmForgotPassword] {
                 assert_eq!(
                     reset_target(
                         u.as_ref(),
@@ -173,10 +165,7 @@ mod tests {
             }
         }
         let deliverable = user(UserStatus::ResetRequired, true, &EMAIL);
-        for op in [
-            ResetOperation::ForgotPassword,
-            ResetOperation::ConfirmForgotPassword,
-        ] {
+        for op in [Operation::ForgotPassword, Operation::ConfirmForgotPassword] {
             let got = reset_target(
                 Some(&deliverable),
                 &email_only,
@@ -201,8 +190,8 @@ mod tests {
             .iter()
             .map(|(_, u)| {
                 (
-                    answer(u.as_ref(), ResetOperation::ForgotPassword),
-                    answer(u.as_ref(), ResetOperation::ConfirmForgotPassword),
+                    answer(u.as_ref(), Operation::ForgotPassword),
+                    answer(u.as_ref(), Operation::ConfirmForgotPassword),
                 )
             })
             .collect();

@@ -11,7 +11,9 @@
 //! that invites a retry the code cannot pass.
 //!
 //! Sign-out design: the password is set first, then every session is ended (the pool's adapter
-//! retries the sign-out within its own deadline), and the answer is `{}` only when both happened.
+//! retries the sign-out within its own deadline) while the PasswordChanged notice goes out, and
+//! the answer is `{}` only when both the change and the sign-out happened. The sign-out also
+//! follows a change whose outcome is unknown: the password may be new.
 //! Ending sessions *after* the change covers every refresh token issued before the new password
 //! could be used, where signing out first would let a session started with the old password in
 //! between survive; a sign-out that still fails answers an error, logged as one, never a 200.
@@ -19,22 +21,23 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use crate::domain::caller::{Caller, CallerOperation};
+use crate::domain::caller::Caller;
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
 use crate::domain::message::MessageParams;
+use crate::domain::operation::Operation;
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ConfirmForgotPasswordRequest;
-use crate::domain::reset::{ResetOperation, ResetTarget, reset_target};
+use crate::domain::reset::{ResetTarget, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
 use crate::metrics;
+use crate::ports::PasswordChangeError;
 
 use super::ResetService;
-use super::admission::admit;
-use super::decoy::decoy_key;
-use super::errors::{directory_error, password_change_error, redemption, store_error};
+use super::admission::{Admitted, admit, decoy_key};
+use super::errors::{password_change_error, redemption, store_error};
 
 /// How long a confirm may take, end to end: well inside the function's 10 s timeout (the
 /// template's), so the answer, whatever it is, is ours and not Lambda's kill. The SDK's operation
@@ -75,17 +78,26 @@ impl Progress {
     }
 }
 
-pub(super) async fn run(
-    service: &ResetService,
-    request: &ConfirmForgotPasswordRequest,
-    caller: &Caller,
-    now: UnixTime,
-) -> Result<(), CognitoError> {
-    let progress = Progress::default();
-    let confirmed = confirm(service, request, caller, now, &progress);
-    match tokio::time::timeout(CONFIRM_DEADLINE, confirmed).await {
-        Ok(answer) => answer,
-        Err(_) => progress.answer_at_deadline(),
+impl ResetService {
+    /// ConfirmForgotPassword: the code judged, then the new password set in the directory.
+    pub async fn confirm_forgot_password(
+        &self,
+        request: &ConfirmForgotPasswordRequest,
+        caller: &Caller,
+        now: UnixTime,
+    ) -> Result<(), CognitoError> {
+        metrics::measure(
+            metrics::Operation::Api(Operation::ConfirmForgotPassword),
+            async {
+                let progress = Progress::default();
+                let confirmed = confirm(self, request, caller, now, &progress);
+                match tokio::time::timeout(CONFIRM_DEADLINE, confirmed).await {
+                    Ok(answer) => answer,
+                    Err(_) => progress.answer_at_deadline(),
+                }
+            },
+        )
+        .await
     }
 }
 
@@ -99,24 +111,16 @@ async fn confirm(
     request.validate()?;
     // The policy is the pool's, not the user's: checking it first tells nobody anything.
     let policy = || service.pool.password_policy.check(&request.password);
-    admit(
+    let Admitted { login, user } = admit(
         service,
         request.envelope(),
         policy,
-        CallerOperation::ConfirmForgotPassword,
+        Operation::ConfirmForgotPassword,
         caller,
         now,
     )
     .await?;
-
-    let login = service.pool.normalize_login(&request.username);
     let login = login.as_str();
-    let user = service
-        .ports
-        .users
-        .find(login)
-        .await
-        .map_err(directory_error)?;
     // The rule ForgotPassword planned with: every login it answered from a decoy is judged here
     // against that decoy, so a wrong code costs the same work and gets the same answers
     // (CodeMismatch, TooManyFailedAttempts, ExpiredCode once the decoy's code has expired) for
@@ -125,22 +129,24 @@ async fn confirm(
         user.as_ref(),
         &service.pool.recovery,
         service.pool.prevent_user_existence_errors,
-        ResetOperation::ConfirmForgotPassword,
+        Operation::ConfirmForgotPassword,
     )? {
         ResetTarget::Deliver(_) | ResetTarget::OwnRecord => user,
         ResetTarget::Decoy => None,
     };
-    let key = match &target {
+    let record = match &target {
         Some(user) => user.username.clone(),
-        None => decoy_key(&service.key, login),
+        None => decoy_key(&service.code_keys, login),
     };
-    // Under every key: the store compares it under the key the code was issued under.
-    let attempt = service.key.attempt(&key, &request.confirmation_code);
+    // Under every code key: the store compares it under the one the code was issued under.
+    let attempt = service
+        .code_keys
+        .attempt(&record, &request.confirmation_code);
     progress.mark(Progress::CLAIMING);
     let outcome = service
         .ports
         .codes
-        .redeem(&key, &attempt, now, &service.pool.codes)
+        .redeem(&record, &attempt, now, &service.pool.codes)
         .await
         .map_err(store_error)?;
     let Some(user) = target else {
@@ -154,25 +160,42 @@ async fn confirm(
         .users
         .set_password(&user.username, &request.password)
         .await;
-    if let Err(e) = changed {
-        if !e.is_definite() {
-            return Err(password_change_error(e));
-        }
+    if let Err(e) = &changed
+        && e.is_definite()
+    {
         // The password did not change: the code goes back to the user for another try.
-        if let Err(release) = service.ports.codes.release(&key, &attempt).await {
+        if let Err(release) = service.ports.codes.release(&record, &attempt).await {
             tracing::error!(error = %release, refused = %e,
                 "releasing a claimed code failed: the user must request a new one");
             // The code may still be claimed: an answer inviting a retry with it could be a dead end.
             return Err(CognitoError::ExpiredCode);
         }
-        return Err(password_change_error(e));
+        return changed.map_err(password_change_error);
     }
-    progress.mark(Progress::DONE);
-    tracing::info!(user = %mask::login(login), "password reset confirmed");
-    if service.pool.notify_password_changed {
-        notify_password_changed(service, &user).await;
+    let ended = async {
+        let ended = service.ports.users.end_sessions(&user.username).await;
+        if ended.is_ok() && changed.is_ok() {
+            progress.mark(Progress::DONE);
+        }
+        ended
+    };
+    let notice = async {
+        if changed.is_ok() && service.pool.notify_password_changed {
+            notify_password_changed(service, &user).await;
+        }
+    };
+    // Together: the sign-out ∥ the notice (with its pre-checks), once the password is (or may be) new.
+    let (ended, ()) = tokio::join!(ended, notice);
+    match (changed, ended) {
+        (Ok(()), Ok(())) => {
+            tracing::info!(user = %mask::login(login), "password reset confirmed");
+            Ok(())
+        }
+        (Ok(()), Err(failure)) => Err(password_change_error(
+            PasswordChangeError::SessionsNotEnded(failure.to_string()),
+        )),
+        (Err(unknown), _) => Err(password_change_error(unknown)),
     }
-    Ok(())
 }
 
 /// OWASP's notice after a reset, to the user's verified email (else phone). It never fails

@@ -1,9 +1,11 @@
 //! ForgotPassword: resolve the user and the channel, issue a code, deliver it.
 
+use std::time::Instant;
+
 use rand::CryptoRng;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::caller::{Caller, CallerOperation};
+use crate::domain::caller::Caller;
 use crate::domain::code::{CodeDigest, ConfirmationCode, KeyId, LiveCode};
 use crate::domain::delivery::{CodeDeliveryDetails, DeliveryMedium};
 use crate::domain::error::CognitoError;
@@ -11,19 +13,19 @@ use crate::domain::login::LoginForm;
 use crate::domain::mask;
 use crate::domain::message::CustomMessage;
 use crate::domain::message_catalog::MessageSource;
+use crate::domain::operation::Operation;
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ForgotPasswordRequest;
-use crate::domain::reset::{ResetOperation, ResetTarget, reset_target};
+use crate::domain::reset::{ResetTarget, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
 use crate::metrics::{self, Outcome};
-use crate::ports::Issued;
+use crate::ports::Admission;
 
 use super::ResetService;
-use super::admission::admit;
+use super::admission::{Admitted, admit, decoy_key};
 use super::custom_message::{CustomMessageRequest, custom_message};
-use super::decoy::decoy_key;
-use super::errors::{delivery_error, directory_error, store_error};
+use super::errors::{delivery_error, store_error};
 use super::migrate_user::migrate_for_reset;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +44,21 @@ enum Plan {
     Simulate,
 }
 
-pub(super) async fn run<R: CryptoRng + Send>(
+impl ResetService {
+    /// ForgotPassword: a code issued and sent to the user's recovery channel.
+    pub async fn forgot_password<R: CryptoRng + Send>(
+        &self,
+        request: &ForgotPasswordRequest,
+        caller: &Caller,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ForgotPasswordResponse, CognitoError> {
+        let answer = forgot_password(self, request, caller, now, rng);
+        metrics::measure(metrics::Operation::Api(Operation::ForgotPassword), answer).await
+    }
+}
+
+async fn forgot_password<R: CryptoRng + Send>(
     service: &ResetService,
     request: &ForgotPasswordRequest,
     caller: &Caller,
@@ -54,26 +70,17 @@ pub(super) async fn run<R: CryptoRng + Send>(
         AccountRecovery::AdminOnly => Err(CognitoError::NotAuthorized(recovery::ADMIN_ONLY.into())),
         _ => Ok(()),
     };
-    admit(
+    let Admitted { login, user } = admit(
         service,
         request.envelope(),
         recovery_allowed,
-        CallerOperation::ForgotPassword,
+        Operation::ForgotPassword,
         caller,
         now,
     )
     .await?;
     let code = ConfirmationCode::generate(rng, service.pool.codes.length);
-    // One form of the login for lookup, decoy record, limit and mask (the SecretHash above
-    // is over the login as sent, as Cognito's is).
-    let login = service.pool.normalize_login(&request.username);
     let login = login.as_str();
-    let user = service
-        .ports
-        .users
-        .find(login)
-        .await
-        .map_err(directory_error)?;
     let user = match user {
         None => migrate_for_reset(service, login, rng).await?,
         found => found,
@@ -84,27 +91,41 @@ pub(super) async fn run<R: CryptoRng + Send>(
         Plan::Deliver { user, channel } => {
             // Rendered before the code is issued: a message that cannot be sent leaves no code.
             let message = render(service, &user, code.expose())?;
-            let (key_id, digest) = service.key.digest(&user.username, code.expose());
-            issue(
-                service,
-                &user.username,
-                key_id,
-                digest,
-                Some(channel.medium),
-                now,
-            )
-            .await?;
-            tracing::info!(user = %mask::login(&user.username), medium = channel.medium.as_str(),
-                destination = %channel.masked(), "code issued");
-            let started = std::time::Instant::now();
-            let sent = service
-                .ports
-                .send(
-                    channel.medium,
-                    &channel.destination,
-                    &message.for_medium(channel.medium, code.expose()),
+            let (key_id, digest) = service.code_keys.digest(&user.username, code.expose());
+            let started = Instant::now();
+            let issued = async {
+                let answer = issue(
+                    service,
+                    &user.username,
+                    key_id,
+                    digest,
+                    Some(channel.medium),
+                    now,
                 )
                 .await;
+                (answer, started.elapsed())
+            };
+            // Together: the code write ∥ the delivery's pre-checks (the sandbox: account, recipient).
+            let ((issued, issue_took), checked) = tokio::join!(
+                issued,
+                service.ports.check(channel.medium, &channel.destination)
+            );
+            issued?;
+            tracing::info!(user = %mask::login(&user.username), medium = channel.medium.as_str(),
+                destination = %channel.masked(), "code issued");
+            let sent = match checked {
+                Ok(()) => {
+                    service
+                        .ports
+                        .send(
+                            channel.medium,
+                            &channel.destination,
+                            &message.for_medium(channel.medium, code.expose()),
+                        )
+                        .await
+                }
+                Err(refused) => Err(refused),
+            };
             if let Err(e) = sent {
                 // No live code may outlive a failed delivery, and the request must not count.
                 if let Err(revoke) = service.ports.codes.revoke(&user.username, &digest).await {
@@ -115,7 +136,8 @@ pub(super) async fn run<R: CryptoRng + Send>(
                     service.pool.prevent_user_existence_errors,
                 ));
             }
-            let took = started.elapsed();
+            // What the delivery added to the code write, which a simulated request waits out.
+            let took = started.elapsed().saturating_sub(issue_took);
             service.timing.record(channel.medium, took);
             metrics::code_sent(channel.medium, took);
             Ok(ForgotPasswordResponse {
@@ -123,9 +145,9 @@ pub(super) async fn run<R: CryptoRng + Send>(
             })
         }
         Plan::Simulate => {
-            let key = decoy_key(&service.key, login);
-            let (key_id, digest) = service.key.digest(&key, code.expose());
-            issue(service, &key, key_id, digest, None, now).await?;
+            let record = decoy_key(&service.code_keys, login);
+            let (key_id, digest) = service.code_keys.digest(&record, code.expose());
+            issue(service, &record, key_id, digest, None, now).await?;
             metrics::note(Outcome::Simulated);
             let details = simulated_details(service, login);
             // As long as a real delivery on that medium takes (see `timing`).
@@ -161,7 +183,7 @@ fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError
         user.as_ref(),
         &service.pool.recovery,
         service.pool.prevent_user_existence_errors,
-        ResetOperation::ForgotPassword,
+        Operation::ForgotPassword,
     )?;
     Ok(match (target, user) {
         (ResetTarget::Deliver(channel), Some(user)) => Plan::Deliver { user, channel },
@@ -172,7 +194,7 @@ fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError
 
 async fn issue(
     service: &ResetService,
-    key: &str,
+    record: &str,
     key_id: KeyId,
     digest: CodeDigest,
     medium: Option<DeliveryMedium>,
@@ -189,12 +211,12 @@ async fn issue(
     match service
         .ports
         .codes
-        .issue(key, live, &service.pool.codes)
+        .issue(record, live, &service.pool.codes)
         .await
         .map_err(store_error)?
     {
-        Issued::Admitted => Ok(()),
-        Issued::LimitReached => {
+        Admission::Admitted => Ok(()),
+        Admission::LimitReached => {
             tracing::warn!("per-user request limit reached");
             Err(CognitoError::LimitExceeded)
         }
@@ -225,13 +247,13 @@ fn simulated_details(service: &ResetService, login: &str) -> CodeDeliveryDetails
         (DeliveryMedium::Email, LoginForm::Email) => mask::email(&login.to_lowercase()),
         (DeliveryMedium::Sms, LoginForm::Phone) => mask::phone(login),
         (DeliveryMedium::Email, _) => {
-            let d = service.key.derive("simulated-destination", login);
+            let d = service.code_keys.derive("simulated-destination", login);
             let letter = |b: u8| char::from(b'a' + b % 26);
             let tld = ["com", "net", "org", "io"][usize::from(d[2] % 4)];
             format!("{}***@{}***.{tld}", letter(d[0]), letter(d[1]))
         }
         (DeliveryMedium::Sms, _) => {
-            let d = service.key.derive("simulated-phone", login);
+            let d = service.code_keys.derive("simulated-phone", login);
             // The commonest E.164 length (+1 and ten digits): seven hidden, four shown.
             let last = u16::from_be_bytes([d[0], d[1]]) % 10_000;
             format!("+*******{last:04}")

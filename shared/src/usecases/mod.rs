@@ -1,17 +1,15 @@
 //! The use cases, the same code for Lambda, the local runner and the tests.
 //!
-//! Cognito's two API operations are methods of `ResetService`, whose whole API is `service.rs`;
-//! each runs in a file of its own (`forgot_password.rs`, `confirm_forgot_password.rs`). The
+//! Cognito's two API operations are methods of `ResetService` (`service.rs`: its fields, ports and
+//! constructor), each in a file of its own (`forgot_password.rs`, `confirm_forgot_password.rs`),
+//! both admitted by `admission.rs` (caller windows, app client, decoy record). The
 //! triggers' operations need no service and are plain functions: `custom_message::custom_message`,
 //! `migrate_user::for_forgot_password` and `migrate_user::for_sign_in`. Every mapping to a Cognito
 //! error is in `errors.rs`.
 
 mod admission;
-mod caller_limit;
-mod client_authorization;
 mod confirm_forgot_password;
 pub mod custom_message;
-mod decoy;
 mod errors;
 mod forgot_password;
 pub mod migrate_user;

@@ -93,12 +93,8 @@ async fn ask(s: &ResetService) -> Result<ForgotPasswordResponse, CognitoError> {
 
 /// jane confirms the code 123456, now.
 async fn answer(s: &ResetService) -> Result<(), CognitoError> {
-    s.confirm_at(
-        &confirm("jane", "123456"),
-        UnixTime::now(),
-        &mut password_reset::request_rng(),
-    )
-    .await
+    s.confirm_at(&confirm("jane", "123456"), UnixTime::now())
+        .await
 }
 
 fn too_many(result: Result<impl std::fmt::Debug, CognitoError>) {
@@ -170,8 +166,8 @@ async fn a_throttled_confirm_changes_nothing() {
 async fn a_throttled_password_change_gives_the_code_back() {
     let found = jane_found();
     let mut s = service(&[], Arc::new(Inbox::default()));
-    s.key = CodeKey::from_bytes(&[9u8; 32]).unwrap().into();
-    let (key_id, digest) = s.key.digest("jane", "123456");
+    s.code_keys = CodeKey::from_bytes(&[9u8; 32]).unwrap().into();
+    let (key_id, digest) = s.code_keys.digest("jane", "123456");
     let live = move || {
         UpdateItemOutput::builder()
             .attributes("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
@@ -205,8 +201,8 @@ async fn a_throttled_password_change_gives_the_code_back() {
 async fn a_claim_that_may_have_applied_answers_expired_code_not_a_retry() {
     let found = jane_found();
     let mut s = service(&[], Arc::new(Inbox::default()));
-    s.key = CodeKey::from_bytes(&[9u8; 32]).unwrap().into();
-    let (key_id, digest) = s.key.digest("jane", "123456");
+    s.code_keys = CodeKey::from_bytes(&[9u8; 32]).unwrap().into();
+    let (key_id, digest) = s.code_keys.digest("jane", "123456");
     let live = move || {
         UpdateItemOutput::builder()
             .attributes("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))

@@ -177,10 +177,7 @@ async fn forgot_password_migrates_a_source_only_user_then_issues_a_code_that_res
         password: "N3w-Passw0rd!".into(),
         ..Default::default()
     };
-    service
-        .confirm_at(&confirm, T0.plus(60), &mut rng)
-        .await
-        .unwrap();
+    service.confirm_at(&confirm, T0.plus(60)).await.unwrap();
     let user = store.user("lena").unwrap();
     assert_eq!(user.status, UserStatus::Confirmed);
     assert!(password_reset::domain::password::verify(

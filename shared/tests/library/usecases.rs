@@ -25,7 +25,7 @@ use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::User;
 use password_reset::domain::user::UserStatus;
 use password_reset::ports::{
-    CodeStore, Created, DeliveryError, Issued, PasswordChangeError, StoreError, UserDirectory,
+    Admission, CodeStore, Created, DeliveryError, PasswordChangeError, StoreError, UserDirectory,
 };
 use password_reset::usecases::CONFIRM_DEADLINE;
 use password_reset::usecases::ForgotPasswordResponse;
@@ -91,16 +91,8 @@ impl Fixture {
     }
 
     /// ConfirmForgotPassword for `login` with `code` from an unknown caller at `now`.
-    async fn confirm(
-        &self,
-        login: &str,
-        code: &str,
-        now: UnixTime,
-        seed: u64,
-    ) -> Result<(), CognitoError> {
-        self.service
-            .confirm_at(&confirm(login, code), now, &mut rng(seed))
-            .await
+    async fn confirm(&self, login: &str, code: &str, now: UnixTime) -> Result<(), CognitoError> {
+        self.service.confirm_at(&confirm(login, code), now).await
     }
 
     /// The code a ForgotPassword for jane at `now` sends her, which must be sent.
@@ -137,15 +129,11 @@ impl Fixture {
         codes: impl IntoIterator<Item = String>,
         now: UnixTime,
     ) -> Vec<Result<(), CognitoError>> {
-        let tasks: Vec<_> = (0u64..)
-            .zip(codes)
-            .map(|(i, code)| {
+        let tasks: Vec<_> = codes
+            .into_iter()
+            .map(|code| {
                 let service = self.service.clone();
-                tokio::spawn(async move {
-                    service
-                        .confirm_at(&confirm("jane", &code), now, &mut rng(i))
-                        .await
-                })
+                tokio::spawn(async move { service.confirm_at(&confirm("jane", &code), now).await })
             })
             .collect();
         let mut results = Vec::new();
@@ -194,7 +182,7 @@ async fn concurrent_wrong_codes_never_count_past_the_limit() {
         mismatches, 5,
         "exactly the attempt limit is counted as mismatches"
     );
-    let err = f.confirm("jane", &right, T0.plus(2), 7).await;
+    let err = f.confirm("jane", &right, T0.plus(2)).await;
     assert_eq!(
         err,
         Err(CognitoError::TooManyFailedAttempts),
@@ -264,7 +252,7 @@ async fn the_right_code_hidden_in_a_burst_of_guesses_rarely_wins() {
 async fn a_reset_is_followed_by_a_password_changed_notice() {
     let f = fixture();
     let code = f.janes_code(T0, 1).await;
-    f.confirm("jane", &code, T0.plus(1), 2).await.unwrap();
+    f.confirm("jane", &code, T0.plus(1)).await.unwrap();
     let sent = f.inbox.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert_eq!(sent[1], ("jane@example.com".to_string(), String::new()));
@@ -272,7 +260,7 @@ async fn a_reset_is_followed_by_a_password_changed_notice() {
     // Refused notice: the reset still succeeds.
     let code = f.janes_code(T0.plus(10), 3).await;
     *f.inbox.refuse.lock().unwrap() = Some(DeliveryError::Refused("sandbox".into()));
-    f.confirm("jane", &code, T0.plus(11), 4).await.unwrap();
+    f.confirm("jane", &code, T0.plus(11)).await.unwrap();
 
     // Turned off: nothing after the reset.
     let (store, codes) = demo_store();
@@ -282,7 +270,7 @@ async fn a_reset_is_followed_by_a_password_changed_notice() {
         .pool
         .notify_password_changed = false;
     let code = quiet.janes_code(T0, 5).await;
-    quiet.confirm("jane", &code, T0.plus(1), 6).await.unwrap();
+    quiet.confirm("jane", &code, T0.plus(1)).await.unwrap();
     assert_eq!(quiet.inbox.count(), 1);
 }
 
@@ -294,13 +282,13 @@ async fn expired_codes_are_refused_and_reset_required_becomes_confirmed() {
     f.store.put_user(user);
     let code = f.janes_code(T0, 1).await;
     let ttl = f.service.pool.codes.ttl_seconds;
-    let late = f.confirm("jane", &code, T0.plus(ttl), 2).await;
+    let late = f.confirm("jane", &code, T0.plus(ttl)).await;
     assert_eq!(late, Err(CognitoError::ExpiredCode));
     assert_eq!(
         late.unwrap_err().to_string(),
         "Invalid code provided, please request a code again."
     );
-    f.confirm("jane", &code, T0.plus(ttl - 1), 3).await.unwrap();
+    f.confirm("jane", &code, T0.plus(ttl - 1)).await.unwrap();
     assert_eq!(f.store.user("jane").unwrap().status, UserStatus::Confirmed);
 }
 
@@ -356,10 +344,15 @@ type Stored<T> = Result<T, StoreError>;
 
 #[async_trait]
 impl CodeStore for FailingCodes {
-    async fn issue(&self, _: &str, _: LiveCode, _: &CodePolicy) -> Stored<Issued> {
+    async fn issue(&self, _: &str, _: LiveCode, _: &CodePolicy) -> Stored<Admission> {
         Err(self.failure.clone())
     }
-    async fn admit_caller(&self, key: &str, now: UnixTime, limit: &CallerLimit) -> Stored<Issued> {
+    async fn admit_caller(
+        &self,
+        key: &str,
+        now: UnixTime,
+        limit: &CallerLimit,
+    ) -> Stored<Admission> {
         self.inner.admit_caller(key, now, limit).await
     }
     async fn revoke(&self, key: &str, digest: &CodeDigest) -> Stored<()> {
@@ -404,7 +397,7 @@ async fn store_failures_map_to_cognito_errors_and_send_nothing() {
             assert_eq!(err.to_string(), "Internal server error.");
             assert_eq!(err.http_status(), 500);
         }
-        let err = f.confirm("jane", "123456", T0, 1).await.unwrap_err();
+        let err = f.confirm("jane", "123456", T0).await.unwrap_err();
         assert_eq!(err.kind(), kind);
         assert!(f.inbox.sent.lock().unwrap().is_empty());
         assert_eq!(f.store.user("jane").unwrap().password_hash, None);
@@ -429,11 +422,11 @@ async fn simulated_requests_do_the_same_store_work_and_hit_the_same_limit() {
     );
     assert!(f.inbox.sent.lock().unwrap().is_empty());
     // Wrong codes for an unknown user exhaust like a real user's.
-    for i in 0..5 {
-        let e = f.confirm("nobody", "123456", T0.plus(10), i).await;
+    for _ in 0..5 {
+        let e = f.confirm("nobody", "123456", T0.plus(10)).await;
         assert_eq!(e, Err(CognitoError::CodeMismatch));
     }
-    let e = f.confirm("nobody", "123456", T0.plus(11), 9).await;
+    let e = f.confirm("nobody", "123456", T0.plus(11)).await;
     assert_eq!(e, Err(CognitoError::TooManyFailedAttempts));
 }
 
@@ -521,6 +514,61 @@ async fn concurrent_requests_from_one_caller_across_users_admit_exactly_the_call
         .await;
     assert_eq!(err, Err(CognitoError::LimitExceeded));
     assert!(f.inbox.sent.lock().unwrap().is_empty());
+}
+
+/// A directory whose every lookup fails.
+struct UnreachableDirectory;
+
+#[async_trait]
+impl UserDirectory for UnreachableDirectory {
+    async fn find(&self, _: &str) -> Stored<Option<User>> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn create(&self, _: &User) -> Stored<Created> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn set_password(&self, _: &str, _: &str) -> Result<(), PasswordChangeError> {
+        Err(PasswordChangeError::NotApplied(StoreError::Throttled))
+    }
+}
+
+/// The caller's window counts a request whatever its user lookup answers (it runs beside the
+/// lookup): failed lookups fill it as unknown logins do, and then the caller's answer comes first.
+#[tokio::test]
+async fn requests_whose_user_lookup_fails_still_fill_the_caller_window() {
+    let codes = Arc::new(MemoryCodes::new());
+    let inbox = Arc::new(Inbox::default());
+    let service = service_on(
+        &demo_settings(),
+        3,
+        Arc::new(UnreachableDirectory),
+        codes,
+        inbox,
+        None,
+    );
+    let caller = from("203.0.113.9");
+    let limit = service.pool.codes.max_requests_per_caller;
+    for i in 0..u64::from(limit) {
+        let e = service
+            .forgot_password(&forgot(&format!("user{i}")), &caller, T0, &mut rng(i))
+            .await;
+        assert_eq!(e, Err(CognitoError::InternalError));
+    }
+    let e = service
+        .forgot_password(&forgot("jane"), &caller, T0, &mut rng(99))
+        .await;
+    assert_eq!(e, Err(CognitoError::LimitExceeded));
+    let confirms = service.pool.codes.max_confirms_per_caller;
+    for i in 0..u64::from(confirms) {
+        let e = service
+            .confirm_forgot_password(&confirm(&format!("user{i}"), "123456"), &caller, T0)
+            .await;
+        assert_eq!(e, Err(CognitoError::InternalError));
+    }
+    let e = service
+        .confirm_forgot_password(&confirm("jane", "123456"), &caller, T0)
+        .await;
+    assert_eq!(e, Err(CognitoError::LimitExceeded));
 }
 
 #[tokio::test]
@@ -647,7 +695,7 @@ fn container((users, codes): &Stores, inbox: &Arc<Inbox>, keys: CodeKeys) -> Res
     let settings = Settings::from_json(include_str!("../../../config/demo-pool.json")).unwrap();
     ResetService {
         pool: settings.pool.clone(),
-        key: keys,
+        code_keys: keys,
         ports: password_reset::usecases::Ports {
             users: users.clone(),
             clients: Arc::new(
@@ -692,12 +740,12 @@ async fn a_code_issued_under_k1_verifies_after_k2_becomes_current() {
     };
     assert_eq!(
         after
-            .confirm_direct(&confirm("jane", wrong), T0.plus(1), &mut rng(2))
+            .confirm_direct(&confirm("jane", wrong), T0.plus(1))
             .await,
         Err(CognitoError::CodeMismatch)
     );
     after
-        .confirm_direct(&confirm("jane", &issued_before), T0.plus(2), &mut rng(3))
+        .confirm_direct(&confirm("jane", &issued_before), T0.plus(2))
         .await
         .unwrap();
 
@@ -713,7 +761,6 @@ async fn a_code_issued_under_k1_verifies_after_k2_becomes_current() {
         .confirm_direct(
             &confirm("jane", &inbox.last_code("jane@example.com")),
             T0.plus(4),
-            &mut rng(5),
         )
         .await
         .unwrap();
@@ -732,7 +779,6 @@ async fn confirms_are_limited_per_caller_before_the_code_is_looked_at() {
                 &confirm(&format!("user{}", i % 20), "123456"),
                 &from("203.0.113.50"),
                 T0,
-                &mut rng(i),
             )
             .await;
         assert!(
@@ -751,22 +797,12 @@ async fn confirms_are_limited_per_caller_before_the_code_is_looked_at() {
     let code = f.inbox.last_code("jane@example.com");
     assert_eq!(
         f.service
-            .confirm_forgot_password(
-                &confirm("jane", &code),
-                &from("203.0.113.50"),
-                T0.plus(1),
-                &mut rng(2)
-            )
+            .confirm_forgot_password(&confirm("jane", &code), &from("203.0.113.50"), T0.plus(1))
             .await,
         Err(CognitoError::LimitExceeded)
     );
     f.service
-        .confirm_forgot_password(
-            &confirm("jane", &code),
-            &from("192.0.2.1"),
-            T0.plus(2),
-            &mut rng(3),
-        )
+        .confirm_forgot_password(&confirm("jane", &code), &from("192.0.2.1"), T0.plus(2))
         .await
         .unwrap();
 }
@@ -817,10 +853,10 @@ async fn a_code_under_a_retired_key_is_refused_as_expired_without_a_guess_counte
         .await
         .unwrap();
     let code = inbox.last_code("jane@example.com");
-    for i in 0..7 {
+    for _ in 0..7 {
         assert_eq!(
             retired
-                .confirm_direct(&confirm("jane", &code), T0.plus(1), &mut rng(i))
+                .confirm_direct(&confirm("jane", &code), T0.plus(1))
                 .await,
             Err(CognitoError::ExpiredCode)
         );
@@ -895,10 +931,15 @@ struct UnreleasableCodes(Arc<MemoryCodes>);
 
 #[async_trait]
 impl CodeStore for UnreleasableCodes {
-    async fn issue(&self, key: &str, code: LiveCode, policy: &CodePolicy) -> Stored<Issued> {
+    async fn issue(&self, key: &str, code: LiveCode, policy: &CodePolicy) -> Stored<Admission> {
         self.0.issue(key, code, policy).await
     }
-    async fn admit_caller(&self, key: &str, now: UnixTime, limit: &CallerLimit) -> Stored<Issued> {
+    async fn admit_caller(
+        &self,
+        key: &str,
+        now: UnixTime,
+        limit: &CallerLimit,
+    ) -> Stored<Admission> {
         self.0.admit_caller(key, now, limit).await
     }
     async fn revoke(&self, key: &str, digest: &CodeDigest) -> Stored<()> {
@@ -933,11 +974,7 @@ async fn a_recent_password_is_refused_as_the_pools_history_refuses_it_and_the_co
     let code = f.janes_code(T0, 1).await;
     let e = f
         .service
-        .confirm_at(
-            &confirm_with("jane", &code, PASSWORD),
-            T0.plus(1),
-            &mut rng(2),
-        )
+        .confirm_at(&confirm_with("jane", &code, PASSWORD), T0.plus(1))
         .await
         .unwrap_err();
     assert_eq!(e.kind(), "PasswordHistoryPolicyViolationException");
@@ -948,7 +985,6 @@ async fn a_recent_password_is_refused_as_the_pools_history_refuses_it_and_the_co
         .confirm_at(
             &confirm_with("jane", &code, "Br4nd-New-Passw0rd"),
             T0.plus(2),
-            &mut rng(3),
         )
         .await
         .unwrap();
@@ -1003,12 +1039,12 @@ async fn a_definite_refusal_releases_the_code_and_an_unknown_outcome_spends_it()
             .unwrap();
         let code = inbox.last_code("jane@example.com");
         let e = service
-            .confirm_at(&confirm("jane", &code), T0.plus(1), &mut rng(2))
+            .confirm_at(&confirm("jane", &code), T0.plus(1))
             .await
             .unwrap_err();
         assert_eq!(e.kind(), answer);
         let again = service
-            .confirm_at(&confirm("jane", &code), T0.plus(2), &mut rng(3))
+            .confirm_at(&confirm("jane", &code), T0.plus(2))
             .await;
         if code_lives {
             assert_eq!(again, Ok(()), "{answer}: the code was given back");
@@ -1045,7 +1081,7 @@ async fn a_refusal_whose_release_fails_answers_expired_code_not_a_retry() {
         // The throttle would invite a retry, but the code stays claimed: both say request a new one.
         assert_eq!(
             service
-                .confirm_at(&confirm("jane", &code), T0.plus(at), &mut rng(at))
+                .confirm_at(&confirm("jane", &code), T0.plus(at))
                 .await,
             Err(CognitoError::ExpiredCode)
         );
@@ -1065,7 +1101,7 @@ async fn a_password_change_that_never_answers_is_cut_at_the_deadline_and_spends_
     let code = inbox.last_code("jane@example.com");
     let started = std::time::Instant::now();
     let e = service
-        .confirm_at(&confirm("jane", &code), T0.plus(1), &mut rng(2))
+        .confirm_at(&confirm("jane", &code), T0.plus(1))
         .await;
     let took = started.elapsed();
     assert_eq!(e, Err(CognitoError::ExpiredCode));
@@ -1117,8 +1153,8 @@ async fn a_simulated_logins_decoy_expires_as_an_unknown_ones() {
         let f = &f;
         async move {
             f.ask(login, T0, 1).await.unwrap();
-            let within = f.confirm(login, "123456", T0.plus(ttl - 1), 2).await;
-            let after = f.confirm(login, "123456", T0.plus(ttl), 3).await;
+            let within = f.confirm(login, "123456", T0.plus(ttl - 1)).await;
+            let after = f.confirm(login, "123456", T0.plus(ttl)).await;
             (within, after)
         }
     };

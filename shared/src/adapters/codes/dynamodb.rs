@@ -30,7 +30,7 @@ use crate::domain::code::{
 };
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::time::UnixTime;
-use crate::ports::{CodeStore, Issued, StoreError};
+use crate::ports::{Admission, CodeStore, StoreError};
 
 /// `CodeStore` on the codes table. Built once per process; cheap to share behind an `Arc`.
 #[derive(Debug, Clone)]
@@ -344,7 +344,7 @@ impl CodeStore for DynamoCodes {
         key: &str,
         code: LiveCode,
         policy: &CodePolicy,
-    ) -> Result<Issued, StoreError> {
+    ) -> Result<Admission, StoreError> {
         let slots = policy.max_requests;
         if slots == 0 || slots > MAX_REQUEST_SLOTS {
             return Err(StoreError::Unavailable(format!(
@@ -403,8 +403,8 @@ impl CodeStore for DynamoCodes {
         let cutoff = e.value("cutoff", number(now.minus(policy.window_seconds).0));
         let condition = format!("attribute_not_exists({oldest}) OR {oldest} <= {cutoff}");
         match self.update_code_if(key, update, condition, e).await? {
-            None => Ok(Issued::Admitted),
-            Some(_) => Ok(Issued::LimitReached),
+            None => Ok(Admission::Admitted),
+            Some(_) => Ok(Admission::LimitReached),
         }
     }
 
@@ -413,13 +413,13 @@ impl CodeStore for DynamoCodes {
         key: &str,
         now: UnixTime,
         limit: &CallerLimit,
-    ) -> Result<Issued, StoreError> {
+    ) -> Result<Admission, StoreError> {
         let Some((update, condition, e)) = caller_window_update(now, limit)? else {
-            return Ok(Issued::Admitted);
+            return Ok(Admission::Admitted);
         };
         match self.update_code_if(key, update, condition, e).await? {
-            None => Ok(Issued::Admitted),
-            Some(_) => Ok(Issued::LimitReached),
+            None => Ok(Admission::Admitted),
+            Some(_) => Ok(Admission::LimitReached),
         }
     }
 

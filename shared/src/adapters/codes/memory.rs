@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use crate::domain::caller::{CallerLimit, CallerWindow};
 use crate::domain::code::{Attempt, CodeDigest, CodePolicy, CodeRecord, LiveCode, Redemption};
 use crate::domain::time::UnixTime;
-use crate::ports::{CodeStore, Issued, StoreError};
+use crate::ports::{Admission, CodeStore, StoreError};
 
 #[derive(Default)]
 struct State {
@@ -63,13 +63,13 @@ fn poisoned<T>(_: T) -> StoreError {
 }
 
 /// A window's verdict: the next state when admitted, nothing changed when refused.
-fn admitted<T, E>(slot: &mut T, next: Result<T, E>) -> Issued {
+fn admitted<T, E>(slot: &mut T, next: Result<T, E>) -> Admission {
     match next {
         Ok(next) => {
             *slot = next;
-            Issued::Admitted
+            Admission::Admitted
         }
-        Err(_) => Issued::LimitReached,
+        Err(_) => Admission::LimitReached,
     }
 }
 
@@ -112,7 +112,7 @@ impl CodeStore for MemoryCodes {
         key: &str,
         code: LiveCode,
         policy: &CodePolicy,
-    ) -> Result<Issued, StoreError> {
+    ) -> Result<Admission, StoreError> {
         let mut state = self.state.lock().map_err(poisoned)?;
         let now = code.issued_at;
         let record = state.codes.entry(key, |r| r.forgettable(now, policy));
@@ -125,7 +125,7 @@ impl CodeStore for MemoryCodes {
         key: &str,
         now: UnixTime,
         limit: &CallerLimit,
-    ) -> Result<Issued, StoreError> {
+    ) -> Result<Admission, StoreError> {
         let mut state = self.state.lock().map_err(poisoned)?;
         let window = state.callers.entry(key, |w| w.forgettable(now, limit));
         let next = window.admit(now, limit);
@@ -191,12 +191,12 @@ mod tests {
             };
             assert_eq!(
                 store.issue(&login, code, &policy).await.unwrap(),
-                Issued::Admitted
+                Admission::Admitted
             );
             let caller = format!("caller-{i}");
             assert_eq!(
                 store.admit_caller(&caller, now, &limit).await.unwrap(),
-                Issued::Admitted
+                Admission::Admitted
             );
             let (codes, callers) = store.len();
             most = (most.0.max(codes), most.1.max(callers));
@@ -244,7 +244,7 @@ mod tests {
         let later = T0.plus(1 + SWEEP_FLOOR as u64);
         assert_eq!(
             store.admit_caller("busy", later, &limit).await.unwrap(),
-            Issued::LimitReached,
+            Admission::LimitReached,
             "a full window survives the sweeps"
         );
         let attempt = keys.attempt("jane", "123456");

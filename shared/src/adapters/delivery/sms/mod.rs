@@ -46,7 +46,7 @@ impl SmsV2Sender {
 #[async_trait]
 impl SmsSender for SmsV2Sender {
     async fn send_sms(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError> {
-        sandbox::admit(&self.sandbox, &self.client, to).await?;
+        self.check_sms(to).await?;
         let ttl = i32::try_from(self.settings.ttl_seconds).unwrap_or(i32::MAX);
         let sent = self
             .client
@@ -66,5 +66,9 @@ impl SmsSender for SmsV2Sender {
                 "SMS dry run: validated by the service, not sent (SMS_DRY_RUN)");
         }
         Ok(())
+    }
+
+    async fn check_sms(&self, to: &str) -> Result<(), DeliveryError> {
+        sandbox::admit(&self.sandbox, &self.client, to).await
     }
 }

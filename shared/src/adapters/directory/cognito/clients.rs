@@ -12,8 +12,10 @@ use std::time::Instant;
 
 use aws_sdk_cognitoidentityprovider::operation::describe_user_pool_client::DescribeUserPoolClientError;
 
+use async_trait::async_trait;
+
 use crate::domain::pool::AppClient;
-use crate::ports::StoreError;
+use crate::ports::{AppClients, StoreError};
 
 use super::CognitoPool;
 use crate::adapters::aws_errors::COGNITO;
@@ -80,11 +82,9 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-impl CognitoPool {
-    pub(super) async fn find_client(
-        &self,
-        client_id: &str,
-    ) -> Result<Option<AppClient>, StoreError> {
+#[async_trait]
+impl AppClients for CognitoPool {
+    async fn find(&self, client_id: &str) -> Result<Option<AppClient>, StoreError> {
         if let Some(client) = locked(&self.clients.found).get(client_id) {
             return Ok(Some(client.clone()));
         }

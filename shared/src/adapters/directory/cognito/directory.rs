@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
@@ -17,7 +18,7 @@ use rand::{CryptoRng, RngExt};
 
 use crate::domain::login::{LoginForm, looks_like_sub};
 use crate::domain::user::{Attributes, MfaChannel, User, UserStatus};
-use crate::ports::{Created, PasswordChangeError, StoreError};
+use crate::ports::{Created, PasswordChangeError, StoreError, UserDirectory};
 
 use super::CognitoPool;
 use crate::adapters::aws_errors::COGNITO;
@@ -31,13 +32,14 @@ const RECENTLY_USED: &str = "The password has been used recently; choose another
 /// Attributes Cognito assigns or computes: never sent on AdminCreateUser.
 const READ_ONLY: [&str; 2] = ["sub", "cognito:user_status"];
 
-impl CognitoPool {
+#[async_trait]
+impl UserDirectory for CognitoPool {
     /// The calls depend on the login's form only, never on whether it exists: a login that can
     /// only be a username costs one AdminGetUser; one that may be a sub or an alias of this pool
     /// costs one ListUsers and then one AdminGetUser, by the username ListUsers found or else by
     /// the login itself (a username of that form, or an alias the service resolves). The second
     /// call also reads the MFA settings ListUsers lacks (the MFA channel cannot be the recovery one).
-    pub(super) async fn find_user(&self, login: &str) -> Result<Option<User>, StoreError> {
+    async fn find(&self, login: &str) -> Result<Option<User>, StoreError> {
         let login = self.description.normalize(login);
         let Some(attribute) = self.fallback_attribute(&login) else {
             return self.get_user(&login).await;
@@ -48,6 +50,178 @@ impl CognitoPool {
         }
     }
 
+    async fn create(&self, user: &User) -> Result<Created, StoreError> {
+        let pool = &self.description.user_pool_id;
+        let username = self.creation_username(user);
+        let attributes = user
+            .attributes
+            .0
+            .iter()
+            .filter(|(name, value)| !READ_ONLY.contains(&name.as_str()) && !value.is_empty())
+            .map(|(name, value)| AttributeType::builder().name(name).value(value).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Unavailable(format!("AdminCreateUser attributes: {e}")))?;
+        let created = self
+            .client
+            .admin_create_user()
+            .user_pool_id(pool)
+            .username(&username)
+            .message_action(MessageActionType::Suppress)
+            .set_user_attributes(Some(attributes))
+            .send()
+            .await;
+        let created = match created {
+            Ok(out) => out,
+            Err(e) => {
+                if matches!(
+                    e.as_service_error(),
+                    Some(AdminCreateUserError::UsernameExistsException(_))
+                ) {
+                    return Ok(Created::Exists);
+                }
+                // Another user has this email or phone as a verified alias: that user is the
+                // directory's, and this import must not take the alias from them.
+                if e.code() == Some("AliasExistsException") {
+                    tracing::warn!("migration refused: the alias belongs to another user");
+                    return Ok(Created::Exists);
+                }
+                return Err(COGNITO.store_error("AdminCreateUser", pool, e));
+            }
+        };
+        // AdminCreateUser leaves the user in FORCE_CHANGE_PASSWORD, which ConfirmForgotPassword
+        // refuses ("User password cannot be reset in the current state."). A permanent password
+        // that nobody knows makes them CONFIRMED, able to reset and unable to sign in until the
+        // reset sets theirs, as Cognito's own UserMigration_ForgotPassword leaves them.
+        let assigned = created
+            .user()
+            .and_then(UserType::username)
+            .unwrap_or(&username)
+            .to_string();
+        let unknowable = unguessable_password(&mut crate::request_rng());
+        if let Err(e) = UserDirectory::set_password(self, &assigned, &unknowable).await {
+            // Left in FORCE_CHANGE_PASSWORD the user could never reset: undo, so a later
+            // request migrates them again.
+            let undone = self
+                .client
+                .admin_delete_user()
+                .user_pool_id(pool)
+                .username(&assigned)
+                .send()
+                .await;
+            if let Err(undo) = undone {
+                tracing::error!(error = %COGNITO.store_error("AdminDeleteUser", pool, undo),
+                    "a migrated user is left in FORCE_CHANGE_PASSWORD");
+            }
+            return Err(match e {
+                PasswordChangeError::NotApplied(e) => e,
+                other => StoreError::Unavailable(format!(
+                    "setting a migrated user's generated password: {other}"
+                )),
+            });
+        }
+        Ok(Created::Created)
+    }
+
+    /// AdminSetUserPassword with Permanent=true: the user is CONFIRMED with `password`. One
+    /// attempt, never retried by the SDK: every answer is the answer to the one request, so a
+    /// refusal means nothing changed. A 5xx, a timeout or a connection lost after sending leave
+    /// the outcome unknown.
+    async fn set_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        let pool = &self.description.user_pool_id;
+        let sent = self
+            .client
+            .admin_set_user_password()
+            .user_pool_id(pool)
+            .username(username)
+            .password(password)
+            .permanent(true)
+            .customize()
+            .config_override(one_attempt(self.options.password_change_timeout))
+            .send()
+            .await;
+        let Err(e) = sent else {
+            return Ok(());
+        };
+        let answered = match &e {
+            // A 4xx answers the request before it applies; Cognito's InternalErrorException (a
+            // 5xx on the wire) may come after.
+            SdkError::ServiceError(service) => {
+                service.raw().status().as_u16() < 500
+                    && !matches!(
+                        service.err(),
+                        AdminSetUserPasswordError::InternalErrorException(_)
+                    )
+            }
+            // Nothing was sent.
+            SdkError::ConstructionFailure(_) => true,
+            _ => false,
+        };
+        if !answered {
+            let detail = COGNITO.store_error("AdminSetUserPassword", pool, e);
+            tracing::error!(error = %detail, "the password change may have applied");
+            return Err(PasswordChangeError::Unknown(detail.to_string()));
+        }
+        match e.as_service_error() {
+            Some(AdminSetUserPasswordError::InvalidPasswordException(x)) => Err(
+                PasswordChangeError::Refused(rule(x.message().or(e.message()))),
+            ),
+            Some(AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(x)) => {
+                Err(PasswordChangeError::RecentlyUsed(
+                    x.message()
+                        .or(e.message())
+                        .filter(|m| !m.trim().is_empty())
+                        .unwrap_or(RECENTLY_USED)
+                        .to_string(),
+                ))
+            }
+            _ => Err(COGNITO.store_error("AdminSetUserPassword", pool, e).into()),
+        }
+    }
+
+    /// AdminUserGlobalSignOut (when `sign_out_on_reset`) until it succeeds or `sign_out_deadline`
+    /// passes. Ending sessions is
+    /// idempotent, so every failure is retried; the loop is ours, not the SDK's, so the deadline
+    /// holds whatever the SDK's retry quota has left.
+    async fn end_sessions(&self, username: &str) -> Result<(), StoreError> {
+        use tokio::time::{Instant, sleep};
+        if !self.options.sign_out_on_reset {
+            return Ok(());
+        }
+        let pool = &self.description.user_pool_id;
+        let deadline = Instant::now() + self.options.sign_out_deadline;
+        let mut pause = Duration::from_millis(50);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let attempt = self.options.sign_out_attempt_timeout.min(left);
+            let sent = self
+                .client
+                .admin_user_global_sign_out()
+                .user_pool_id(pool)
+                .username(username)
+                .customize()
+                .config_override(one_attempt(attempt))
+                .send()
+                .await;
+            let failure = match sent {
+                Ok(_) => return Ok(()),
+                Err(e) => COGNITO.store_error("AdminUserGlobalSignOut", pool, e),
+            };
+            if Instant::now() + pause >= deadline {
+                tracing::error!(error = %failure, "sessions could not be ended after a password change");
+                return Err(failure);
+            }
+            tracing::warn!(error = %failure, "AdminUserGlobalSignOut failed; retrying");
+            sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(400));
+        }
+    }
+}
+
+impl CognitoPool {
     /// AdminGetUser; `None` for UserNotFoundException.
     async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError> {
         let sent = self
@@ -142,78 +316,6 @@ impl CognitoPool {
         })
     }
 
-    pub(super) async fn create_user(&self, user: &User) -> Result<Created, StoreError> {
-        let pool = &self.description.user_pool_id;
-        let username = self.creation_username(user);
-        let attributes = user
-            .attributes
-            .0
-            .iter()
-            .filter(|(name, value)| !READ_ONLY.contains(&name.as_str()) && !value.is_empty())
-            .map(|(name, value)| AttributeType::builder().name(name).value(value).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Unavailable(format!("AdminCreateUser attributes: {e}")))?;
-        let created = self
-            .client
-            .admin_create_user()
-            .user_pool_id(pool)
-            .username(&username)
-            .message_action(MessageActionType::Suppress)
-            .set_user_attributes(Some(attributes))
-            .send()
-            .await;
-        let created = match created {
-            Ok(out) => out,
-            Err(e) => {
-                if matches!(
-                    e.as_service_error(),
-                    Some(AdminCreateUserError::UsernameExistsException(_))
-                ) {
-                    return Ok(Created::Exists);
-                }
-                // Another user has this email or phone as a verified alias: that user is the
-                // directory's, and this import must not take the alias from them.
-                if e.code() == Some("AliasExistsException") {
-                    tracing::warn!("migration refused: the alias belongs to another user");
-                    return Ok(Created::Exists);
-                }
-                return Err(COGNITO.store_error("AdminCreateUser", pool, e));
-            }
-        };
-        // AdminCreateUser leaves the user in FORCE_CHANGE_PASSWORD, which ConfirmForgotPassword
-        // refuses ("User password cannot be reset in the current state."). A permanent password
-        // that nobody knows makes them CONFIRMED, able to reset and unable to sign in until the
-        // reset sets theirs, as Cognito's own UserMigration_ForgotPassword leaves them.
-        let assigned = created
-            .user()
-            .and_then(UserType::username)
-            .unwrap_or(&username)
-            .to_string();
-        let unknowable = unguessable_password(&mut crate::request_rng());
-        if let Err(e) = self.change_password(&assigned, &unknowable).await {
-            // Left in FORCE_CHANGE_PASSWORD the user could never reset: undo, so a later
-            // request migrates them again.
-            let undone = self
-                .client
-                .admin_delete_user()
-                .user_pool_id(pool)
-                .username(&assigned)
-                .send()
-                .await;
-            if let Err(undo) = undone {
-                tracing::error!(error = %COGNITO.store_error("AdminDeleteUser", pool, undo),
-                    "a migrated user is left in FORCE_CHANGE_PASSWORD");
-            }
-            return Err(match e {
-                PasswordChangeError::NotApplied(e) => e,
-                other => StoreError::Unavailable(format!(
-                    "setting a migrated user's generated password: {other}"
-                )),
-            });
-        }
-        Ok(Created::Created)
-    }
-
     /// The Username AdminCreateUser accepts for this user. A pool with username attributes
     /// wants the email or phone itself (and assigns a UUID username); an alias pool refuses an
     /// email- or phone-shaped username, so the new sub-like id stands in, as Cognito does.
@@ -234,125 +336,7 @@ impl CognitoPool {
         if shape.is_some_and(|a| d.is_alias(a)) && !user.sub.is_empty() {
             return user.sub.clone();
         }
-        d.normalize(name).into_owned()
-    }
-
-    /// The reset's password change, then the end of every session from before it. The sign-out
-    /// follows a change whose outcome is unknown too: the password may be new.
-    pub(super) async fn set_user_password(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<(), PasswordChangeError> {
-        let changed = self.change_password(username, password).await;
-        if let Err(e) = &changed
-            && e.is_definite()
-        {
-            return changed;
-        }
-        if self.options.sign_out_on_reset
-            && let Err(failure) = self.sign_out(username).await
-        {
-            return Err(match changed {
-                Ok(()) => PasswordChangeError::SessionsNotEnded(failure.to_string()),
-                Err(unknown) => unknown,
-            });
-        }
-        changed
-    }
-
-    /// AdminUserGlobalSignOut until it succeeds or `sign_out_deadline` passes. Ending sessions is
-    /// idempotent, so every failure is retried; the loop is ours, not the SDK's, so the deadline
-    /// holds whatever the SDK's retry quota has left.
-    async fn sign_out(&self, username: &str) -> Result<(), StoreError> {
-        use tokio::time::{Instant, sleep};
-        let pool = &self.description.user_pool_id;
-        let deadline = Instant::now() + self.options.sign_out_deadline;
-        let mut pause = Duration::from_millis(50);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let attempt = self.options.sign_out_attempt_timeout.min(left);
-            let sent = self
-                .client
-                .admin_user_global_sign_out()
-                .user_pool_id(pool)
-                .username(username)
-                .customize()
-                .config_override(one_attempt(attempt))
-                .send()
-                .await;
-            let failure = match sent {
-                Ok(_) => return Ok(()),
-                Err(e) => COGNITO.store_error("AdminUserGlobalSignOut", pool, e),
-            };
-            if Instant::now() + pause >= deadline {
-                tracing::error!(error = %failure, "sessions could not be ended after a password change");
-                return Err(failure);
-            }
-            tracing::warn!(error = %failure, "AdminUserGlobalSignOut failed; retrying");
-            sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(400));
-        }
-    }
-
-    /// AdminSetUserPassword with Permanent=true: the user is CONFIRMED with `password`. One
-    /// attempt, never retried by the SDK: every answer is the answer to the one request, so a
-    /// refusal means nothing changed. A 5xx, a timeout or a connection lost after sending leave
-    /// the outcome unknown.
-    async fn change_password(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<(), PasswordChangeError> {
-        let pool = &self.description.user_pool_id;
-        let sent = self
-            .client
-            .admin_set_user_password()
-            .user_pool_id(pool)
-            .username(username)
-            .password(password)
-            .permanent(true)
-            .customize()
-            .config_override(one_attempt(self.options.password_change_timeout))
-            .send()
-            .await;
-        let Err(e) = sent else {
-            return Ok(());
-        };
-        let answered = match &e {
-            // A 4xx answers the request before it applies; Cognito's InternalErrorException (a
-            // 5xx on the wire) may come after.
-            SdkError::ServiceError(service) => {
-                service.raw().status().as_u16() < 500
-                    && !matches!(
-                        service.err(),
-                        AdminSetUserPasswordError::InternalErrorException(_)
-                    )
-            }
-            // Nothing was sent.
-            SdkError::ConstructionFailure(_) => true,
-            _ => false,
-        };
-        if !answered {
-            let detail = COGNITO.store_error("AdminSetUserPassword", pool, e);
-            tracing::error!(error = %detail, "the password change may have applied");
-            return Err(PasswordChangeError::Unknown(detail.to_string()));
-        }
-        match e.as_service_error() {
-            Some(AdminSetUserPasswordError::InvalidPasswordException(x)) => Err(
-                PasswordChangeError::Refused(rule(x.message().or(e.message()))),
-            ),
-            Some(AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(x)) => {
-                Err(PasswordChangeError::RecentlyUsed(
-                    x.message()
-                        .or(e.message())
-                        .filter(|m| !m.trim().is_empty())
-                        .unwrap_or(RECENTLY_USED)
-                        .to_string(),
-                ))
-            }
-            _ => Err(COGNITO.store_error("AdminSetUserPassword", pool, e).into()),
-        }
+        d.normalize(name)
     }
 }
 

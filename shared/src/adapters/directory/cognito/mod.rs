@@ -11,9 +11,9 @@
 //!   the pool has (email / phone_number / preferred_username in `AliasAttributes`), one ListUsers
 //!   with a filter (emulators such as moto resolve neither through AdminGetUser) and then one
 //!   AdminGetUser, by the username found or else by the login.
-//! - `set_password`: one AdminSetUserPassword (a single attempt, no SDK retry), and one
-//!   AdminUserGlobalSignOut when `sign_out_on_reset` (the default), retried only when it fails,
-//!   within `sign_out_deadline`. The sign-out also follows a change whose outcome is unknown.
+//! - `set_password`: one AdminSetUserPassword (a single attempt, no SDK retry).
+//! - `end_sessions`: one AdminUserGlobalSignOut when `sign_out_on_reset` (the default), retried
+//!   only when it fails, within `sign_out_deadline`; none otherwise.
 //! - `create`: one AdminCreateUser and one AdminSetUserPassword (plus one AdminDeleteUser to
 //!   undo the creation if that fails).
 //!
@@ -27,13 +27,10 @@ mod pool;
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::Client;
 
 use crate::adapters::aws_errors::COGNITO;
-use crate::domain::pool::AppClient;
-use crate::domain::user::User;
-use crate::ports::{AppClients, Created, PasswordChangeError, StoreError, UserDirectory};
+use crate::ports::StoreError;
 
 pub use pool::{PoolDescription, account_recovery, password_policy};
 
@@ -115,35 +112,5 @@ impl CognitoPool {
 
     pub fn description(&self) -> &PoolDescription {
         &self.description
-    }
-
-    pub fn options(&self) -> &CognitoOptions {
-        &self.options
-    }
-}
-
-#[async_trait]
-impl UserDirectory for CognitoPool {
-    async fn find(&self, login: &str) -> Result<Option<User>, StoreError> {
-        self.find_user(login).await
-    }
-
-    async fn create(&self, user: &User) -> Result<Created, StoreError> {
-        self.create_user(user).await
-    }
-
-    async fn set_password(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<(), PasswordChangeError> {
-        self.set_user_password(username, password).await
-    }
-}
-
-#[async_trait]
-impl AppClients for CognitoPool {
-    async fn find(&self, client_id: &str) -> Result<Option<AppClient>, StoreError> {
-        self.find_client(client_id).await
     }
 }

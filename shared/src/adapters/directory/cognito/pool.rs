@@ -69,14 +69,10 @@ impl PoolDescription {
         })
     }
 
-    /// The login as the pool compares it: lower case in a case-insensitive pool (Cognito matches
-    /// usernames and the email / preferred_username aliases in any case there).
-    pub(super) fn normalize<'a>(&self, login: &'a str) -> std::borrow::Cow<'a, str> {
-        if self.case_sensitive || !login.chars().any(char::is_uppercase) {
-            std::borrow::Cow::Borrowed(login)
-        } else {
-            std::borrow::Cow::Owned(login.to_lowercase())
-        }
+    /// The login as the pool compares it (`domain::login::normalize`), for callers that pass a
+    /// login as typed: the migration's read-back by the source's username, the trigger, tests.
+    pub(super) fn normalize(&self, login: &str) -> String {
+        crate::domain::login::normalize(login, self.case_sensitive)
     }
 
     pub(super) fn is_alias(&self, attribute: &str) -> bool {
