@@ -31,10 +31,7 @@ impl Operation {
 
     /// Its name in the metrics.
     pub fn metric(self) -> metrics::Operation {
-        match self {
-            Self::ForgotPassword => metrics::Operation::ForgotPassword,
-            Self::ConfirmForgotPassword => metrics::Operation::ConfirmForgotPassword,
-        }
+        metrics::Operation::Api(self)
     }
 
     /// Counts a request of this operation refused before it reached the use case (a body that

@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use password_reset::domain::operation::Operation as ApiOperation;
 use password_reset::metrics as m;
 use serde_json::{Value, json};
 use serde_yaml_ng::Value as Yaml;
@@ -116,7 +117,8 @@ fn counts(totals: &BTreeMap<MetricKey, (usize, f64)>) -> BTreeMap<MetricKey, f64
 
 #[tokio::test]
 async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
-    use m::Operation::{ConfirmForgotPassword as Confirm, ForgotPassword as Forgot};
+    const FORGOT: m::Operation = m::Operation::Api(ApiOperation::ForgotPassword);
+    const CONFIRM: m::Operation = m::Operation::Api(ApiOperation::ConfirmForgotPassword);
     use m::Outcome::*;
 
     let d = Deployed::setup("emf");
@@ -258,26 +260,26 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
             1.0,
         ),
         // Jane twice, Paul by SMS, Olga migrated from the source table.
-        (requests(Forgot, Issued), 4.0),
-        (requests(Forgot, UserLimit), 1.0),
-        (requests(Forgot, DeliveryRefused), 1.0),
-        (requests(Forgot, Simulated), 3.0),
-        (requests(Forgot, CallerLimit), 2.0),
-        (requests(Forgot, Rejected), 1.0),
+        (requests(FORGOT, Issued), 4.0),
+        (requests(FORGOT, UserLimit), 1.0),
+        (requests(FORGOT, DeliveryRefused), 1.0),
+        (requests(FORGOT, Simulated), 3.0),
+        (requests(FORGOT, CallerLimit), 2.0),
+        (requests(FORGOT, Rejected), 1.0),
         (by(m::CODES_SENT, m::MEDIUM, "EMAIL"), 3.0),
         (by(m::CODES_SENT, m::MEDIUM, "SMS"), 1.0),
         // One latency sample per code sent.
         (by(m::DELIVERY_LATENCY, m::MEDIUM, "EMAIL"), 3.0),
         (by(m::DELIVERY_LATENCY, m::MEDIUM, "SMS"), 1.0),
         // Jane's wrong code, Paul's three, the attacker's four admitted guesses.
-        (requests(Confirm, Mismatch), 8.0),
-        (requests(Confirm, PasswordRefused), 1.0),
-        (requests(Confirm, Confirmed), 2.0),
-        (requests(Confirm, Expired), 1.0),
-        (requests(Confirm, TooManyAttempts), 1.0),
-        (requests(Confirm, CallerLimit), 2.0),
+        (requests(CONFIRM, Mismatch), 8.0),
+        (requests(CONFIRM, PasswordRefused), 1.0),
+        (requests(CONFIRM, Confirmed), 2.0),
+        (requests(CONFIRM, Expired), 1.0),
+        (requests(CONFIRM, TooManyAttempts), 1.0),
+        (requests(CONFIRM, CallerLimit), 2.0),
         // The malformed body and the misrouted request.
-        (requests(Confirm, Rejected), 2.0),
+        (requests(CONFIRM, Rejected), 2.0),
         (by(m::NOTICES, m::OUTCOME, "sent"), 2.0),
     ]
     .into_iter()
@@ -293,8 +295,8 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
     );
     // One outcome per request, each in the container that served it.
     for (docs, events, operation) in [
-        (&forgot_docs, forgot_events.len(), Forgot),
-        (&confirm_docs, confirm_events.len(), Confirm),
+        (&forgot_docs, forgot_events.len(), FORGOT),
+        (&confirm_docs, confirm_events.len(), CONFIRM),
     ] {
         let counted: f64 = counts(&emf_totals(docs))
             .iter()
