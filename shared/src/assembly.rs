@@ -269,31 +269,13 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
             }
         };
 
-    #[cfg(any(
-        feature = "dynamodb",
-        feature = "ses",
-        feature = "sms",
-        feature = "cognito",
-        feature = "secrets"
-    ))]
+    #[cfg(feature = "aws-sdk")]
     let sdk = if wiring.needs_aws() {
-        Some(
-            aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .timeout_config(sdk_timeouts())
-                .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
-                .load()
-                .await,
-        )
+        Some(crate::aws_sdk::load_sdk_config().await)
     } else {
         None
     };
-    #[cfg(not(any(
-        feature = "dynamodb",
-        feature = "ses",
-        feature = "sms",
-        feature = "cognito",
-        feature = "secrets"
-    )))]
+    #[cfg(not(feature = "aws-sdk"))]
     if wiring.needs_aws() {
         return Err(ConfigError::new(
             env::DIRECTORY,
@@ -584,26 +566,6 @@ async fn cognito_pool(
     )
     .await
     .map_err(|e| ConfigError::new(env::USER_POOL_ID, format!("user pool {pool_id}: {e}")))
-}
-
-/// Every AWS call's bounds: the SDK has none by default, so a stalled connection would hold a
-/// function until Lambda kills it (10 s), with no answer and nothing logged. Each call (its
-/// retries included) ends within 3 s, each attempt within 2 s; the calls that must not be retried
-/// or that retry on their own deadline (the reset's password change and sign-out) set their own.
-#[cfg(any(
-    feature = "dynamodb",
-    feature = "ses",
-    feature = "sms",
-    feature = "cognito",
-    feature = "secrets"
-))]
-pub fn sdk_timeouts() -> aws_config::timeout::TimeoutConfig {
-    use std::time::Duration;
-    aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_secs(2))
-        .operation_timeout(Duration::from_secs(3))
-        .build()
 }
 
 /// The Lambda functions' service, and the wiring it was built with: settings and wiring from the

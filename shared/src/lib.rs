@@ -6,6 +6,9 @@
 
 pub mod adapters;
 pub mod assembly;
+/// The one AWS SDK configuration loader.
+#[cfg(feature = "aws-sdk")]
+pub mod aws_sdk;
 pub mod config;
 /// The CORS settings of the runner and the HTTP API.
 pub mod cors;

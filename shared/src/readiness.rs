@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 
 use crate::adapters::delivery::ses::{self, IdentityStatus};
 use crate::adapters::delivery::sms;
@@ -114,7 +114,7 @@ impl fmt::Display for Report {
 
 /// Settings and SDK configuration from the environment, as the function and the runner read them.
 pub async fn check_from_env() -> Report {
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let sdk = crate::aws_sdk::load_sdk_config().await;
     let endpoint = [
         env::AWS_ENDPOINT_URL_SESV2,
         env::AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2,

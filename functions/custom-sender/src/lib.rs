@@ -10,7 +10,6 @@
 
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use password_reset::adapters::delivery::aws::AwsDelivery;
 use password_reset::adapters::esdk::{CodeDecryptor, DecryptError, Keyring, KmsKeyring};
@@ -98,7 +97,7 @@ pub struct Sender<K = KmsKeyring> {
 
 impl Sender<KmsKeyring> {
     /// KMS, SES and SMS clients from one SDK configuration.
-    pub fn new(sdk: &aws_config::SdkConfig, settings: Settings) -> Self {
+    pub fn new(sdk: &password_reset::aws_sdk::SdkConfig, settings: Settings) -> Self {
         let delivery = AwsDelivery::new(sdk, settings.delivery);
         Self {
             decryptor: CodeDecryptor {
@@ -113,7 +112,7 @@ impl Sender<KmsKeyring> {
 
     pub async fn from_env() -> Result<Self, ConfigError> {
         let settings = settings_from_env(&password_reset::config::env::process)?;
-        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let sdk = password_reset::aws_sdk::load_sdk_config().await;
         let sender = Self::new(&sdk, settings);
         tracing::info!(
             kms_key = sender.decryptor.keyring.key_arn(),

@@ -10,7 +10,7 @@ use aws_lambda_events::event::cognito::{
     CognitoEventUserPoolsMigrateUserTriggerSource as Source,
 };
 use lambda_runtime::{Diagnostic, LambdaEvent};
-use password_reset::adapters::migration_source::dynamodb::DynamoDbSourceUsers;
+use password_reset::adapters::migration_source::dynamodb::{DynamoDbSourceUsers, SourceTable};
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::env::{self, Env, Spellings};
 use password_reset::config::{ConfigError, recovery_from_env, source_users_from_env};
@@ -51,16 +51,17 @@ impl Migrator {
             .choice(env::MIGRATION_SOURCE, &SOURCES)?
             .unwrap_or(SourceKind::Dynamodb);
         let source: Arc<dyn MigrationSource> = match kind {
-            SourceKind::Dynamodb => Arc::new(
-                DynamoDbSourceUsers::from_env(&env::process)
-                    .await?
-                    .ok_or_else(|| {
-                        ConfigError::new(
-                            env::SOURCE_TABLE,
-                            "not set (MIGRATION_SOURCE=dynamodb needs it)",
-                        )
-                    })?,
-            ),
+            SourceKind::Dynamodb => {
+                if Env::new(&env::process).text(env::SOURCE_TABLE).is_none() {
+                    return Err(ConfigError::new(
+                        env::SOURCE_TABLE,
+                        "not set (MIGRATION_SOURCE=dynamodb needs it)",
+                    ));
+                }
+                let table = SourceTable::from_env(&env::process)?;
+                let sdk = password_reset::aws_sdk::load_sdk_config().await;
+                Arc::new(DynamoDbSourceUsers::connect(&sdk, table))
+            }
             SourceKind::Memory => {
                 let users = source_users_from_env(&env::process)?.ok_or_else(|| {
                     ConfigError::new(

@@ -125,17 +125,9 @@ impl DynamoDbSourceUsers {
         Self { client, table }
     }
 
-    /// The source table named by `SOURCE_TABLE` (see `SourceTable::from_env`), on a client from
-    /// the default AWS configuration (`AWS_ENDPOINT_URL` honoured); `None` when it is not set.
-    pub async fn from_env(
-        env: &impl Fn(&str) -> Option<String>,
-    ) -> Result<Option<Self>, ConfigError> {
-        if Env::new(env).text(SOURCE_TABLE).is_none() {
-            return Ok(None);
-        }
-        let table = SourceTable::from_env(env)?;
-        let config = aws_config::load_from_env().await;
-        Ok(Some(Self::new(Client::new(&config), table)))
+    /// On a client of `sdk`, the process's one AWS configuration.
+    pub fn connect(sdk: &aws_config::SdkConfig, table: SourceTable) -> Self {
+        Self::new(Client::new(sdk), table)
     }
 }
 
