@@ -11,6 +11,7 @@ mod caller_limit;
 mod client_authorization;
 mod confirm_forgot_password;
 pub mod custom_message;
+pub mod custom_sender;
 mod decoy;
 mod errors;
 mod forgot_password;

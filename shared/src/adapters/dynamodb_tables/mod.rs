@@ -21,3 +21,9 @@ pub type Item = HashMap<String, AttributeValue>;
 pub async fn client_from_env() -> Client {
     Client::new(&crate::aws_sdk::load_sdk_config().await)
 }
+
+/// The table `setting` names (`USERS_TABLE`, `CODES_TABLE`), required by the adapter on it.
+pub fn table_name(setting: &str, name: Option<&str>) -> Result<String, crate::config::ConfigError> {
+    name.map(str::to_string)
+        .ok_or_else(|| crate::config::ConfigError::new(setting, "must name a DynamoDB table"))
+}

@@ -116,10 +116,6 @@ impl CognitoPool {
     pub fn description(&self) -> &PoolDescription {
         &self.description
     }
-
-    pub fn options(&self) -> &CognitoOptions {
-        &self.options
-    }
 }
 
 #[async_trait]
