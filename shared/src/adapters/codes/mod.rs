@@ -40,7 +40,7 @@ pub fn build(
                 ));
             }
             let client = aws_sdk_dynamodb::Client::new(aws.config(env::CODES_TABLE)?);
-            Ok(Some(Arc::new(dynamodb::DynamoCodes::new(
+            Ok(Some(Arc::new(dynamodb::DynamoDbCodes::new(
                 client, table, policy,
             ))))
         }

@@ -52,7 +52,7 @@ pub async fn build(
             need_clients(&pool)?;
             let client = aws_sdk_dynamodb::Client::new(aws.config(env::USERS_TABLE)?);
             Directory {
-                users: Some(Arc::new(dynamodb::DynamoDirectory::new(client, table))),
+                users: Some(Arc::new(dynamodb::DynamoDbDirectory::new(client, table))),
                 clients: None,
             }
         }
