@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 pub async fn run() -> ExitCode {
-    let report = password_reset::readiness::check_from_env().await;
+    let report = crate::readiness::check_from_env().await;
     print!("{report}");
     if report.blocked() {
         ExitCode::from(1)

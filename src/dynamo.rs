@@ -4,7 +4,7 @@
 use std::path::Path;
 
 #[cfg(feature = "aws")]
-use password_reset::adapters::directory::dynamodb::DynamoDirectory;
+use password_reset::adapters::directory::dynamodb::DynamoDbDirectory;
 #[cfg(feature = "aws")]
 use password_reset::adapters::dynamodb_tables::{self, Tables};
 #[cfg(feature = "aws")]
@@ -62,7 +62,7 @@ fn read_users(file: &Path) -> Result<Vec<User>, String> {
 #[cfg(feature = "aws")]
 pub async fn import_users(args: &TableArgs, file: &Path) -> Result<(), String> {
     let users = read_users(file)?;
-    let store = DynamoDirectory::new(dynamodb_tables::client_from_env().await, &args.users_table);
+    let store = DynamoDbDirectory::new(dynamodb_tables::client_from_env().await, &args.users_table);
     let count = users.len();
     for user in users {
         let username = user.username.clone();

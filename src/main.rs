@@ -3,12 +3,15 @@
 #[cfg(feature = "aws")]
 mod doctor;
 mod dynamo;
+/// Delivery readiness (`doctor`): SES and SMS sandbox, identities, quotas.
+#[cfg(feature = "aws")]
+mod readiness;
 mod server;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use password_reset::assembly::{CodeStoreKind, DeliveryKind, DirectoryKind, Wiring};
 use password_reset::config::Settings;
 use password_reset::config::env;
@@ -38,12 +41,12 @@ struct Cli {
     /// Where codes and request counts live: `memory` (embedded) or `dynamodb` (the codes table, at
     /// `AWS_ENDPOINT_URL` when set).
     #[arg(long, value_enum, default_value = "memory", env = env::RESET_STORE)]
-    store: Store,
+    store: CodeStoreKind,
     /// Who exists and which password signs in: `memory` (seeded from the pool file), `dynamodb`
     /// (the users table) or `cognito` (a user pool, with --user-pool-id); by default the same as
     /// --store.
     #[arg(long, value_enum, env = env::RESET_DIRECTORY)]
-    directory: Option<Directory>,
+    directory: Option<DirectoryKind>,
     /// The user pool serving as the directory with `--directory cognito`.
     #[arg(long, env = env::USER_POOL_ID)]
     user_pool_id: Option<String>,
@@ -56,7 +59,7 @@ struct Cli {
     /// How codes are delivered: `outbox` (printed and appended to the outbox file) or `aws` (SES v2
     /// and End User Messaging SMS v2, configured by SES_FROM_ADDRESS, SMS_ORIGINATION_IDENTITY...).
     #[arg(long, value_enum, default_value = "outbox", env = env::RESET_DELIVERY)]
-    delivery: Delivery,
+    delivery: DeliveryKind,
     /// The origins browser apps may call the endpoint from, comma-separated
     /// (`https://app.example.com,http://localhost:3000`); `*`, the default, allows any, as
     /// Cognito's public endpoint does (the API takes no cookies or credentials).
@@ -66,66 +69,23 @@ struct Cli {
     command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Store {
-    Memory,
-    Dynamodb,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Directory {
-    Memory,
-    Dynamodb,
-    Cognito,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Delivery {
-    /// Print each message and append it to the outbox file.
-    Outbox,
-    /// SES v2 for email, End User Messaging SMS v2 for SMS.
-    Aws,
-}
-
 impl Cli {
-    /// The first AWS-backed mode asked for, as the user spelled it.
+    /// The AWS-backed command asked for, as the user spelled it (`--store` and the others offer
+    /// only the kinds this build serves).
     #[cfg_attr(feature = "aws", allow(dead_code))]
     fn aws_mode(&self) -> Option<&'static str> {
-        if let Some(command) = &self.command {
-            return Some(match command {
-                Command::CreateTables => "create-tables",
-                Command::ImportUsers { .. } => "import-users",
-                Command::Doctor => "doctor",
-            });
-        }
-        match (self.store, self.directory, self.delivery) {
-            (Store::Dynamodb, _, _) => Some("--store dynamodb"),
-            (_, Some(Directory::Dynamodb), _) => Some("--directory dynamodb"),
-            (_, Some(Directory::Cognito), _) => Some("--directory cognito"),
-            (_, _, Delivery::Aws) => Some("--delivery aws"),
-            _ => None,
-        }
+        Some(match self.command.as_ref()? {
+            Command::CreateTables => "create-tables",
+            Command::ImportUsers { .. } => "import-users",
+            Command::Doctor => "doctor",
+        })
     }
 
     fn wiring(&self) -> Wiring {
-        let codes = match self.store {
-            Store::Memory => CodeStoreKind::Memory,
-            Store::Dynamodb => CodeStoreKind::Dynamodb,
-        };
-        let directory = match self.directory {
-            Some(Directory::Memory) => DirectoryKind::Memory,
-            Some(Directory::Dynamodb) => DirectoryKind::Dynamodb,
-            Some(Directory::Cognito) => DirectoryKind::Cognito,
-            None if self.store == Store::Dynamodb => DirectoryKind::Dynamodb,
-            None => DirectoryKind::Memory,
-        };
         Wiring {
-            directory,
-            codes,
-            delivery: match self.delivery {
-                Delivery::Outbox => DeliveryKind::Outbox,
-                Delivery::Aws => DeliveryKind::Aws,
-            },
+            directory: self.directory.unwrap_or(DirectoryKind::beside(self.store)),
+            codes: self.store,
+            delivery: self.delivery,
             users_table: Some(self.tables.users_table.clone()),
             codes_table: Some(self.tables.codes_table.clone()),
             user_pool_id: self.user_pool_id.clone(),
@@ -153,7 +113,7 @@ fn load(cli: &Cli) -> Result<Settings, String> {
     let mut settings = match &cli.config {
         Some(path) => Settings::from_file(path),
         // A user pool brings its own clients, users and policies: the demo pool's would shadow them.
-        None if cli.directory == Some(Directory::Cognito) => Settings::from_json("{}"),
+        None if cli.directory.is_some_and(DirectoryKind::is_user_pool) => Settings::from_json("{}"),
         None => Settings::from_json(DEMO_POOL),
     }
     .map_err(|e| e.to_string())?;
@@ -267,17 +227,19 @@ async fn main() -> std::process::ExitCode {
     let pool = &assembled.service.pool;
     match wiring.directory {
         DirectoryKind::Memory => {}
+        #[cfg(feature = "aws")]
         DirectoryKind::Dynamodb => println!("directory: DynamoDB table {}", cli.tables.users_table),
+        #[cfg(feature = "aws")]
         DirectoryKind::Cognito => println!("directory: Cognito user pool {}", pool.user_pool_id),
     }
-    if wiring.codes == CodeStoreKind::Dynamodb {
+    if wiring.codes != CodeStoreKind::Memory {
         println!("store: DynamoDB table {}", cli.tables.codes_table);
     }
     println!(
         "Cognito password reset on http://{addr} (user pool {})",
         pool.user_pool_id
     );
-    if wiring.directory == DirectoryKind::Cognito {
+    if wiring.directory.is_user_pool() {
         println!("  app clients: the user pool's own");
     }
     for client in &pool.clients {

@@ -17,7 +17,7 @@ use password_reset::ResetService;
 use password_reset::cors::{self, AllowedOrigins};
 use password_reset::domain::caller::Caller;
 use password_reset::domain::time::UnixTime;
-use password_reset::protocol::{self, CONTENT_TYPE, REQUEST_ID};
+use password_reset::protocol::{self, ERROR_TYPE, REQUEST_ID};
 use password_reset::reset_page::{self, Page};
 use rand::RngExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -42,7 +42,7 @@ async fn dispatch(
 ) -> Response {
     if method == Method::GET || method == Method::HEAD {
         match (uri.path(), &app.metrics) {
-            ("/", _) => return page_response(&app.page),
+            ("/", _) => return app.page.response().into_response(),
             ("/metrics", Some(metrics)) => {
                 let text = [(header::CONTENT_TYPE, "text/plain; version=0.0.4")];
                 return (text, metrics.render()).into_response();
@@ -64,36 +64,7 @@ async fn dispatch(
         &mut rng,
     )
     .await;
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, reply.body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-    if let Some(kind) = reply.error_type {
-        headers.insert("x-amzn-errortype", HeaderValue::from_static(kind));
-    }
-    response
-}
-
-fn page_response(page: &Page) -> Response {
-    let mut response = page.html.clone().into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(reset_page::CONTENT_TYPE),
-    );
-    if let Ok(csp) = HeaderValue::from_str(&page.content_security_policy) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
+    reply.into_response().into_response()
 }
 
 /// The CORS layer for `origins`, with the library's methods, headers and max-age.
@@ -136,7 +107,7 @@ async fn request_id(request: Request, next: Next) -> Response {
     }
     let error = response
         .headers()
-        .get("x-amzn-errortype")
+        .get(ERROR_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     tracing::info!(parent: &span, %method, status = response.status().as_u16(), error, "answered");

@@ -19,7 +19,7 @@ use tracing::Instrument;
 use crate::domain::caller::Caller;
 use crate::domain::error::CognitoError;
 use crate::domain::time::UnixTime;
-use crate::protocol::{self, CONTENT_TYPE, HttpReply, Operation, REQUEST_ID};
+use crate::protocol::{self, HttpReply, Operation, REQUEST_ID};
 use crate::reset_page::{self, Page};
 use crate::usecases::ResetService;
 
@@ -94,7 +94,7 @@ pub async fn handle_with_page(
         .await;
     }
     let body = serde_json::to_vec(&event.payload)
-        .map_err(|e| diagnostic(&operation.rejected(CognitoError::Serialization(e.to_string()))))?;
+        .map_err(|e| Diagnostic::from(operation.rejected(CognitoError::Serialization(e.to_string()))))?;
     // No source address of its own: UserContextData.IpAddress, when given, names the caller.
     protocol::execute(
         service,
@@ -105,7 +105,7 @@ pub async fn handle_with_page(
         &mut rng,
     )
     .await
-    .map_err(|e| diagnostic(&e))
+    .map_err(Diagnostic::from)
 }
 
 async fn http(
@@ -168,19 +168,18 @@ fn http_caller(request: &ApiGatewayV2httpRequest) -> Caller {
 
 impl From<HttpReply> for ApiGatewayV2httpResponse {
     fn from(reply: HttpReply) -> Self {
-        let mut response = ApiGatewayV2httpResponse::default();
-        response.status_code = i64::from(reply.status);
-        response
-            .headers
-            .insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
-        if let Some(kind) = reply.error_type {
-            response
-                .headers
-                .insert("x-amzn-errortype", HeaderValue::from_static(kind));
-        }
-        response.body = Some(Body::Text(reply.body));
-        response
+        api_gateway(reply.into_response())
     }
+}
+
+/// An HTTP answer in API Gateway's payload 2.0 form.
+fn api_gateway(answer: aws_lambda_events::http::Response<String>) -> ApiGatewayV2httpResponse {
+    let (parts, body) = answer.into_parts();
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = i64::from(parts.status.as_u16());
+    response.headers = parts.headers;
+    response.body = Some(Body::Text(body));
+    response
 }
 
 /// The reset page for this function's pool, rendered once per container.
@@ -190,24 +189,7 @@ fn rendered_page(service: &ResetService) -> &'static Page {
 }
 
 fn page_response(page: &Page) -> ApiGatewayV2httpResponse {
-    let mut response = ApiGatewayV2httpResponse::default();
-    response.status_code = 200;
-    let headers = &mut response.headers;
-    headers.insert(
-        "content-type",
-        HeaderValue::from_static(reset_page::CONTENT_TYPE),
-    );
-    if let Ok(csp) = HeaderValue::from_str(&page.content_security_policy) {
-        headers.insert("content-security-policy", csp);
-    }
-    headers.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    headers.insert("cache-control", HeaderValue::from_static("no-cache"));
-    response.body = Some(Body::Text(page.html.clone()));
-    response
+    api_gateway(page.response())
 }
 
 /// API Gateway's own answer for a route it does not have.
@@ -235,13 +217,5 @@ fn answered(
         status = response.status_code,
         "answered"
     );
-    serde_json::to_value(response)
-        .map_err(|e| diagnostic(&CognitoError::Serialization(e.to_string())))
-}
-
-fn diagnostic(error: &CognitoError) -> Diagnostic {
-    Diagnostic {
-        error_type: error.kind().to_string(),
-        error_message: error.to_string(),
-    }
+    serde_json::to_value(response).map_err(|e| CognitoError::Serialization(e.to_string()).into())
 }

@@ -6,6 +6,8 @@
 
 pub mod adapters;
 pub mod assembly;
+/// The one AWS SDK configuration loader.
+pub mod aws_sdk;
 pub mod config;
 /// The CORS settings of the runner and the HTTP API.
 pub mod cors;
@@ -13,6 +15,9 @@ pub mod domain;
 pub mod embedded;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+/// The functions' failures as the Lambda runtime reports them.
+#[cfg(feature = "lambda-log")]
+pub mod lambda_errors;
 /// The Lambda functions' log subscriber, with the runtime's raw-event logging shut off.
 #[cfg(feature = "lambda-log")]
 pub mod lambda_log;
@@ -24,9 +29,6 @@ pub mod log_caps;
 pub mod metrics;
 pub mod ports;
 pub mod protocol;
-/// Delivery readiness (the runner's `doctor`): SES and SMS sandbox, identities, quotas.
-#[cfg(all(feature = "ses", feature = "sms"))]
-pub mod readiness;
 pub mod reset_page;
 pub mod usecases;
 

@@ -1,5 +1,7 @@
 //! Cognito's JSON protocol: `X-Amz-Target` names the operation, the body is the request, errors
-//! are `{"__type", "message"}` with `x-amzn-ErrorType` and a 400/500 status.
+//! are `{"__type", "message"}` with `x-amzn-ErrorType` and a 400/500 status (the wire form of a
+//! `CognitoError`), and `HttpReply::into_response` the one HTTP answer the runner and the Lambda
+//! entry point send.
 
 use rand::CryptoRng;
 use serde::Serialize;
@@ -16,6 +18,24 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 /// The request id every HTTP answer carries (and its log lines), as the SDKs read it.
 pub const REQUEST_ID: &str = "x-amzn-requestid";
+/// The error's type name on an error answer, as the SDKs read it.
+pub const ERROR_TYPE: &str = "x-amzn-errortype";
+
+/// The wire form of an error.
+impl CognitoError {
+    /// HTTP status: 500 for InternalErrorException, 400 for everything else.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::InternalError => 500,
+            _ => 400,
+        }
+    }
+
+    /// The JSON body every AWS SDK reads an error from.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "__type": self.kind(), "message": self.to_string() })
+    }
+}
 
 /// The domain's operations, with what the wire and the deployment say of them.
 pub use crate::domain::operation::Operation;
@@ -139,6 +159,24 @@ impl From<Result<serde_json::Value, CognitoError>> for HttpReply {
     }
 }
 
+impl HttpReply {
+    /// The HTTP answer: the status, Cognito's content type and, on an error, `x-amzn-ErrorType`.
+    pub fn into_response(self) -> http::Response<String> {
+        let mut response = http::Response::new(self.body);
+        *response.status_mut() = http::StatusCode::from_u16(self.status)
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(CONTENT_TYPE),
+        );
+        if let Some(kind) = self.error_type {
+            headers.insert(ERROR_TYPE, http::HeaderValue::from_static(kind));
+        }
+        response
+    }
+}
+
 /// The whole HTTP exchange: target header and body in, reply out.
 pub async fn serve<R: CryptoRng + Send>(
     service: &ResetService,
@@ -153,4 +191,21 @@ pub async fn serve<R: CryptoRng + Send>(
         Err(e) => Err(e),
     };
     HttpReply::from(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form_of_an_error() {
+        let e = CognitoError::CodeMismatch;
+        assert_eq!(e.http_status(), 400);
+        assert_eq!(
+            e.to_json(),
+            serde_json::json!({"__type": "CodeMismatchException",
+                "message": "Invalid verification code provided, please try again."})
+        );
+        assert_eq!(CognitoError::InternalError.http_status(), 500);
+    }
 }

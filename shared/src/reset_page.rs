@@ -80,6 +80,30 @@ fn render(config: &serde_json::Value) -> Page {
     }
 }
 
+impl Page {
+    /// The page as an HTTP answer, with its Content-Security-Policy; never cached, never sniffed,
+    /// no referrer sent on.
+    pub fn response(&self) -> http::Response<String> {
+        use http::header::{self, HeaderValue};
+        let mut response = http::Response::new(self.html.clone());
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        if let Ok(csp) = HeaderValue::from_str(&self.content_security_policy) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

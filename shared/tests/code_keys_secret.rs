@@ -49,9 +49,7 @@ async fn sdk_at_moto() -> aws_config::SdkConfig {
             }
         }
     });
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await
+    password_reset::aws_sdk::load_sdk_config().await
 }
 
 fn key(byte: u8) -> String {

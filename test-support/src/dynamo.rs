@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use password_reset::adapters::codes::dynamodb::DynamoCodes;
-use password_reset::adapters::directory::dynamodb::DynamoDirectory;
+use password_reset::adapters::codes::dynamodb::DynamoDbCodes;
+use password_reset::adapters::directory::dynamodb::DynamoDbDirectory;
 use password_reset::adapters::dynamodb_tables::{Tables, create_tables};
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
@@ -42,9 +42,9 @@ pub async fn store_with(
     client: &Client,
     tables: &Tables,
     settings: &Settings,
-) -> Arc<DynamoDirectory> {
+) -> Arc<DynamoDbDirectory> {
     create_tables(client, tables).await.unwrap();
-    let store = Arc::new(DynamoDirectory::new(client.clone(), &tables.users));
+    let store = Arc::new(DynamoDbDirectory::new(client.clone(), &tables.users));
     for user in &settings.users {
         store.put_user(user).await.unwrap();
     }
@@ -53,7 +53,7 @@ pub async fn store_with(
 
 pub struct Fixture {
     pub service: Arc<ResetService>,
-    pub store: Arc<DynamoDirectory>,
+    pub store: Arc<DynamoDbDirectory>,
     pub inbox: Arc<Inbox>,
     pub calls: Calls,
     pub client: Client,
@@ -71,7 +71,7 @@ pub async fn fixture(test: &str, settings: Settings) -> Fixture {
     let inbox = Arc::new(Inbox::default());
     let mut service = embedded.service;
     service.ports.users = store.clone();
-    service.ports.codes = Arc::new(DynamoCodes::new(
+    service.ports.codes = Arc::new(DynamoDbCodes::new(
         client.clone(),
         &tables.codes,
         &settings.pool.codes,

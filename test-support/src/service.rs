@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use password_reset::ResetService;
-use password_reset::adapters::directory::fixed_app_clients::FixedAppClients;
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
+use password_reset::assembly::{Chosen, EmbeddedAdapters, compose};
 use password_reset::config::Settings;
 use password_reset::domain::code::CodeKey;
 use password_reset::ports::{CodeStore, MigrationSource, UserDirectory};
-use password_reset::usecases::Ports;
 
 use crate::inbox::Inbox;
 
@@ -33,16 +32,24 @@ pub fn service_on(
     inbox: Arc<Inbox>,
     migration_source: Option<Arc<dyn MigrationSource>>,
 ) -> ResetService {
-    ResetService::new(
+    // The suite names the migration source itself: none is `None`, not the settings' users.
+    let settings = Settings {
+        source_users: None,
+        ..settings.clone()
+    };
+    let chosen = Chosen {
+        users: Some(users),
+        clients: None,
+        codes: Some(codes),
+        senders: Some((inbox.clone(), inbox)),
+        migration_source,
+    };
+    let key = CodeKey::from_bytes(&[key; 32]).unwrap().into();
+    compose(
+        &settings,
         settings.pool.clone(),
-        CodeKey::from_bytes(&[key; 32]).unwrap(),
-        Ports {
-            users,
-            clients: Arc::new(FixedAppClients::new(settings.pool.clients.clone())),
-            codes,
-            email: inbox.clone(),
-            sms: inbox,
-            migration_source,
-        },
+        key,
+        chosen,
+        &EmbeddedAdapters::new(&settings, false),
     )
 }

@@ -327,7 +327,7 @@ async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigEr
 
 /// Names read in the entry points themselves (`vars.choice(env::MIGRATION_SOURCE, ...)`, or a
 /// literal `env("STORE")`): the non-test part of the function crate's sources and, when it runs
-/// it, of `shared/src/assembly.rs`.
+/// it, of `shared/src/assembly.rs` and the wiring it reads (`shared/src/config/wiring.rs`).
 fn literal_reads(binary: &str) -> BTreeSet<String> {
     let src = root().join("functions").join(binary).join("src");
     let mut sources: Vec<String> = std::fs::read_dir(&src)
@@ -337,7 +337,9 @@ fn literal_reads(binary: &str) -> BTreeSet<String> {
     if sources.iter().any(|s| {
         s.contains("password_reset::assembly::") || s.contains("password_reset::lambda::run")
     }) {
-        sources.push(std::fs::read_to_string(root().join("shared/src/assembly.rs")).unwrap());
+        for file in ["shared/src/assembly.rs", "shared/src/config/wiring.rs"] {
+            sources.push(std::fs::read_to_string(root().join(file)).unwrap());
+        }
     }
     let read = regex::Regex::new(
         r#"\b(?:env|var|var_os|process|raw|text|required|flag|number|choice|choices|json|json_file)\(\s*(?:"|(?:\w+::)*)([A-Z][A-Z0-9_]*)"?\s*[,)]"#,

@@ -9,7 +9,7 @@ async fn main() -> Result<(), Error> {
     password_reset::lambda_log::init();
     password_reset::lambda_metrics::init("custom-sender");
     // A bad setting (key ARN, context, template, sender) stops the function here, named.
-    let sender = custom_sender::Sender::from_env().await?;
+    let sender = custom_sender::sender_from_env().await?;
     let sender = &sender;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         password_reset::lambda_metrics::flushed(custom_sender::handle(sender, event)).await

@@ -10,7 +10,8 @@ use aws_lambda_events::event::cognito::{
     CognitoEventUserPoolsMigrateUserTriggerSource as Source,
 };
 use lambda_runtime::{Diagnostic, LambdaEvent};
-use password_reset::adapters::migration_source::dynamodb::DynamoDbSourceUsers;
+use password_reset::CognitoError;
+use password_reset::adapters::migration_source::dynamodb::{DynamoDbSourceUsers, SourceTable};
 use password_reset::adapters::migration_source::memory::MemorySourceUsers;
 use password_reset::config::env::{self, Env, Spellings};
 use password_reset::config::{ConfigError, recovery_from_env, source_users_from_env};
@@ -51,16 +52,17 @@ impl Migrator {
             .choice(env::MIGRATION_SOURCE, &SOURCES)?
             .unwrap_or(SourceKind::Dynamodb);
         let source: Arc<dyn MigrationSource> = match kind {
-            SourceKind::Dynamodb => Arc::new(
-                DynamoDbSourceUsers::from_env(&env::process)
-                    .await?
-                    .ok_or_else(|| {
-                        ConfigError::new(
-                            env::SOURCE_TABLE,
-                            "not set (MIGRATION_SOURCE=dynamodb needs it)",
-                        )
-                    })?,
-            ),
+            SourceKind::Dynamodb => {
+                if Env::new(&env::process).text(env::SOURCE_TABLE).is_none() {
+                    return Err(ConfigError::new(
+                        env::SOURCE_TABLE,
+                        "not set (MIGRATION_SOURCE=dynamodb needs it)",
+                    ));
+                }
+                let table = SourceTable::from_env(&env::process)?;
+                let sdk = password_reset::aws_sdk::load_sdk_config().await;
+                Arc::new(DynamoDbSourceUsers::connect(&sdk, table))
+            }
             SourceKind::Memory => {
                 let users = source_users_from_env(&env::process)?.ok_or_else(|| {
                     ConfigError::new(
@@ -75,25 +77,9 @@ impl Migrator {
     }
 }
 
-fn refusal(e: &MigrationError) -> Diagnostic {
-    let kind = match e {
-        MigrationError::UnknownUser => "UserNotFoundException",
-        MigrationError::IncorrectCredentials => "NotAuthorizedException",
-        MigrationError::Refused(inner) => inner.kind(),
-        MigrationError::Store(_) => "InternalErrorException",
-    };
-    Diagnostic {
-        error_type: kind.into(),
-        error_message: e.to_string(),
-    }
-}
-
 fn malformed(problem: &str) -> Diagnostic {
     tracing::warn!(problem, "unusable UserMigration event");
-    Diagnostic {
-        error_type: "InvalidParameterException".into(),
-        error_message: format!("Unusable UserMigration event: {problem}."),
-    }
+    CognitoError::InvalidParameter(format!("Unusable UserMigration event: {problem}.")).into()
 }
 
 pub async fn handle(migrator: &Migrator, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
@@ -117,7 +103,7 @@ pub async fn answer(migrator: &Migrator, mut event: Value) -> Result<Value, Diag
         .user_name
         .as_deref()
         .filter(|u| !u.is_empty())
-        .ok_or_else(|| refusal(&MigrationError::UnknownUser))?;
+        .ok_or(MigrationError::UnknownUser)?;
     let source = migrator.source.as_ref();
     let migrated = match header.trigger_source {
         Some(Source::ForgotPassword) => {
@@ -132,8 +118,7 @@ pub async fn answer(migrator: &Migrator, mut event: Value) -> Result<Value, Diag
             migrate_user::for_sign_in(source, &migrator.recovery, login, password).await
         }
         _ => return Err(malformed("unknown triggerSource")),
-    }
-    .map_err(|e| refusal(&e))?;
+    }?;
     let response =
         serde_json::to_value(response(migrated)).map_err(|e| malformed(&e.to_string()))?;
     if let Some(object) = event.as_object_mut() {

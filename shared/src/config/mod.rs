@@ -3,6 +3,7 @@
 //! setting.
 
 pub mod code_keys;
+pub mod custom_sender;
 pub mod delivery;
 pub mod env;
 mod error;
@@ -11,7 +12,9 @@ mod messages;
 mod pool_file;
 mod recovery;
 mod settings;
+pub mod source_table;
 mod source_users;
+pub mod wiring;
 
 pub use code_keys::{decode_key, parse_code_keys};
 #[cfg(test)]
@@ -21,3 +24,4 @@ pub use messages::messages_from_env;
 pub use recovery::recovery_from_env;
 pub use settings::{Explicit, OutboxSettings, Settings};
 pub use source_users::source_users_from_env;
+pub use wiring::{CodeStoreKind, DeliveryKind, DirectoryKind, Wiring};

@@ -1,8 +1,6 @@
 //! The Cognito errors a caller can see, with the messages Cognito is seen to use.
 //! Internal detail never goes in here: it is logged where it happens.
 
-use serde::Serialize;
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CognitoError {
     #[error("{0}")]
@@ -44,14 +42,6 @@ pub enum CognitoError {
     InternalError,
 }
 
-/// The JSON body every AWS SDK reads an error from.
-#[derive(Debug, Serialize)]
-pub struct ErrorBody<'a> {
-    #[serde(rename = "__type")]
-    pub kind: &'a str,
-    pub message: String,
-}
-
 impl CognitoError {
     /// The error's type name, as in `__type` and `x-amzn-ErrorType`.
     pub fn kind(&self) -> &'static str {
@@ -76,25 +66,6 @@ impl CognitoError {
             Self::InternalError => "InternalErrorException",
         }
     }
-
-    /// HTTP status: 500 for InternalErrorException, 400 for everything else.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::InternalError => 500,
-            _ => 400,
-        }
-    }
-
-    pub fn body(&self) -> ErrorBody<'static> {
-        ErrorBody {
-            kind: self.kind(),
-            message: self.to_string(),
-        }
-    }
-
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "__type": self.kind(), "message": self.to_string() })
-    }
 }
 
 #[cfg(test)]
@@ -102,15 +73,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wire_form_of_an_error() {
-        let e = CognitoError::CodeMismatch;
-        assert_eq!(e.http_status(), 400);
-        assert_eq!(
-            e.to_json(),
-            serde_json::json!({"__type": "CodeMismatchException",
-                "message": "Invalid verification code provided, please try again."})
-        );
-        assert_eq!(CognitoError::InternalError.http_status(), 500);
+    fn a_trigger_failure_names_the_trigger() {
         let lambda = CognitoError::UserLambdaValidation {
             trigger: "CustomMessage".into(),
             message: "boom".into(),

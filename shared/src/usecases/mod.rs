@@ -10,6 +10,7 @@
 mod admission;
 mod confirm_forgot_password;
 pub mod custom_message;
+pub mod custom_sender;
 mod errors;
 mod forgot_password;
 pub mod migrate_user;

@@ -17,8 +17,8 @@ use aws_sdk_dynamodb::types::error::{
     ProvisionedThroughputExceededException, RequestLimitExceeded,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use password_reset::adapters::codes::dynamodb::DynamoCodes;
-use password_reset::adapters::directory::dynamodb::{DynamoDirectory, UserItem};
+use password_reset::adapters::codes::dynamodb::DynamoDbCodes;
+use password_reset::adapters::directory::dynamodb::{DynamoDbDirectory, UserItem};
 use password_reset::adapters::dynamodb_tables::Tables;
 use password_reset::config::Settings;
 use password_reset::domain::code::CodeKey;
@@ -32,15 +32,15 @@ fn settings() -> Settings {
 }
 
 /// The DynamoDB directory and code store on a client that answers by `rules`.
-fn store(rules: &[&Rule]) -> (Arc<DynamoDirectory>, Arc<DynamoCodes>) {
+fn store(rules: &[&Rule]) -> (Arc<DynamoDbDirectory>, Arc<DynamoDbCodes>) {
     let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
     let tables = Tables {
         users: "users".into(),
         codes: "codes".into(),
     };
     (
-        Arc::new(DynamoDirectory::new(client.clone(), tables.users)),
-        Arc::new(DynamoCodes::new(
+        Arc::new(DynamoDbDirectory::new(client.clone(), tables.users)),
+        Arc::new(DynamoDbCodes::new(
             client,
             tables.codes,
             &settings().pool.codes,

@@ -21,7 +21,7 @@ use aws_sdk_sesv2::types::error::{
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use password_reset::adapters::delivery::outbox::Outbox;
-use password_reset::adapters::delivery::ses::SesEmailSender;
+use password_reset::adapters::delivery::ses::SesV2Sender;
 use password_reset::config::delivery::SesSettings;
 use password_reset::domain::message::RenderedMessage;
 use password_reset::ports::{DeliveryError, EmailSender};
@@ -40,7 +40,7 @@ fn ses_settings(from: &str) -> SesSettings {
 
 fn with_sender(
     users: Vec<password_reset::domain::user::User>,
-    sender: SesEmailSender,
+    sender: SesV2Sender,
 ) -> (
     Arc<ResetService>,
     Arc<password_reset::adapters::codes::memory::MemoryCodes>,
@@ -56,7 +56,7 @@ fn with_sender(
 
 /// The SES sender, noting what the use case handed it (subject, code) before passing it on.
 struct Tee {
-    ses: SesEmailSender,
+    ses: SesV2Sender,
     seen: Mutex<Vec<RenderedMessage>>,
 }
 
@@ -74,7 +74,7 @@ async fn moto_receives_the_code_by_email_and_the_code_resets_the_password() {
     let from = moto::verified_sender("no-reply").await;
     let recipient = format!("{}@example.org", unique("jane"));
     let tee = Arc::new(Tee {
-        ses: SesEmailSender::new(client, ses_settings(&from)),
+        ses: SesV2Sender::new(client, ses_settings(&from)),
         seen: Mutex::default(),
     });
     let (service, _) = service(
@@ -107,7 +107,7 @@ async fn moto_refusing_an_unverified_sender_is_a_clear_error_and_no_code_stays_l
     let recipient = format!("{}@example.org", unique("jane"));
     let (service, store) = with_sender(
         vec![email_user("jane", &recipient)],
-        SesEmailSender::new(moto::ses(), ses_settings(&from)),
+        SesV2Sender::new(moto::ses(), ses_settings(&from)),
     );
     let err = request_code(&service, "jane").await.unwrap_err();
     assert_no_live_code(&store, "jane");
@@ -175,7 +175,7 @@ fn jane_with(
 ) {
     with_sender(
         vec![email_user("jane", JANE)],
-        SesEmailSender::new(client, settings),
+        SesV2Sender::new(client, settings),
     )
 }
 

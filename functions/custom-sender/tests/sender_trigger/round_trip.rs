@@ -22,7 +22,7 @@ use base64::engine::general_purpose::STANDARD;
 use custom_sender::{Outcome, Sender};
 use lambda_runtime::{Context, LambdaEvent};
 use password_reset::adapters::delivery::outbox::Outbox;
-use password_reset::adapters::delivery::ses::SesEmailSender;
+use password_reset::adapters::delivery::ses::SesV2Sender;
 use password_reset::adapters::delivery::sms::SmsV2Sender;
 use password_reset::adapters::esdk::{CodeDecryptor, EncryptionContext, KmsKeyring};
 use password_reset::config::delivery::{SesSettings, SmsSettings};
@@ -95,8 +95,8 @@ fn sender(
     }
 }
 
-async fn verified_ses_sender() -> SesEmailSender {
-    SesEmailSender::new(
+async fn verified_ses_sender() -> SesV2Sender {
+    SesV2Sender::new(
         moto::ses(),
         SesSettings {
             from: moto::verified_sender("no-reply").await,
@@ -439,7 +439,7 @@ async fn ses_sandbox_refusal_as_on_the_api_path() {
         RuleMode::MatchAny,
         [&account, &unverified, &send]
     );
-    let ses = SesEmailSender::new(
+    let ses = SesV2Sender::new(
         client,
         SesSettings {
             from: "no-reply@example.com".into(),

@@ -34,7 +34,7 @@ use crate::ports::{Admission, CodeStore, StoreError};
 
 /// `CodeStore` on the codes table. Built once per process; cheap to share behind an `Arc`.
 #[derive(Debug, Clone)]
-pub struct DynamoCodes {
+pub struct DynamoDbCodes {
     client: Client,
     /// The codes table's name.
     table: String,
@@ -42,7 +42,7 @@ pub struct DynamoCodes {
     request_slots: u32,
 }
 
-impl DynamoCodes {
+impl DynamoDbCodes {
     pub fn new(client: Client, codes_table: impl Into<String>, policy: &CodePolicy) -> Self {
         Self {
             client,
@@ -170,7 +170,7 @@ enum Written {
     Refused(Item),
 }
 
-impl DynamoCodes {
+impl DynamoDbCodes {
     fn code_key(key: &str) -> (String, AttributeValue) {
         (CODES_KEY.to_string(), AttributeValue::S(key.to_string()))
     }
@@ -338,7 +338,7 @@ fn caller_window_update(
 }
 
 #[async_trait]
-impl CodeStore for DynamoCodes {
+impl CodeStore for DynamoDbCodes {
     async fn issue(
         &self,
         key: &str,

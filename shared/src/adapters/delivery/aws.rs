@@ -4,19 +4,19 @@
 
 use std::sync::Arc;
 
-use super::ses::SesEmailSender;
+use super::ses::SesV2Sender;
 use super::sms::SmsV2Sender;
 use crate::config::delivery::AwsDeliverySettings;
 
 pub struct AwsDelivery {
-    pub email: Arc<SesEmailSender>,
+    pub email: Arc<SesV2Sender>,
     pub sms: Arc<SmsV2Sender>,
 }
 
 impl AwsDelivery {
     pub fn new(sdk: &aws_config::SdkConfig, settings: AwsDeliverySettings) -> Self {
         Self {
-            email: Arc::new(SesEmailSender::new(
+            email: Arc::new(SesV2Sender::new(
                 aws_sdk_sesv2::Client::new(sdk),
                 settings.ses,
             )),

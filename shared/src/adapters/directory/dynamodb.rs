@@ -22,13 +22,13 @@ use crate::ports::{Created, PasswordChangeError, StoreError, UserDirectory};
 
 /// `UserDirectory` on the users table. Built once per process; cheap to share behind an `Arc`.
 #[derive(Debug, Clone)]
-pub struct DynamoDirectory {
+pub struct DynamoDbDirectory {
     client: Client,
     /// The users table's name.
     table: String,
 }
 
-impl DynamoDirectory {
+impl DynamoDbDirectory {
     pub fn new(client: Client, users_table: impl Into<String>) -> Self {
         Self {
             client,
@@ -142,7 +142,7 @@ impl TryFrom<FromTable<'_>> for User {
     }
 }
 
-impl DynamoDirectory {
+impl DynamoDbDirectory {
     async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError> {
         let table = &self.table;
         let out = self
@@ -219,7 +219,7 @@ impl DynamoDirectory {
 }
 
 #[async_trait]
-impl UserDirectory for DynamoDirectory {
+impl UserDirectory for DynamoDbDirectory {
     async fn find(&self, login: &str) -> Result<Option<User>, StoreError> {
         match LoginForm::of(login) {
             LoginForm::Email => {

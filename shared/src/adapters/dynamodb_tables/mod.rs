@@ -16,9 +16,14 @@ pub use schema::{Tables, create_tables};
 /// An item as the SDK reads and writes it.
 pub type Item = HashMap<String, AttributeValue>;
 
-/// A client from the environment's AWS configuration (region, credentials, and
+/// A client from the one AWS configuration (`aws_sdk::load_sdk_config`: region, credentials, and
 /// `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_DYNAMODB` for an emulator).
 pub async fn client_from_env() -> Client {
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    Client::new(&config)
+    Client::new(&crate::aws_sdk::load_sdk_config().await)
+}
+
+/// The table `setting` names (`USERS_TABLE`, `CODES_TABLE`), required by the adapter on it.
+pub fn table_name(setting: &str, name: Option<&str>) -> Result<String, crate::config::ConfigError> {
+    name.map(str::to_string)
+        .ok_or_else(|| crate::config::ConfigError::new(setting, "must name a DynamoDB table"))
 }

@@ -65,11 +65,6 @@ impl Suite {
         })
     }
 
-    /// The length of the plaintext data key the keyring must return.
-    pub fn data_key_len(&self) -> usize {
-        self.key_len
-    }
-
     pub fn is_committing(&self) -> bool {
         self.kdf == Kdf::CommittingHkdfSha512
     }

@@ -98,3 +98,13 @@ impl<K: Keyring> CodeDecryptor<K> {
         Ok(Zeroizing::new(text.to_string()))
     }
 }
+/// The custom sender's decrypt.
+#[async_trait]
+impl<K: Keyring> crate::usecases::custom_sender::CodeDecryption for CodeDecryptor<K> {
+    type Code = Zeroizing<String>;
+    type Error = DecryptError;
+
+    async fn decrypt(&self, encrypted: &str) -> Result<Self::Code, Self::Error> {
+        self.decrypt_code(encrypted).await
+    }
+}

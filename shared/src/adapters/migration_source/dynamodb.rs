@@ -2,78 +2,20 @@
 //! Query on an email index for a login that looks like an email). Names are configurable, so an
 //! existing table is read as it is.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::adapters::aws_errors::DYNAMODB;
-use crate::config::ConfigError;
-use crate::config::env::{
-    Env, SOURCE_ASSUME_VERIFIED, SOURCE_ATTRIBUTES, SOURCE_EMAIL_INDEX, SOURCE_KEY,
-    SOURCE_PASSWORD_HASH_ATTRIBUTE, SOURCE_TABLE,
-};
 use crate::domain::migration::SourceUser;
 use crate::domain::user::Attributes;
 use crate::ports::{MigrationSource, StoreError};
 
-/// Where the source users are and how their items read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceTable {
-    pub table: String,
-    /// The partition key (a string): what the user signs in with.
-    pub key: String,
-    /// The attribute holding the argon2 or bcrypt hash.
-    pub password_hash: String,
-    /// Cognito attribute name -> item attribute name.
-    pub attributes: BTreeMap<String, String>,
-    /// A global secondary index keyed by the mapped `email` attribute, for email logins.
-    pub email_index: Option<String>,
-    /// Treat the source contacts as verified when the item carries no `*_verified` flag.
-    pub assume_verified: bool,
-}
-
-const DEFAULT_ATTRIBUTES: [&str; 8] = [
-    "email",
-    "email_verified",
-    "phone_number",
-    "phone_number_verified",
-    "name",
-    "given_name",
-    "family_name",
-    "locale",
-];
+pub use crate::config::source_table::SourceTable;
 
 impl SourceTable {
-    /// `SOURCE_TABLE` (required), `SOURCE_KEY` (default `username`), `SOURCE_PASSWORD_HASH_ATTRIBUTE`
-    /// (default `password_hash`), `SOURCE_ATTRIBUTES` (JSON object, Cognito name -> item name, added
-    /// to the identity mapping of the standard attributes), `SOURCE_EMAIL_INDEX`,
-    /// `SOURCE_ASSUME_VERIFIED` (`true`/`false`, default `false`).
-    pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let vars = Env::new(env);
-        let table = vars.required(SOURCE_TABLE, "not set")?;
-        let mut attributes: BTreeMap<String, String> = DEFAULT_ATTRIBUTES
-            .iter()
-            .map(|a| (a.to_string(), a.to_string()))
-            .collect();
-        let extra: Option<BTreeMap<String, String>> = vars.json(
-            SOURCE_ATTRIBUTES,
-            "expected a JSON object of attribute names",
-        )?;
-        attributes.extend(extra.unwrap_or_default());
-        Ok(Self {
-            table,
-            key: vars.text(SOURCE_KEY).unwrap_or_else(|| "username".into()),
-            password_hash: vars
-                .text(SOURCE_PASSWORD_HASH_ATTRIBUTE)
-                .unwrap_or_else(|| "password_hash".into()),
-            attributes,
-            email_index: vars.text(SOURCE_EMAIL_INDEX),
-            assume_verified: vars.flag(SOURCE_ASSUME_VERIFIED, false)?,
-        })
-    }
-
     /// An item as a source user; a key or hash of the wrong type is a malformed item.
     fn read(&self, item: &HashMap<String, AttributeValue>) -> Result<SourceUser, StoreError> {
         // Before the username is read, the item is named by its key attribute.
@@ -125,17 +67,9 @@ impl DynamoDbSourceUsers {
         Self { client, table }
     }
 
-    /// The source table named by `SOURCE_TABLE` (see `SourceTable::from_env`), on a client from
-    /// the default AWS configuration (`AWS_ENDPOINT_URL` honoured); `None` when it is not set.
-    pub async fn from_env(
-        env: &impl Fn(&str) -> Option<String>,
-    ) -> Result<Option<Self>, ConfigError> {
-        if Env::new(env).text(SOURCE_TABLE).is_none() {
-            return Ok(None);
-        }
-        let table = SourceTable::from_env(env)?;
-        let config = aws_config::load_from_env().await;
-        Ok(Some(Self::new(Client::new(&config), table)))
+    /// On a client of `sdk`, the process's one AWS configuration.
+    pub fn connect(sdk: &aws_config::SdkConfig, table: SourceTable) -> Self {
+        Self::new(Client::new(sdk), table)
     }
 }
 

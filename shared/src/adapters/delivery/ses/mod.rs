@@ -19,13 +19,13 @@ pub use sandbox::{AccountState, IdentityStatus, SendQuota, SesAccount};
 /// What the function's role must allow (SendEmail on the From identity and configuration set).
 pub const IAM_ACTIONS: &[&str] = &["ses:SendEmail", "ses:GetAccount", "ses:GetEmailIdentity"];
 
-pub struct SesEmailSender {
+pub struct SesV2Sender {
     client: Client,
     settings: SesSettings,
     sandbox: SandboxCache<SesAccount>,
 }
 
-impl SesEmailSender {
+impl SesV2Sender {
     /// `client` is built once per process; the account is read on the first send.
     pub fn new(client: Client, settings: SesSettings) -> Self {
         let sandbox = SandboxCache::new(client.config().region());
@@ -46,7 +46,7 @@ fn content(data: &str) -> Result<Content, DeliveryError> {
 }
 
 #[async_trait]
-impl EmailSender for SesEmailSender {
+impl EmailSender for SesV2Sender {
     async fn send_email(&self, to: &str, message: &RenderedMessage) -> Result<(), DeliveryError> {
         self.check_email(to).await?;
         let simple = Message::builder()

@@ -3,14 +3,14 @@
 
 use std::fmt;
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use password_reset::aws_sdk::SdkConfig;
 
-use crate::adapters::delivery::ses::{self, IdentityStatus};
-use crate::adapters::delivery::sms;
-use crate::config::ConfigError;
-use crate::config::delivery::{SesSettings, SmsSettings};
-use crate::config::env;
-use crate::domain::mask;
+use password_reset::adapters::delivery::ses::{self, IdentityStatus};
+use password_reset::adapters::delivery::sms;
+use password_reset::config::ConfigError;
+use password_reset::config::delivery::{SesSettings, SmsSettings};
+use password_reset::config::env;
+use password_reset::domain::mask;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -114,7 +114,7 @@ impl fmt::Display for Report {
 
 /// Settings and SDK configuration from the environment, as the function and the runner read them.
 pub async fn check_from_env() -> Report {
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let sdk = password_reset::aws_sdk::load_sdk_config().await;
     let endpoint = [
         env::AWS_ENDPOINT_URL_SESV2,
         env::AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2,

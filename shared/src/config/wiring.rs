@@ -1,0 +1,286 @@
+//! Which adapters a process runs on, and where they point: `Wiring::from_env` (the functions) or
+//! the runner's flags. A kind this build has no adapter for is refused here, naming the setting and
+//! the cargo feature, so the kinds carry only what was compiled and nothing later needs a
+//! not-compiled branch.
+
+use super::ConfigError;
+use super::delivery::AwsDeliverySettings;
+use super::env::{self, Env, Spellings};
+use super::source_table::SourceTable;
+
+/// Who exists and which password signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryKind {
+    /// The embedded store, seeded from settings (local runs and tests).
+    Memory,
+    /// The users table (a stack without a user pool).
+    #[cfg(feature = "dynamodb")]
+    Dynamodb,
+    /// A Cognito user pool: the deployed default.
+    #[cfg(feature = "cognito")]
+    Cognito,
+}
+
+/// Where codes and request counts live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeStoreKind {
+    Memory,
+    #[cfg(feature = "dynamodb")]
+    Dynamodb,
+}
+
+/// How messages leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryKind {
+    /// Printed and appended to the outbox file.
+    Outbox,
+    /// SES v2 for email, End User Messaging SMS v2 for SMS.
+    #[cfg(all(feature = "ses", feature = "sms"))]
+    Aws,
+}
+
+/// A value of a setting, whether this build has its adapter, and the feature that brings it.
+type Feature = (&'static str, bool, &'static str);
+
+impl DirectoryKind {
+    const SPELLINGS: Spellings<Self> = Spellings {
+        what: "a directory",
+        values: &[
+            ("memory", Self::Memory),
+            #[cfg(feature = "dynamodb")]
+            ("dynamodb", Self::Dynamodb),
+            #[cfg(feature = "cognito")]
+            ("cognito", Self::Cognito),
+        ],
+    };
+    const FEATURES: &[Feature] = &[
+        ("dynamodb", cfg!(feature = "dynamodb"), "dynamodb"),
+        ("cognito", cfg!(feature = "cognito"), "cognito"),
+    ];
+
+    /// A user pool: it brings its own app clients, users and policies.
+    pub fn is_user_pool(self) -> bool {
+        match self {
+            #[cfg(feature = "cognito")]
+            Self::Cognito => true,
+            _ => false,
+        }
+    }
+
+    /// Unset, the directory is the code store's kind: the embedded one beside the embedded store,
+    /// the users table beside the codes table.
+    pub fn beside(codes: CodeStoreKind) -> Self {
+        match codes {
+            CodeStoreKind::Memory => Self::Memory,
+            #[cfg(feature = "dynamodb")]
+            CodeStoreKind::Dynamodb => Self::Dynamodb,
+        }
+    }
+}
+
+impl CodeStoreKind {
+    const SPELLINGS: Spellings<Self> = Spellings {
+        what: "a known store",
+        values: &[
+            ("memory", Self::Memory),
+            #[cfg(feature = "dynamodb")]
+            ("dynamodb", Self::Dynamodb),
+        ],
+    };
+    const FEATURES: &[Feature] = &[("dynamodb", cfg!(feature = "dynamodb"), "dynamodb")];
+}
+
+impl DeliveryKind {
+    const SPELLINGS: Spellings<Self> = Spellings {
+        what: "a known delivery",
+        values: &[
+            ("outbox", Self::Outbox),
+            #[cfg(all(feature = "ses", feature = "sms"))]
+            ("aws", Self::Aws),
+        ],
+    };
+    const FEATURES: &[Feature] = &[(
+        "aws",
+        cfg!(all(feature = "ses", feature = "sms")),
+        "ses` and `sms",
+    )];
+}
+
+/// The runner's `--store`, `--directory` and `--delivery` are these kinds, spelled as the settings
+/// spell them (only the kinds this build serves).
+#[cfg(feature = "clap")]
+macro_rules! value_enum {
+    ($kind:ty) => {
+        impl clap::ValueEnum for $kind {
+            fn value_variants<'a>() -> &'a [Self] {
+                static ALL: std::sync::OnceLock<Vec<$kind>> = std::sync::OnceLock::new();
+                ALL.get_or_init(|| Self::SPELLINGS.values.iter().map(|(_, v)| *v).collect())
+            }
+
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Self::SPELLINGS
+                    .values
+                    .iter()
+                    .find(|(_, v)| v == self)
+                    .map(|(name, _)| clap::builder::PossibleValue::new(*name))
+            }
+        }
+    };
+}
+
+#[cfg(feature = "clap")]
+value_enum!(DirectoryKind);
+#[cfg(feature = "clap")]
+value_enum!(CodeStoreKind);
+#[cfg(feature = "clap")]
+value_enum!(DeliveryKind);
+
+/// Which adapters a process runs on, and where they point.
+#[derive(Debug, Clone)]
+pub struct Wiring {
+    pub directory: DirectoryKind,
+    pub codes: CodeStoreKind,
+    pub delivery: DeliveryKind,
+    /// `USERS_TABLE`, for the DynamoDB directory.
+    pub users_table: Option<String>,
+    /// `CODES_TABLE`, for the DynamoDB code store.
+    pub codes_table: Option<String>,
+    /// `USER_POOL_ID`, for the Cognito directory.
+    pub user_pool_id: Option<String>,
+    /// `SIGN_OUT_ON_RESET` (default true): a reset ends every session of the user.
+    pub sign_out_on_reset: bool,
+    /// Whether the outbox also prints each message (the runner does).
+    pub print_outbox: bool,
+    /// `RESET_PAGE` (default true): the API functions answer `GET` with the reset page.
+    pub reset_page: bool,
+    /// SES and SMS settings, read when the delivery is `aws`.
+    pub aws_delivery: Option<AwsDeliverySettings>,
+    /// The migration source's table (`SOURCE_TABLE` and friends), when set.
+    pub source_table: Option<SourceTable>,
+    /// `CODE_HASH_KEY_SECRET_ARN`: the secret holding the code keys, read once at assembly.
+    /// Exclusive with a literal key (`CODE_HASH_KEY`, the pool file's `CodeHashKey`).
+    pub code_key_secret_arn: Option<String>,
+}
+
+impl Default for Wiring {
+    fn default() -> Self {
+        Self {
+            directory: DirectoryKind::Memory,
+            codes: CodeStoreKind::Memory,
+            delivery: DeliveryKind::Outbox,
+            users_table: None,
+            codes_table: None,
+            user_pool_id: None,
+            sign_out_on_reset: true,
+            reset_page: true,
+            print_outbox: false,
+            aws_delivery: None,
+            source_table: None,
+            code_key_secret_arn: None,
+        }
+    }
+}
+
+impl Wiring {
+    /// `DIRECTORY` (`memory`, `dynamodb`, `cognito`; unset: the same as `STORE`), `STORE` (the
+    /// code store: `memory` or `dynamodb`), `DELIVERY` (`outbox` or `aws`), the table names,
+    /// `USER_POOL_ID` and `SIGN_OUT_ON_RESET`.
+    pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Env::new(env);
+        let codes = built_choice(
+            &vars,
+            env::STORE,
+            &CodeStoreKind::SPELLINGS,
+            CodeStoreKind::FEATURES,
+        )?
+        .unwrap_or(CodeStoreKind::Memory);
+        let directory = built_choice(
+            &vars,
+            env::DIRECTORY,
+            &DirectoryKind::SPELLINGS,
+            DirectoryKind::FEATURES,
+        )?
+        .unwrap_or(DirectoryKind::beside(codes));
+        let delivery = built_choice(
+            &vars,
+            env::DELIVERY,
+            &DeliveryKind::SPELLINGS,
+            DeliveryKind::FEATURES,
+        )?
+        .unwrap_or(DeliveryKind::Outbox);
+        let mut wiring = Self {
+            directory,
+            codes,
+            delivery,
+            sign_out_on_reset: vars.flag(env::SIGN_OUT_ON_RESET, true)?,
+            reset_page: vars.flag(env::RESET_PAGE, true)?,
+            users_table: vars.text(env::USERS_TABLE),
+            codes_table: vars.text(env::CODES_TABLE),
+            user_pool_id: vars.text(env::USER_POOL_ID),
+            ..Self::default()
+        };
+        wiring.read_adapter_settings(env)?;
+        Ok(wiring)
+    }
+
+    /// The settings of the adapters chosen: SES/SMS for `aws` delivery, the code keys' secret, the
+    /// source table when `SOURCE_TABLE` is set. Every read of the environment the assembly needs
+    /// happens here or in `from_env`, before any client exists.
+    pub fn read_adapter_settings(
+        &mut self,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        let vars = Env::new(env);
+        if self.delivery != DeliveryKind::Outbox {
+            self.aws_delivery = Some(AwsDeliverySettings::from_env(env)?);
+        }
+        self.code_key_secret_arn = vars.text(env::CODE_HASH_KEY_SECRET_ARN);
+        if self.code_key_secret_arn.is_some() && !cfg!(feature = "secrets") {
+            return Err(ConfigError::new(
+                env::CODE_HASH_KEY_SECRET_ARN,
+                "a key from Secrets Manager needs the `secrets` cargo feature, which this build \
+                 does not have; give a literal key in CODE_HASH_KEY instead",
+            ));
+        }
+        if vars.text(env::SOURCE_TABLE).is_some() {
+            if !cfg!(feature = "dynamodb") {
+                return Err(not_built(env::SOURCE_TABLE, "a source table", "dynamodb"));
+            }
+            self.source_table = Some(SourceTable::from_env(env)?);
+        }
+        Ok(())
+    }
+
+    /// Whether any adapter chosen calls AWS: the one case the SDK configuration is loaded.
+    pub fn needs_aws(&self) -> bool {
+        self.source_table.is_some()
+            || self.directory != DirectoryKind::Memory
+            || self.codes != CodeStoreKind::Memory
+            || self.delivery != DeliveryKind::Outbox
+            || self.code_key_secret_arn.is_some()
+    }
+}
+
+/// `name`'s choice in `set`; a value whose adapter this build lacks is refused with its feature.
+fn built_choice<T: Copy>(
+    vars: &Env<'_>,
+    name: &str,
+    set: &Spellings<T>,
+    features: &[Feature],
+) -> Result<Option<T>, ConfigError> {
+    if let Some(value) = vars.text(name)
+        && let Some((_, _, feature)) = features
+            .iter()
+            .find(|(spelling, built, _)| !built && spelling.eq_ignore_ascii_case(&value))
+    {
+        return Err(not_built(name, &value, feature));
+    }
+    vars.choice(name, set)
+}
+
+fn not_built(setting: &str, value: &str, feature: &str) -> ConfigError {
+    ConfigError::new(
+        setting,
+        format!("{value} needs the `{feature}` cargo feature, which this build does not have"),
+    )
+}
