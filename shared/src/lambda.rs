@@ -93,8 +93,9 @@ pub async fn handle_with_page(
         .instrument(span)
         .await;
     }
-    let body = serde_json::to_vec(&event.payload)
-        .map_err(|e| Diagnostic::from(operation.rejected(CognitoError::Serialization(e.to_string()))))?;
+    let body = serde_json::to_vec(&event.payload).map_err(|e| {
+        Diagnostic::from(operation.rejected(CognitoError::Serialization(e.to_string())))
+    })?;
     // No source address of its own: UserContextData.IpAddress, when given, names the caller.
     protocol::execute(
         service,
