@@ -171,7 +171,12 @@ fn event(templates: &BTreeMap<String, Value>, name: &str, client_id: &str, user:
     let Some(mut event) = templates.get(name).cloned() else {
         return body;
     };
-    let ip = format!("10.{}.{}.{}", (user >> 16) & 255, (user >> 8) & 255, user & 255);
+    let ip = format!(
+        "10.{}.{}.{}",
+        (user >> 16) & 255,
+        (user >> 8) & 255,
+        user & 255
+    );
     event["body"] = Value::String(body.to_string());
     event["isBase64Encoded"] = Value::Bool(false);
     event["requestContext"]["http"]["sourceIp"] = Value::String(ip.clone());
@@ -327,6 +332,15 @@ async fn run_once(
     outcome
 }
 
+/// What moto took beyond the proxy's delay, summed over `calls`: taken out of a wall time whose
+/// calls ran one after the other, it leaves the time with every call at exactly the delay.
+fn upstream_excess(calls: &[Call], delay: Duration) -> Duration {
+    calls
+        .iter()
+        .map(|c| (c.end - c.start).saturating_sub(delay))
+        .sum()
+}
+
 /// "n (depth d)" and the calls in order with their start and end, ms after `t0`.
 fn calls_summary(calls: &[Call]) -> String {
     format!("{} (depth {})", calls.len(), depth(calls))
@@ -407,7 +421,8 @@ async fn main() -> Result<(), Error> {
                 match run_once(
                     &cli, &proxy, target, path, memory, serial, counter, &templates,
                 )
-                .await {
+                .await
+                {
                     Ok(run) => runs.entry((target.clone(), memory)).or_default().push(run),
                     Err(e) => {
                         failures.insert(target.clone(), e.to_string());
@@ -476,7 +491,13 @@ async fn main() -> Result<(), Error> {
         print!("---:|");
     }
     println!();
-    for table in ["cold", "warm"] {
+    let delay = Duration::from_millis(cli.delay_ms);
+    for table in [
+        "cold",
+        "cold, calls at the delay",
+        "warm",
+        "warm, calls at the delay",
+    ] {
         for (target, _) in &cli.functions {
             if failures.contains_key(target) {
                 continue;
@@ -487,7 +508,23 @@ async fn main() -> Result<(), Error> {
                     Some(list) if table == "cold" => {
                         med(list.iter().map(|r| r.wall_first).collect())
                     }
-                    Some(list) => med(list.iter().flat_map(|r| r.warm.clone()).collect()),
+                    Some(list) if table == "warm" => {
+                        med(list.iter().flat_map(|r| r.warm.clone()).collect())
+                    }
+                    // Only when every call waited for the one before (depth = count) is the sum exact.
+                    Some(list) if table.starts_with("cold") => med(list
+                        .iter()
+                        .map(|r| {
+                            let calls: Vec<Call> =
+                                r.calls_init.iter().chain(&r.calls_cold).cloned().collect();
+                            r.wall_first.saturating_sub(upstream_excess(&calls, delay))
+                        })
+                        .collect()),
+                    Some(list) => med(list
+                        .iter()
+                        .filter_map(|r| r.warm.last().map(|w| (w, &r.calls_warm)))
+                        .map(|(w, calls)| w.saturating_sub(upstream_excess(calls, delay)))
+                        .collect()),
                     None => "".into(),
                 };
                 print!(" {cell} |");
@@ -497,7 +534,7 @@ async fn main() -> Result<(), Error> {
     }
     println!();
     println!(
-        "cold: process start to the first answer (init and the first invocation); warm: one later invocation. CPU quota = memory / {ONE_VCPU_MB} of a core per {} ms period (cgroup v1 cpu.cfs_quota_us). Medians of {} cold starts, {} warm invocations after each.",
+        "cold: process start to the first answer (init and the first invocation); warm: one later invocation; \"calls at the delay\": less what moto took beyond the delay on each call (exact when the calls ran one after the other, depth = count). CPU quota = memory / {ONE_VCPU_MB} of a core per {} ms period (cgroup v1 cpu.cfs_quota_us). Medians of {} cold starts, {} warm invocations after each.",
         cli.period_us / 1000,
         cli.reps,
         cli.warm
