@@ -9,7 +9,8 @@
                                                  (users CONFIRMED), its client, the source table (one user,
                                                  the user-migration sample's), SES identity, a KMS key and
                                                  a custom-sender event encrypted under it (DIR/custom-sender.json);
-                                                 prints KEY=VALUE lines (USER_POOL_ID, CLIENT_ID, KMS_KEY_ARN)
+                                                 and the code keys secret; prints KEY=VALUE lines
+                                                 (USER_POOL_ID, CLIENT_ID, KMS_KEY_ARN, CODE_HASH_KEY_SECRET_ARN)
 
 Users are user00001 .. userNNNNN, CONFIRMED, with a verified email user00001@example.com ...
 The pool recovers by verified email first, then verified phone; the app client has no secret.
@@ -187,9 +188,18 @@ def deployed(endpoint, count, out_dir):
     event["request"]["userAttributes"]["email"] = email(1)
     with open(os.path.join(out_dir, "custom-sender.json"), "w") as f:
         json.dump(event, f)
+    # The code keys secret as the template generates it (CODE_HASH_KEY_SECRET_ARN): a keyring
+    # of one key, 64 alphanumerics.
+    secrets = boto3.client("secretsmanager", **session)
+    key = "".join(chr(ord("a") + (i * 7) % 26) for i in range(64))
+    secret = secrets.create_secret(
+        Name=f"code-hash-key-{uuid.uuid4()}",
+        SecretString=json.dumps({"current": "k1", "decoy": "k1", "k1": key}),
+    )
     print(f"USER_POOL_ID={pool}")
     print(f"CLIENT_ID={client_id}")
     print(f"KMS_KEY_ARN={key_arn}")
+    print(f"CODE_HASH_KEY_SECRET_ARN={secret['ARN']}")
 
 
 def cognito_local_pool(endpoint):

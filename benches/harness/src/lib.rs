@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+pub mod proxy;
 pub mod runtime_api;
 
 /// The value at quantile `q` (0.0-1.0) of `values`, nearest rank; `None` when empty.
