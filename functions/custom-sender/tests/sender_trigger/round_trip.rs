@@ -10,7 +10,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
 use std::sync::Arc;
 
 use aws_sdk_sesv2::operation::get_account::GetAccountOutput;
@@ -42,23 +41,9 @@ async fn new_key() -> String {
     out.key_metadata().unwrap().arn().unwrap().to_string()
 }
 
-/// The code encrypted as Cognito does it, by AWS's Python Encryption SDK against moto's KMS.
+/// The code encrypted as Cognito does it, for this suite's pool.
 fn encrypt(key_arn: &str, code: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/esdk.py");
-    let context = json!({ CONTEXT.0: CONTEXT.1 }).to_string();
-    let out = std::process::Command::new("python3")
-        .arg(script)
-        .args(["encrypt", "--key-arn", key_arn, "--plaintext", code])
-        .args(["--context", &context, "--suite", "0x0378"])
-        .env("MOTO_ENDPOINT", moto::endpoint())
-        .output()
-        .expect("python3 (with the pinned aws-encryption-sdk) runs");
-    assert!(
-        out.status.success(),
-        "scripts/esdk.py encrypt: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    super::encrypt_as_cognito(key_arn, code, CONTEXT.1)
 }
 
 fn catalog() -> MessageCatalog {

@@ -17,24 +17,6 @@ use test_support::moto;
 const EMAIL_CODE: &str = "583920";
 const SMS_CODE: &str = "604173";
 
-fn encrypt(key_arn: &str, code: &str, pool_id: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/esdk.py");
-    let context = json!({ "userpool-id": pool_id }).to_string();
-    let out = std::process::Command::new("python3")
-        .arg(script)
-        .args(["encrypt", "--key-arn", key_arn, "--plaintext", code])
-        .args(["--context", &context, "--suite", "0x0378"])
-        .env("MOTO_ENDPOINT", moto::endpoint())
-        .output()
-        .expect("python3 (with the pinned aws-encryption-sdk) runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 fn event(file: &str, code: &str, attributes: Value, pool_id: &str) -> Value {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,8 +38,8 @@ async fn nothing_secret_reaches_the_log_at_trace_as_deployed() {
     let key_arn = key["KeyMetadata"]["Arn"].as_str().unwrap().to_string();
     let (_, email) = d.email_user.clone();
     let (_, phone) = d.phone_user.clone();
-    let email_blob = encrypt(&key_arn, EMAIL_CODE, &d.pool_id);
-    let sms_blob = encrypt(&key_arn, SMS_CODE, &d.pool_id);
+    let email_blob = super::encrypt_as_cognito(&key_arn, EMAIL_CODE, &d.pool_id);
+    let sms_blob = super::encrypt_as_cognito(&key_arn, SMS_CODE, &d.pool_id);
     let mut env = d.env.clone();
     env.push(("KMS_KEY_ARN".into(), key_arn.clone()));
     let events = [
