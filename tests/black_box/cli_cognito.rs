@@ -70,6 +70,12 @@ fn pool_with(settings: &[&str]) -> Pool {
 }
 
 fn user(pool: &Pool, username: &str, attributes: &[(&str, &str)]) {
+    create(pool, username, attributes, true);
+}
+
+/// A user of `pool` made as a deployer would, with `OLD_PASSWORD` set permanent when `password`
+/// (else left FORCE_CHANGE_PASSWORD).
+fn create(pool: &Pool, username: &str, attributes: &[(&str, &str)], password: bool) {
     let attributes: Vec<String> = attributes
         .iter()
         .map(|(k, v)| format!("Name={k},Value={v}"))
@@ -86,16 +92,18 @@ fn user(pool: &Pool, username: &str, attributes: &[(&str, &str)]) {
     ];
     args.extend(attributes.iter().map(String::as_str));
     ok(pool_cli(&args));
-    ok(pool_cli(&[
-        "admin-set-user-password",
-        "--user-pool-id",
-        &pool.id,
-        "--username",
-        username,
-        "--password",
-        OLD_PASSWORD,
-        "--permanent",
-    ]));
+    if password {
+        ok(pool_cli(&[
+            "admin-set-user-password",
+            "--user-pool-id",
+            &pool.id,
+            "--username",
+            username,
+            "--password",
+            OLD_PASSWORD,
+            "--permanent",
+        ]));
+    }
 }
 
 fn sign_in(pool: &Pool, username: &str, password: &str) -> CliResult {

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 use test_support::cli::*;
 
-use super::{Pool, ok, pool_cli, runner_on};
+use super::{create, ok, pool_cli, runner_on};
 
 /// Wrong codes per issued code, in both pools (the demo pool's and the runner's default).
 const MAX_FAILED_ATTEMPTS: usize = 5;
@@ -118,37 +118,6 @@ fn every_simulated_login_answers_confirm_as_an_unknown_one_on_the_memory_directo
     assert!(runner.forgot("jane").ok);
     let code = runner.last_code("jane@example.com");
     assert!(runner.confirm("jane", &code, NEW_PASSWORD).ok);
-}
-
-fn create(pool: &Pool, username: &str, attributes: &[(&str, &str)], password: bool) {
-    let attributes: Vec<String> = attributes
-        .iter()
-        .map(|(k, v)| format!("Name={k},Value={v}"))
-        .collect();
-    let mut args = vec![
-        "admin-create-user",
-        "--user-pool-id",
-        &pool.id,
-        "--username",
-        username,
-        "--message-action",
-        "SUPPRESS",
-        "--user-attributes",
-    ];
-    args.extend(attributes.iter().map(String::as_str));
-    ok(pool_cli(&args));
-    if password {
-        ok(pool_cli(&[
-            "admin-set-user-password",
-            "--user-pool-id",
-            &pool.id,
-            "--username",
-            username,
-            "--password",
-            "0ld-Passw0rd!",
-            "--permanent",
-        ]));
-    }
 }
 
 #[test]
