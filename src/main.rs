@@ -16,6 +16,7 @@ use password_reset::assembly::{CodeStoreKind, DeliveryKind, DirectoryKind, Wirin
 use password_reset::config::Settings;
 use password_reset::config::env;
 use password_reset::cors::AllowedOrigins;
+use password_reset::protocol::Operation;
 
 /// The pool the runner serves when no --config is given.
 const DEMO_POOL: &str = include_str!("../config/demo-pool.json");
@@ -205,6 +206,7 @@ async fn main() -> std::process::ExitCode {
     let assembled = match password_reset::assembly::assemble(
         &settings,
         &wiring,
+        &[Operation::ForgotPassword, Operation::ConfirmForgotPassword],
         &mut password_reset::request_rng(),
     )
     .await

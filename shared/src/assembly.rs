@@ -21,8 +21,10 @@ use crate::aws_sdk::Aws;
 use crate::config::env;
 use crate::config::{ConfigError, Settings};
 use crate::domain::code::CodeKeys;
+use crate::domain::delivery::DeliveryMedium;
+use crate::domain::operation::Operation;
 use crate::domain::pool::PoolSettings;
-use crate::ports::{AppClients, CodeStore, MigrationSource, UserDirectory};
+use crate::ports::{self, AppClients, CodeStore, MigrationSource, UserDirectory};
 use crate::usecases::{DeliveryTiming, Ports, ResetService};
 
 pub use crate::config::wiring::{CodeStoreKind, DeliveryKind, DirectoryKind, Wiring};
@@ -38,22 +40,30 @@ pub struct Assembled {
     pub outbox: Option<Arc<Outbox>>,
 }
 
-/// Builds the service `wiring` describes. The start-up reads that do not wait on each other (the
-/// code keys' secret, the user pool's description) run at once.
+/// Builds the service `wiring` describes, for a process serving `serves`. The start-up reads
+/// that do not wait on each other (the code keys' secret, the user pool's description, the
+/// sending accounts the process will need) run at once.
 pub async fn assemble<R: CryptoRng + ?Sized>(
     settings: &Settings,
     wiring: &Wiring,
+    serves: &[Operation],
     rng: &mut R,
 ) -> Result<Assembled, ConfigError> {
     let keys = KeySource::choose(settings, wiring, rng)?;
     let aws = Aws::load(wiring.needs_aws()).await;
-    let (key, (directory, pool)) =
-        tokio::try_join!(keys.read(&aws), directory::build(settings, wiring, &aws))?;
+    let senders = delivery::build(wiring, &aws)?;
+    let media = settings.media_sent(serves, wiring.directory == DirectoryKind::Cognito);
+    let (key, directory, ()) = tokio::join!(
+        keys.read(&aws),
+        directory::build(settings, wiring, &aws),
+        prepare_senders(senders.as_ref(), &media),
+    );
+    let (key, (directory, pool)) = (key?, directory?);
     let chosen = Chosen {
         users: directory.users,
         clients: directory.clients,
         codes: codes::build(wiring, &pool.codes, &aws)?,
-        senders: delivery::build(wiring, &aws)?,
+        senders,
         migration_source: migration_source::build(wiring, &aws)?,
     };
     tracing::info!(
@@ -71,6 +81,13 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         memory_codes: (wiring.codes == CodeStoreKind::Memory).then_some(embedded.codes),
         outbox: (wiring.delivery == DeliveryKind::Outbox).then_some(embedded.outbox),
     })
+}
+
+/// Reads what each chosen sender of `media` needs before its first request (`ports::prepare`).
+async fn prepare_senders(senders: Option<&Senders>, media: &[DeliveryMedium]) {
+    if let Some((email, sms)) = senders {
+        ports::prepare(media, email.as_ref(), sms.as_ref()).await;
+    }
 }
 
 /// The adapters chosen for each port; `None`: the embedded one.
@@ -145,11 +162,11 @@ pub fn compose(
     service
 }
 
-/// The Lambda functions' service, and the wiring it was built with: settings and wiring from the
-/// process environment.
-pub async fn service_from_env() -> Result<(ResetService, Wiring), ConfigError> {
+/// The Lambda function's service for `operation`, and the wiring it was built with: settings and
+/// wiring from the process environment.
+pub async fn service_from_env(operation: Operation) -> Result<(ResetService, Wiring), ConfigError> {
     let settings = Settings::from_env(env::process)?;
     let wiring = Wiring::from_env(&env::process)?;
-    let assembled = assemble(&settings, &wiring, &mut crate::request_rng()).await?;
+    let assembled = assemble(&settings, &wiring, &[operation], &mut crate::request_rng()).await?;
     Ok((assembled.service, wiring))
 }

@@ -168,6 +168,10 @@ pub trait EmailSender: Send + Sync {
     async fn check_email(&self, _to: &str) -> Result<(), DeliveryError> {
         Ok(())
     }
+    /// Reads what `check_email` needs that no request changes (a sandbox's account), kept for
+    /// the process's life, so the first request does not wait for it. Never fails: a read that
+    /// fails is logged and leaves the service to decide, as on first use.
+    async fn prepare_email(&self) {}
 }
 
 #[async_trait]
@@ -177,6 +181,8 @@ pub trait SmsSender: Send + Sync {
     async fn check_sms(&self, _to: &str) -> Result<(), DeliveryError> {
         Ok(())
     }
+    /// As `EmailSender::prepare_email`, for `check_sms`.
+    async fn prepare_sms(&self) {}
 }
 
 /// `message` to `to`, by the sender of `medium`.
@@ -204,6 +210,24 @@ pub async fn check_by(
         DeliveryMedium::Email => email.check_email(to).await,
         DeliveryMedium::Sms => sms.check_sms(to).await,
     }
+}
+
+/// Prepares the sender of each of `media` (`EmailSender::prepare_email`), all at once.
+pub async fn prepare(media: &[DeliveryMedium], email: &dyn EmailSender, sms: &dyn SmsSender) {
+    let email_too = media.contains(&DeliveryMedium::Email);
+    let sms_too = media.contains(&DeliveryMedium::Sms);
+    tokio::join!(
+        async {
+            if email_too {
+                email.prepare_email().await;
+            }
+        },
+        async {
+            if sms_too {
+                sms.prepare_sms().await;
+            }
+        }
+    );
 }
 
 /// A migration source the UserMigration logic imports users from.

@@ -111,7 +111,7 @@ async fn start(
     let env = |name: &str| env.get(name).cloned();
     let settings = Settings::from_env(env)?;
     let wiring = Wiring::from_env(&env)?;
-    let mut service = assemble(&settings, &wiring, &mut password_reset::request_rng())
+    let mut service = assemble(&settings, &wiring, &[], &mut password_reset::request_rng())
         .await?
         .service;
     service.ports.email = inbox.clone();

@@ -13,8 +13,10 @@ use super::recovery::mechanisms_from_env;
 use super::source_users::source_users_from_env;
 use crate::domain::caller::MAX_CALLER_REQUESTS;
 use crate::domain::code::{CodeKey, CodePolicy};
+use crate::domain::delivery::DeliveryMedium;
 use crate::domain::message_catalog::MessageCatalog;
 use crate::domain::migration::SourceUser;
+use crate::domain::operation::Operation;
 use crate::domain::password::PasswordPolicy;
 use crate::domain::pool::{AppClient, PoolSettings, PreventUserExistenceErrors};
 use crate::domain::recovery::{AccountRecovery, RecoveryMechanism};
@@ -98,6 +100,22 @@ const PASSWORD_POLICY: [&str; 5] = [
 ];
 
 impl Settings {
+    /// The media a process serving `serves` sends by, as far as these settings tell before any
+    /// user pool is read: ForgotPassword sends codes by the recovery's media, and
+    /// ConfirmForgotPassword sends its PasswordChanged notices by them when notices are on.
+    /// `pool_decides`: the directory is a user pool, whose AccountRecoverySetting fills in the
+    /// recovery unless RECOVERY_MECHANISMS is given; then nothing is known yet.
+    pub fn media_sent(&self, serves: &[Operation], pool_decides: bool) -> Vec<DeliveryMedium> {
+        let sends = serves.iter().any(|op| match op {
+            Operation::ForgotPassword => true,
+            Operation::ConfirmForgotPassword => self.pool.notify_password_changed,
+        });
+        if !sends || (pool_decides && !self.explicit.recovery) {
+            return Vec::new();
+        }
+        self.pool.recovery.order().to_vec()
+    }
+
     /// Lambda configuration. `env` is the process environment in production, a map in tests.
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Env::new(&env);
@@ -184,6 +202,48 @@ mod tests {
     use super::*;
 
     use crate::config::test_env as env;
+
+    #[test]
+    fn media_sent_are_known_at_start_only_when_the_settings_say() {
+        use DeliveryMedium::{Email, Sms};
+        use Operation::{ConfirmForgotPassword as Confirm, ForgotPassword as Forgot};
+        let with = |vars: &[(&str, &str)]| {
+            let mut all = vec![("APP_CLIENTS", r#"[{"ClientId":"abc"}]"#)];
+            all.extend_from_slice(vars);
+            Settings::from_env(env(&all)).unwrap()
+        };
+        let email = with(&[("RECOVERY_MECHANISMS", "verified_email")]);
+        assert_eq!(email.media_sent(&[Forgot], false), [Email]);
+        assert_eq!(
+            email.media_sent(&[Forgot], true),
+            [Email],
+            "given: the pool's is not used"
+        );
+        assert_eq!(
+            email.media_sent(&[Confirm], true),
+            [Email],
+            "notices are on by default"
+        );
+        let quiet = with(&[
+            ("RECOVERY_MECHANISMS", "verified_email"),
+            ("NOTIFY_PASSWORD_CHANGED", "false"),
+        ]);
+        assert!(
+            quiet.media_sent(&[Confirm], false).is_empty(),
+            "no notices: nothing sent"
+        );
+        assert_eq!(quiet.media_sent(&[Forgot, Confirm], false), [Email]);
+        let unset = with(&[]);
+        assert_eq!(
+            unset.media_sent(&[Forgot], false),
+            [Sms, Email],
+            "the legacy order"
+        );
+        assert!(
+            unset.media_sent(&[Forgot], true).is_empty(),
+            "the pool will say"
+        );
+    }
 
     #[test]
     fn environment_with_defaults() {

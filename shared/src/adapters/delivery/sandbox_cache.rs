@@ -90,6 +90,11 @@ impl<A: SandboxAccount> SandboxCache<A> {
             .await
     }
 
+    /// What is known and still believed of `recipient`, without asking.
+    pub fn known(&self, recipient: &str) -> Option<bool> {
+        self.verdicts.get(recipient)
+    }
+
     /// Whether `recipient` is verified: known, or asked once by `check` and remembered.
     pub async fn verified(
         &self,

@@ -26,7 +26,8 @@ pub struct SesV2Sender {
 }
 
 impl SesV2Sender {
-    /// `client` is built once per process; the account is read on the first send.
+    /// `client` is built once per process; the account is read at `prepare_email`, or else on the
+    /// first send.
     pub fn new(client: Client, settings: SesSettings) -> Self {
         let sandbox = SandboxCache::new(client.config().region());
         Self {
@@ -83,5 +84,11 @@ impl EmailSender for SesV2Sender {
 
     async fn check_email(&self, to: &str) -> Result<(), DeliveryError> {
         sandbox::admit(&self.sandbox, &self.client, to).await
+    }
+
+    async fn prepare_email(&self) {
+        self.sandbox
+            .account(sandbox::read_account(&self.client))
+            .await;
     }
 }

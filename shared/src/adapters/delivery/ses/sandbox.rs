@@ -136,10 +136,25 @@ pub(super) async fn admit(
     let domain = address
         .rsplit_once('@')
         .map(|(_, d)| d.to_ascii_lowercase());
-    for identity in std::iter::once(address.clone()).chain(domain) {
-        let verified =
+    let ask = |identity: String| async move {
+        let status =
             async { Ok(identity_status(client, &identity).await? == IdentityStatus::Verified) };
-        match sandbox.verified(&identity, verified).await {
+        sandbox.verified(&identity, status).await
+    };
+    // Either verified admits. Unless the address is known verified, it and its domain are asked
+    // together: one round trip on a recipient's first delivery, not two.
+    let (address, domain) = if sandbox.known(&address) == Some(true) {
+        (Ok(true), None)
+    } else {
+        tokio::join!(ask(address), async {
+            match domain {
+                Some(domain) => Some(ask(domain).await),
+                None => None,
+            }
+        })
+    };
+    for verdict in std::iter::once(address).chain(domain) {
+        match verdict {
             Ok(true) => return Ok(()),
             Ok(false) => {}
             Err(detail) => {

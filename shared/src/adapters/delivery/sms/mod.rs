@@ -71,4 +71,10 @@ impl SmsSender for SmsV2Sender {
     async fn check_sms(&self, to: &str) -> Result<(), DeliveryError> {
         sandbox::admit(&self.sandbox, &self.client, to).await
     }
+
+    async fn prepare_sms(&self) {
+        self.sandbox
+            .account(sandbox::read_account(&self.client))
+            .await;
+    }
 }

@@ -6,10 +6,6 @@
 //! pool, and an unknown user. Its whole output is then searched for every secret and PII value
 //! the scenario used: the codes, their stored digests, the passwords, the bcrypt hash, the
 //! SecretHashes, the client secret, the code key, the full emails and phones.
-//!
-//! Needs `MOTO_ENDPOINT` and the `aws` CLI (scripts/test provides both).
-
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::json;
 use test_support::deployed::{Deployed, assert_no_secret, code_mailed_to, run_function};

@@ -1,0 +1,39 @@
+//! What a cold container does before its first request: the sending accounts the function will
+//! need (the recovery here sends by email and by phone: SES's and SMS's) are read during init,
+//! beside the code keys and the pool, so the first request does not wait on them.
+
+use serde_json::json;
+use test_support::deployed::{Deployed, run_function};
+
+#[tokio::test]
+async fn the_sending_accounts_are_read_at_init_not_on_the_first_request() {
+    let d = Deployed::setup("start-forgot");
+    let (jane, _) = d.email_user.clone();
+    let event = json!({
+        "ClientId": d.client_id, "Username": jane, "SecretHash": d.secret_hash(&jane),
+    });
+    let run = run_function(env!("CARGO_BIN_EXE_forgot-password"), &d.env, &[event]).await;
+    assert_eq!(
+        run.answers[0]["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL",
+        "{}",
+        run.logs
+    );
+    let (init, invocation) = run
+        .logs
+        .split_once(r#""requestId":"req-0""#)
+        .unwrap_or_else(|| panic!("no line of the first invocation:\n{}", run.logs));
+    // Read (or, with no permission or operation, given up on) once, at init: either way logged.
+    for account in ["SES account", "SMS account"] {
+        assert_eq!(
+            init.matches(account).count(),
+            1,
+            "{account} read once during init:\n{}",
+            run.logs
+        );
+        assert!(
+            !invocation.contains(account),
+            "{account} not read again by the first request:\n{}",
+            run.logs
+        );
+    }
+}
