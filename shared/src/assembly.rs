@@ -52,7 +52,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
     let keys = KeySource::choose(settings, wiring, rng)?;
     let aws = Aws::load(wiring.needs_aws()).await;
     let senders = delivery::build(wiring, &aws)?;
-    let media = settings.media_sent(serves, wiring.directory == DirectoryKind::Cognito);
+    let media = settings.media_sent(serves, wiring.directory.is_user_pool());
     let (key, directory, ()) = tokio::join!(
         keys.read(&aws),
         directory::build(settings, wiring, &aws),

@@ -317,7 +317,10 @@ async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigEr
             custom_sender::settings_from_env(&env)?;
         }
         "user-migration" => {
+            // What `Migrator::from_env` reads, the source table's settings as
+            // `migration_source::from_env` reads them for the template's `dynamodb`.
             password_reset::config::recovery_from_env(&env)?;
+            password_reset::config::MigrationSourceKind::from_env(&env)?;
             SourceTable::from_env(&env)?;
         }
         other => panic!("the test does not know what {other} reads: add it to read_settings"),

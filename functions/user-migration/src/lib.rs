@@ -11,10 +11,9 @@ use aws_lambda_events::event::cognito::{
 };
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use password_reset::CognitoError;
-use password_reset::adapters::migration_source::dynamodb::{DynamoDbSourceUsers, SourceTable};
-use password_reset::adapters::migration_source::memory::MemorySourceUsers;
-use password_reset::config::env::{self, Env, Spellings};
-use password_reset::config::{ConfigError, recovery_from_env, source_users_from_env};
+use password_reset::adapters::migration_source;
+use password_reset::config::env;
+use password_reset::config::{ConfigError, recovery_from_env};
 use password_reset::domain::migration::Migration;
 use password_reset::domain::recovery::AccountRecovery;
 use password_reset::metrics::{self, Operation, Outcome};
@@ -28,51 +27,12 @@ pub struct Migrator {
     pub recovery: AccountRecovery,
 }
 
-/// Where the migrated users come from (`MIGRATION_SOURCE`).
-#[derive(Debug, Clone, Copy)]
-enum SourceKind {
-    Dynamodb,
-    Memory,
-}
-
-const SOURCES: Spellings<SourceKind> = Spellings {
-    what: "a known source",
-    values: &[
-        ("dynamodb", SourceKind::Dynamodb),
-        ("memory", SourceKind::Memory),
-    ],
-};
-
 impl Migrator {
-    /// Read once at start. `MIGRATION_SOURCE`: `dynamodb` (default; see `SourceTable::from_env`) or
-    /// `memory` (`SOURCE_USERS_FILE`); `RECOVERY_MECHANISMS` as the pool's AccountRecoverySetting.
+    /// Read once at start: the migration source `MIGRATION_SOURCE` chooses
+    /// (`migration_source::from_env`), `RECOVERY_MECHANISMS` as the pool's AccountRecoverySetting.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let recovery = recovery_from_env(&env::process)?;
-        let kind = Env::new(&env::process)
-            .choice(env::MIGRATION_SOURCE, &SOURCES)?
-            .unwrap_or(SourceKind::Dynamodb);
-        let source: Arc<dyn MigrationSource> = match kind {
-            SourceKind::Dynamodb => {
-                if Env::new(&env::process).text(env::SOURCE_TABLE).is_none() {
-                    return Err(ConfigError::new(
-                        env::SOURCE_TABLE,
-                        "not set (MIGRATION_SOURCE=dynamodb needs it)",
-                    ));
-                }
-                let table = SourceTable::from_env(&env::process)?;
-                let sdk = password_reset::aws_sdk::load_sdk_config().await;
-                Arc::new(DynamoDbSourceUsers::connect(&sdk, table))
-            }
-            SourceKind::Memory => {
-                let users = source_users_from_env(&env::process)?.ok_or_else(|| {
-                    ConfigError::new(
-                        env::SOURCE_USERS_FILE,
-                        "not set (MIGRATION_SOURCE=memory needs it)",
-                    )
-                })?;
-                Arc::new(MemorySourceUsers::new(users))
-            }
-        };
+        let source = migration_source::from_env(&env::process).await?;
         Ok(Self { source, recovery })
     }
 }

@@ -24,4 +24,4 @@ pub use messages::messages_from_env;
 pub use recovery::recovery_from_env;
 pub use settings::{Explicit, OutboxSettings, Settings};
 pub use source_users::source_users_from_env;
-pub use wiring::{CodeStoreKind, DeliveryKind, DirectoryKind, Wiring};
+pub use wiring::{CodeStoreKind, DeliveryKind, DirectoryKind, MigrationSourceKind, Wiring};

@@ -106,6 +106,45 @@ impl DeliveryKind {
     )];
 }
 
+/// Where the UserMigration function finds users (`MIGRATION_SOURCE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationSourceKind {
+    /// The users of `SOURCE_USERS_FILE`, in memory.
+    Memory,
+    /// The source table `SOURCE_TABLE` names: the deployed default.
+    #[cfg(feature = "dynamodb")]
+    Dynamodb,
+}
+
+impl MigrationSourceKind {
+    const SPELLINGS: Spellings<Self> = Spellings {
+        what: "a known source",
+        values: &[
+            ("memory", Self::Memory),
+            #[cfg(feature = "dynamodb")]
+            ("dynamodb", Self::Dynamodb),
+        ],
+    };
+    const FEATURES: &[Feature] = &[("dynamodb", cfg!(feature = "dynamodb"), "dynamodb")];
+    /// What unset means; a build without `dynamodb` refuses it, naming the feature.
+    const DEFAULT: &str = "dynamodb";
+
+    /// `MIGRATION_SOURCE`, `dynamodb` when unset.
+    pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let defaulted = |name: &str| {
+            env(name).or_else(|| (name == env::MIGRATION_SOURCE).then(|| Self::DEFAULT.into()))
+        };
+        let vars = Env::new(&defaulted);
+        built_choice(
+            &vars,
+            env::MIGRATION_SOURCE,
+            &Self::SPELLINGS,
+            Self::FEATURES,
+        )?
+        .ok_or_else(|| ConfigError::new(env::MIGRATION_SOURCE, "not set"))
+    }
+}
+
 /// The runner's `--store`, `--directory` and `--delivery` are these kinds, spelled as the settings
 /// spell them (only the kinds this build serves).
 #[cfg(feature = "clap")]

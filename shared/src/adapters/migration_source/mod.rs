@@ -8,7 +8,8 @@ pub mod memory;
 use std::sync::Arc;
 
 use crate::aws_sdk::Aws;
-use crate::config::{ConfigError, Wiring};
+use crate::config::env::{self, Env};
+use crate::config::{ConfigError, MigrationSourceKind, Wiring, source_users_from_env};
 use crate::ports::MigrationSource;
 
 /// The source table `wiring` names (`SOURCE_TABLE`); `None`: the settings' source users, if any.
@@ -24,4 +25,36 @@ pub fn build(wiring: &Wiring, aws: &Aws) -> Result<Option<Arc<dyn MigrationSourc
         ))));
     }
     Ok(None)
+}
+
+/// The UserMigration function's one port, as `MIGRATION_SOURCE` chooses: the source table
+/// `SOURCE_TABLE` names (required then), or the users of `SOURCE_USERS_FILE` in memory.
+pub async fn from_env(
+    vars: &impl Fn(&str) -> Option<String>,
+) -> Result<Arc<dyn MigrationSource>, ConfigError> {
+    let required = |name: &str| {
+        Env::new(vars).text(name).map(|_| ()).ok_or_else(|| {
+            ConfigError::new(
+                name,
+                format!("not set ({} needs it)", env::MIGRATION_SOURCE),
+            )
+        })
+    };
+    match MigrationSourceKind::from_env(vars)? {
+        MigrationSourceKind::Memory => {
+            required(env::SOURCE_USERS_FILE)?;
+            let users = source_users_from_env(vars)?.unwrap_or_default();
+            Ok(Arc::new(memory::MemorySourceUsers::new(users)))
+        }
+        #[cfg(feature = "dynamodb")]
+        MigrationSourceKind::Dynamodb => {
+            required(env::SOURCE_TABLE)?;
+            let wiring = Wiring {
+                source_table: Some(crate::config::source_table::SourceTable::from_env(vars)?),
+                ..Wiring::default()
+            };
+            let aws = Aws::load(true).await;
+            build(&wiring, &aws)?.ok_or_else(|| ConfigError::new(env::SOURCE_TABLE, "not set"))
+        }
+    }
 }
