@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use password_reset::CognitoError;
 use password_reset::adapters::dynamodb_tables::schema::*;
 use password_reset::domain::caller::Caller;
+use password_reset::domain::code::{CodeKey, CodeKeys, KeyId, LiveCode, Redemption};
 use password_reset::domain::password;
 use password_reset::domain::request::UserContextData;
 use password_reset::domain::time::UnixTime;
@@ -167,10 +168,108 @@ async fn round_trips_per_operation() {
     assert_eq!(forgot_device, ops(&[("GetItem", 1), ("UpdateItem", 3)]));
     // A direct invocation without UserContextData has no caller to count.
     assert_eq!(forgot_no_caller, ops(&[("GetItem", 1), ("UpdateItem", 1)]));
-    // The right code: the caller counted, the attempt counted, the code claimed, the password set.
-    assert_eq!(confirm_right, ops(&[("GetItem", 1), ("UpdateItem", 4)]));
-    // A wrong code: the caller counted, then one write counts the attempt and returns the digest.
+    // The right code: the caller counted, the attempt counted and the code claimed in one write,
+    // the password set.
+    assert_eq!(confirm_right, ops(&[("GetItem", 1), ("UpdateItem", 3)]));
+    // A wrong code: the caller counted, then the same one write counts the attempt.
     assert_eq!(confirm_wrong, ops(&[("GetItem", 1), ("UpdateItem", 2)]));
+}
+
+/// The store alone, so every call counted is on the codes table: each attempt is one UpdateItem,
+/// the right code's (counted and claimed), a wrong one's, a spent code's right one's (counted,
+/// then told Expired).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_attempt_is_counted_judged_and_claimed_in_one_write() {
+    let f = fixture("one-write", settings(|_| {})).await;
+    let now = UnixTime::now();
+    let code = f.janes_code(now).await;
+    let (codes, policy) = (&f.service.ports.codes, &f.service.pool.codes);
+    let right = f.service.code_keys.attempt("jane", &code);
+    let guess = f.service.code_keys.attempt("jane", &wrong(&code));
+    let attempts = async || {
+        code_item(&f, "jane").await.unwrap()[CODES_ATTEMPTS]
+            .as_n()
+            .unwrap()
+            .clone()
+    };
+    f.calls.take();
+
+    assert_eq!(
+        codes.redeem("jane", &guess, now, policy).await,
+        Ok(Redemption::Mismatch)
+    );
+    assert_eq!(f.calls.take(), ops(&[("UpdateItem", 1)]));
+    assert_eq!(
+        codes.redeem("jane", &right, now, policy).await,
+        Ok(Redemption::Accepted)
+    );
+    assert_eq!(
+        f.calls.take(),
+        ops(&[("UpdateItem", 1)]),
+        "counted and claimed in one write"
+    );
+    assert_eq!(attempts().await, "2", "the right code is counted too");
+
+    f.calls.take();
+    assert_eq!(
+        codes.redeem("jane", &right, now, policy).await,
+        Ok(Redemption::Expired),
+        "spent: request a new code"
+    );
+    assert_eq!(f.calls.take(), ops(&[("UpdateItem", 1)]));
+    assert_eq!(attempts().await, "3", "a guess at a spent code counts");
+    // Given back, the code is accepted again in one write.
+    codes.release("jane", &right).await.unwrap();
+    f.calls.take();
+    assert_eq!(
+        codes.redeem("jane", &right, now, policy).await,
+        Ok(Redemption::Accepted)
+    );
+    assert_eq!(f.calls.take(), ops(&[("UpdateItem", 1)]));
+}
+
+/// After a rotation the attempt carries two (key id, digest) pairs: a code issued under the old
+/// key is still accepted in one write, and a claim given back (its password change refused) is
+/// live again, under one key and under two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_claim_given_back_works_again_under_one_key_and_after_a_rotation() {
+    let f = fixture("rotation", settings(|_| {})).await;
+    let now = UnixTime::now();
+    let (codes, policy) = (&f.service.ports.codes, &f.service.pool.codes);
+    let id = |name: &str| KeyId::parse(name).unwrap();
+    let key = |byte: u8| CodeKey::from_bytes(&[byte; 32]).unwrap();
+    let before = CodeKeys::new(id("k1"), id("k1"), [(id("k1"), key(1))]).unwrap();
+    let after =
+        CodeKeys::new(id("k2"), id("k1"), [(id("k1"), key(1)), (id("k2"), key(2))]).unwrap();
+    for (user, keys) in [("one-key", &before), ("rotated", &after)] {
+        let (key_id, digest) = before.digest(user, "123456");
+        let code = LiveCode {
+            digest,
+            key_id,
+            issued_at: now,
+            expires_at: now.plus(3600),
+            attempts: 0,
+            medium: None,
+        };
+        codes.issue(user, code, policy).await.unwrap();
+        let right = keys.attempt(user, "123456");
+        f.calls.take();
+        assert_eq!(
+            codes.redeem(user, &right, now, policy).await,
+            Ok(Redemption::Accepted),
+            "{user}"
+        );
+        assert_eq!(f.calls.take(), ops(&[("UpdateItem", 1)]), "{user}");
+        codes.release(user, &right).await.unwrap();
+        let item = code_item(&f, user).await.unwrap();
+        assert!(!item.contains_key(CODES_TRIED), "{user}: given back");
+        assert_eq!(item[CODES_ATTEMPTS].as_n().unwrap(), "0", "{user}");
+        assert_eq!(
+            codes.redeem(user, &right, now, policy).await,
+            Ok(Redemption::Accepted),
+            "{user}: the same code works again"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

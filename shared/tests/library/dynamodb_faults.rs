@@ -33,7 +33,20 @@ fn settings() -> Settings {
 
 /// The DynamoDB directory and code store on a client that answers by `rules`.
 fn store(rules: &[&Rule]) -> (Arc<DynamoDbDirectory>, Arc<DynamoDbCodes>) {
-    let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
+    store_on(mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules))
+}
+
+/// As `store`, with the SDK's own retries off: each send is one call to a rule.
+fn store_sending_once(rules: &[&Rule]) -> (Arc<DynamoDbDirectory>, Arc<DynamoDbCodes>) {
+    store_on(mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::MatchAny,
+        rules,
+        |c| c.retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+    ))
+}
+
+fn store_on(client: Client) -> (Arc<DynamoDbDirectory>, Arc<DynamoDbCodes>) {
     let tables = Tables {
         users: "users".into(),
         codes: "codes".into(),
@@ -147,52 +160,86 @@ fn throttled_update() -> UpdateItemError {
     )
 }
 
+/// An answer that never came back: the write may have applied.
+fn lost_update() -> UpdateItemError {
+    UpdateItemError::InternalServerError(
+        aws_sdk_dynamodb::types::error::InternalServerError::builder()
+            .message("lost")
+            .build(),
+    )
+}
+
+/// The one write a confirm makes on the code: the attempt counted, its digests appended to `tried`.
+fn counting() -> impl Fn(&UpdateItemInput) -> bool + Send + Sync {
+    codes_update("list_append(if_not_exists(#tried")
+}
+
+/// A service whose code keys are known here, so a rule can answer with jane's code 123456.
+fn keyed_service(inbox: Arc<Inbox>) -> ResetService {
+    let mut s = service(&[], inbox);
+    s.code_keys = CodeKey::from_bytes(&[9u8; 32]).unwrap().into();
+    s
+}
+
+/// jane's code item holding 123456, as the counting write returns it after `sent` attempts with
+/// 123456 were counted: the first one claimed it, so it is this attempt's only when `sent` is 1.
+fn janes_item(
+    s: &ResetService,
+    sent: usize,
+) -> impl Fn() -> UpdateItemOutput + Send + Sync + use<> {
+    let (key_id, digest) = s.code_keys.digest("jane", "123456");
+    move || {
+        UpdateItemOutput::builder()
+            .attributes("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
+            .attributes("key_id", AttributeValue::S(key_id.to_string()))
+            .attributes("expires_at", AttributeValue::N("99999999999".into()))
+            .attributes("attempts", AttributeValue::N(sent.to_string()))
+            .attributes(
+                "tried",
+                AttributeValue::L(vec![AttributeValue::B(Blob::new(digest.0.to_vec())); sent]),
+            )
+            .build()
+    }
+}
+
+fn password_set() -> Rule {
+    mock!(Client::update_item)
+        .match_requests(|r| r.table_name() == Some("users"))
+        .then_output(|| UpdateItemOutput::builder().build())
+}
+
 #[tokio::test]
 async fn a_throttled_confirm_changes_nothing() {
     let found = jane_found();
     // The write that counts the attempt is throttled: nothing is judged, claimed or changed.
     let counted = mock!(Client::update_item)
-        .match_requests(codes_update("if_not_exists(#attempts"))
+        .match_requests(counting())
         .then_error(throttled_update);
     let other = mock!(Client::update_item).then_output(|| UpdateItemOutput::builder().build());
     let s = service(&[&found, &counted, &other], Arc::new(Inbox::default()));
     too_many(answer(&s).await);
-    // The SDK retries a throttle itself before giving up.
-    assert!(counted.num_calls() >= 1);
-    assert_eq!(other.num_calls(), 0, "no claim and no password change");
+    // The SDK retries a throttle itself before giving up, and the store sends it once more.
+    assert!(counted.num_calls() >= 2);
+    assert_eq!(other.num_calls(), 0, "no release and no password change");
 }
 
 #[tokio::test]
 async fn a_throttled_password_change_gives_the_code_back() {
     let found = jane_found();
-    let mut s = service(&[], Arc::new(Inbox::default()));
-    s.code_keys = CodeKey::from_bytes(&[9u8; 32]).unwrap().into();
-    let (key_id, digest) = s.code_keys.digest("jane", "123456");
-    let live = move || {
-        UpdateItemOutput::builder()
-            .attributes("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
-            .attributes("key_id", AttributeValue::S(key_id.to_string()))
-            .attributes("expires_at", AttributeValue::N("99999999999".into()))
-            .attributes("attempts", AttributeValue::N("1".into()))
-            .build()
-    };
+    let mut s = keyed_service(Arc::new(Inbox::default()));
+    // The right code, counted and claimed in one write.
     let counted = mock!(Client::update_item)
-        .match_requests(codes_update("if_not_exists(#attempts"))
-        .then_output(live);
-    let claimed = mock!(Client::update_item)
-        .match_requests(codes_update("SET #claimed_at"))
-        .then_output(|| UpdateItemOutput::builder().build());
+        .match_requests(counting())
+        .then_output(janes_item(&s, 1));
     let released = mock!(Client::update_item)
-        .match_requests(codes_update("REMOVE #claimed_at"))
+        .match_requests(codes_update("REMOVE #tried"))
         .then_output(|| UpdateItemOutput::builder().build());
     let password = mock!(Client::update_item)
         .match_requests(|r| r.table_name() == Some("users"))
         .then_error(throttled_update);
-    let (users, codes) = store(&[&found, &counted, &claimed, &released, &password]);
-    s.ports.users = users;
-    s.ports.codes = codes;
+    (s.ports.users, s.ports.codes) = store(&[&found, &counted, &released, &password]);
     too_many(answer(&s).await);
-    assert_eq!((counted.num_calls(), claimed.num_calls()), (1, 1));
+    assert_eq!(counted.num_calls(), 1, "one write counts and claims");
     assert!(password.num_calls() >= 1);
     assert_eq!(released.num_calls(), 1, "the claimed code is released");
 }
@@ -200,42 +247,65 @@ async fn a_throttled_password_change_gives_the_code_back() {
 #[tokio::test]
 async fn a_claim_that_may_have_applied_answers_expired_code_not_a_retry() {
     let found = jane_found();
-    let mut s = service(&[], Arc::new(Inbox::default()));
-    s.code_keys = CodeKey::from_bytes(&[9u8; 32]).unwrap().into();
-    let (key_id, digest) = s.code_keys.digest("jane", "123456");
-    let live = move || {
-        UpdateItemOutput::builder()
-            .attributes("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
-            .attributes("key_id", AttributeValue::S(key_id.to_string()))
-            .attributes("expires_at", AttributeValue::N("99999999999".into()))
-            .attributes("attempts", AttributeValue::N("1".into()))
-            .build()
-    };
+    let mut s = keyed_service(Arc::new(Inbox::default()));
+    // The counting write applied (the code claimed) and its answer was lost; sent once more, it
+    // finds this attempt's digest counted before: spent, whoever claimed it.
     let counted = mock!(Client::update_item)
-        .match_requests(codes_update("if_not_exists(#attempts"))
-        .then_output(live);
-    // The claim's answer is lost: it may have applied, so the code may be spent.
-    let claim_lost = mock!(Client::update_item)
-        .match_requests(codes_update("SET #claimed_at"))
-        .then_error(|| {
-            UpdateItemError::InternalServerError(
-                aws_sdk_dynamodb::types::error::InternalServerError::builder()
-                    .message("lost")
-                    .build(),
-            )
-        });
-    let password = mock!(Client::update_item)
-        .match_requests(|r| r.table_name() == Some("users"))
-        .then_output(|| UpdateItemOutput::builder().build());
-    let (users, codes) = store(&[&found, &counted, &claim_lost, &password]);
-    s.ports.users = users;
-    s.ports.codes = codes;
+        .match_requests(counting())
+        .sequence()
+        .error(lost_update)
+        .output(janes_item(&s, 2))
+        .build();
+    let password = password_set();
+    (s.ports.users, s.ports.codes) = store_sending_once(&[&found, &counted, &password]);
     assert_eq!(answer(&s).await, Err(CognitoError::ExpiredCode));
+    assert_eq!(counted.num_calls(), 2);
     assert_eq!(
         password.num_calls(),
         0,
         "no password change without a claim"
     );
+}
+
+#[tokio::test]
+async fn a_throttled_count_sent_once_more_goes_on_to_the_reset() {
+    let found = jane_found();
+    let inbox = Arc::new(Inbox::default());
+    let mut s = keyed_service(inbox.clone());
+    // Throttled, so not applied; sent once more, it counts the right code first and claims it.
+    let counted = mock!(Client::update_item)
+        .match_requests(counting())
+        .sequence()
+        .error(throttled_update)
+        .output(janes_item(&s, 1))
+        .build();
+    let password = password_set();
+    (s.ports.users, s.ports.codes) = store_sending_once(&[&found, &counted, &password]);
+    assert_eq!(answer(&s).await, Ok(()));
+    assert_eq!(counted.num_calls(), 2);
+    assert_eq!(password.num_calls(), 1, "the password is set");
+    assert_eq!(inbox.count(), 1, "and the PasswordChanged notice sent");
+}
+
+#[tokio::test]
+async fn a_count_lost_twice_is_an_error_and_the_retry_answers_expired_code() {
+    let found = jane_found();
+    let mut s = keyed_service(Arc::new(Inbox::default()));
+    // Both sends applied and neither answer came back: the code may be spent, and the error
+    // cannot say so; the retry finds it spent.
+    let counted = mock!(Client::update_item)
+        .match_requests(counting())
+        .sequence()
+        .error(lost_update)
+        .times(2)
+        .output(janes_item(&s, 3))
+        .build();
+    let password = password_set();
+    (s.ports.users, s.ports.codes) = store_sending_once(&[&found, &counted, &password]);
+    assert_eq!(answer(&s).await, Err(CognitoError::InternalError));
+    assert_eq!(answer(&s).await, Err(CognitoError::ExpiredCode));
+    assert_eq!(counted.num_calls(), 3);
+    assert_eq!(password.num_calls(), 0);
 }
 
 #[tokio::test]

@@ -1,12 +1,19 @@
 //! The code store on the DynamoDB codes table (feature `dynamodb`; the table in
-//! `dynamodb_tables::schema`). Each operation is one conditional write (a right code two:
-//! count, then claim); a failed condition returns the item as it was
-//! (ReturnValuesOnConditionCheckFailure=ALL_OLD), which tells why without another read.
+//! `dynamodb_tables::schema`). Each operation is one conditional write; a failed condition returns
+//! the item as it was (ReturnValuesOnConditionCheckFailure=ALL_OLD), which tells why without
+//! another read.
 //!
-//! A confirm counts before it compares: the write that admits an attempt to judgment increments
-//! the attempts on condition that fewer than the limit were judged, and returns the digest to
-//! compare. However many attempts arrive at once, DynamoDB serializes the writes on the item, so
-//! at most `max_failed_attempts` of them ever see the digest.
+//! A confirm counts before it compares, and claims in the same write: the write that admits an
+//! attempt to judgment increments the attempts on condition that fewer than the limit were judged,
+//! appends the attempt's keyed digests to the item's `tried` list, and returns the item (ALL_NEW).
+//! The compare is then made here, in constant time: a wrong code is a mismatch; the right code is
+//! accepted when no entry before this attempt's own holds it, and was claimed by that earlier
+//! attempt (spent: `Expired`) otherwise. However many attempts arrive at once, DynamoDB serializes
+//! the writes on the item, so at most `max_failed_attempts` of them are ever counted, and only a
+//! counted attempt is compared: the right code among a burst is accepted only when its write is
+//! among the first `max_failed_attempts`, wherever it is in the burst. A claim decided by a
+//! compare inside DynamoDB's condition would skip that queue: wrong attempts refused by it are
+//! compared uncounted, and the right one is accepted ahead of their counts.
 //!
 //! The request window is a shift register of `max_requests` slots, newest first: an issue shifts
 //! every slot down and writes `now` in slot 0, on condition that the last slot (the oldest request
@@ -95,7 +102,11 @@ struct Snapshot {
     key_id: Option<KeyId>,
     expires_at: UnixTime,
     attempts: u32,
-    claimed: bool,
+    /// The digests the attempts counted since the code was issued appended, in the order
+    /// DynamoDB applied their writes.
+    tried: Vec<CodeDigest>,
+    /// A `claimed_at` attribute: a claim by a version before `tried`, read so such a code stays spent.
+    claimed_before_tried: bool,
 }
 
 impl Snapshot {
@@ -131,13 +142,61 @@ impl Snapshot {
             return Err(DYNAMODB.malformed(table, key, CODES_EXPIRES_AT));
         }
         let attempts = num(CODES_ATTEMPTS)?.unwrap_or(0);
+        let tried = match item.get(CODES_TRIED) {
+            None => Vec::new(),
+            Some(AttributeValue::L(entries)) => entries
+                .iter()
+                .map(|entry| match entry {
+                    AttributeValue::B(blob) => blob.as_ref().try_into().map(CodeDigest).ok(),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| DYNAMODB.malformed(table, key, CODES_TRIED))?,
+            Some(_) => return Err(DYNAMODB.malformed(table, key, CODES_TRIED)),
+        };
         Ok(Snapshot {
             digest,
             key_id,
             expires_at: UnixTime(expires_at.unwrap_or(0)),
             attempts: u32::try_from(attempts)
                 .map_err(|_| DYNAMODB.malformed(table, key, CODES_ATTEMPTS))?,
-            claimed: item.contains_key(CODES_CLAIMED_AT),
+            tried,
+            claimed_before_tried: item.contains_key(CODES_CLAIMED_AT),
+        })
+    }
+
+    /// Whether an attempt accepted the code: one with its digest was counted (or a claim from
+    /// before `tried` stands). A released claim leaves no entry.
+    fn claimed(&self) -> bool {
+        self.claimed_before_tried
+            || self
+                .digest
+                .is_some_and(|code| self.tried.iter().any(|t| t.matches(&code)))
+    }
+
+    /// Judges `attempt` on the item its own counting write returned (ALL_NEW), whose last entries
+    /// in `tried` are the ones that write appended: compared in constant time under the key the
+    /// code was issued under; the right code is accepted unless an earlier attempt with it was
+    /// (spent: `Expired`, never a mismatch that would invite retyping it).
+    fn judge(&self, table: &str, key: &str, attempt: &Attempt) -> Result<Redemption, StoreError> {
+        let Some(code) = self.digest else {
+            return Err(DYNAMODB.malformed(table, key, CODES_DIGEST));
+        };
+        // The condition admitted only a key the attempt carries.
+        let Some(ours) = self.key_id.as_ref().and_then(|id| attempt.under(id)) else {
+            return Err(DYNAMODB.malformed(table, key, CODES_KEY_ID));
+        };
+        if !code.matches(ours) {
+            return Ok(Redemption::Mismatch);
+        }
+        let Some(before) = self.tried.len().checked_sub(attempt.digests().count()) else {
+            return Err(DYNAMODB.malformed(table, key, CODES_TRIED));
+        };
+        let earlier = self.tried.iter().take(before).any(|t| t.matches(&code));
+        Ok(if earlier || self.claimed_before_tried {
+            Redemption::Expired
+        } else {
+            Redemption::Accepted
         })
     }
 
@@ -154,7 +213,7 @@ impl Snapshot {
             attempts: self.attempts,
             medium: None,
         };
-        if self.claimed {
+        if self.claimed() {
             CodeState::Claimed(live)
         } else {
             CodeState::Live(live)
@@ -175,7 +234,8 @@ impl DynamoDbCodes {
         (CODES_KEY.to_string(), AttributeValue::S(key.to_string()))
     }
 
-    /// The write that admits an attempt to judgment: one more attempt counted, on condition that
+    /// The write that admits an attempt to judgment and claims for it: one more attempt counted
+    /// and the attempt's digests (one per key it carries) appended to `tried`, on condition that
     /// there is a code (live or claimed: guesses at a spent code count too), unexpired, issued
     /// under a key the attempt was digested under, with attempts left. Returns the counted item.
     async fn count_attempt(
@@ -187,10 +247,18 @@ impl DynamoDbCodes {
     ) -> Result<Written, StoreError> {
         let mut e = Expr::default();
         let a = e.name(CODES_ATTEMPTS);
+        let t = e.name(CODES_TRIED);
+        let mine = attempt
+            .digests()
+            .map(|d| AttributeValue::B(Blob::new(d.0.to_vec())))
+            .collect();
         let update = format!(
-            "SET {a} = if_not_exists({a}, {zero}) + {one}",
+            "SET {a} = if_not_exists({a}, {zero}) + {one}, \
+             {t} = list_append(if_not_exists({t}, {none}), {mine})",
             zero = e.value("zero", number(0)),
             one = e.value("one", number(1)),
+            none = e.value("none", AttributeValue::L(Vec::new())),
+            mine = e.value("mine", AttributeValue::L(mine)),
         );
         let known: Vec<String> = attempt
             .key_ids()
@@ -209,37 +277,6 @@ impl DynamoDbCodes {
         );
         self.update_code(key, update, condition, e, ReturnValue::AllNew)
             .await
-    }
-
-    /// Claims the live code `digest` for an accepted attempt: `Accepted`, or, when the condition
-    /// fails, `Expired` if the item holds this code claimed (by a concurrent attempt with the same
-    /// code, or by an SDK retry of this very claim after the first one applied: spent either way)
-    /// and `Mismatch` if it was superseded since it was counted.
-    async fn claim(
-        &self,
-        key: &str,
-        digest: &CodeDigest,
-        now: UnixTime,
-    ) -> Result<Redemption, StoreError> {
-        let mut e = Expr::default();
-        let c = e.name(CODES_CLAIMED_AT);
-        let update = format!("SET {c} = {}", e.value("now", number(now.0)));
-        let condition = format!(
-            "{} = {} AND attribute_not_exists({c})",
-            e.name(CODES_DIGEST),
-            e.value("digest", AttributeValue::B(Blob::new(digest.0.to_vec())))
-        );
-        let Some(item) = self.update_code_if(key, update, condition, e).await? else {
-            return Ok(Redemption::Accepted);
-        };
-        let now_held = Snapshot::read(&self.table, key, &item)?;
-        Ok(
-            if now_held.claimed && now_held.digest.is_some_and(|d| d.matches(digest)) {
-                Redemption::Expired
-            } else {
-                Redemption::Mismatch
-            },
-        )
     }
 
     /// One conditional UpdateItem on a codes item: `None` when it applied, `Some(item)` when the
@@ -296,6 +333,36 @@ impl DynamoDbCodes {
             },
             Err(e) => Err(DYNAMODB.store_error("UpdateItem", &self.table, e)),
         }
+    }
+}
+
+/// The condition that the stored code is this attempt's, under the key it was issued under, and
+/// claimed (`tried` holds its digest): one `key_id = .. AND digest = .. AND contains(tried, ..)`
+/// per key the attempt carries, OR'd (AND binds tighter), in parentheses only when there is an OR
+/// for them to hold, so it can be AND'd with more. No parentheses that change nothing: DynamoDB
+/// refuses `((..))` as redundant (ValidationException).
+fn claimed_by(e: &mut Expr, attempt: &Attempt) -> String {
+    let (d, k, t) = (
+        e.name(CODES_DIGEST),
+        e.name(CODES_KEY_ID),
+        e.name(CODES_TRIED),
+    );
+    let pairs: Vec<String> = attempt
+        .key_ids()
+        .zip(attempt.digests())
+        .enumerate()
+        .map(|(i, (id, digest))| {
+            let id = e.value(&format!("kid{i}"), AttributeValue::S(id.to_string()));
+            let digest = e.value(
+                &format!("digest{i}"),
+                AttributeValue::B(Blob::new(digest.0.to_vec())),
+            );
+            format!("{k} = {id} AND {d} = {digest} AND contains({t}, {digest})")
+        })
+        .collect();
+    match pairs.as_slice() {
+        [one] => one.clone(),
+        many => format!("({})", many.join(" OR ")),
     }
 }
 
@@ -393,8 +460,8 @@ impl CodeStore for DynamoDbCodes {
             }
             None => format!("SET {}", sets.join(", ")),
         };
-        // A new code supersedes a claimed one too.
-        let claimed = e.name(CODES_CLAIMED_AT);
+        // A new code supersedes a claimed one too, and starts with no attempts tried.
+        let claimed = format!("{}, {}", e.name(CODES_CLAIMED_AT), e.name(CODES_TRIED));
         match code.medium {
             None => update.push_str(&format!(" REMOVE {}, {claimed}", e.name(CODES_MEDIUM))),
             Some(_) => update.push_str(&format!(" REMOVE {claimed}")),
@@ -441,7 +508,7 @@ impl CodeStore for DynamoDbCodes {
             e.name(&request_slot(slots.saturating_sub(1)))
         ));
         let update = format!(
-            "SET {} REMOVE {}, {}, {}, {}, {}, {}, {}",
+            "SET {} REMOVE {}, {}, {}, {}, {}, {}, {}, {}",
             sets.join(", "),
             e.name(CODES_DIGEST),
             e.name(CODES_KEY_ID),
@@ -450,6 +517,7 @@ impl CodeStore for DynamoDbCodes {
             e.name(CODES_ATTEMPTS),
             e.name(CODES_MEDIUM),
             e.name(CODES_CLAIMED_AT),
+            e.name(CODES_TRIED),
         );
         let condition = format!(
             "{} = {}",
@@ -461,6 +529,14 @@ impl CodeStore for DynamoDbCodes {
         Ok(())
     }
 
+    /// One write per attempt (`count_attempt`), then the judgment on the item it returned
+    /// (`Snapshot::judge`). A refusal (no code, expired, retired key, exhausted) is that write's
+    /// failed condition, uncounted. A write that fails (a throttle, a timeout, a lost answer) may
+    /// have applied, so it is sent once more: if the first one applied, this attempt's digests
+    /// stand earlier in `tried`, and the right code answers `Expired` (spent, by this attempt or
+    /// a twin), never an invitation to retry it. If the second send fails too its error is the
+    /// answer (TooManyRequests or InternalError), though the first may have spent the code: a
+    /// retry then answers ExpiredCode.
     async fn redeem(
         &self,
         key: &str,
@@ -469,8 +545,18 @@ impl CodeStore for DynamoDbCodes {
         policy: &CodePolicy,
     ) -> Result<Redemption, StoreError> {
         let table = &self.table;
+        let mut resent = false;
         for _ in 0..REDEEM_ROUNDS {
-            let counted = match self.count_attempt(key, attempt, now, policy).await? {
+            let written = match self.count_attempt(key, attempt, now, policy).await {
+                Ok(written) => written,
+                Err(e) if !resent => {
+                    tracing::warn!(error = %e, "counting an attempt failed: sending it once more");
+                    resent = true;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let counted = match written {
                 Written::Applied(item) => Snapshot::read(table, key, &item)?,
                 Written::Refused(item) => {
                     match Snapshot::read(table, key, &item)?
@@ -483,34 +569,7 @@ impl CodeStore for DynamoDbCodes {
                     }
                 }
             };
-            let Some(digest) = counted.digest else {
-                return Err(DYNAMODB.malformed(table, key, CODES_DIGEST));
-            };
-            // The condition admitted only a key the attempt carries; compared in constant time.
-            let Some(ours) = counted.key_id.as_ref().and_then(|id| attempt.under(id)) else {
-                return Err(DYNAMODB.malformed(table, key, CODES_KEY_ID));
-            };
-            let right = digest.matches(ours);
-            if counted.claimed {
-                // A spent code: the right one is told to request a new code, never to retype.
-                return Ok(if right {
-                    Redemption::Expired
-                } else {
-                    Redemption::Mismatch
-                });
-            }
-            if !right {
-                return Ok(Redemption::Mismatch);
-            }
-            return match self.claim(key, &digest, now).await {
-                Ok(outcome) => Ok(outcome),
-                // The claim may have applied (an SDK retry answered, a timeout): the code may be
-                // spent, so the answer must not invite a retry with it.
-                Err(e) => {
-                    tracing::warn!(error = %e, "claiming an accepted code failed: the user must request a new one");
-                    Ok(Redemption::Expired)
-                }
-            };
+            return counted.judge(table, key, attempt);
         }
         Err(StoreError::Unavailable(format!(
             "confirm on {table}/{key} did not settle in {REDEEM_ROUNDS} rounds"
@@ -520,33 +579,20 @@ impl CodeStore for DynamoDbCodes {
     async fn release(&self, key: &str, attempt: &Attempt) -> Result<(), StoreError> {
         let mut e = Expr::default();
         let a = e.name(CODES_ATTEMPTS);
-        let c = e.name(CODES_CLAIMED_AT);
-        // The claiming attempt is given back with the code.
+        // The claiming attempt is given back with the code; the wrong digests in `tried` never
+        // match it, and the right ones after the claim (answered Expired) go with the claim.
         let update = format!(
-            "SET {a} = {a} - {one} REMOVE {c}",
+            "SET {a} = {a} - {one} REMOVE {}",
+            e.name(CODES_TRIED),
             one = e.value("one", number(1))
         );
-        // The claimed code is this attempt's under the key it was issued under.
-        let (d, k) = (e.name(CODES_DIGEST), e.name(CODES_KEY_ID));
-        let this_code: Vec<String> = attempt
-            .key_ids()
-            .zip(attempt.digests())
-            .enumerate()
-            .map(|(i, (id, digest))| {
-                let id = e.value(&format!("kid{i}"), AttributeValue::S(id.to_string()));
-                let digest = e.value(
-                    &format!("digest{i}"),
-                    AttributeValue::B(Blob::new(digest.0.to_vec())),
-                );
-                format!("({k} = {id} AND {d} = {digest})")
-            })
-            .collect();
         let condition = format!(
-            "({}) AND attribute_exists({c}) AND {a} > {zero}",
-            this_code.join(" OR "),
+            "{} AND {a} > {zero}",
+            claimed_by(&mut e, attempt),
             zero = e.value("zero", number(0)),
         );
-        // Refused: a newer code, or none, so there is nothing of this claim to give back.
+        // Refused: a newer code, or none, or a claim given back already (an SDK retry of this
+        // write after it applied), so there is nothing of this claim to give back.
         self.update_code_if(key, update, condition, e).await?;
         Ok(())
     }
@@ -601,6 +647,12 @@ mod tests {
         // A claimed code is judged (and counted) like a live one, up to the same limit.
         assert_eq!(judge(&live(1, 200, true)), None);
         assert_eq!(judge(&live(5, 200, true)), Some(Redemption::Exhausted));
+        let mut tried = live(1, 200, false);
+        tried.insert(
+            CODES_TRIED.into(),
+            AttributeValue::L(vec![AttributeValue::B(Blob::new(vec![1; 32]))]),
+        );
+        assert_eq!(judge(&tried), None);
         assert_eq!(judge(&live(4, 200, false)), None);
         // Issued under a key the keyring no longer holds, or before keys had ids: expired.
         let mut retired = live(0, 200, false);
@@ -609,6 +661,96 @@ mod tests {
         let mut unnamed = live(0, 200, false);
         unnamed.remove(CODES_KEY_ID);
         assert_eq!(judge(&unnamed), Some(Redemption::Expired));
+    }
+
+    fn keyring(ids: &[&str]) -> crate::domain::code::CodeKeys {
+        let id = |name: &str| KeyId::parse(name).unwrap();
+        let keys = ids.iter().zip(1u8..).map(|(name, byte)| {
+            (
+                id(name),
+                crate::domain::code::CodeKey::from_bytes(&[byte; 32]).unwrap(),
+            )
+        });
+        crate::domain::code::CodeKeys::new(id(ids[0]), id(ids[0]), keys).unwrap()
+    }
+
+    /// jane's item holding 123456 under `keys`' current key, as her attempt's write returned it:
+    /// `tried` the digests of `earlier` codes' attempts, then this one's.
+    fn counted(keys: &crate::domain::code::CodeKeys, earlier: &[&str], this: &str) -> Snapshot {
+        let (key_id, digest) = keys.digest("jane", "123456");
+        let tried = earlier
+            .iter()
+            .chain([&this])
+            .flat_map(|code| {
+                keys.attempt("jane", code)
+                    .digests()
+                    .copied()
+                    .collect::<Vec<_>>()
+            })
+            .map(|d| AttributeValue::B(Blob::new(d.0.to_vec())))
+            .collect();
+        let i = item(&[
+            (
+                CODES_DIGEST,
+                AttributeValue::B(Blob::new(digest.0.to_vec())),
+            ),
+            (CODES_KEY_ID, AttributeValue::S(key_id.to_string())),
+            (CODES_EXPIRES_AT, number(200)),
+            (CODES_ATTEMPTS, number(earlier.len() as u64 + 1)),
+            (CODES_TRIED, AttributeValue::L(tried)),
+        ]);
+        Snapshot::read("codes", "jane", &i).unwrap()
+    }
+
+    #[test]
+    fn the_first_counted_attempt_with_the_right_code_claims_it() {
+        for keys in [keyring(&["k1"]), keyring(&["k2", "k1"])] {
+            let judge = |earlier: &[&str], this: &str| {
+                counted(&keys, earlier, this).judge("codes", "jane", &keys.attempt("jane", this))
+            };
+            assert_eq!(judge(&[], "123456"), Ok(Redemption::Accepted));
+            assert_eq!(
+                judge(&["000000", "111111"], "123456"),
+                Ok(Redemption::Accepted)
+            );
+            assert_eq!(judge(&["000000"], "222222"), Ok(Redemption::Mismatch));
+            // A twin counted first claimed it: spent, whatever came between.
+            assert_eq!(
+                judge(&["123456", "000000"], "123456"),
+                Ok(Redemption::Expired)
+            );
+            assert_eq!(judge(&["123456"], "000000"), Ok(Redemption::Mismatch));
+        }
+        // A claim made before `tried` existed still spends the code.
+        let keys = keyring(&["k1"]);
+        let mut before = counted(&keys, &[], "123456");
+        before.claimed_before_tried = true;
+        assert_eq!(
+            before.judge("codes", "jane", &keys.attempt("jane", "123456")),
+            Ok(Redemption::Expired)
+        );
+        // An item whose `tried` lacks this attempt's own entries was not written by its write.
+        let mut short = counted(&keys, &[], "123456");
+        short.tried.clear();
+        assert!(matches!(
+            short.judge("codes", "jane", &keys.attempt("jane", "123456")),
+            Err(StoreError::Malformed { field, .. }) if field == CODES_TRIED
+        ));
+    }
+
+    #[test]
+    fn a_release_condition_never_holds_redundant_parentheses() {
+        let mut e = Expr::default();
+        // One pair needs no parentheses; two need one pair around their OR, and none inside.
+        assert_eq!(
+            claimed_by(&mut e, &keyring(&["k1"]).attempt("jane", "1")),
+            "#key_id = :kid0 AND #digest = :digest0 AND contains(#tried, :digest0)"
+        );
+        assert_eq!(
+            claimed_by(&mut e, &keyring(&["k2", "k1"]).attempt("jane", "1")),
+            "(#key_id = :kid0 AND #digest = :digest0 AND contains(#tried, :digest0) \
+             OR #key_id = :kid1 AND #digest = :digest1 AND contains(#tried, :digest1))"
+        );
     }
 
     #[test]
@@ -648,6 +790,14 @@ mod tests {
         assert!(matches!(
             Snapshot::read("codes", "jane", &text),
             Err(StoreError::Malformed { field, .. }) if field == CODES_EXPIRES_AT
+        ));
+        let tried = item(&[(
+            CODES_TRIED,
+            AttributeValue::L(vec![AttributeValue::S("digest".into())]),
+        )]);
+        assert!(matches!(
+            Snapshot::read("codes", "jane", &tried),
+            Err(StoreError::Malformed { field, .. }) if field == CODES_TRIED
         ));
     }
 }

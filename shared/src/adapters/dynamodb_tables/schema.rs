@@ -41,8 +41,13 @@ pub const CODES_ISSUED_AT: &str = "issued_at";
 pub const CODES_EXPIRES_AT: &str = "expires_at";
 /// Attempts judged against the live code, counted before the compare (see `CodeStore::redeem`).
 pub const CODES_ATTEMPTS: &str = "attempts";
-/// Set when an attempt was accepted: the code is dead to every other attempt until released.
+/// Set by versions before `tried` when an attempt was accepted; still read, so a code claimed
+/// then stays spent. No longer written (a new code or a revoke removes it).
 pub const CODES_CLAIMED_AT: &str = "claimed_at";
+/// The keyed digests each counted attempt at the live code appended (List of 32-byte Binary, one
+/// per code key the attempt carried), in the order the writes applied: the code is claimed by the
+/// first attempt with its digest, dead to every other until released (see `CodeStore::redeem`).
+pub const CODES_TRIED: &str = "tried";
 pub const CODES_MEDIUM: &str = "medium";
 /// The table's TTL attribute: max(code expiry, newest request + window). Deletion is lazy, so
 /// expiry is never inferred from the item's presence.
