@@ -8,7 +8,7 @@ pub mod memory;
 use std::sync::Arc;
 
 use crate::aws_sdk::Aws;
-use crate::config::env::{self, Env};
+use crate::config::env;
 use crate::config::{ConfigError, MigrationSourceKind, Wiring, source_users_from_env};
 use crate::ports::MigrationSource;
 
@@ -32,23 +32,23 @@ pub fn build(wiring: &Wiring, aws: &Aws) -> Result<Option<Arc<dyn MigrationSourc
 pub async fn from_env(
     vars: &impl Fn(&str) -> Option<String>,
 ) -> Result<Arc<dyn MigrationSource>, ConfigError> {
-    let required = |name: &str| {
-        Env::new(vars).text(name).map(|_| ()).ok_or_else(|| {
-            ConfigError::new(
-                name,
-                format!("not set ({} needs it)", env::MIGRATION_SOURCE),
-            )
-        })
+    let not_set = |name: &str| {
+        ConfigError::new(
+            name,
+            format!("not set ({} needs it)", env::MIGRATION_SOURCE),
+        )
     };
     match MigrationSourceKind::from_env(vars)? {
         MigrationSourceKind::Memory => {
-            required(env::SOURCE_USERS_FILE)?;
-            let users = source_users_from_env(vars)?.unwrap_or_default();
+            let users =
+                source_users_from_env(vars)?.ok_or_else(|| not_set(env::SOURCE_USERS_FILE))?;
             Ok(Arc::new(memory::MemorySourceUsers::new(users)))
         }
         #[cfg(feature = "dynamodb")]
         MigrationSourceKind::Dynamodb => {
-            required(env::SOURCE_TABLE)?;
+            if env::Env::new(vars).text(env::SOURCE_TABLE).is_none() {
+                return Err(not_set(env::SOURCE_TABLE));
+            }
             let wiring = Wiring {
                 source_table: Some(crate::config::source_table::SourceTable::from_env(vars)?),
                 ..Wiring::default()
