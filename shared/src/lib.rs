@@ -4,6 +4,11 @@
 //! need, `usecases` are the operations, `adapters` implement the ports, `protocol` speaks Cognito's
 //! JSON wire format and `config` reads the settings once at start.
 
+// Until `adapters/delivery/aws.rs` names `crate::aws_sdk::SdkConfig`: without the `aws-config`
+// feature its `aws_config::SdkConfig` is aws-types' (the type aws-config re-exports).
+#[cfg(all(feature = "aws-sdk", not(feature = "aws-config")))]
+extern crate aws_types as aws_config;
+
 pub mod adapters;
 pub mod assembly;
 /// The one AWS SDK configuration loader.

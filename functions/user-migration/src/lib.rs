@@ -60,7 +60,7 @@ impl Migrator {
                     ));
                 }
                 let table = SourceTable::from_env(&env::process)?;
-                let sdk = password_reset::aws_sdk::load_sdk_config().await;
+                let sdk = password_reset::aws_sdk::load_sdk_config().await?;
                 Arc::new(DynamoDbSourceUsers::connect(&sdk, table))
             }
             SourceKind::Memory => {
