@@ -104,7 +104,8 @@ mod lean {
     use crate::config::ConfigError;
     use crate::config::env::{
         AWS_ACCESS_KEY_ID, AWS_CA_BUNDLE, AWS_DEFAULT_REGION, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS,
-        AWS_REGION, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, Env,
+        AWS_REGION, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_USE_DUALSTACK_ENDPOINT,
+        AWS_USE_FIPS_ENDPOINT, Env,
     };
 
     /// Amazon Trust Services' roots (Amazon Root CA 1 to 4, Starfield Services Root CA G2), which
@@ -117,7 +118,9 @@ mod lean {
     /// credentials of `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, the
     /// region of `AWS_REGION` (else `AWS_DEFAULT_REGION`), each service's endpoint from
     /// `AWS_ENDPOINT_URL_<SERVICE>` else `AWS_ENDPOINT_URL` (else AWS's own; none with
-    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), one [`https_client`] for every client, the
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), AWS's FIPS and dual-stack endpoints when
+    /// `AWS_USE_FIPS_ENDPOINT` / `AWS_USE_DUALSTACK_ENDPOINT` say so (aws-config's other
+    /// environment settings are not read), one [`https_client`] for every client, the
     /// SDK's default sleep and clock. No credentials are fetched and no file is read (but
     /// `AWS_CA_BUNDLE`, when set): refused, naming the variable, when the keys or the region are
     /// missing or the bundle unusable.
@@ -165,12 +168,16 @@ mod lean {
         };
         let http = https_client(extra_roots.as_deref())
             .map_err(|problem| ConfigError::new(AWS_CA_BUNDLE, problem))?;
+        let use_fips = vars.flag(AWS_USE_FIPS_ENDPOINT, false)?;
+        let use_dual_stack = vars.flag(AWS_USE_DUALSTACK_ENDPOINT, false)?;
         let endpoints = EnvironmentEndpoints {
             ignore: vars.flag(AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, false)?,
             env,
         };
         Ok(SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
+            .use_fips(use_fips)
+            .use_dual_stack(use_dual_stack)
             .http_client(http)
             .region(Region::new(region))
             .credentials_provider(SharedCredentialsProvider::new(credentials))
@@ -376,6 +383,25 @@ mod tests {
         assert!(config.credentials_provider().is_some());
         assert!(config.http_client().is_some());
         assert!(config.behavior_version().is_some());
+        assert_eq!(config.use_fips(), Some(false));
+        let config = from_environment(env(&[
+            KEYS[0],
+            KEYS[1],
+            KEYS[2],
+            ("AWS_USE_FIPS_ENDPOINT", "true"),
+            ("AWS_USE_DUALSTACK_ENDPOINT", "TRUE"),
+        ]))
+        .unwrap();
+        assert_eq!(config.use_fips(), Some(true));
+        assert_eq!(config.use_dual_stack(), Some(true));
+        let refused = from_environment(env(&[
+            KEYS[0],
+            KEYS[1],
+            KEYS[2],
+            ("AWS_USE_FIPS_ENDPOINT", "yes"),
+        ]))
+        .unwrap_err();
+        assert_eq!(refused.setting, "AWS_USE_FIPS_ENDPOINT");
     }
 
     #[tokio::test]

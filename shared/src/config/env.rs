@@ -181,6 +181,10 @@ variables! {
     /// PEM certificates the functions trust beside Amazon's compiled-in roots (a TLS emulator or
     /// proxy; the runner trusts the system's store instead).
     AWS_CA_BUNDLE: Unset::Default("Amazon's roots alone");
+    /// `true`: AWS's FIPS endpoints.
+    AWS_USE_FIPS_ENDPOINT: Unset::Default("false");
+    /// `true`: AWS's dual-stack (IPv4 and IPv6) endpoints.
+    AWS_USE_DUALSTACK_ENDPOINT: Unset::Default("false");
     /// `true`: every `AWS_ENDPOINT_URL*` below is ignored.
     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: Unset::Default("false");
     /// Every AWS service at one endpoint (an emulator).
