@@ -34,7 +34,9 @@ impl TableArgs {
 
 #[cfg(feature = "aws")]
 pub async fn create_tables(args: &TableArgs) -> Result<(), String> {
-    let client = dynamodb_tables::client_from_env().await;
+    let client = dynamodb_tables::client_from_env()
+        .await
+        .map_err(|e| e.to_string())?;
     let tables = args.tables();
     dynamodb_tables::create_tables(&client, &tables)
         .await
@@ -62,7 +64,10 @@ fn read_users(file: &Path) -> Result<Vec<User>, String> {
 #[cfg(feature = "aws")]
 pub async fn import_users(args: &TableArgs, file: &Path) -> Result<(), String> {
     let users = read_users(file)?;
-    let store = DynamoDbDirectory::new(dynamodb_tables::client_from_env().await, &args.users_table);
+    let client = dynamodb_tables::client_from_env()
+        .await
+        .map_err(|e| e.to_string())?;
+    let store = DynamoDbDirectory::new(client, &args.users_table);
     let count = users.len();
     for user in users {
         let username = user.username.clone();

@@ -114,7 +114,19 @@ impl fmt::Display for Report {
 
 /// Settings and SDK configuration from the environment, as the function and the runner read them.
 pub async fn check_from_env() -> Report {
-    let sdk = password_reset::aws_sdk::load_sdk_config().await;
+    let sdk = match password_reset::aws_sdk::load_sdk_config().await {
+        Ok(sdk) => sdk,
+        Err(refused) => {
+            return Report {
+                region: "(unknown)".into(),
+                endpoint: "(unknown)".into(),
+                rows: vec![
+                    row("AWS configuration", Level::Block, refused.to_string())
+                        .fix("set the variable it names"),
+                ],
+            };
+        }
+    };
     let endpoint = [
         env::AWS_ENDPOINT_URL_SESV2,
         env::AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2,

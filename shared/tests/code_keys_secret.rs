@@ -26,7 +26,7 @@ static SDK_ENV: Once = Once::new();
 
 /// Points every SDK client the assembly builds at moto. The only process-wide setting these tests
 /// make, once, before any of them reads the environment; everything else goes through closures.
-async fn sdk_at_moto() -> aws_config::SdkConfig {
+async fn sdk_at_moto() -> password_reset::aws_sdk::SdkConfig {
     let endpoint = std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
         panic!(
             "MOTO_ENDPOINT is not set: these tests need moto_server (scripts/test starts it, or \
@@ -49,14 +49,16 @@ async fn sdk_at_moto() -> aws_config::SdkConfig {
             }
         }
     });
-    password_reset::aws_sdk::load_sdk_config().await
+    password_reset::aws_sdk::load_sdk_config()
+        .await
+        .expect("the environment set above is a configuration")
 }
 
 fn key(byte: u8) -> String {
     STANDARD.encode([byte; 32])
 }
 
-async fn create_secret(sdk: &aws_config::SdkConfig, value: &str) -> String {
+async fn create_secret(sdk: &password_reset::aws_sdk::SdkConfig, value: &str) -> String {
     aws_sdk_secretsmanager::Client::new(sdk)
         .create_secret()
         .name(unique("code-keys"))
@@ -69,7 +71,7 @@ async fn create_secret(sdk: &aws_config::SdkConfig, value: &str) -> String {
         .to_string()
 }
 
-async fn put_secret(sdk: &aws_config::SdkConfig, arn: &str, value: &str) {
+async fn put_secret(sdk: &password_reset::aws_sdk::SdkConfig, arn: &str, value: &str) {
     aws_sdk_secretsmanager::Client::new(sdk)
         .put_secret_value()
         .secret_id(arn)
@@ -119,7 +121,9 @@ async fn start(
     Ok(service)
 }
 
-async fn tables_with_demo_users(sdk: &aws_config::SdkConfig) -> (Tables, aws_sdk_dynamodb::Client) {
+async fn tables_with_demo_users(
+    sdk: &password_reset::aws_sdk::SdkConfig,
+) -> (Tables, aws_sdk_dynamodb::Client) {
     let client = aws_sdk_dynamodb::Client::new(sdk);
     let tables = unique_tables("keys");
     let demo = Settings::from_json(include_str!("../../config/demo-pool.json")).unwrap();

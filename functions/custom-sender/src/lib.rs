@@ -36,7 +36,7 @@ pub fn sender(sdk: &SdkConfig, settings: Settings) -> Sender {
 /// Settings first, then the clients, once per container.
 pub async fn sender_from_env() -> Result<Sender, ConfigError> {
     let settings = settings_from_env(&password_reset::config::env::process)?;
-    let sender = sender(&password_reset::aws_sdk::load_sdk_config().await, settings);
+    let sender = sender(&password_reset::aws_sdk::load_sdk_config().await?, settings);
     tracing::info!(
         kms_key = sender.decryptor.keyring.key_arn(),
         "custom sender configured"

@@ -3,7 +3,7 @@
 
 use password_reset::protocol::Operation;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     password_reset::lambda::run(Operation::ForgotPassword).await
 }

@@ -164,14 +164,43 @@ variables! {
     /// `JSON` or `Text` (its `LoggingConfig.LogFormat`).
     AWS_LAMBDA_LOG_FORMAT: Unset::Default("Text");
 
-    // ---- Read by the AWS SDK itself; the runner's `doctor` reports them.
+    // ---- The AWS SDK configuration (`aws_sdk::load_sdk_config`): set by Lambda, or for an
+    // emulator. The functions read exactly these; the runner's `aws` modes (aws-config) also a
+    // profile, SSO and the rest of aws-config's chain. The runner's `doctor` reports the endpoints.
 
+    /// The access key of the function's credentials (Lambda sets the execution role's).
+    AWS_ACCESS_KEY_ID: Unset::Default("refused by the functions; the runner's aws-config chain");
+    /// Its secret key.
+    AWS_SECRET_ACCESS_KEY: Unset::Default("refused by the functions; the runner's aws-config chain");
+    /// Its session token (a role's temporary credentials carry one).
+    AWS_SESSION_TOKEN: Unset::Default("none: long-term keys");
+    /// The region to call (Lambda sets the function's).
+    AWS_REGION: Unset::Default("AWS_DEFAULT_REGION, else refused by the functions");
+    /// The region, when `AWS_REGION` is unset.
+    AWS_DEFAULT_REGION: Unset::Default("refused by the functions when AWS_REGION is unset too");
+    /// PEM certificates the functions trust beside Amazon's compiled-in roots (a TLS emulator or
+    /// proxy; the runner trusts the system's store instead).
+    AWS_CA_BUNDLE: Unset::Default("Amazon's roots alone");
+    /// `true`: AWS's FIPS endpoints.
+    AWS_USE_FIPS_ENDPOINT: Unset::Default("false");
+    /// `true`: AWS's dual-stack (IPv4 and IPv6) endpoints.
+    AWS_USE_DUALSTACK_ENDPOINT: Unset::Default("false");
+    /// `true`: every `AWS_ENDPOINT_URL*` below is ignored.
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: Unset::Default("false");
     /// Every AWS service at one endpoint (an emulator).
     AWS_ENDPOINT_URL: Unset::Default("AWS");
     /// SES v2 at another endpoint.
     AWS_ENDPOINT_URL_SESV2: Unset::Default("AWS_ENDPOINT_URL, else AWS");
     /// End User Messaging SMS v2 at another endpoint.
     AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: Unset::Default("AWS_ENDPOINT_URL, else AWS");
+    /// DynamoDB at another endpoint.
+    AWS_ENDPOINT_URL_DYNAMODB: Unset::Default("AWS_ENDPOINT_URL, else AWS");
+    /// The user pool (Cognito Identity Provider) at another endpoint.
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: Unset::Default("AWS_ENDPOINT_URL, else AWS");
+    /// Secrets Manager at another endpoint.
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: Unset::Default("AWS_ENDPOINT_URL, else AWS");
+    /// KMS at another endpoint.
+    AWS_ENDPOINT_URL_KMS: Unset::Default("AWS_ENDPOINT_URL, else AWS");
 
     // ---- The local runner's options (`src/main.rs`), beside the names above it shares.
 

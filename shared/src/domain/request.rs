@@ -1,9 +1,10 @@
 //! The two requests as Cognito receives them, and Cognito's field constraints.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_syntax::hir::{Class, ClassUnicode, HirKind};
 use serde::{Deserialize, Serialize};
 
 use super::error::CognitoError;
@@ -116,18 +117,76 @@ impl std::fmt::Debug for ConfirmForgotPasswordRequest {
 
 const CONTEXT_DATA_MAX: usize = 131_072;
 
-static CLIENT_ID: LazyLock<Result<Regex, regex::Error>> = LazyLock::new(|| Regex::new(r"^[\w+]+$"));
-static USERNAME: LazyLock<Result<Regex, regex::Error>> =
-    LazyLock::new(|| Regex::new(r"^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$"));
-static SECRET_HASH: LazyLock<Result<Regex, regex::Error>> =
-    LazyLock::new(|| Regex::new(r"^[\w+=/]+$"));
+/// Cognito's character classes, with the `regex` crate's Unicode tables (regex-syntax) but without
+/// compiling an automaton: building one for `[\p{L}\p{M}\p{S}\p{N}\p{P}]+` and `[\w+]+` took
+/// a sixth of a cold ForgotPassword's instructions (callgrind, docs/benchmarks.md), where a table
+/// lookup per character is all the check needs.
+enum Chars {
+    /// `\w` (Unicode word characters) and the ASCII characters given.
+    WordAnd(&'static str),
+    /// Any character of the Unicode class.
+    Class(&'static LazyLock<Option<ClassUnicode>>),
+}
 
-fn matches(re: &LazyLock<Result<Regex, regex::Error>>, value: &str) -> Result<bool, CognitoError> {
-    match &**re {
-        Ok(re) => Ok(re.is_match(value)),
-        Err(e) => {
-            tracing::error!(error = %e, "a built-in validation pattern failed to compile");
-            Err(CognitoError::InternalError)
+/// Letters, marks, symbols, numbers and punctuation: every assigned character but separators,
+/// controls, format characters and private use. Built on the first login that is not ASCII.
+static USERNAME_CHARS: LazyLock<Option<ClassUnicode>> =
+    LazyLock::new(|| unicode_class(r"[\p{L}\p{M}\p{S}\p{N}\p{P}]"));
+
+static CLIENT_ID: Chars = Chars::WordAnd("+");
+static USERNAME: Chars = Chars::Class(&USERNAME_CHARS);
+static SECRET_HASH: Chars = Chars::WordAnd("+=/");
+
+/// The set of characters `pattern`, a bracketed class, denotes.
+fn unicode_class(pattern: &str) -> Option<ClassUnicode> {
+    match regex_syntax::Parser::new().parse(pattern).ok()?.into_kind() {
+        HirKind::Class(Class::Unicode(class)) => Some(class),
+        _ => None,
+    }
+}
+
+fn in_class(class: &ClassUnicode, c: char) -> bool {
+    class
+        .ranges()
+        .binary_search_by(|range| {
+            if range.end() < c {
+                Ordering::Less
+            } else if range.start() > c {
+                Ordering::Greater
+            } else {
+                Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// Whether `value` is one or more characters of `chars`: Cognito's `^[...]+$`.
+fn matches(chars: &Chars, value: &str) -> Result<bool, CognitoError> {
+    let unavailable = |what: &dyn std::fmt::Display| {
+        tracing::error!(error = %what, "a built-in validation class is unavailable");
+        CognitoError::InternalError
+    };
+    if value.is_empty() {
+        return Ok(false);
+    }
+    match chars {
+        Chars::WordAnd(extra) => {
+            for c in value.chars() {
+                let word = regex_syntax::try_is_word_character(c).map_err(|e| unavailable(&e))?;
+                if !word && !extra.contains(c) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        // In ASCII the class is the printable characters but space (`!` to `~`): no table needed
+        // for the logins most pools have.
+        Chars::Class(_) if value.is_ascii() => Ok(value.bytes().all(|b| b.is_ascii_graphic())),
+        Chars::Class(class) => {
+            let class = class
+                .as_ref()
+                .ok_or_else(|| unavailable(&"the Unicode class did not parse"))?;
+            Ok(value.chars().all(|c| in_class(class, c)))
         }
     }
 }
@@ -150,13 +209,8 @@ fn check_length(field: &str, value: &str, min: usize, max: usize) -> Result<(), 
     Ok(())
 }
 
-fn check_pattern(
-    field: &str,
-    value: &str,
-    re: &LazyLock<Result<Regex, regex::Error>>,
-    shown: &str,
-) -> Result<(), CognitoError> {
-    if !matches(re, value)? {
+fn check_pattern(field: &str, value: &str, chars: &Chars, shown: &str) -> Result<(), CognitoError> {
+    if !matches(chars, value)? {
         return Err(violation(
             field,
             &format!("Member must satisfy regular expression pattern: {shown}"),
@@ -251,6 +305,37 @@ impl ConfirmForgotPasswordRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The character classes accept exactly what Cognito's patterns, compiled by the `regex`
+    /// crate as they were before, accept: every Unicode scalar value, alone and after an
+    /// accepted one.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn the_classes_are_the_patterns_regex_compiles() {
+        for (chars, pattern) in [
+            (&CLIENT_ID, r"^[\w+]+$"),
+            (&USERNAME, r"^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$"),
+            (&SECRET_HASH, r"^[\w+=/]+$"),
+        ] {
+            let re = regex::Regex::new(pattern).unwrap();
+            let mut buf = [0u8; 8];
+            for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+                let alone: &str = c.encode_utf8(&mut buf);
+                assert_eq!(
+                    matches(chars, alone).unwrap(),
+                    re.is_match(alone),
+                    "{pattern} {c:?}"
+                );
+                let after = format!("a{c}");
+                assert_eq!(
+                    matches(chars, &after).unwrap(),
+                    re.is_match(&after),
+                    "{pattern} a{c:?}"
+                );
+            }
+            assert!(!matches(chars, "").unwrap());
+        }
+    }
 
     fn forgot(client: &str, user: &str) -> ForgotPasswordRequest {
         ForgotPasswordRequest {

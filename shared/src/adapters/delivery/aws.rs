@@ -14,7 +14,7 @@ pub struct AwsDelivery {
 }
 
 impl AwsDelivery {
-    pub fn new(sdk: &aws_config::SdkConfig, settings: AwsDeliverySettings) -> Self {
+    pub fn new(sdk: &crate::aws_sdk::SdkConfig, settings: AwsDeliverySettings) -> Self {
         Self {
             email: Arc::new(SesV2Sender::new(
                 aws_sdk_sesv2::Client::new(sdk),

@@ -18,8 +18,8 @@ pub type Item = HashMap<String, AttributeValue>;
 
 /// A client from the one AWS configuration (`aws_sdk::load_sdk_config`: region, credentials, and
 /// `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_DYNAMODB` for an emulator).
-pub async fn client_from_env() -> Client {
-    Client::new(&crate::aws_sdk::load_sdk_config().await)
+pub async fn client_from_env() -> Result<Client, crate::config::ConfigError> {
+    Ok(Client::new(&crate::aws_sdk::load_sdk_config().await?))
 }
 
 /// The table `setting` names (`USERS_TABLE`, `CODES_TABLE`), required by the adapter on it.

@@ -68,7 +68,7 @@ impl DynamoDbSourceUsers {
     }
 
     /// On a client of `sdk`, the process's one AWS configuration.
-    pub fn connect(sdk: &aws_config::SdkConfig, table: SourceTable) -> Self {
+    pub fn connect(sdk: &crate::aws_sdk::SdkConfig, table: SourceTable) -> Self {
         Self::new(Client::new(sdk), table)
     }
 }
