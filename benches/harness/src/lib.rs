@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+pub mod issuer;
 pub mod proxy;
 pub mod runtime_api;
 

@@ -1,5 +1,6 @@
 //! A proxy on loopback in front of moto: TLS terminated with a certificate of a bench CA (or plain
-//! HTTP on a second port), a fixed delay per AWS call, each call's start and end recorded, so a
+//! HTTP on a second port), every AWS call lasting a fixed delay (moto's time inside it), each call's
+//! start and end recorded, so a
 //! bootstrap pays what an in-region call costs it (handshake, latency) and its chain of calls can
 //! be read back.
 
@@ -53,7 +54,8 @@ pub struct Proxy {
 
 impl Proxy {
     /// Serves TLS with `cert` (PEM chain) and `key` (PEM) on one port per name in `names`, and
-    /// plain HTTP on one more, forwarding to `upstream` (`http://host:port`) after `delay`.
+    /// plain HTTP on one more, forwarding to `upstream` (`http://host:port`) and answering `delay` after the request came
+    /// (later only when moto took longer).
     pub async fn start(
         names: &[String],
         cert: &Path,
@@ -158,7 +160,6 @@ async fn forward(
     let answer = async {
         let (mut parts, body) = req.into_parts();
         let body = body.collect().await?.to_bytes();
-        tokio::time::sleep(shared.delay).await;
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         parts.uri = format!("{}{path}", shared.upstream).parse()?;
         let response = shared
@@ -167,6 +168,9 @@ async fn forward(
             .await?;
         let (mut parts, body) = response.into_parts();
         let body = body.collect().await?.to_bytes();
+        // The call takes the delay in all, moto's own time inside it (as a regional call's server
+        // time is inside its round trip); only a slower moto makes it longer.
+        tokio::time::sleep_until((start + shared.delay).into()).await;
         // Hop-by-hop: moto's server closes each connection; a regional endpoint keeps it open.
         for hop in ["connection", "keep-alive", "transfer-encoding"] {
             parts.headers.remove(hop);

@@ -14,6 +14,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use bench_harness::issuer::Issuer;
 use bench_harness::proxy::{Call, Proxy, depth};
 use bench_harness::runtime_api::RuntimeApi;
 use bench_harness::{median, ms};
@@ -58,6 +59,11 @@ struct Cli {
     /// CFS period of the quota (the kernel's default is 100 ms).
     #[arg(long, default_value_t = 100_000)]
     period_us: u64,
+    /// The forgot-password bootstrap that issues each ConfirmForgotPassword its right code, run
+    /// with --env's environment straight to --upstream (outside the quota and the proxy). Needed
+    /// unless every confirm target is `@wrong-code`.
+    #[arg(long)]
+    issuer: Option<PathBuf>,
     /// The app client id in the ForgotPassword / ConfirmForgotPassword events.
     #[arg(long)]
     client_id: String,
@@ -159,13 +165,19 @@ impl Drop for Cgroup {
 /// The operation's request as API Gateway hands it over (`events/<fn>-http.json`, the template's
 /// HTTP API), with this invocation's body and a source address of its own, so the per-caller
 /// window is read and written as for a real caller and never answers a limit.
-fn event(templates: &BTreeMap<String, Value>, name: &str, client_id: &str, user: usize) -> Value {
+/// `code`: the confirm's (a wrong one when `None`: a counted failed attempt, no password set).
+fn event(
+    templates: &BTreeMap<String, Value>,
+    name: &str,
+    client_id: &str,
+    user: usize,
+    code: Option<&str>,
+) -> Value {
     let username = format!("user{user:05}");
     let body = match name {
         "forgot-password" => json!({"ClientId": client_id, "Username": username}),
-        // A wrong code: a counted failed attempt, no password set.
         "confirm-forgot-password" => json!({"ClientId": client_id, "Username": username,
-            "ConfirmationCode": "123456", "Password": "N3w-Passw0rd!"}),
+            "ConfirmationCode": code.unwrap_or("123456"), "Password": "N3w-Passw0rd!"}),
         _ => return json!({"hello": "world"}),
     };
     let Some(mut event) = templates.get(name).cloned() else {
@@ -197,8 +209,10 @@ async fn run_once(
     serial: usize,
     users: &mut usize,
     templates: &BTreeMap<String, Value>,
+    mut issuer: Option<&mut Issuer>,
 ) -> Result<Run, Error> {
     let (function, variant) = split_variant(target);
+    let right_code = function == "confirm-forgot-password" && variant != Some("wrong-code");
     let mut api = RuntimeApi::start().await?;
     let group = Cgroup::create(
         cli,
@@ -280,7 +294,16 @@ async fn run_once(
         let mut handshakes = 0;
         for i in 0..=cli.warm {
             *users += 1;
-            let body = serde_json::to_vec(&event(templates, function, &cli.client_id, *users))?;
+            let code = match issuer.as_deref_mut() {
+                Some(issuer) if right_code => {
+                    let forgot = event(templates, "forgot-password", &cli.client_id, *users, None);
+                    Some(issuer.code(&forgot, &format!("user{:05}@example.com", *users)).await?)
+                }
+                _ if right_code => return Err("a right-code confirm needs --issuer".into()),
+                _ => None,
+            };
+            let event = event(templates, function, &cli.client_id, *users, code.as_deref());
+            let body = serde_json::to_vec(&event)?;
             let sent = Instant::now();
             api.events.send((format!("req-{i}"), Bytes::from(body)))?;
             let result = tokio::time::timeout(Duration::from_secs(60), api.outcomes.recv())
@@ -332,13 +355,22 @@ async fn run_once(
     outcome
 }
 
-/// What moto took beyond the proxy's delay, summed over `calls`: taken out of a wall time whose
-/// calls ran one after the other, it leaves the time with every call at exactly the delay.
+/// What moto took beyond the proxy's delay along the worst chain of `calls` (each call starting
+/// after the one before ended): taken out of a wall time, it leaves the time with every call at
+/// exactly the delay. Overlapped calls count once, on the chain that waited longest.
 fn upstream_excess(calls: &[Call], delay: Duration) -> Duration {
-    calls
-        .iter()
-        .map(|c| (c.end - c.start).saturating_sub(delay))
-        .sum()
+    let mut sorted: Vec<&Call> = calls.iter().collect();
+    sorted.sort_by_key(|c| c.start);
+    let mut worst: Vec<Duration> = Vec::with_capacity(sorted.len());
+    for (i, call) in sorted.iter().enumerate() {
+        let before = (0..i)
+            .filter(|&j| sorted[j].end <= call.start)
+            .map(|j| worst[j])
+            .max()
+            .unwrap_or_default();
+        worst.push(before + (call.end - call.start).saturating_sub(delay));
+    }
+    worst.into_iter().max().unwrap_or_default()
 }
 
 /// "n (depth d)" and the calls in order with their start and end, ms after `t0`.
@@ -408,6 +440,28 @@ async fn main() -> Result<(), Error> {
     let mut failures: BTreeMap<String, String> = BTreeMap::new();
     let mut users: BTreeMap<String, usize> = BTreeMap::new();
     let mut serial = 0;
+    let mut issuer = match &cli.issuer {
+        Some(bootstrap) => {
+            std::fs::create_dir_all(&cli.logs)?;
+            let direct = |v: &str| {
+                let mut v = v
+                    .replace("{plain}", &cli.upstream)
+                    .replace("{tls}", &cli.upstream);
+                for name in &names {
+                    v = v.replace(&format!("{{tls:{name}}}"), &cli.upstream);
+                }
+                v
+            };
+            let env = cli
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), direct(v)))
+                .collect();
+            let log = cli.logs.join("issuer.log");
+            Some(Issuer::start(bootstrap, env, &cli.upstream, &log).await?)
+        }
+        None => None,
+    };
     for rep in 0..cli.reps {
         for &memory in &cli.memory {
             for (target, path) in &cli.functions {
@@ -419,7 +473,15 @@ async fn main() -> Result<(), Error> {
                 let function = split_variant(target).0.to_string();
                 let counter = users.entry(function).or_default();
                 match run_once(
-                    &cli, &proxy, target, path, memory, serial, counter, &templates,
+                    &cli,
+                    &proxy,
+                    target,
+                    path,
+                    memory,
+                    serial,
+                    counter,
+                    &templates,
+                    issuer.as_mut(),
                 )
                 .await
                 {
@@ -476,7 +538,7 @@ async fn main() -> Result<(), Error> {
     }
     println!();
     println!(
-        "Calls: count (sequential depth) through the proxy, each {} ms longer than moto takes; CPU: cpuacct of the bootstrap's cgroup, medians over every run.",
+        "Calls: count (sequential depth) through the proxy, each lasting {} ms (moto's time inside it); CPU: cpuacct of the bootstrap's cgroup, medians over every run.",
         cli.delay_ms
     );
     println!();
@@ -511,7 +573,6 @@ async fn main() -> Result<(), Error> {
                     Some(list) if table == "warm" => {
                         med(list.iter().flat_map(|r| r.warm.clone()).collect())
                     }
-                    // Only when every call waited for the one before (depth = count) is the sum exact.
                     Some(list) if table.starts_with("cold") => med(list
                         .iter()
                         .map(|r| {
@@ -534,7 +595,7 @@ async fn main() -> Result<(), Error> {
     }
     println!();
     println!(
-        "cold: process start to the first answer (init and the first invocation); warm: one later invocation; \"calls at the delay\": less what moto took beyond the delay on each call (exact when the calls ran one after the other, depth = count). CPU quota = memory / {ONE_VCPU_MB} of a core per {} ms period (cgroup v1 cpu.cfs_quota_us). Medians of {} cold starts, {} warm invocations after each.",
+        "cold: process start to the first answer (init and the first invocation); warm: one later invocation; \"calls at the delay\": less what moto took beyond the delay along the chain of calls that waited longest. CPU quota = memory / {ONE_VCPU_MB} of a core per {} ms period (cgroup v1 cpu.cfs_quota_us). Medians of {} cold starts, {} warm invocations after each.",
         cli.period_us / 1000,
         cli.reps,
         cli.warm
