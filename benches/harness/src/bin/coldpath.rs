@@ -213,6 +213,30 @@ async fn run_once(
 ) -> Result<Run, Error> {
     let (function, variant) = split_variant(target);
     let right_code = function == "confirm-forgot-password" && variant != Some("wrong-code");
+    // Every invocation's user and code before the process starts: no issuing inside the timings.
+    let mut invocations = Vec::with_capacity(cli.warm + 1);
+    for _ in 0..=cli.warm {
+        *users += 1;
+        let code = match issuer.as_deref_mut() {
+            Some(issuer) if right_code => {
+                let forgot = event(templates, "forgot-password", &cli.client_id, *users, None);
+                Some(
+                    issuer
+                        .code(&forgot, &format!("user{:05}@example.com", *users))
+                        .await?,
+                )
+            }
+            _ if right_code => return Err("a right-code confirm needs --issuer".into()),
+            _ => None,
+        };
+        invocations.push(event(
+            templates,
+            function,
+            &cli.client_id,
+            *users,
+            code.as_deref(),
+        ));
+    }
     let mut api = RuntimeApi::start().await?;
     let group = Cgroup::create(
         cli,
@@ -292,18 +316,8 @@ async fn run_once(
         let mut errors = 0;
         let mut last_error = None;
         let mut handshakes = 0;
-        for i in 0..=cli.warm {
-            *users += 1;
-            let code = match issuer.as_deref_mut() {
-                Some(issuer) if right_code => {
-                    let forgot = event(templates, "forgot-password", &cli.client_id, *users, None);
-                    Some(issuer.code(&forgot, &format!("user{:05}@example.com", *users)).await?)
-                }
-                _ if right_code => return Err("a right-code confirm needs --issuer".into()),
-                _ => None,
-            };
-            let event = event(templates, function, &cli.client_id, *users, code.as_deref());
-            let body = serde_json::to_vec(&event)?;
+        for (i, event) in invocations.iter().enumerate() {
+            let body = serde_json::to_vec(event)?;
             let sent = Instant::now();
             api.events.send((format!("req-{i}"), Bytes::from(body)))?;
             let result = tokio::time::timeout(Duration::from_secs(60), api.outcomes.recv())
