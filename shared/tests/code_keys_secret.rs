@@ -19,7 +19,7 @@ use password_reset::config::{ConfigError, Settings};
 use password_reset::domain::time::UnixTime;
 use password_reset::{CognitoError, ResetService};
 use test_support::dynamo::{store_with, unique_tables};
-use test_support::logs::Logs;
+use test_support::logs::{Logs, assert_no_secret};
 use test_support::{Inbox, Operations, confirm, forgot, unique};
 
 static SDK_ENV: Once = Once::new();
@@ -253,9 +253,7 @@ async fn keys_come_from_the_secret_and_a_rotation_keeps_live_codes() {
         logs.contains("code keys read from Secrets Manager") && logs.contains("aws_"),
         "the start and the SDK's calls are in the capture: {logs}"
     );
-    for secret in [k1.as_str(), &k1[..24], under_k1.as_str()] {
-        assert!(!logs.contains(secret), "the log leaks {secret:?}");
-    }
+    assert_no_secret(&logs, [k1.as_str(), &k1[..24], under_k1.as_str()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -379,17 +379,6 @@ pub async fn run_function(binary: &str, env: &[(String, String)], events: &[Valu
     Run { answers, logs }
 }
 
-/// Fails naming the first of `secrets` found anywhere in `logs`.
-#[track_caller]
-pub fn assert_no_secret(logs: &str, secrets: &[String]) {
-    for secret in secrets {
-        assert!(
-            secret.is_empty() || !logs.contains(secret.as_str()),
-            "the log leaks {secret:?}:\n{logs}"
-        );
-    }
-}
-
 /// The code in the last message moto's SES accepted for `to`.
 pub fn code_mailed_to(to: &str) -> String {
     let mail = moto::mail_to(to);

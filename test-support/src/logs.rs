@@ -48,3 +48,78 @@ impl Logs {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }
+
+/// Fails naming the first of `secrets` found in `logs`, with the text around it. An occurrence
+/// inside a longer run of digits or in a timestamp's fraction of a second is chance, not a leak: a
+/// six-digit code turns up among a TRACE log's microsecond timestamps about once in a few hundred runs.
+#[track_caller]
+pub fn assert_no_secret<S: AsRef<str>>(logs: &str, secrets: impl IntoIterator<Item = S>) {
+    for secret in secrets {
+        let secret = secret.as_ref();
+        if secret.is_empty() {
+            continue;
+        }
+        if let Some((at, _)) = logs
+            .match_indices(secret)
+            .find(|&(at, _)| !by_chance(logs, at, secret))
+        {
+            let from = floor_char_boundary(logs, at.saturating_sub(300));
+            let to = floor_char_boundary(logs, (at + secret.len() + 300).min(logs.len()));
+            panic!(
+                "the log leaks {secret:?} at byte {at}:\n…{}…",
+                &logs[from..to]
+            );
+        }
+    }
+}
+
+/// Whether the occurrence of `secret` at `at` is part of a longer number or a timestamp's fraction.
+fn by_chance(logs: &str, at: usize, secret: &str) -> bool {
+    let before = &logs[..at];
+    let after = &logs[at + secret.len()..];
+    let digit_edge = |edge: Option<char>, touching: Option<char>| {
+        edge.is_some_and(|c| c.is_ascii_digit()) && touching.is_some_and(|c| c.is_ascii_digit())
+    };
+    let longer_number = digit_edge(secret.chars().next(), before.chars().next_back())
+        || digit_edge(secret.chars().next_back(), after.chars().next());
+    // "…T09:51:10.111111Z": the fraction follows ":SS." and ends the timestamp.
+    let tail: Vec<char> = before.chars().rev().take(4).collect();
+    let fraction = secret.bytes().all(|b| b.is_ascii_digit())
+        && matches!(tail.as_slice(), ['.', s2, s1, ':'] if s1.is_ascii_digit() && s2.is_ascii_digit())
+        && after.starts_with(|c: char| c == 'Z' || c == '+' || c == '-' || c.is_ascii_digit());
+    longer_number || fraction
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::assert_no_secret;
+
+    #[test]
+    fn a_code_among_timestamps_and_longer_numbers_is_chance() {
+        let logs = r#"{"timestamp":"2026-12-03T09:51:10.111111Z","id":21111117,"n":"x"}
+2026-12-03T09:51:10.111111+00:00 INFO sent"#;
+        assert_no_secret(logs, ["111111"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "the log leaks \"111111\"")]
+    fn a_code_standing_alone_is_a_leak() {
+        assert_no_secret(
+            r#"{"timestamp":"2026-12-03T09:51:10.5Z","code":"111111"}"#,
+            ["111111"],
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "the log leaks \"jane@example.com\"")]
+    fn an_address_inside_other_text_is_a_leak() {
+        assert_no_secret("to=xjane@example.comx", ["jane@example.com"]);
+    }
+}

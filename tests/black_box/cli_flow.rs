@@ -4,6 +4,7 @@
 
 use serde_json::json;
 use test_support::cli::*;
+use test_support::logs::assert_no_secret;
 
 #[test]
 fn the_seed_command_prints_the_seed_output_and_the_code_resets_the_password_once() {
@@ -201,13 +202,14 @@ fn the_runner_counts_each_request_once_by_outcome_at_get_metrics() {
         1,
         "{text}"
     );
-    for secret in [
-        "jane",
-        "example.com",
-        code.as_str(),
-        NEW_PASSWORD,
-        "unknownclient",
-    ] {
-        assert!(!text.contains(secret), "the metrics hold {secret}:\n{text}");
-    }
+    assert_no_secret(
+        &text,
+        [
+            "jane",
+            "example.com",
+            code.as_str(),
+            NEW_PASSWORD,
+            "unknownclient",
+        ],
+    );
 }

@@ -10,9 +10,8 @@
 //! The codes are issued by the real forgot-password binary, with the same environment.
 
 use serde_json::{Value, json};
-use test_support::deployed::{
-    Deployed, NEW_PASSWORD, assert_no_secret, code_mailed_to, run_function,
-};
+use test_support::deployed::{Deployed, NEW_PASSWORD, code_mailed_to, run_function};
+use test_support::logs::assert_no_secret;
 
 use super::forgot_password_binary;
 

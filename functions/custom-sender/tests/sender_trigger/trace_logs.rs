@@ -11,7 +11,8 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use test_support::cli::aws;
-use test_support::deployed::{Deployed, assert_no_secret, run_function};
+use test_support::deployed::{Deployed, run_function};
+use test_support::logs::assert_no_secret;
 use test_support::moto;
 
 const EMAIL_CODE: &str = "583920";

@@ -8,7 +8,8 @@
 //! SecretHashes, the client secret, the code key, the full emails and phones.
 
 use serde_json::json;
-use test_support::deployed::{Deployed, assert_no_secret, code_mailed_to, run_function};
+use test_support::deployed::{Deployed, code_mailed_to, run_function};
+use test_support::logs::assert_no_secret;
 
 #[tokio::test]
 async fn nothing_secret_reaches_the_log_at_trace_as_deployed() {

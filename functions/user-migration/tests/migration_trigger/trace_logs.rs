@@ -8,7 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::{Value, json};
-use test_support::deployed::{Deployed, assert_no_secret, run_function};
+use test_support::deployed::{Deployed, run_function};
+use test_support::logs::assert_no_secret;
 
 fn event(source: &str, user: &str, password: Option<&str>) -> Value {
     let text = std::fs::read_to_string(
