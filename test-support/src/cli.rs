@@ -1,5 +1,6 @@
 //! Black-box harness of the root package's suites: the real local runner binary on a free loopback
-//! port, driven by the real `aws` CLI (installed into .venv by scripts/test).
+//! port, driven by the real `aws` CLI (installed into .venv by scripts/test) where the CLI is the
+//! point, and by the SDK in-process everywhere else (`runner_sdk`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 pub use crate::requests::{CLIENT, PASSWORD as NEW_PASSWORD};
+#[cfg(feature = "cognito")]
+pub use crate::runner_sdk::Answer;
 pub const SECRET_CLIENT: &str = "5secretclient7h4s4s3cr3t0";
 pub const SECRET: &str = "demo-client-secret-do-not-use-in-production";
 
@@ -107,6 +110,8 @@ pub struct Runner {
     pub outbox: PathBuf,
     pub stderr_path: PathBuf,
     pub stdout: Arc<Mutex<String>>,
+    #[cfg(feature = "cognito")]
+    pub(crate) sdk_client: std::sync::OnceLock<aws_sdk_cognitoidentityprovider::Client>,
 }
 
 impl Runner {
@@ -168,6 +173,8 @@ impl Runner {
             outbox,
             stderr_path,
             stdout,
+            #[cfg(feature = "cognito")]
+            sdk_client: std::sync::OnceLock::new(),
         }
     }
 
@@ -176,11 +183,17 @@ impl Runner {
         aws(&[&["cognito-idp"], args].concat(), &self.endpoint)
     }
 
-    pub fn forgot(&self, username: &str) -> CliResult {
-        self.forgot_as(CLIENT, username, None)
+    /// `aws cognito-idp forgot-password --no-sign-request`, the seed's command.
+    pub fn cli_forgot(&self, username: &str) -> CliResult {
+        self.cli_forgot_as(CLIENT, username, None)
     }
 
-    pub fn forgot_as(&self, client: &str, username: &str, secret_hash: Option<&str>) -> CliResult {
+    pub fn cli_forgot_as(
+        &self,
+        client: &str,
+        username: &str,
+        secret_hash: Option<&str>,
+    ) -> CliResult {
         let mut args = vec![
             "forgot-password",
             "--client-id",
@@ -195,11 +208,12 @@ impl Runner {
         self.aws(&args)
     }
 
-    pub fn confirm(&self, username: &str, code: &str, password: &str) -> CliResult {
-        self.confirm_as(CLIENT, username, code, password, None)
+    /// `aws cognito-idp confirm-forgot-password --no-sign-request`.
+    pub fn cli_confirm(&self, username: &str, code: &str, password: &str) -> CliResult {
+        self.cli_confirm_as(CLIENT, username, code, password, None)
     }
 
-    pub fn confirm_as(
+    pub fn cli_confirm_as(
         &self,
         client: &str,
         username: &str,

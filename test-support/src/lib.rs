@@ -23,6 +23,8 @@ macro_rules! sdk_config {
 
 pub mod arb_json;
 pub mod cli;
+#[cfg(feature = "cognito")]
+pub mod cognito_pool;
 pub mod delivery;
 pub mod deployed;
 #[cfg(feature = "dynamodb")]
@@ -33,6 +35,8 @@ pub mod inbox;
 pub mod logs;
 pub mod moto;
 pub mod requests;
+#[cfg(feature = "cognito")]
+pub mod runner_sdk;
 pub mod service;
 mod unique;
 

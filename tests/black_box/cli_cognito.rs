@@ -1,72 +1,44 @@
 //! Black box: the local runner with the user pool as its directory (`--directory cognito`, moto's
-//! cognito-idp at MOTO_ENDPOINT), driven by the real `aws` CLI. A reset through our API changes the
-//! password people sign in with: `initiate-auth` against the pool proves it.
+//! cognito-idp at MOTO_ENDPOINT), the reset driven by the real `aws` CLI, the pool made by the SDK
+//! as an administrator would. A reset through our API changes the password people sign in with:
+//! signing in to the pool proves it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use serde_json::{Value, json};
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::operation::create_user_pool::builders::CreateUserPoolFluentBuilder;
+use serde_json::json;
 use test_support::cli::*;
-use test_support::moto::endpoint as moto;
+use test_support::cognito_pool::{
+    add_user, aliases_email_and_phone, app_client, new_pool, refresh, sign_in,
+};
+use test_support::moto::{Calls, cognito, endpoint as moto};
+use test_support::runner_sdk::block_on;
 
 mod one_answer;
 
 const OLD_PASSWORD: &str = "0ld-Passw0rd!";
 
-/// `aws cognito-idp <args>` against the pool itself (moto), as an administrator types it.
-fn pool_cli(args: &[&str]) -> CliResult {
-    aws(&[&["cognito-idp"], args].concat(), &moto())
-}
-
-fn ok(result: CliResult) -> Value {
-    assert!(result.ok, "{}", result.stderr);
-    if result.stdout.trim().is_empty() {
-        Value::Null
-    } else {
-        result.json()
-    }
-}
-
 struct Pool {
     id: String,
     client: String,
+    /// The SDK's client at moto, with an administrator's rights.
+    admin: Client,
 }
 
+/// A fresh pool with email and phone aliases, recovery by email then phone, and an app client.
 fn pool() -> Pool {
-    pool_with(&[
-        "--alias-attributes",
-        "email",
-        "phone_number",
-        "--account-recovery-setting",
-        r#"RecoveryMechanisms=[{Priority=1,Name=verified_email},{Priority=2,Name=verified_phone_number}]"#,
-    ])
+    pool_with(aliases_email_and_phone)
 }
 
-/// A fresh pool created with `settings` (create-user-pool's arguments), and an app client.
-fn pool_with(settings: &[&str]) -> Pool {
-    let name = format!("cli-{}", test_support::unique("pool"));
-    let created = ok(pool_cli(
-        &[
-            &["create-user-pool", "--pool-name", name.as_str()],
-            settings,
-        ]
-        .concat(),
-    ));
-    let id = created["UserPool"]["Id"].as_str().unwrap().to_string();
-    let client = ok(pool_cli(&[
-        "create-user-pool-client",
-        "--user-pool-id",
-        &id,
-        "--client-name",
-        "app",
-        "--explicit-auth-flows",
-        "ALLOW_USER_PASSWORD_AUTH",
-        "ALLOW_REFRESH_TOKEN_AUTH",
-    ]));
-    let client = client["UserPoolClient"]["ClientId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    Pool { id, client }
+/// A fresh pool (recovery by email then phone unless `shape` says otherwise), and an app client.
+fn pool_with(
+    shape: impl FnOnce(CreateUserPoolFluentBuilder) -> CreateUserPoolFluentBuilder,
+) -> Pool {
+    let admin = cognito(&Calls::default());
+    let id = block_on(new_pool(&admin, shape));
+    let (client, _) = block_on(app_client(&admin, &id, false));
+    Pool { id, client, admin }
 }
 
 fn user(pool: &Pool, username: &str, attributes: &[(&str, &str)]) {
@@ -76,60 +48,18 @@ fn user(pool: &Pool, username: &str, attributes: &[(&str, &str)]) {
 /// A user of `pool` made as a deployer would, with `OLD_PASSWORD` set permanent when `password`
 /// (else left FORCE_CHANGE_PASSWORD).
 fn create(pool: &Pool, username: &str, attributes: &[(&str, &str)], password: bool) {
-    let attributes: Vec<String> = attributes
-        .iter()
-        .map(|(k, v)| format!("Name={k},Value={v}"))
-        .collect();
-    let mut args = vec![
-        "admin-create-user",
-        "--user-pool-id",
+    block_on(add_user(
+        &pool.admin,
         &pool.id,
-        "--username",
         username,
-        "--message-action",
-        "SUPPRESS",
-        "--user-attributes",
-    ];
-    args.extend(attributes.iter().map(String::as_str));
-    ok(pool_cli(&args));
-    if password {
-        ok(pool_cli(&[
-            "admin-set-user-password",
-            "--user-pool-id",
-            &pool.id,
-            "--username",
-            username,
-            "--password",
-            OLD_PASSWORD,
-            "--permanent",
-        ]));
-    }
+        attributes,
+        password.then_some(OLD_PASSWORD),
+    ));
 }
 
-fn sign_in(pool: &Pool, username: &str, password: &str) -> CliResult {
-    let parameters = format!("USERNAME={username},PASSWORD={password}");
-    pool_cli(&[
-        "initiate-auth",
-        "--client-id",
-        &pool.client,
-        "--auth-flow",
-        "USER_PASSWORD_AUTH",
-        "--auth-parameters",
-        &parameters,
-    ])
-}
-
-fn refresh(pool: &Pool, token: &str) -> CliResult {
-    let parameters = format!("REFRESH_TOKEN={token}");
-    pool_cli(&[
-        "initiate-auth",
-        "--client-id",
-        &pool.client,
-        "--auth-flow",
-        "REFRESH_TOKEN_AUTH",
-        "--auth-parameters",
-        &parameters,
-    ])
+/// USER_PASSWORD_AUTH against the pool: the refresh token, or the error code.
+fn sign_in_to(pool: &Pool, username: &str, password: &str) -> Result<String, String> {
+    block_on(sign_in(&pool.admin, &pool.client, username, password))
 }
 
 fn runner_on(pool: &Pool) -> Runner {
@@ -164,11 +94,7 @@ fn a_reset_through_the_api_changes_the_pools_password_and_ends_sessions() {
             ("phone_number_verified", "true"),
         ],
     );
-    let session = ok(sign_in(&pool, "jane", OLD_PASSWORD));
-    let old_refresh = session["AuthenticationResult"]["RefreshToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let old_refresh = sign_in_to(&pool, "jane", OLD_PASSWORD).unwrap();
 
     let runner = runner_on(&pool);
     assert!(
@@ -178,37 +104,39 @@ fn a_reset_through_the_api_changes_the_pools_password_and_ends_sessions() {
 
     // By username, and by the email alias: the same user, the same masked destination.
     for login in ["jane", "jane@example.com"] {
-        let out = runner.forgot_as(&pool.client, login, None);
+        let out = runner.cli_forgot_as(&pool.client, login, None);
         assert_eq!(
-            ok(out),
+            out.ok_json(),
             json!({"CodeDeliveryDetails": {"Destination": "j***@e***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}}),
             "{login}"
         );
     }
     let code = runner.last_code("jane@example.com");
-    let done = runner.confirm_as(&pool.client, "jane", &code, NEW_PASSWORD, None);
+    let done = runner.cli_confirm_as(&pool.client, "jane", &code, NEW_PASSWORD, None);
     assert!(done.ok, "{}", done.stderr);
 
     // The pool now signs jane in with the new password only, and her old session is over.
-    assert!(sign_in(&pool, "jane", NEW_PASSWORD).ok);
+    assert!(sign_in_to(&pool, "jane", NEW_PASSWORD).is_ok());
     assert_eq!(
-        sign_in(&pool, "jane", OLD_PASSWORD).error(),
+        sign_in_to(&pool, "jane", OLD_PASSWORD).unwrap_err(),
         "NotAuthorizedException"
     );
     assert_eq!(
-        refresh(&pool, &old_refresh).error(),
+        block_on(refresh(&pool.admin, &pool.client, &old_refresh)).unwrap_err(),
         "NotAuthorizedException"
     );
     // Used once: the spent code is told to request a new one.
     assert_eq!(
         runner
-            .confirm_as(&pool.client, "jane", &code, NEW_PASSWORD, None)
+            .cli_confirm_as(&pool.client, "jane", &code, NEW_PASSWORD, None)
             .error(),
         "ExpiredCodeException"
     );
 
-    // By phone, to the verified phone.
-    let out = ok(runner.forgot_as(&pool.client, "+12065550142", None));
+    // By phone, to the verified phone (through the SDK from here on).
+    let out = runner
+        .forgot_as(&pool.client, "+12065550142", None)
+        .ok_json();
     assert_eq!(out["CodeDeliveryDetails"]["DeliveryMedium"], "SMS");
     assert_eq!(out["CodeDeliveryDetails"]["Destination"], "+*******0142");
     let code = runner.last_code("+12065550142");
@@ -217,7 +145,7 @@ fn a_reset_through_the_api_changes_the_pools_password_and_ends_sessions() {
             .confirm_as(&pool.client, "paul", &code, NEW_PASSWORD, None)
             .ok
     );
-    assert!(sign_in(&pool, "paul", NEW_PASSWORD).ok);
+    assert!(sign_in_to(&pool, "paul", NEW_PASSWORD).is_ok());
 
     // A client the pool does not know, and an unknown user (simulated, nothing sent).
     assert_eq!(

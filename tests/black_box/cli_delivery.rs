@@ -1,35 +1,22 @@
 //! Black box on real delivery: the local runner with `--delivery aws` sends through SES v2 (moto at
-//! `MOTO_ENDPOINT`) and SMS v2 (the tests' fake SMS server), the `aws` CLI completes the flow with
-//! the delivered codes; `doctor` reports what would block delivery.
+//! `MOTO_ENDPOINT`) and SMS v2 (the tests' fake SMS server), the `aws` CLI completes the email flow
+//! with the delivered code, the SDK the others; `doctor` reports what would block delivery.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 
 use serde_json::json;
-use test_support::cli::{NEW_PASSWORD, Runner, aws, demo_pool};
+use test_support::cli::{NEW_PASSWORD, Runner, demo_pool};
 use test_support::delivery::code_in;
 use test_support::fake_sms::{Account, FakeSms};
-use test_support::moto::{endpoint as moto, mail_to};
+use test_support::moto::{endpoint as moto, mail_to, verified_sender};
+use test_support::runner_sdk::block_on;
 use test_support::unique;
 
 const PAUL: &str = "+12065550142";
 const NORA: &str = "+14155550199";
 const ORIGINATION: &str = "+18005550100";
-
-/// `aws sesv2 create-email-identity` on moto, as a user registers a sender.
-fn verify_in_moto(identity: &str) {
-    let out = aws(
-        &[
-            "sesv2",
-            "create-email-identity",
-            "--email-identity",
-            identity,
-        ],
-        &moto(),
-    );
-    assert!(out.ok, "{}", out.stderr);
-}
 
 fn aws_env<'a>(from: &'a str, sms: &'a FakeSms, moto: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -49,8 +36,7 @@ fn aws_env<'a>(from: &'a str, sms: &'a FakeSms, moto: &'a str) -> Vec<(&'a str, 
 #[test]
 fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_the_sandbox() {
     let moto = moto();
-    let from = format!("{}@example.com", unique("no-reply"));
-    verify_in_moto(&from);
+    let from = block_on(verified_sender("no-reply"));
     let jane = format!("{}@example.org", unique("jane"));
     let mut account = Account::sandbox();
     account.verified.insert(PAUL.into(), "VERIFIED".into());
@@ -73,13 +59,13 @@ fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_t
 
     // Email through SES (moto): the mail carries the code, the CLI completes the reset with it.
     assert_eq!(
-        runner.forgot("jane").ok_json()["CodeDeliveryDetails"]["DeliveryMedium"],
+        runner.cli_forgot("jane").ok_json()["CodeDeliveryDetails"]["DeliveryMedium"],
         "EMAIL"
     );
     let mail = mail_to(&jane);
     assert_eq!(mail.len(), 1, "{mail:?}");
     let code = code_in(mail[0]["body"].as_str().unwrap());
-    let done = runner.confirm("jane", &code, NEW_PASSWORD);
+    let done = runner.cli_confirm("jane", &code, NEW_PASSWORD);
     assert!(done.ok, "{}", done.stderr);
     assert!(runner.outbox().is_empty(), "nothing went to the outbox");
 
@@ -93,7 +79,7 @@ fn runner_on_aws_delivers_by_email_and_sms_and_refuses_an_unverified_number_in_t
     assert_eq!(sent[0].destination, PAUL);
     assert_eq!(sent[0].origination_identity.as_deref(), Some(ORIGINATION));
     let done = runner.confirm("paul", &code_in(&sent[0].body), NEW_PASSWORD);
-    assert!(done.ok, "{}", done.stderr);
+    assert!(done.ok, "{}", done.detail);
     // The reset is followed by the PasswordChanged notice, on the same verified channel.
     let sent = sms.sent();
     assert_eq!(sent.len(), 2);
@@ -150,8 +136,7 @@ fn line<'a>(report: &'a str, check: &str) -> &'a str {
 #[test]
 fn doctor_reports_ready_delivery_and_exits_zero() {
     let moto = moto();
-    let from = format!("{}@example.com", unique("doctor-ok"));
-    verify_in_moto(&from);
+    let from = block_on(verified_sender("doctor-ok"));
     let sms = FakeSms::start(Account::production());
     let (ok, report) = doctor(&aws_env(&from, &sms, &moto));
     assert!(ok, "{report}");

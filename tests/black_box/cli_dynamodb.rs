@@ -1,13 +1,16 @@
 //! The aws CLI flow with the local runner on DynamoDB (moto at MOTO_ENDPOINT): tables created and
-//! users imported by the runner's own subcommands, then the reset as a user drives it.
+//! users imported by the runner's own subcommands, then the reset as a user drives it (the SDK for
+//! the calls around it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 use test_support::cli::*;
-use test_support::moto::endpoint as moto;
+use test_support::moto::{Calls, dynamodb, endpoint as moto};
+use test_support::runner_sdk::block_on;
 
 fn runner_command(env: &[(&str, String)], args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_cognito-reset-local"))
@@ -60,7 +63,7 @@ fn the_cli_flow_on_dynamodb() {
     assert!(runner.stdout.lock().unwrap().contains(&users));
 
     assert_eq!(
-        runner.forgot("jane@example.com").ok_json(),
+        runner.cli_forgot("jane@example.com").ok_json(),
         json!({"CodeDeliveryDetails": {"Destination": "j***@e***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
     );
     let code = runner.last_code("jane@example.com");
@@ -69,7 +72,7 @@ fn the_cli_flow_on_dynamodb() {
         runner.confirm("jane", wrong, NEW_PASSWORD).error(),
         "CodeMismatchException"
     );
-    let done = runner.confirm("jane", &code, NEW_PASSWORD);
+    let done = runner.cli_confirm("jane", &code, NEW_PASSWORD);
     assert!(done.ok, "{}", done.stderr);
     assert_eq!(
         runner.confirm("jane", &code, NEW_PASSWORD).error(),
@@ -77,25 +80,22 @@ fn the_cli_flow_on_dynamodb() {
     );
 
     // The new password hash and status are in the users table.
-    let item = aws(
-        &[
-            "dynamodb",
-            "get-item",
-            "--table-name",
-            &users,
-            "--key",
-            r#"{"username":{"S":"jane"}}"#,
-        ],
-        &moto(),
-    );
-    let item: serde_json::Value = serde_json::from_str(&item.stdout).unwrap();
+    let item = block_on(
+        dynamodb(&Calls::default())
+            .get_item()
+            .table_name(&users)
+            .key("username", AttributeValue::S("jane".into()))
+            .send(),
+    )
+    .unwrap();
+    let item = item.item().unwrap();
     assert!(
-        item["Item"]["password_hash"]["S"]
-            .as_str()
+        item["password_hash"]
+            .as_s()
             .unwrap()
             .starts_with("$argon2id$")
     );
-    assert_eq!(item["Item"]["status"]["S"], "CONFIRMED");
+    assert_eq!(item["status"].as_s().unwrap(), "CONFIRMED");
 
     // SMS by phone alias, and the per-user request limit.
     let paul = runner.forgot("+12065550142");

@@ -1,4 +1,5 @@
-//! Every ForgotPassword / ConfirmForgotPassword error a caller can meet, through the real `aws` CLI.
+//! Every ForgotPassword / ConfirmForgotPassword error a caller can meet: each error once through the
+//! real `aws` CLI (its name and message as a user reads them), the calls around it through the SDK.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -18,7 +19,7 @@ fn legacy_pool() -> Value {
 #[test]
 fn request_validation_and_unknown_client() {
     let runner = Runner::demo("validation");
-    let bad = runner.forgot("has space");
+    let bad = runner.cli_forgot("has space");
     assert_eq!(bad.error(), "InvalidParameterException");
     assert!(bad.message().contains("username"), "{}", bad.stderr);
     let unknown = runner.aws(&[
@@ -56,14 +57,14 @@ fn user_states_under_legacy_existence_errors() {
         ),
     ];
     for (user, error, message) in cases {
-        let out = runner.forgot(user);
+        let out = runner.cli_forgot(user);
         assert_eq!(out.error(), error, "{user}");
         assert_eq!(out.message(), message, "{user}");
     }
-    let unconfirmed = runner.confirm("uma", "123456", NEW_PASSWORD);
+    let unconfirmed = runner.cli_confirm("uma", "123456", NEW_PASSWORD);
     assert_eq!(unconfirmed.error(), "UserNotConfirmedException");
     assert_eq!(
-        runner.confirm("nobody", "123456", NEW_PASSWORD).error(),
+        runner.cli_confirm("nobody", "123456", NEW_PASSWORD).error(),
         "UserNotFoundException"
     );
     assert!(
@@ -78,7 +79,7 @@ fn prevent_user_existence_errors_simulates_and_sends_nothing() {
     // fran (FORCE_CHANGE_PASSWORD) answers as an unknown user does (LEGACY: NotAuthorized).
     for user in ["nobody", "sam", "dora", "fran"] {
         let first = runner.forgot(user);
-        assert!(first.ok, "{user}: {}", first.stderr);
+        assert!(first.ok, "{user}: {}", first.detail);
         let second = runner.forgot(user);
         assert_eq!(
             first.json(),
@@ -119,7 +120,7 @@ fn admin_only_recovery_refuses_self_service() {
     pool["AccountRecoverySetting"] =
         json!({"RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]});
     let runner = Runner::with_pool("admin-only", &pool);
-    let out = runner.forgot("jane");
+    let out = runner.cli_forgot("jane");
     assert_eq!(out.error(), "NotAuthorizedException");
     assert_eq!(out.message(), "Contact administrator to reset password.");
 }
@@ -130,7 +131,7 @@ fn request_limit_per_user() {
     for _ in 0..5 {
         assert!(runner.forgot("jane").ok);
     }
-    let sixth = runner.forgot("jane");
+    let sixth = runner.cli_forgot("jane");
     assert_eq!(sixth.error(), "LimitExceededException");
     assert_eq!(
         sixth.message(),
@@ -154,7 +155,7 @@ fn wrong_codes_kill_the_code_after_the_attempt_limit() {
         );
     }
     assert_eq!(
-        runner.confirm("jane", &code, NEW_PASSWORD).error(),
+        runner.cli_confirm("jane", &code, NEW_PASSWORD).error(),
         "TooManyFailedAttemptsException"
     );
     // A new code brings the user back.
@@ -171,7 +172,7 @@ fn password_policy_names_what_is_missing_and_keeps_the_code() {
     let runner = Runner::demo("policy");
     assert!(runner.forgot("jane").ok);
     let code = runner.last_code("jane@example.com");
-    let weak = runner.confirm("jane", &code, "password");
+    let weak = runner.cli_confirm("jane", &code, "password");
     assert_eq!(weak.error(), "InvalidPasswordException");
     assert_eq!(
         weak.message(),
@@ -191,7 +192,7 @@ fn sandboxed_outbox_refuses_unverified_destinations_and_keeps_no_code() {
     pool["PreventUserExistenceErrors"] = json!("LEGACY");
     pool["Outbox"] = json!({"VerifiedDestinations": ["jane@example.com"]});
     let runner = Runner::with_pool("sandbox", &pool);
-    let refused = runner.forgot("maria");
+    let refused = runner.cli_forgot("maria");
     assert_eq!(refused.error(), "CodeDeliveryFailureException");
     assert!(
         refused.message().contains("m***@e***.org") && refused.message().contains("sandbox"),
@@ -233,7 +234,7 @@ fn one_caller_is_limited_across_users() {
         fourth.error(),
         "LimitExceededException",
         "{}",
-        fourth.stderr
+        fourth.detail
     );
     assert_eq!(
         fourth.message(),
@@ -263,7 +264,7 @@ fn under_enabled_a_refused_delivery_names_no_sandbox_and_no_destination() {
     let mut pool = demo_pool();
     pool["Outbox"] = json!({"VerifiedDestinations": ["jane@example.com"]});
     let runner = Runner::with_pool("sandbox-enabled", &pool);
-    let refused = runner.forgot("maria");
+    let refused = runner.cli_forgot("maria");
     assert_eq!(refused.error(), "CodeDeliveryFailureException");
     assert_eq!(
         refused.message(),

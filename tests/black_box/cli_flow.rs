@@ -1,4 +1,5 @@
-//! The whole reset flow, driven by the real `aws` CLI against the local runner.
+//! The whole reset flow against the local runner: the seed's commands, the secret hash and a signed
+//! request through the real `aws` CLI, the other flows through the SDK.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -10,7 +11,7 @@ use test_support::logs::assert_no_secret;
 fn the_seed_command_prints_the_seed_output_and_the_code_resets_the_password_once() {
     let runner = Runner::demo("seed");
     assert_eq!(
-        runner.forgot("jane@example.com").ok_json(),
+        runner.cli_forgot("jane@example.com").ok_json(),
         json!({"CodeDeliveryDetails": {"Destination": "j***@e***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
     );
     // The runner prints the delivery (masked destination and code) and writes it to the outbox.
@@ -24,7 +25,7 @@ fn the_seed_command_prints_the_seed_output_and_the_code_resets_the_password_once
             .contains(&format!("EMAIL to j***@e***.com: code {code}"))
     );
 
-    let confirmed = runner.confirm("jane@example.com", &code, NEW_PASSWORD);
+    let confirmed = runner.cli_confirm("jane@example.com", &code, NEW_PASSWORD);
     assert!(confirmed.ok, "{}", confirmed.stderr);
     assert_eq!(
         confirmed.stdout.trim(),
@@ -32,7 +33,7 @@ fn the_seed_command_prints_the_seed_output_and_the_code_resets_the_password_once
         "an empty response prints nothing"
     );
 
-    let again = runner.confirm("jane@example.com", &code, NEW_PASSWORD);
+    let again = runner.cli_confirm("jane@example.com", &code, NEW_PASSWORD);
     assert_eq!(again.error(), "ExpiredCodeException");
     assert_eq!(
         again.message(),
@@ -88,7 +89,7 @@ fn a_new_code_supersedes_the_old_one() {
 fn a_client_with_a_secret_needs_the_right_secret_hash() {
     let runner = Runner::demo("secret");
     let hash = password_reset::domain::secret_hash::compute(SECRET, "jane", SECRET_CLIENT).unwrap();
-    let missing = runner.forgot_as(SECRET_CLIENT, "jane", None);
+    let missing = runner.cli_forgot_as(SECRET_CLIENT, "jane", None);
     assert_eq!(missing.error(), "NotAuthorizedException");
     assert_eq!(
         missing.message(),
@@ -96,12 +97,12 @@ fn a_client_with_a_secret_needs_the_right_secret_hash() {
     );
     let wrong_hash =
         password_reset::domain::secret_hash::compute("other", "jane", SECRET_CLIENT).unwrap();
-    let wrong = runner.forgot_as(SECRET_CLIENT, "jane", Some(&wrong_hash));
+    let wrong = runner.cli_forgot_as(SECRET_CLIENT, "jane", Some(&wrong_hash));
     assert_eq!(wrong.error(), "NotAuthorizedException");
-    let right = runner.forgot_as(SECRET_CLIENT, "jane", Some(&hash));
+    let right = runner.cli_forgot_as(SECRET_CLIENT, "jane", Some(&hash));
     assert!(right.ok, "{}", right.stderr);
     let code = runner.last_code("jane@example.com");
-    let confirm = runner.confirm_as(SECRET_CLIENT, "jane", &code, NEW_PASSWORD, Some(&hash));
+    let confirm = runner.cli_confirm_as(SECRET_CLIENT, "jane", &code, NEW_PASSWORD, Some(&hash));
     assert!(confirm.ok, "{}", confirm.stderr);
 }
 

@@ -1,6 +1,7 @@
 //! A user only the migration source knows resets their password through the local runner, driven by
-//! the `aws` CLI: ForgotPassword migrates them (as UserMigration_ForgotPassword would), the code
-//! arrives on the source contact, ConfirmForgotPassword sets the password.
+//! the `aws` CLI (the SDK after the first reset): ForgotPassword migrates them (as
+//! UserMigration_ForgotPassword would), the code arrives on the source contact,
+//! ConfirmForgotPassword sets the password.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,11 +12,11 @@ use test_support::cli::*;
 fn a_source_only_user_gets_a_code_and_resets() {
     let runner = Runner::demo("migration");
     assert_eq!(
-        runner.forgot("lena@legacy.example.com").ok_json(),
+        runner.cli_forgot("lena@legacy.example.com").ok_json(),
         json!({"CodeDeliveryDetails": {"Destination": "l***@l***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
     );
     let code = runner.last_code("lena@legacy.example.com");
-    let confirmed = runner.confirm("lena@legacy.example.com", &code, NEW_PASSWORD);
+    let confirmed = runner.cli_confirm("lena@legacy.example.com", &code, NEW_PASSWORD);
     assert!(confirmed.ok, "{}", confirmed.stderr);
     // The code was single use, on the now-migrated user.
     let again = runner.confirm("lena@legacy.example.com", &code, NEW_PASSWORD);

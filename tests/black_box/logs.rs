@@ -1,5 +1,5 @@
 //! No code, password, secret or full destination in any log line, even at TRACE (RUST_LOG naming
-//! the dependencies' targets too: `log_caps` holds them back).
+//! the dependencies' targets too: `log_caps` holds them back). The requests through the SDK.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

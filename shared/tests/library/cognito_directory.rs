@@ -45,103 +45,15 @@ use password_reset::ports::{
 use password_reset::usecases::{ForgotPasswordResponse, Ports};
 use password_reset::{CognitoError, ResetService};
 use test_support::Operations;
+use test_support::cognito_pool::{
+    add_user, aliases_email_and_phone, app_client, attr, new_pool, recovery_email_then_phone,
+    refresh, sign_in,
+};
 use test_support::moto::{self, Calls, counts};
 use test_support::{Inbox, PASSWORD, unique};
 
 const OLD_PASSWORD: &str = "Legacy-Passw0rd!";
 const T0: UnixTime = UnixTime(1_800_000_000);
-
-fn recovery_email_then_phone() -> AccountRecoverySettingType {
-    let option = |name, priority| {
-        RecoveryOptionType::builder()
-            .name(name)
-            .priority(priority)
-            .build()
-            .unwrap()
-    };
-    AccountRecoverySettingType::builder()
-        .recovery_mechanisms(option(RecoveryOptionNameType::VerifiedEmail, 1))
-        .recovery_mechanisms(option(RecoveryOptionNameType::VerifiedPhoneNumber, 2))
-        .build()
-}
-
-/// A fresh pool (email then phone recovery), shaped by `shape`.
-async fn new_pool(
-    client: &Client,
-    shape: impl FnOnce(CreateUserPoolFluentBuilder) -> CreateUserPoolFluentBuilder,
-) -> String {
-    let builder = client
-        .create_user_pool()
-        .pool_name(unique("pool"))
-        .account_recovery_setting(recovery_email_then_phone());
-    let out = shape(builder).send().await.unwrap();
-    out.user_pool().unwrap().id().unwrap().to_string()
-}
-
-fn aliases_email_and_phone(b: CreateUserPoolFluentBuilder) -> CreateUserPoolFluentBuilder {
-    b.alias_attributes(AliasAttributeType::Email)
-        .alias_attributes(AliasAttributeType::PhoneNumber)
-}
-
-/// An app client with USER_PASSWORD_AUTH; (id, secret).
-async fn app_client(client: &Client, pool: &str, secret: bool) -> (String, Option<String>) {
-    let out = client
-        .create_user_pool_client()
-        .user_pool_id(pool)
-        .client_name(unique("client"))
-        .generate_secret(secret)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .unwrap();
-    let c = out.user_pool_client().unwrap();
-    (
-        c.client_id().unwrap().to_string(),
-        c.client_secret().map(str::to_string),
-    )
-}
-
-fn attr(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .unwrap()
-}
-
-/// A user created by an admin; with a password, CONFIRMED, else FORCE_CHANGE_PASSWORD.
-/// Returns the username the pool gave.
-async fn add_user(
-    client: &Client,
-    pool: &str,
-    username: &str,
-    attrs: &[(&str, &str)],
-    password: Option<&str>,
-) -> String {
-    let out = client
-        .admin_create_user()
-        .user_pool_id(pool)
-        .username(username)
-        .message_action(MessageActionType::Suppress)
-        .set_user_attributes(Some(attrs.iter().map(|(k, v)| attr(k, v)).collect()))
-        .send()
-        .await
-        .unwrap();
-    let assigned = out.user().unwrap().username().unwrap().to_string();
-    if let Some(password) = password {
-        client
-            .admin_set_user_password()
-            .user_pool_id(pool)
-            .username(&assigned)
-            .password(password)
-            .permanent(true)
-            .send()
-            .await
-            .unwrap();
-    }
-    assigned
-}
 
 const JANE: [(&str, &str); 4] = [
     ("email", "jane@example.com"),
@@ -149,37 +61,6 @@ const JANE: [(&str, &str); 4] = [
     ("phone_number", "+12065550142"),
     ("phone_number_verified", "true"),
 ];
-
-/// USER_PASSWORD_AUTH against the pool: the refresh token, or the error code.
-async fn sign_in(client: &Client, app: &str, user: &str, password: &str) -> Result<String, String> {
-    client
-        .initiate_auth()
-        .client_id(app)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", user)
-        .auth_parameters("PASSWORD", password)
-        .send()
-        .await
-        .map(|out| {
-            out.authentication_result()
-                .and_then(|r| r.refresh_token())
-                .unwrap_or_default()
-                .to_string()
-        })
-        .map_err(|e| e.code().unwrap_or("?").to_string())
-}
-
-async fn refresh(client: &Client, app: &str, token: &str) -> Result<(), String> {
-    client
-        .initiate_auth()
-        .client_id(app)
-        .auth_flow(AuthFlowType::RefreshTokenAuth)
-        .auth_parameters("REFRESH_TOKEN", token)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| e.code().unwrap_or("?").to_string())
-}
 
 fn key() -> CodeKey {
     CodeKey::from_bytes(&[7u8; 32]).unwrap()

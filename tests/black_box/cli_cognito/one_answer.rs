@@ -1,14 +1,19 @@
 //! One rule, one answer: every login ForgotPassword answers from a decoy (unknown, disabled,
 //! unconfirmed, FORCE_CHANGE_PASSWORD, no verified channel, only the MFA channel, a medium the
-//! recovery order leaves out) gets exactly an unknown login's whole sequence through the `aws`
-//! CLI: ForgotPassword's answer shape, then MaxFailedAttempts wrong codes (CodeMismatch), then
+//! recovery order leaves out) gets exactly an unknown login's whole sequence through the SDK:
+//! ForgotPassword's answer shape, then MaxFailedAttempts wrong codes (CodeMismatch), then
 //! TooManyFailedAttempts, and the same for a right-looking code after. On the memory directory
 //! (the runner's embedded store) and on the Cognito directory (moto's pool).
 
+use aws_sdk_cognitoidentityprovider::types::{
+    RecoveryOptionNameType, SmsMfaSettingsType, UserStatusType,
+};
 use serde_json::{Value, json};
 use test_support::cli::*;
+use test_support::cognito_pool::{attr, recovery};
+use test_support::runner_sdk::block_on;
 
-use super::{create, ok, pool_cli, runner_on};
+use super::{OLD_PASSWORD, create, runner_on};
 
 /// Wrong codes per issued code, in both pools (the demo pool's and the runner's default).
 const MAX_FAILED_ATTEMPTS: usize = 5;
@@ -37,12 +42,12 @@ fn shape(answer: &Value) -> Value {
 /// ForgotPassword's answer shape, then the error of each of MaxFailedAttempts + 1 wrong codes,
 /// then of one right-looking code.
 fn sequence(
-    forgot: impl Fn(&str) -> CliResult,
-    confirm: impl Fn(&str, &str) -> CliResult,
+    forgot: impl Fn(&str) -> Answer,
+    confirm: impl Fn(&str, &str) -> Answer,
     login: &str,
 ) -> Vec<String> {
     let asked = forgot(login);
-    assert!(asked.ok, "{login}: {}", asked.stderr);
+    assert!(asked.ok, "{login}: {}", asked.detail);
     let mut answers = vec![shape(&asked.json()).to_string()];
     for i in 0..=MAX_FAILED_ATTEMPTS {
         answers.push(confirm(login, &format!("00000{i}")).error());
@@ -60,8 +65,8 @@ fn expected_unknown() -> Vec<String> {
 
 fn check(
     classes: &[(&str, &str)],
-    forgot: impl Fn(&str) -> CliResult + Copy,
-    confirm: impl Fn(&str, &str) -> CliResult + Copy,
+    forgot: impl Fn(&str) -> Answer + Copy,
+    confirm: impl Fn(&str, &str) -> Answer + Copy,
 ) {
     let unknown = sequence(forgot, confirm, classes[0].1);
     assert_eq!(
@@ -123,10 +128,9 @@ fn every_simulated_login_answers_confirm_as_an_unknown_one_on_the_memory_directo
 #[test]
 fn every_simulated_login_answers_confirm_as_an_unknown_one_on_the_cognito_directory() {
     // Phone only: a verified email is a medium the order leaves out.
-    let pool = super::pool_with(&[
-        "--account-recovery-setting",
-        "RecoveryMechanisms=[{Priority=1,Name=verified_phone_number}]",
-    ]);
+    let pool = super::pool_with(|b| {
+        b.account_recovery_setting(recovery(&[RecoveryOptionNameType::VerifiedPhoneNumber]))
+    });
     let phone = |n: &str| {
         [
             ("phone_number", n.to_string()),
@@ -147,13 +151,14 @@ fn every_simulated_login_answers_confirm_as_an_unknown_one_on_the_cognito_direct
         create(&pool, name, &pairs, password);
     };
     add("dora", attrs(&phone("+12065550101")), true);
-    ok(pool_cli(&[
-        "admin-disable-user",
-        "--user-pool-id",
-        &pool.id,
-        "--username",
-        "dora",
-    ]));
+    block_on(
+        pool.admin
+            .admin_disable_user()
+            .user_pool_id(&pool.id)
+            .username("dora")
+            .send(),
+    )
+    .unwrap();
     add("fran", attrs(&phone("+12065550102")), false);
     add(
         "sam",
@@ -164,15 +169,20 @@ fn every_simulated_login_answers_confirm_as_an_unknown_one_on_the_cognito_direct
         true,
     );
     add("mia", attrs(&phone("+12065550104")), true);
-    ok(pool_cli(&[
-        "admin-set-user-mfa-preference",
-        "--user-pool-id",
-        &pool.id,
-        "--username",
-        "mia",
-        "--sms-mfa-settings",
-        "Enabled=true,PreferredMfa=true",
-    ]));
+    block_on(
+        pool.admin
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&pool.id)
+            .username("mia")
+            .sms_mfa_settings(
+                SmsMfaSettingsType::builder()
+                    .enabled(true)
+                    .preferred_mfa(true)
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
     add(
         "pia",
         vec![
@@ -182,26 +192,25 @@ fn every_simulated_login_answers_confirm_as_an_unknown_one_on_the_cognito_direct
         true,
     );
     // A self-service sign-up, not confirmed.
-    ok(pool_cli(&[
-        "sign-up",
-        "--client-id",
-        &pool.client,
-        "--username",
-        "ursula",
-        "--password",
-        "0ld-Passw0rd!",
-        "--user-attributes",
-        "Name=phone_number,Value=+12065550105",
-        "--no-sign-request",
-    ]));
-    let status = ok(pool_cli(&[
-        "admin-get-user",
-        "--user-pool-id",
-        &pool.id,
-        "--username",
-        "ursula",
-    ]));
-    assert_eq!(status["UserStatus"], "UNCONFIRMED");
+    block_on(
+        pool.admin
+            .sign_up()
+            .client_id(&pool.client)
+            .username("ursula")
+            .password(OLD_PASSWORD)
+            .user_attributes(attr("phone_number", "+12065550105"))
+            .send(),
+    )
+    .unwrap();
+    let status = block_on(
+        pool.admin
+            .admin_get_user()
+            .user_pool_id(&pool.id)
+            .username("ursula")
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(status.user_status(), Some(&UserStatusType::Unconfirmed));
 
     let runner = runner_on(&pool);
     let classes = [
