@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput;
 use aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordError;
 use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError;
@@ -19,9 +18,7 @@ use aws_sdk_cognitoidentityprovider::types::error::{
     InternalErrorException, TooManyRequestsException,
 };
 use aws_sdk_cognitoidentityprovider::types::{
-    AccountRecoverySettingType, AliasAttributeType, AttributeType, AuthFlowType,
-    ExplicitAuthFlowsType, MessageActionType, PasswordPolicyType, RecoveryOptionNameType,
-    RecoveryOptionType, SmsMfaSettingsType, UserPoolClientType, UserPoolMfaType,
+    PasswordPolicyType, SmsMfaSettingsType, UserPoolClientType, UserPoolMfaType,
     UserPoolPolicyType, UserPoolType, UserStatusType, UsernameAttributeType,
     UsernameConfigurationType,
 };
@@ -50,7 +47,7 @@ use test_support::cognito_pool::{
     refresh, sign_in,
 };
 use test_support::moto::{self, Calls, counts};
-use test_support::{Inbox, PASSWORD, unique};
+use test_support::{Inbox, PASSWORD};
 
 const OLD_PASSWORD: &str = "Legacy-Passw0rd!";
 const T0: UnixTime = UnixTime(1_800_000_000);
