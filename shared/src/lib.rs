@@ -18,6 +18,9 @@ pub mod lambda;
 /// The functions' failures as the Lambda runtime reports them.
 #[cfg(feature = "lambda-log")]
 pub mod lambda_errors;
+/// A failed start reported to the Runtime API, so the invoker shows why.
+#[cfg(feature = "lambda-log")]
+pub mod lambda_start;
 /// The Lambda functions' log subscriber, with the runtime's raw-event logging shut off.
 #[cfg(feature = "lambda-log")]
 pub mod lambda_log;
