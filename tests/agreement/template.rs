@@ -645,8 +645,9 @@ fn the_api_functions_reset_in_the_pool_keep_codes_in_dynamodb_and_deliver_for_re
             assert_eq!(get("USER_POOL_ID"), Some(pool_id), "{binary}");
             assert_eq!(get("STORE"), Some("dynamodb"), "{binary}");
             assert_eq!(get("CODES_TABLE"), Some("stack-CodesTable"), "{binary}");
-            // The pool's own clients and users: no list, no users table.
-            assert_eq!(get("APP_CLIENTS"), None, "{binary}");
+            // The pool's own clients and users: no list (declared empty, for a local env file), no
+            // users table.
+            assert_eq!(get("APP_CLIENTS"), Some(""), "{binary}");
             assert_eq!(get("USERS_TABLE"), None, "{binary}");
             // Codes, and the PasswordChanged notice, go out through SES and SMS.
             assert_eq!(get(delivery), Some("aws"), "{binary}");
