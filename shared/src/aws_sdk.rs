@@ -521,7 +521,13 @@ mod tests {
         assert!(blank.len() >= 7, "{blank:?}");
         let with_keys: Vec<(&str, &str)> = KEYS.iter().copied().chain(blank.clone()).collect();
         let config = from_environment(env(&with_keys)).unwrap();
-        for service in ["DynamoDB", "SESv2", "KMS", "Secrets Manager", "Cognito Identity Provider"] {
+        for service in [
+            "DynamoDB",
+            "SESv2",
+            "KMS",
+            "Secrets Manager",
+            "Cognito Identity Provider",
+        ] {
             assert_eq!(endpoint(&config, service), None, "{service}");
         }
         #[cfg(feature = "aws-config")]

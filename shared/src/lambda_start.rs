@@ -19,7 +19,10 @@ const INIT_ERROR: &str = "Runtime.InitError";
 
 /// `setup`'s value, or its error reported as the init error (`error_type` names what failed, the
 /// error's text is the message) and returned for `main` to end with.
-pub async fn started<T, E>(setup: Result<T, E>, error_type: &str) -> Result<T, lambda_runtime::Error>
+pub async fn started<T, E>(
+    setup: Result<T, E>,
+    error_type: &str,
+) -> Result<T, lambda_runtime::Error>
 where
     E: Display + Into<lambda_runtime::Error>,
 {

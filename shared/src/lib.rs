@@ -18,15 +18,15 @@ pub mod lambda;
 /// The functions' failures as the Lambda runtime reports them.
 #[cfg(feature = "lambda-log")]
 pub mod lambda_errors;
-/// A failed start reported to the Runtime API, so the invoker shows why.
-#[cfg(feature = "lambda-log")]
-pub mod lambda_start;
 /// The Lambda functions' log subscriber, with the runtime's raw-event logging shut off.
 #[cfg(feature = "lambda-log")]
 pub mod lambda_log;
 /// The functions' metrics: CloudWatch Embedded Metric Format on stdout.
 #[cfg(feature = "lambda-log")]
 pub mod lambda_metrics;
+/// A failed start reported to the Runtime API, so the invoker shows why.
+#[cfg(feature = "lambda-log")]
+pub mod lambda_start;
 /// The most each dependency may log (the SDK's and the runtime's bodies never reach a log).
 pub mod log_caps;
 pub mod metrics;

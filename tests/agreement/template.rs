@@ -1697,8 +1697,8 @@ fn the_template_never_sets_a_local_only_setting() {
             }
         }
     }
-    let sender = &template["Resources"]["CustomSenderFunction"]["Properties"]["Environment"]
-        ["Variables"]["SENDER_LOCAL_KEY"];
+    let sender = &template["Resources"]["CustomSenderFunction"]["Properties"]["Environment"]["Variables"]
+        ["SENDER_LOCAL_KEY"];
     assert_eq!(
         sender.as_str(),
         Some(""),
@@ -1742,13 +1742,13 @@ fn every_function_declares_the_endpoint_variables_empty() {
 async fn the_env_files_settings_are_declared_and_accepted() {
     let template = template();
     let deployment = Deployment::new(&template, &[]);
-    let globals: BTreeMap<String, String> = template["Globals"]["Function"]["Environment"]
-        ["Variables"]
-        .as_mapping()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.as_str().unwrap().to_string(), scalar(v)))
-        .collect();
+    let globals: BTreeMap<String, String> =
+        template["Globals"]["Function"]["Environment"]["Variables"]
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.as_str().unwrap().to_string(), scalar(v)))
+            .collect();
     for file in ["events/local-env.json", "events/moto-env.json"] {
         let text = std::fs::read_to_string(root().join(file)).unwrap();
         let given: BTreeMap<String, BTreeMap<String, String>> =
@@ -1790,7 +1790,10 @@ async fn the_env_files_settings_are_declared_and_accepted() {
             functions += 1;
         }
         assert_eq!(functions, 5, "{file}");
-        assert!(given.keys().all(|k| k == "Parameters" || template["Resources"].get(k).is_some()));
+        assert!(
+            given
+                .keys()
+                .all(|k| k == "Parameters" || template["Resources"].get(k).is_some())
+        );
     }
 }
-

@@ -29,7 +29,10 @@ fn events() -> Vec<(String, Value)> {
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         // The env files beside the events (local-env.json, moto-env.json) are settings.
-        .filter(|p| !p.file_stem().is_some_and(|s| s.to_string_lossy().ends_with("-env")))
+        .filter(|p| {
+            !p.file_stem()
+                .is_some_and(|s| s.to_string_lossy().ends_with("-env"))
+        })
         .collect();
     files.sort();
     assert!(files.len() >= 27, "events/ holds {} files", files.len());
@@ -217,7 +220,10 @@ fn local_env(binary: &str) -> impl Fn(&str) -> Option<String> + Clone + Send + S
 /// encrypted under, `scripts/esdk.py local-events`), with senders that record each delivery.
 fn custom_sender(email: Arc<Inbox>, sms: Arc<Inbox>) -> custom_sender::Sender {
     let settings = custom_sender::settings_from_env(&local_env("custom-sender")).unwrap();
-    assert!(settings.delivery.is_none(), "local-env.json delivers to the outbox");
+    assert!(
+        settings.delivery.is_none(),
+        "local-env.json delivers to the outbox"
+    );
     let mut sender = custom_sender::sender(None, settings).unwrap();
     assert!(matches!(
         sender.decryptor.keyring,

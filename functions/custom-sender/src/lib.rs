@@ -53,11 +53,19 @@ impl Keyring for SenderKeyring {
 /// SDK configuration, which only they need.
 pub fn sender(sdk: Option<&SdkConfig>, settings: Settings) -> Result<Sender, ConfigError> {
     let needs_aws = || {
-        sdk.ok_or_else(|| ConfigError::new(password_reset::config::env::DELIVERY, "no AWS configuration"))
+        sdk.ok_or_else(|| {
+            ConfigError::new(
+                password_reset::config::env::DELIVERY,
+                "no AWS configuration",
+            )
+        })
     };
     let (keyring, required_context) = match settings.key {
         SenderKey::Kms(kms) => (
-            SenderKeyring::Kms(KmsKeyring::new(aws_sdk_kms::Client::new(needs_aws()?), kms.key_arn)),
+            SenderKeyring::Kms(KmsKeyring::new(
+                aws_sdk_kms::Client::new(needs_aws()?),
+                kms.key_arn,
+            )),
             kms.encryption_context,
         ),
         SenderKey::Local(local) => (
@@ -65,17 +73,19 @@ pub fn sender(sdk: Option<&SdkConfig>, settings: Settings) -> Result<Sender, Con
             EncryptionContext::new(),
         ),
     };
-    let (email, sms): (Arc<dyn password_reset::ports::EmailSender>, Arc<dyn password_reset::ports::SmsSender>) =
-        match settings.delivery {
-            Some(delivery) => {
-                let delivery = AwsDelivery::new(needs_aws()?, delivery);
-                (delivery.email, delivery.sms)
-            }
-            None => {
-                let outbox = Arc::new(Outbox::new(None, None, true));
-                (outbox.clone(), outbox)
-            }
-        };
+    let (email, sms): (
+        Arc<dyn password_reset::ports::EmailSender>,
+        Arc<dyn password_reset::ports::SmsSender>,
+    ) = match settings.delivery {
+        Some(delivery) => {
+            let delivery = AwsDelivery::new(needs_aws()?, delivery);
+            (delivery.email, delivery.sms)
+        }
+        None => {
+            let outbox = Arc::new(Outbox::new(None, None, true));
+            (outbox.clone(), outbox)
+        }
+    };
     Ok(CustomSender {
         decryptor: CodeDecryptor {
             keyring,

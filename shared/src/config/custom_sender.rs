@@ -64,9 +64,11 @@ mod tests {
 
     #[test]
     fn kms_and_ses_by_default_a_local_key_and_the_outbox_when_asked() {
-        let deployed =
-            settings_from_env(&env(&[(KMS_KEY_ARN, ARN), (SES_FROM_ADDRESS, "a@example.com")]))
-                .unwrap();
+        let deployed = settings_from_env(&env(&[
+            (KMS_KEY_ARN, ARN),
+            (SES_FROM_ADDRESS, "a@example.com"),
+        ]))
+        .unwrap();
         assert!(matches!(&deployed.key, SenderKey::Kms(k) if k.key_arn == ARN));
         assert!(deployed.delivery.is_some());
         let local = settings_from_env(&env(&[

@@ -474,8 +474,14 @@ mod tests {
             ("MISSING", "/nonexistent/users.json"),
         ]);
         let env = Env::new(&lookup);
-        assert_eq!(env.json_file::<Vec<u8>>("INLINE", "a list"), Ok(Some(vec![1])));
-        assert_eq!(env.json_file::<Vec<u8>>("PATH", "a list"), Ok(Some(vec![2])));
+        assert_eq!(
+            env.json_file::<Vec<u8>>("INLINE", "a list"),
+            Ok(Some(vec![1]))
+        );
+        assert_eq!(
+            env.json_file::<Vec<u8>>("PATH", "a list"),
+            Ok(Some(vec![2]))
+        );
         let object: Option<BTreeMap<String, u8>> = env.json_file("OBJECT", "a map").unwrap();
         assert_eq!(object.unwrap()["a"], 1);
         for refused in ["BROKEN", "MISSING"] {

@@ -19,7 +19,9 @@ impl std::fmt::Debug for LocalKey {
 }
 
 /// The local key, when one is given; refused beside a KMS key (which one would decrypt?).
-pub fn local_key_from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Option<LocalKey>, ConfigError> {
+pub fn local_key_from_env(
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<LocalKey>, ConfigError> {
     let vars = Env::new(env);
     let Some(text) = vars.text(SENDER_LOCAL_KEY) else {
         return Ok(None);
@@ -52,7 +54,10 @@ mod tests {
     #[test]
     fn a_local_key_is_32_bytes_of_base64_and_alone() {
         assert_eq!(local_key_from_env(&env(&[])).unwrap(), None);
-        assert_eq!(local_key_from_env(&env(&[(SENDER_LOCAL_KEY, " ")])).unwrap(), None);
+        assert_eq!(
+            local_key_from_env(&env(&[(SENDER_LOCAL_KEY, " ")])).unwrap(),
+            None
+        );
         let key = local_key_from_env(&env(&[(SENDER_LOCAL_KEY, KEY), (KMS_KEY_ARN, "")]))
             .unwrap()
             .unwrap();

@@ -389,7 +389,9 @@ async fn the_local_key_decrypts_the_sample_events_and_nothing_else() {
     let mut other = key;
     other[0] ^= 1;
     assert!(matches!(
-        local(other).decrypt_code(&code("custom-sender-email-SignUp")).await,
+        local(other)
+            .decrypt_code(&code("custom-sender-email-SignUp"))
+            .await,
         Err(DecryptError::Authentication(_))
     ));
     let (_, _, vectors) = fixture();

@@ -38,8 +38,7 @@ fn iv_of(provider_info: &[u8]) -> Option<[u8; IV_LEN]> {
     let rest = provider_info.strip_prefix(KEY_NAME.as_bytes())?;
     let (tag_bits, rest) = rest.split_first_chunk::<4>()?;
     let (iv_len, iv) = rest.split_first_chunk::<4>()?;
-    if u32::from_be_bytes(*tag_bits) != TAG_BITS || u32::from_be_bytes(*iv_len) as usize != IV_LEN
-    {
+    if u32::from_be_bytes(*tag_bits) != TAG_BITS || u32::from_be_bytes(*iv_len) as usize != IV_LEN {
         return None;
     }
     iv.try_into().ok()
@@ -132,6 +131,9 @@ mod tests {
         info.extend_from_slice(&[7; 12]);
         assert_eq!(iv_of(&info), Some([7; 12]));
         assert_eq!(iv_of(&info[..info.len() - 1]), None);
-        assert_eq!(iv_of(b"another-key\x00\x00\x00\x80\x00\x00\x00\x0c012345678901"), None);
+        assert_eq!(
+            iv_of(b"another-key\x00\x00\x00\x80\x00\x00\x00\x0c012345678901"),
+            None
+        );
     }
 }
