@@ -373,7 +373,8 @@ async fn every_sample_event_gets_an_answer_cognito_accepts() {
 /// `sam local invoke <Function> -e events/<file> --env-vars events/local-env.json`, in process: each
 /// function built by its own readers from the settings SAM gives it, nothing but loopback reached
 /// (no AWS configuration is even loaded). Each answer is one Cognito accepts; ConfirmForgotPassword,
-/// whose fresh container holds no code, answers as Cognito does for a code never sent.
+/// whose fresh container holds no code, answers as Cognito does for a code never sent
+/// (CodeMismatchException).
 #[tokio::test]
 async fn every_sample_event_is_answered_offline_under_local_env() {
     use password_reset::config::env;
@@ -451,8 +452,7 @@ async fn every_sample_event_is_answered_offline_under_local_env() {
                         ),
                     };
                     assert!(
-                        error_type.starts_with("ExpiredCodeException")
-                            || error_type.starts_with("CodeMismatchException"),
+                        error_type.starts_with("CodeMismatchException"),
                         "{name}: {status:?} {error_type}"
                     );
                 }
