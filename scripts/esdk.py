@@ -7,9 +7,10 @@ AWS_ENDPOINT_URL (or MOTO_ENDPOINT) points at: moto_server in the tests.
   esdk.py vectors OUT.json
       one message per algorithm suite (framed, multi-frame and non-framed), each with its plaintext
       data key (asked back from KMS), for the decrypt unit tests that run without KMS
-  esdk.py events EVENTS_DIR FIXTURE.json
-      the custom-sender sample events (a code for each trigger source) and the fixture the events
-      contract test mocks KMS with (key ARN, encrypted data key -> data key)
+  esdk.py local-events EVENTS_DIR ENV.json
+      the custom-sender sample events in events/, under the local key (SENDER_LOCAL_KEY) that
+      ENV.json (events/local-env.json) gives the function: the Encryption SDK's raw AES keyring, so
+      they decrypt with no KMS (sam local, tests)
 """
 
 import base64
@@ -158,30 +159,53 @@ def event(kind, source, code):
     }
 
 
-def cmd_events(events_dir, fixture):
-    key_arn = new_key()
-    keys = {}
+# The raw AES keyring's names for the local key (shared/src/adapters/esdk/raw_aes.rs).
+LOCAL_KEY_NAMESPACE = "cognito-password-reset-local"
+LOCAL_KEY_NAME = "sender-local-key"
+
+
+def local_key_provider(key):
+    from aws_encryption_sdk.identifiers import EncryptionKeyType, WrappingAlgorithm
+    from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
+    from aws_encryption_sdk.key_providers.raw import RawMasterKey
+
+    return RawMasterKey(
+        provider_id=LOCAL_KEY_NAMESPACE,
+        key_id=LOCAL_KEY_NAME.encode(),
+        wrapping_key=WrappingKey(
+            wrapping_algorithm=WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING,
+            wrapping_key=key,
+            wrapping_key_type=EncryptionKeyType.SYMMETRIC,
+        ),
+    )
+
+
+def cmd_local_events(events_dir, env_file):
+    settings = json.load(open(env_file))
+    key = base64.b64decode(settings["CustomSenderFunction"]["SENDER_LOCAL_KEY"])
+    client = aws_encryption_sdk.EncryptionSDKClient(
+        commitment_policy=CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT
+    )
+    provider = local_key_provider(key)
     written = 0
     for kind, sources in [("CustomEmailSender", EMAIL_SOURCES), ("CustomSMSSender", SMS_SOURCES)]:
         for source in sources:
             code = None
             if source != "AccountTakeOverNotification":
                 plaintext = b"Tmp-Passw0rd!" if source == "AdminCreateUser" else b"123456"
-                message = encrypt(key_arn, plaintext, EVENTS_CONTEXT, COGNITO_SUITE)
-                edk, key = data_key(key_arn, message)
-                keys[b64(edk)] = b64(key)
+                message, _ = client.encrypt(
+                    source=plaintext,
+                    key_provider=provider,
+                    encryption_context=EVENTS_CONTEXT,
+                    algorithm=Algorithm.get_by_id(COGNITO_SUITE),
+                )
                 code = b64(message)
             name = f"custom-sender-{'email' if kind == 'CustomEmailSender' else 'sms'}-{source}.json"
             with open(os.path.join(events_dir, name), "w") as f:
                 json.dump(event(kind, source, code), f, indent=2)
                 f.write("\n")
             written += 1
-    with open(fixture, "w") as f:
-        json.dump(
-            {"key_arn": key_arn, "encryption_context": EVENTS_CONTEXT, "data_keys": keys}, f, indent=1
-        )
-        f.write("\n")
-    print(f"{written} events -> {events_dir}, KMS fixture -> {fixture}")
+    print(f"{written} events under the local key -> {events_dir}")
 
 
 if __name__ == "__main__":
@@ -190,7 +214,7 @@ if __name__ == "__main__":
         cmd_encrypt(rest)
     elif command == "vectors":
         cmd_vectors(rest[0])
-    elif command == "events":
-        cmd_events(rest[0], rest[1])
+    elif command == "local-events":
+        cmd_local_events(rest[0], rest[1])
     else:
         sys.exit(__doc__)

@@ -66,11 +66,18 @@ impl Aws {
 pub async fn load_sdk_config() -> Result<SdkConfig, ConfigError> {
     #[cfg(feature = "aws-config")]
     if !lean::holds_keys_and_region(&crate::config::env::process) {
-        return Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .timeout_config(timeouts())
             .retry_config(retries())
             .load()
-            .await);
+            .await;
+        // aws-config takes a blank `AWS_ENDPOINT_URL_<SERVICE>` as an endpoint (every call then
+        // fails); blank means AWS's own, as the template declares them. A profile's global
+        // `endpoint_url` still applies (the configuration's own endpoint), its per-service ones not.
+        return Ok(config
+            .to_builder()
+            .service_config(lean::environment_endpoints(crate::config::env::process)?)
+            .build());
     }
     from_environment(crate::config::env::process)
 }
@@ -264,6 +271,16 @@ mod lean {
             return Err("no PEM certificate in it".into());
         }
         Ok(())
+    }
+
+    /// [`EnvironmentEndpoints`] of `env`.
+    #[cfg(feature = "aws-config")]
+    pub(super) fn environment_endpoints(
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Result<impl LoadServiceConfig + 'static, ConfigError> {
+        let env: Lookup = Arc::new(env);
+        let ignore = Env::new(&*env).flag(AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, false)?;
+        Ok(EnvironmentEndpoints { env, ignore })
     }
 
     /// Each client's endpoint, as aws-config resolves it from the environment: the service's own
@@ -489,6 +506,51 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(endpoint(&config, "DynamoDB"), None);
+    }
+
+    /// The template declares every endpoint variable empty (so `sam local --env-vars` can point a
+    /// function at an emulator): empty is AWS's own endpoint, on either loader.
+    #[test]
+    fn empty_endpoint_variables_are_aws_own_endpoints() {
+        let blank: Vec<(&str, &str)> = crate::config::env::ALL
+            .iter()
+            .map(|v| v.name)
+            .filter(|n| n.starts_with("AWS_ENDPOINT_URL"))
+            .map(|n| (n, ""))
+            .collect();
+        assert!(blank.len() >= 7, "{blank:?}");
+        let with_keys: Vec<(&str, &str)> = KEYS.iter().copied().chain(blank.clone()).collect();
+        let config = from_environment(env(&with_keys)).unwrap();
+        for service in [
+            "DynamoDB",
+            "SESv2",
+            "KMS",
+            "Secrets Manager",
+            "Cognito Identity Provider",
+        ] {
+            assert_eq!(endpoint(&config, service), None, "{service}");
+        }
+        #[cfg(feature = "aws-config")]
+        {
+            use aws_types::service_config::LoadServiceConfig;
+            let key = |service_id: &'static str| {
+                ServiceConfigKey::builder()
+                    .service_id(service_id)
+                    .env("AWS_ENDPOINT_URL")
+                    .profile("endpoint_url")
+                    .build()
+                    .unwrap()
+            };
+            let endpoints = lean::environment_endpoints(env(&blank)).unwrap();
+            assert_eq!(endpoints.load_config(key("DynamoDB")), None);
+            let mut pointed = blank.clone();
+            pointed.push(("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"));
+            let endpoints = lean::environment_endpoints(env(&pointed)).unwrap();
+            assert_eq!(
+                endpoints.load_config(key("DynamoDB")).as_deref(),
+                Some("http://127.0.0.1:5000")
+            );
+        }
     }
 
     #[test]

@@ -29,7 +29,8 @@ use crate::usecases::ResetService;
 pub async fn run(operation: Operation) -> Result<(), lambda_runtime::Error> {
     crate::lambda_log::init();
     crate::lambda_metrics::init(operation.function());
-    let (service, wiring) = crate::assembly::service_from_env(operation).await?;
+    let setup = crate::assembly::service_from_env(operation).await;
+    let (service, wiring) = crate::lambda_start::started(setup, "ConfigError").await?;
     let service = &service;
     let page = wiring.reset_page;
     lambda_runtime::run(lambda_runtime::service_fn(

@@ -24,6 +24,9 @@ pub mod lambda_log;
 /// The functions' metrics: CloudWatch Embedded Metric Format on stdout.
 #[cfg(feature = "lambda-log")]
 pub mod lambda_metrics;
+/// A failed start reported to the Runtime API, so the invoker shows why.
+#[cfg(feature = "lambda-log")]
+pub mod lambda_start;
 /// The most each dependency may log (the SDK's and the runtime's bodies never reach a log).
 pub mod log_caps;
 pub mod metrics;

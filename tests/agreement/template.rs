@@ -317,11 +317,15 @@ async fn read_settings(binary: &str, recorder: &Recorder) -> Result<(), ConfigEr
             custom_sender::settings_from_env(&env)?;
         }
         "user-migration" => {
-            // What `Migrator::from_env` reads, the source table's settings as
-            // `migration_source::from_env` reads them for the template's `dynamodb`.
+            // What `Migrator::from_env` reads: the source `migration_source::from_env` builds.
             password_reset::config::recovery_from_env(&env)?;
-            password_reset::config::MigrationSourceKind::from_env(&env)?;
-            SourceTable::from_env(&env)?;
+            let kind = password_reset::config::MigrationSourceKind::from_env(&env)?;
+            if kind == password_reset::config::MigrationSourceKind::Memory {
+                password_reset::config::source_users_from_env(&env)?
+                    .ok_or_else(|| ConfigError::new(env::SOURCE_USERS_FILE, "not set"))?;
+            } else {
+                SourceTable::from_env(&env)?;
+            }
         }
         other => panic!("the test does not know what {other} reads: add it to read_settings"),
     }
@@ -413,6 +417,10 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
     }
     names
 }
+
+/// Settings only local runs give (`sam local --env-vars events/local-env.json`): the template
+/// declares them empty, so SAM lets an env file set them, and a deployment never does.
+const LOCAL_ONLY: &[&str] = &["SEED_USERS_FILE", "SOURCE_USERS_FILE", "SENDER_LOCAL_KEY"];
 
 /// Parameter sets the checks run under: the defaults and the other branch of every condition.
 const PARAMETER_SETS: &[&[(&str, &str)]] = &[
@@ -587,7 +595,10 @@ async fn each_function_is_given_exactly_the_settings_it_reads() {
                 missing.is_empty(),
                 "{context}: reads {missing:?}, which the template does not set"
             );
-            let unread: Vec<_> = environment.keys().filter(|n| !asked.contains(*n)).collect();
+            let unread: Vec<_> = environment
+                .keys()
+                .filter(|n| !asked.contains(*n) && !LOCAL_ONLY.contains(&n.as_str()))
+                .collect();
             assert!(
                 unread.is_empty(),
                 "{context}: the template sets {unread:?}, which the function never reads"
@@ -634,8 +645,9 @@ fn the_api_functions_reset_in_the_pool_keep_codes_in_dynamodb_and_deliver_for_re
             assert_eq!(get("USER_POOL_ID"), Some(pool_id), "{binary}");
             assert_eq!(get("STORE"), Some("dynamodb"), "{binary}");
             assert_eq!(get("CODES_TABLE"), Some("stack-CodesTable"), "{binary}");
-            // The pool's own clients and users: no list, no users table.
-            assert_eq!(get("APP_CLIENTS"), None, "{binary}");
+            // The pool's own clients and users: no list (declared empty, for a local env file), no
+            // users table.
+            assert_eq!(get("APP_CLIENTS"), Some(""), "{binary}");
             assert_eq!(get("USERS_TABLE"), None, "{binary}");
             // Codes, and the PasswordChanged notice, go out through SES and SMS.
             assert_eq!(get(delivery), Some("aws"), "{binary}");
@@ -1664,4 +1676,124 @@ fn the_http_apis_cors_is_the_runners_and_the_reset_page_is_routed() {
         scalar(&template["Parameters"]["ResetPage"]["Default"]),
         "true"
     );
+}
+
+/// The local-only settings are declared empty, whatever the parameters: a deployment never runs on
+/// the embedded users or a local custom-sender key (the template's text names no value for them).
+#[test]
+fn the_template_never_sets_a_local_only_setting() {
+    let template = template();
+    for overrides in PARAMETER_SETS.iter().chain(FLOWS) {
+        let deployment = Deployment::new(&template, overrides);
+        for (id, function) in deployment.resources() {
+            if function["Type"].as_str() != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let environment = deployment.environment(function);
+            for name in LOCAL_ONLY {
+                if let Some(value) = environment.get(*name) {
+                    assert_eq!(value, "", "{id} sets {name} with {overrides:?}");
+                }
+            }
+        }
+    }
+    let sender = &template["Resources"]["CustomSenderFunction"]["Properties"]["Environment"]["Variables"]
+        ["SENDER_LOCAL_KEY"];
+    assert_eq!(
+        sender.as_str(),
+        Some(""),
+        "the local key is a literal empty string, never a parameter or a reference"
+    );
+}
+
+/// Every AWS endpoint a function's SDK clients read is declared for every function, empty (AWS's
+/// own: `aws_sdk`'s loader takes blank as unset), so `sam local --env-vars` can point them at an
+/// emulator; nothing else is set for all functions.
+#[test]
+fn every_function_declares_the_endpoint_variables_empty() {
+    let template = template();
+    let globals = template["Globals"]["Function"]["Environment"]["Variables"]
+        .as_mapping()
+        .unwrap();
+    let declared: BTreeMap<String, String> = globals
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().to_string(), scalar(v)))
+        .collect();
+    let endpoints: BTreeMap<String, String> = env::ALL
+        .iter()
+        .filter(|v| v.name.starts_with("AWS_ENDPOINT_URL"))
+        .map(|v| (v.name.to_string(), String::new()))
+        .collect();
+    assert!(endpoints.len() >= 7, "{endpoints:?}");
+    assert_eq!(declared, endpoints);
+    // A function's own environment never overrides one.
+    for (id, function) in template["Resources"].as_mapping().unwrap() {
+        for name in Deployment::listed_variables(function) {
+            assert!(!endpoints.contains_key(&name), "{id:?} sets {name}");
+        }
+    }
+}
+
+/// The documented env files (`events/local-env.json`: everything offline; `events/moto-env.json`:
+/// every function pointed at an emulator) give each function only variables the template declares
+/// for it (SAM ignores the others, silently), and each function's readers accept what SAM then
+/// hands it: the template's values under the default parameters, overridden by the file.
+#[tokio::test(flavor = "current_thread")]
+async fn the_env_files_settings_are_declared_and_accepted() {
+    let template = template();
+    let deployment = Deployment::new(&template, &[]);
+    let globals: BTreeMap<String, String> =
+        template["Globals"]["Function"]["Environment"]["Variables"]
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.as_str().unwrap().to_string(), scalar(v)))
+            .collect();
+    for file in ["events/local-env.json", "events/moto-env.json"] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        let given: BTreeMap<String, BTreeMap<String, String>> =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let common = given.get("Parameters").cloned().unwrap_or_default();
+        let mut functions = 0;
+        for (id, function) in template["Resources"].as_mapping().unwrap() {
+            if function["Type"].as_str() != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let id = id.as_str().unwrap();
+            let binary = function["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .unwrap();
+            // SAM runs a function whatever its Condition; every declared name is overridable.
+            let mut environment = globals.clone();
+            environment.extend(deployment.environment(function));
+            let declared: BTreeSet<String> = globals
+                .keys()
+                .cloned()
+                .chain(Deployment::listed_variables(function))
+                .collect();
+            let own = given.get(id).cloned().unwrap_or_default();
+            for name in own.keys() {
+                assert!(
+                    declared.contains(name),
+                    "{file}: {id}.{name} is not declared by the template, so SAM ignores it"
+                );
+            }
+            for (name, value) in common.iter().chain(&own) {
+                if declared.contains(name) {
+                    environment.insert(name.clone(), value.clone());
+                }
+            }
+            let recorder = Recorder::new(environment);
+            if let Err(e) = read_settings(binary, &recorder).await {
+                panic!("{file}: {id} ({binary}) refuses its settings: {e}");
+            }
+            functions += 1;
+        }
+        assert_eq!(functions, 5, "{file}");
+        assert!(
+            given
+                .keys()
+                .all(|k| k == "Parameters" || template["Resources"].get(k).is_some())
+        );
+    }
 }

@@ -2,8 +2,9 @@
 //! Cognito accepts (CustomMessage: code parameter in both messages, limits held, the event
 //! otherwise unchanged; UserMigration: status, action and a verified channel for the medium;
 //! forgot-password / confirm-forgot-password: Cognito's response in the event's form; custom-sender:
-//! the code decrypted, through KMS mocked with the test key's data keys (tests/fixtures), and
-//! delivered once to the user's address or number).
+//! the code decrypted under events/local-env.json's local key, and delivered once to the user's
+//! address or number); and each again under the settings `sam local invoke --env-vars
+//! events/local-env.json` gives the function, offline.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -27,6 +28,11 @@ fn events() -> Vec<(String, Value)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        // The env files beside the events (local-env.json, moto-env.json) are settings.
+        .filter(|p| {
+            !p.file_stem()
+                .is_some_and(|s| s.to_string_lossy().ends_with("-env"))
+        })
         .collect();
     files.sort();
     assert!(files.len() >= 27, "events/ holds {} files", files.len());
@@ -156,42 +162,76 @@ fn check_reset(name: &str, answer: &Value) {
     }
 }
 
-/// The custom sender with KMS answering, as for the test key, from tests/fixtures/custom-sender-kms.json
-/// (written with the events by `scripts/esdk.py events`), and senders that record each delivery.
-fn custom_sender(
-    email: Arc<Inbox>,
-    sms: Arc<Inbox>,
-) -> custom_sender::Sender<password_reset::adapters::esdk::KmsKeyring> {
-    use aws_sdk_kms::operation::decrypt::DecryptOutput;
-    use aws_sdk_kms::primitives::Blob;
-    use aws_smithy_mocks::{RuleMode, mock, mock_client};
-    use base64::Engine;
-    use base64::engine::general_purpose::STANDARD;
-    let fixture: Value =
-        serde_json::from_str(include_str!("../fixtures/custom-sender-kms.json")).unwrap();
-    let key_arn = fixture["key_arn"].as_str().unwrap().to_string();
-    let keys = fixture["data_keys"].as_object().unwrap().clone();
-    let answering = key_arn.clone();
-    let decrypt = mock!(aws_sdk_kms::Client::decrypt).then_compute_output(move |input| {
-        assert_eq!(input.key_id(), Some(answering.as_str()));
-        let edk = STANDARD.encode(input.ciphertext_blob().unwrap().as_ref());
-        let key = keys[&edk].as_str().unwrap();
-        DecryptOutput::builder()
-            .key_id(answering.clone())
-            .plaintext(Blob::new(STANDARD.decode(key).unwrap()))
-            .build()
-    });
-    let kms = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&decrypt]);
-    custom_sender::Sender {
-        decryptor: password_reset::adapters::esdk::CodeDecryptor {
-            keyring: password_reset::adapters::esdk::KmsKeyring::new(kms, key_arn),
-            required_context: serde_json::from_value(fixture["encryption_context"].clone())
-                .unwrap(),
-        },
-        catalog: MessageCatalog::default(),
-        email,
-        sms,
+/// What `sam local invoke <Function> --env-vars events/local-env.json` gives a function: the
+/// template's plain values and parameter defaults (SAM's stand-ins for resources and conditions
+/// left out, as blank is unset), then the env file's, only for names the template declares (SAM
+/// ignores the others). `binary` names the function by its crate.
+fn local_env(binary: &str) -> impl Fn(&str) -> Option<String> + Clone + Send + Sync + 'static {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("template.yaml")).unwrap();
+    let template: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let (id, function) = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .find(|(_, r)| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
+        .unwrap_or_else(|| panic!("no function {binary} in template.yaml"));
+    let id = id.as_str().unwrap();
+    let scalar = |v: &serde_yaml_ng::Value| match v {
+        serde_yaml_ng::Value::String(s) => Some(s.clone()),
+        serde_yaml_ng::Value::Number(n) => Some(n.to_string()),
+        serde_yaml_ng::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let mut vars = std::collections::HashMap::new();
+    let declared = template["Globals"]["Function"]["Environment"]["Variables"]
+        .as_mapping()
+        .into_iter()
+        .chain(function["Properties"]["Environment"]["Variables"].as_mapping())
+        .flat_map(|m| m.iter());
+    for (name, value) in declared {
+        let name = name.as_str().unwrap().to_string();
+        let value = match value {
+            serde_yaml_ng::Value::Tagged(t) if t.tag == "Ref" => t
+                .value
+                .as_str()
+                .and_then(|p| template["Parameters"].get(p))
+                .and_then(|p| p.get("Default"))
+                .and_then(scalar),
+            other => scalar(other),
+        };
+        vars.insert(name, value.unwrap_or_default());
     }
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("events/local-env.json")).unwrap())
+            .unwrap();
+    for (name, value) in file[id].as_object().into_iter().flatten() {
+        assert!(
+            vars.contains_key(name),
+            "events/local-env.json gives {id} {name}, which template.yaml does not declare: SAM ignores it"
+        );
+        vars.insert(name.clone(), value.as_str().unwrap().to_string());
+    }
+    let vars = Arc::new(vars);
+    move |name: &str| vars.get(name).cloned()
+}
+
+/// The custom sender as events/local-env.json configures it (the local key the sample events are
+/// encrypted under, `scripts/esdk.py local-events`), with senders that record each delivery.
+fn custom_sender(email: Arc<Inbox>, sms: Arc<Inbox>) -> custom_sender::Sender {
+    let settings = custom_sender::settings_from_env(&local_env("custom-sender")).unwrap();
+    assert!(
+        settings.delivery.is_none(),
+        "local-env.json delivers to the outbox"
+    );
+    let mut sender = custom_sender::sender(None, settings).unwrap();
+    assert!(matches!(
+        sender.decryptor.keyring,
+        custom_sender::SenderKeyring::Local(_)
+    ));
+    sender.email = email as Arc<dyn password_reset::ports::EmailSender>;
+    sender.sms = sms as Arc<dyn password_reset::ports::SmsSender>;
+    sender
 }
 
 fn check_custom_sender(name: &str, event: &Value, email: &Inbox, sms: &Inbox) {
@@ -328,6 +368,99 @@ async fn every_sample_event_gets_an_answer_cognito_accepts() {
     ] {
         assert!(seen.iter().any(|s| s == form), "no event {form}");
     }
+}
+
+/// `sam local invoke <Function> -e events/<file> --env-vars events/local-env.json`, in process: each
+/// function built by its own readers from the settings SAM gives it, nothing but loopback reached
+/// (no AWS configuration is even loaded). Each answer is one Cognito accepts; ConfirmForgotPassword,
+/// whose fresh container holds no code, answers as Cognito does for a code never sent
+/// (CodeMismatchException).
+#[tokio::test]
+async fn every_sample_event_is_answered_offline_under_local_env() {
+    use password_reset::config::env;
+    let api = |binary: &str| {
+        let vars = local_env(binary);
+        let settings = Settings::from_env(vars.clone()).unwrap();
+        let wiring = password_reset::assembly::Wiring::from_env(&vars).unwrap();
+        assert!(!wiring.needs_aws(), "{binary}: local-env.json reaches AWS");
+        (settings, wiring)
+    };
+    let migration = local_env("user-migration");
+    let migrator = user_migration::Migrator {
+        source: password_reset::adapters::migration_source::from_env(&migration)
+            .await
+            .unwrap(),
+        recovery: password_reset::config::recovery_from_env(&migration).unwrap(),
+    };
+    assert_eq!(
+        migration(env::RECOVERY_MECHANISMS).as_deref(),
+        Some("verified_email"),
+        "the template's default recovery, which the Authentication sample's phone-only user is outside"
+    );
+    let catalog = password_reset::config::messages_from_env(&local_env("custom-message")).unwrap();
+    let mut answered = 0;
+    for (name, event) in events() {
+        if name.starts_with("custom-message-") {
+            let answer = custom_message::handle(&catalog, invoke(event.clone()))
+                .await
+                .unwrap();
+            check_custom_message(&name, &event, &answer);
+        } else if name.starts_with("user-migration-") {
+            let answer = user_migration::handle(&migrator, invoke(event.clone()))
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            check_migration(&name, &answer);
+        } else if name.starts_with("custom-sender-") {
+            let (email, sms) = (Arc::new(Inbox::default()), Arc::new(Inbox::default()));
+            let sender = custom_sender(email.clone(), sms.clone());
+            let answer = custom_sender::handle(&sender, invoke(event.clone()))
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(answer, event, "{name}");
+            check_custom_sender(&name, &event, &email, &sms);
+        } else {
+            let (binary, op) = if name.starts_with("forgot-password-") {
+                ("forgot-password", Operation::ForgotPassword)
+            } else {
+                ("confirm-forgot-password", Operation::ConfirmForgotPassword)
+            };
+            let (settings, wiring) = api(binary);
+            let assembled = password_reset::assembly::assemble(
+                &settings,
+                &wiring,
+                &[op],
+                &mut password_reset::request_rng(),
+            )
+            .await
+            .unwrap();
+            let answer =
+                password_reset::lambda::handle(&assembled.service, op, invoke(event.clone())).await;
+            match op {
+                Operation::ForgotPassword => {
+                    check_reset(&name, &answer.unwrap_or_else(|e| panic!("{name}: {e:?}")))
+                }
+                Operation::ConfirmForgotPassword => {
+                    // No code was ever sent in this container: Cognito's answer to that.
+                    let (status, error_type) = match answer {
+                        Err(e) => (None, e.error_type),
+                        Ok(http) => (
+                            http["statusCode"].as_i64(),
+                            http["headers"]["x-amzn-errortype"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string(),
+                        ),
+                    };
+                    assert!(
+                        error_type.starts_with("CodeMismatchException"),
+                        "{name}: {status:?} {error_type}"
+                    );
+                }
+            }
+        }
+        answered += 1;
+    }
+    assert_eq!(answered, events().len());
 }
 
 /// The HTTP samples arrive the way the deployed HTTP API routes them: the method and path of

@@ -1,6 +1,7 @@
 //! CustomMessage as a Lambda function: templates read and checked once, a thin handler borrowing them.
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use password_reset::lambda_start::started;
 use serde_json::Value;
 
 #[tokio::main]
@@ -8,7 +9,7 @@ async fn main() -> Result<(), Error> {
     password_reset::lambda_log::init();
     password_reset::lambda_metrics::init("custom-message");
     // A template breaking Cognito's rules stops the function here, naming the template.
-    let catalog = custom_message::catalog_from_env()?;
+    let catalog = started(custom_message::catalog_from_env(), "ConfigError").await?;
     let catalog = &catalog;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         password_reset::lambda_metrics::flushed(custom_message::handle(catalog, event)).await

@@ -80,7 +80,8 @@ variables! {
     /// A literal code-hashing key, base64 of at least 32 bytes (local use; deployed functions read
     /// the keys from `CODE_HASH_KEY_SECRET_ARN`).
     CODE_HASH_KEY: Unset::Default("random per process (STORE=memory); STORE=dynamodb needs a key");
-    /// A JSON file of users for the memory directory.
+    /// A JSON file of users for the memory directory (or the JSON itself, as every `*_FILE` of
+    /// JSON takes it: where no file can be given, as under `sam local`).
     SEED_USERS_FILE: Unset::Default("no users");
     /// Where the outbox appends each message, one JSON line each.
     OUTBOX_PATH: Unset::Default("no file: messages are only printed or dropped");
@@ -97,8 +98,9 @@ variables! {
     STORE: Unset::Default("memory");
     /// The directory: `memory`, `dynamodb` or `cognito`.
     DIRECTORY: Unset::Default("the same as STORE");
-    /// `outbox` (local delivery) or `aws` (SES v2 and End User Messaging SMS v2).
-    DELIVERY: Unset::Default("outbox");
+    /// `outbox` (local delivery) or `aws` (SES v2 and End User Messaging SMS v2); the custom
+    /// sender's too.
+    DELIVERY: Unset::Default("outbox (the custom sender: aws)");
     /// The users table, for `DIRECTORY=dynamodb`.
     USERS_TABLE: Unset::Default("needed by DIRECTORY=dynamodb (runner: cognito-reset-users)");
     /// The codes table, for `STORE=dynamodb`.
@@ -137,6 +139,11 @@ variables! {
     KMS_KEY_ARN: Unset::Required;
     /// A JSON object of string pairs every code's encryption context must hold.
     KMS_ENCRYPTION_CONTEXT: Unset::Default("no pair required");
+    /// A local AES-256 key (base64 of 32 bytes) the custom sender unwraps codes' data keys with
+    /// instead of KMS: the Encryption SDK's raw AES keyring (`config::local_key` names its namespace
+    /// and name), for `sam local` and tests (`events/local-env.json`). Exclusive with
+    /// `KMS_KEY_ARN`; warned about at start; the template declares it empty and never sets it.
+    SENDER_LOCAL_KEY: Unset::Default("none: KMS_KEY_ARN's key");
 
     // ---- The migration source: the UserMigration function, and ForgotPassword's migration.
 
@@ -336,7 +343,8 @@ impl<'a> Env<'a> {
             .transpose()
     }
 
-    /// The JSON file at the path the variable names; errors name the path.
+    /// The JSON file at the path the variable names (errors name the path), or, when the value
+    /// starts with `[` or `{`, the JSON itself.
     pub fn json_file<T: DeserializeOwned>(
         &self,
         name: &str,
@@ -344,6 +352,11 @@ impl<'a> Env<'a> {
     ) -> Result<Option<T>, ConfigError> {
         self.text(name)
             .map(|path| {
+                // The JSON itself, where no file can be shipped (`sam local`'s `--env-vars`).
+                if path.starts_with(['[', '{']) {
+                    return serde_json::from_str(&path)
+                        .map_err(|e| ConfigError::new(name, format!("{expected}: {e}")));
+                }
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| ConfigError::new(name, format!("{path}: {e}")))?;
                 serde_json::from_str(&text)
@@ -388,6 +401,8 @@ pub(crate) fn test_env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[test]
@@ -444,5 +459,35 @@ mod tests {
         assert_eq!(env.choices("LIST", &letters), Ok(vec!['a', 'b']));
         assert_eq!(env.json::<Vec<u8>>("JSON", "a list"), Ok(Some(vec![1])));
         assert!(env.json::<Vec<u8>>("WORD", "a list").is_err());
+    }
+
+    #[test]
+    fn a_json_file_setting_takes_the_json_itself_or_a_path() {
+        let path = std::env::temp_dir().join(format!("json-file-{}.json", std::process::id()));
+        std::fs::write(&path, "[2]").unwrap();
+        let path = path.display().to_string();
+        let lookup = test_env(&[
+            ("INLINE", " [1] "),
+            ("OBJECT", r#"{"a":1}"#),
+            ("PATH", &path),
+            ("BROKEN", "[1"),
+            ("MISSING", "/nonexistent/users.json"),
+        ]);
+        let env = Env::new(&lookup);
+        assert_eq!(
+            env.json_file::<Vec<u8>>("INLINE", "a list"),
+            Ok(Some(vec![1]))
+        );
+        assert_eq!(
+            env.json_file::<Vec<u8>>("PATH", "a list"),
+            Ok(Some(vec![2]))
+        );
+        let object: Option<BTreeMap<String, u8>> = env.json_file("OBJECT", "a map").unwrap();
+        assert_eq!(object.unwrap()["a"], 1);
+        for refused in ["BROKEN", "MISSING"] {
+            let err = env.json_file::<Vec<u8>>(refused, "a list").unwrap_err();
+            assert_eq!(err.setting, refused);
+        }
+        std::fs::remove_file(&path).unwrap();
     }
 }

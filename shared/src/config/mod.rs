@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod env;
 mod error;
 pub mod kms;
+pub mod local_key;
 mod messages;
 mod pool_file;
 mod recovery;

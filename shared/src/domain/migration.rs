@@ -110,15 +110,23 @@ pub fn for_reset(
     })
 }
 
-/// UserMigration_Authentication (the password already checked): CONFIRMED.
+/// UserMigration_Authentication (the password already checked): CONFIRMED. The medium named is
+/// one the user can receive: the recovery's pick, else their verified email, else their verified
+/// phone. Cognito reads a missing `desiredDeliveryMediums` as SMS, which an email-only user cannot
+/// get; with SUPPRESS nothing is sent either way. None only for a user with no verified contact.
 pub fn for_sign_in(source_user: &SourceUser, recovery: &AccountRecovery) -> Migration {
     let user_attributes = attributes(source_user);
+    let verified = |flag: &str| user_attributes.get(flag).is_some_and(|v| v == "true");
     let mediums = resolve_channel(
         recovery,
         &as_user(source_user, &user_attributes, UserStatus::Confirmed),
     )
-    .map(|c| vec![c.medium])
-    .unwrap_or_default();
+    .map(|c| c.medium)
+    .ok()
+    .or_else(|| verified("email_verified").then_some(DeliveryMedium::Email))
+    .or_else(|| verified("phone_number_verified").then_some(DeliveryMedium::Sms))
+    .into_iter()
+    .collect();
     Migration {
         user_attributes,
         final_user_status: UserStatus::Confirmed,
@@ -224,6 +232,38 @@ mod tests {
         let sign_in = for_sign_in(&unverified, &email_first());
         assert_eq!(sign_in.final_user_status, UserStatus::Confirmed);
         assert!(sign_in.desired_delivery_mediums.is_empty());
+    }
+
+    #[test]
+    fn a_sign_in_names_a_medium_the_user_can_receive_even_outside_the_recovery() {
+        use serde_json::json;
+        let email_only = AccountRecovery::from_mechanisms(&[RecoveryMechanism {
+            name: MechanismName::VerifiedEmail,
+            priority: 1,
+        }])
+        .unwrap();
+        let phone_only_recovery = AccountRecovery::from_mechanisms(&[RecoveryMechanism {
+            name: MechanismName::VerifiedPhoneNumber,
+            priority: 1,
+        }])
+        .unwrap();
+        let phone_user = source_user(&[
+            ("phone_number", json!("+14255550123")),
+            ("phone_number_verified", json!(true)),
+        ]);
+        let email_user = source_user(&[
+            ("email", json!("lee@legacy.example.com")),
+            ("email_verified", json!("true")),
+        ]);
+        for (user, recovery, medium) in [
+            (&phone_user, &email_only, DeliveryMedium::Sms),
+            (&email_user, &phone_only_recovery, DeliveryMedium::Email),
+            (&email_user, &email_only, DeliveryMedium::Email),
+        ] {
+            let m = for_sign_in(user, recovery);
+            assert_eq!(m.final_user_status, UserStatus::Confirmed);
+            assert_eq!(m.desired_delivery_mediums, vec![medium]);
+        }
     }
 
     #[test]

@@ -349,3 +349,55 @@ async fn the_kms_keyring_sends_only_our_key_and_checks_who_answered() {
         "{err}"
     );
 }
+
+/// The raw AES keyring of the local key (`SENDER_LOCAL_KEY`): the sample events' codes, which the
+/// Python ESDK encrypted under events/local-env.json's key (`scripts/esdk.py local-events`),
+/// decrypt with it; under any other key, or a message whose data key KMS wrapped, they do not.
+#[tokio::test]
+async fn the_local_key_decrypts_the_sample_events_and_nothing_else() {
+    use password_reset::adapters::esdk::RawAesKeyring;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |path: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join(path)).unwrap()).unwrap()
+    };
+    let key: [u8; 32] = STANDARD
+        .decode(
+            read("events/local-env.json")["CustomSenderFunction"]["SENDER_LOCAL_KEY"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let local = |key: [u8; 32]| CodeDecryptor {
+        keyring: RawAesKeyring::new(key),
+        required_context: EncryptionContext::new(),
+    };
+    let code = |event: &str| {
+        read(&format!("events/{event}.json"))["request"]["code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for (event, plaintext) in [
+        ("custom-sender-email-ForgotPassword", "123456"),
+        ("custom-sender-sms-AdminCreateUser", "Tmp-Passw0rd!"),
+    ] {
+        let decrypted = local(key).decrypt_code(&code(event)).await.unwrap();
+        assert_eq!(decrypted.as_str(), plaintext, "{event}");
+    }
+    let mut other = key;
+    other[0] ^= 1;
+    assert!(matches!(
+        local(other)
+            .decrypt_code(&code("custom-sender-email-SignUp"))
+            .await,
+        Err(DecryptError::Authentication(_))
+    ));
+    let (_, _, vectors) = fixture();
+    let under_kms = STANDARD.encode(&vectors[0].message);
+    assert!(matches!(
+        local(key).decrypt_code(&under_kms).await,
+        Err(DecryptError::NoMatchingKey(_))
+    ));
+}

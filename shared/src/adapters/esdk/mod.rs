@@ -8,6 +8,7 @@
 
 pub mod kms;
 pub mod message;
+pub mod raw_aes;
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,7 @@ use zeroize::Zeroizing;
 
 pub use kms::KmsKeyring;
 pub use message::{Suite, decrypt};
+pub use raw_aes::RawAesKeyring;
 
 /// The encryption context: authenticated, not secret.
 pub type EncryptionContext = BTreeMap<String, String>;
