@@ -65,8 +65,10 @@ variables! {
     PASSWORD_REQUIRE_SYMBOLS: Unset::Default("true; with DIRECTORY=cognito the pool's");
     /// Digits in a code, 6-10.
     CODE_LENGTH: Unset::Default("6");
-    /// How long a code is valid.
+    /// How long a code sent by email is valid, 300-86400 (clamped).
     CODE_TTL_SECONDS: Unset::Default("3600");
+    /// How long a code sent by SMS is valid, 300-600 (clamped: NIST SP 800-63B-4's 10 minutes).
+    CODE_TTL_SMS_SECONDS: Unset::Default("600");
     /// Codes one user may request per window.
     MAX_REQUESTS_PER_HOUR: Unset::Default("5");
     /// Wrong codes before the code is dead.
@@ -77,6 +79,15 @@ variables! {
     MAX_CONFIRMS_PER_CALLER_PER_HOUR: Unset::Default("60");
     /// Whether a reset sends the PasswordChanged notice.
     NOTIFY_PASSWORD_CHANGED: Unset::Default("true");
+    /// Whether new passwords are refused when common (the embedded list) or expected (the login,
+    /// username, email, app's name): NIST SP 800-63B-4's blocklist.
+    PASSWORD_BLOCKLIST: Unset::Default("true");
+    /// The app's name as its users know it: refused inside new passwords.
+    APP_NAME: Unset::Default("none: only the app client's name");
+    /// Whether a FORCE_CHANGE_PASSWORD user with a verified channel may reset (docs/security.md).
+    RESET_FORCE_CHANGE_PASSWORD: Unset::Default("false");
+    /// Whether a user whose only email is unverified may reset through it (docs/security.md).
+    RESET_UNVERIFIED_EMAIL: Unset::Default("false");
     /// A literal code-hashing key, base64 of at least 32 bytes (local use; deployed functions read
     /// the keys from `CODE_HASH_KEY_SECRET_ARN`).
     CODE_HASH_KEY: Unset::Default("random per process (STORE=memory); STORE=dynamodb needs a key");

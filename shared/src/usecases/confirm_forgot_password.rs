@@ -27,6 +27,8 @@ use crate::domain::error::CognitoError;
 use crate::domain::mask;
 use crate::domain::message::MessageParams;
 use crate::domain::operation::Operation;
+use crate::domain::password_blocklist::{self, Blocked, ExpectedWords};
+use crate::domain::pool::AppClient;
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ConfirmForgotPasswordRequest;
 use crate::domain::reset::{ResetTarget, reset_target};
@@ -109,8 +111,12 @@ async fn confirm(
     progress: &Progress,
 ) -> Result<(), CognitoError> {
     request.validate()?;
-    // The policy is the pool's, not the user's: checking it first tells nobody anything.
-    let policy = || service.pool.password_policy.check(&request.password);
+    // The policy and the blocklist's checks that need no user: the same for everyone, so checking
+    // them first tells nobody anything, and a refused password leaves the code unspent.
+    let policy = |client: &AppClient| {
+        service.pool.password_policy.check(&request.password)?;
+        screen(service, request, client)
+    };
     let Admitted { login, user } = admit(
         service,
         request.envelope(),
@@ -154,12 +160,22 @@ async fn confirm(
         return redemption(outcome).and(Err(CognitoError::CodeMismatch));
     };
     redemption(outcome)?;
-    // The code is claimed: from here on only a definite refusal gives it back.
-    let changed = service
-        .ports
-        .users
-        .set_password(&user.username, &request.password)
-        .await;
+    // The code is claimed: from here on only a definite refusal gives it back. The user's own
+    // expected words are asked only now, of the code's holder: asked earlier they would tell
+    // anyone whose username or email a password guesses.
+    let changed = match user_expected(service, &user, &request.password) {
+        Some(blocked) => {
+            tracing::info!(user = %mask::login(login), "new password refused: it contains the user's own words");
+            Err(PasswordChangeError::Refused(blocked.reason().into()))
+        }
+        None => {
+            service
+                .ports
+                .users
+                .set_password(&user.username, &request.password)
+                .await
+        }
+    };
     if let Err(e) = &changed
         && e.is_definite()
     {
@@ -196,6 +212,45 @@ async fn confirm(
         )),
         (Err(unknown), _) => Err(password_change_error(unknown)),
     }
+}
+
+/// The blocklist's checks that need no user: the common passwords, and the words the request
+/// names (the login as typed, the app client's name, the app's name).
+fn screen(
+    service: &ResetService,
+    request: &ConfirmForgotPasswordRequest,
+    client: &AppClient,
+) -> Result<(), CognitoError> {
+    let settings = &service.pool.blocklist;
+    if !settings.enabled {
+        return Ok(());
+    }
+    let words = ExpectedWords::new(
+        [
+            Some(request.username.as_str()),
+            client.client_name.as_deref(),
+            settings.app_name.as_deref(),
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    password_blocklist::check(&request.password, &words).map_err(|blocked| {
+        tracing::info!(reason = ?blocked, "new password refused by the blocklist");
+        blocked.refusal()
+    })
+}
+
+/// The user's own expected words in the new password: the username, the email (and its local
+/// part), the preferred username.
+fn user_expected(service: &ResetService, user: &User, password: &str) -> Option<Blocked> {
+    if !service.pool.blocklist.enabled {
+        return None;
+    }
+    let attributes = ["email", "preferred_username"]
+        .into_iter()
+        .filter_map(|name| user.attributes.get(name));
+    let words = ExpectedWords::new(std::iter::once(user.username.as_str()).chain(attributes));
+    words.found_in(password).then_some(Blocked::Expected)
 }
 
 /// OWASP's notice after a reset, to the user's verified email (else phone). It never fails
