@@ -12,6 +12,7 @@ mod fuzz;
 mod lambda_events;
 mod migration;
 mod migration_source_dynamodb;
+mod nist_rules;
 mod ses_delivery;
 mod sms_delivery;
 mod tells;
