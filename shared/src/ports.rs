@@ -90,6 +90,13 @@ pub trait UserDirectory: Send + Sync {
     /// `Unknown`, never a refusal.
     async fn set_password(&self, username: &str, password: &str)
     -> Result<(), PasswordChangeError>;
+    /// Marks the user's email verified (`email_verified=true`): a reset through that email proved
+    /// its owner controls it. Only asked when `StuckUsers::unverified_email` is on.
+    async fn mark_email_verified(&self, _username: &str) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(
+            "this directory cannot mark an email verified".into(),
+        ))
+    }
     /// Ends every session from before a password change (or a change that may have applied),
     /// where the directory keeps sessions; a directory without sessions has none to end.
     async fn end_sessions(&self, _username: &str) -> Result<(), StoreError> {

@@ -948,6 +948,8 @@ const ROLE_PARAMETER_SETS: &[&[(&str, &str)]] = &[
     ],
     &[("ExistingUserPoolId", "us-east-1_AbCdEf123")],
     &[("SignOutOnReset", "false")],
+    &[("ResetUnverifiedEmail", "true")],
+    &[("ResetUnverifiedEmail", "true"), ("Directory", "dynamodb")],
     &[("NotifyPasswordChanged", "false")],
     &[("RecoveryMechanisms", "admin_only")],
     &[
@@ -1007,6 +1009,7 @@ struct Reach {
     sms_identity: bool,
     notify: bool,
     sign_out: bool,
+    marks_email_verified: bool,
 }
 
 fn reach(environment: BTreeMap<String, String>) -> Reach {
@@ -1028,6 +1031,7 @@ fn reach(environment: BTreeMap<String, String>) -> Reach {
             .is_some_and(|d| d.sms.origination_identity.is_some()),
         notify: settings.pool.notify_password_changed,
         sign_out: wiring.sign_out_on_reset,
+        marks_email_verified: settings.pool.stuck_users.unverified_email,
     }
 }
 
@@ -1076,6 +1080,10 @@ fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> 
                 add(
                     &["cognito-idp:AdminUserGlobalSignOut"],
                     r.pool && r.sign_out,
+                );
+                add(
+                    &["cognito-idp:AdminUpdateUserAttributes"],
+                    r.pool && r.marks_email_verified,
                 );
                 add(&["dynamodb:UpdateItem"], r.users_table);
             }

@@ -9,6 +9,7 @@ use test_support::cli::*;
 use test_support::moto::endpoint as moto;
 
 mod one_answer;
+mod stuck_users;
 
 const OLD_PASSWORD: &str = "0ld-Passw0rd!";
 
@@ -133,10 +134,16 @@ fn refresh(pool: &Pool, token: &str) -> CliResult {
 }
 
 fn runner_on(pool: &Pool) -> Runner {
+    runner_with(pool, None)
+}
+
+/// The runner on `pool`, with the pool file `settings` when given (its options; the pool's own
+/// policies, recovery and clients still apply).
+fn runner_with(pool: &Pool, settings: Option<&Value>) -> Runner {
     let endpoint = moto();
     Runner::start(
         "cognito",
-        None,
+        settings,
         &[
             ("RESET_DIRECTORY", "cognito"),
             ("USER_POOL_ID", &pool.id),

@@ -3,8 +3,7 @@
 //! - the commonest passwords, embedded (`common_passwords.txt` says where they come from), in any
 //!   case, and with digits or symbols added at the end (`Password1!` is `password`'s);
 //! - the values a user of this pool is expected to pick (`ExpectedWords`): the login, the username,
-//!   the email's local part, the app's name, anywhere in the password, in any case;
-//! - compromised passwords beyond the list, when the settings ask: `ports::BreachedPasswords`.
+//!   the email's local part, the app's name, anywhere in the password, in any case.
 //!
 //! A refusal is an `InvalidPasswordException` whose reason names the rule, never the password.
 
@@ -20,8 +19,6 @@ pub enum Blocked {
     Common,
     /// Contains the login, the username, the email's local part or the app's name.
     Expected,
-    /// Known to a breach corpus (Have I Been Pwned).
-    Breached,
 }
 
 impl Blocked {
@@ -31,7 +28,6 @@ impl Blocked {
             Self::Expected => {
                 "Password must not contain the username, the email address or the app's name"
             }
-            Self::Breached => "Password has appeared in a data breach",
         }
     }
 

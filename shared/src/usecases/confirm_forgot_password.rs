@@ -31,7 +31,7 @@ use crate::domain::password_blocklist::{self, Blocked, ExpectedWords};
 use crate::domain::pool::AppClient;
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ConfirmForgotPasswordRequest;
-use crate::domain::reset::{ResetTarget, reset_target};
+use crate::domain::reset::{ResetTarget, proves_unverified_email, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
 use crate::metrics;
@@ -131,14 +131,21 @@ async fn confirm(
     // against that decoy, so a wrong code costs the same work and gets the same answers
     // (CodeMismatch, TooManyFailedAttempts, ExpiredCode once the decoy's code has expired) for
     // every such login as for an unknown one.
-    let target = match reset_target(
+    let (target, proves_email) = match reset_target(
         user.as_ref(),
         &service.pool.recovery,
         service.pool.prevent_user_existence_errors,
+        service.pool.stuck_users,
         Operation::ConfirmForgotPassword,
     )? {
-        ResetTarget::Deliver(_) | ResetTarget::OwnRecord => user,
-        ResetTarget::Decoy => None,
+        ResetTarget::Deliver(channel) => {
+            let proves = user
+                .as_ref()
+                .is_some_and(|u| proves_unverified_email(u, &channel));
+            (user, proves)
+        }
+        ResetTarget::OwnRecord => (user, false),
+        ResetTarget::Decoy => (None, false),
     };
     let record = match &target {
         Some(user) => user.username.clone(),
@@ -155,7 +162,7 @@ async fn confirm(
         .redeem(&record, &attempt, now, &service.pool.codes)
         .await
         .map_err(store_error)?;
-    let Some(user) = target else {
+    let Some(mut user) = target else {
         // A decoy is never redeemed: even a lucky guess of its unsent code is a mismatch.
         return redemption(outcome).and(Err(CognitoError::CodeMismatch));
     };
@@ -188,6 +195,15 @@ async fn confirm(
         }
         return changed.map_err(password_change_error);
     }
+    if changed.is_ok() && proves_email {
+        // The code went to the unverified email and came back: its owner controls it.
+        match service.ports.users.mark_email_verified(&user.username).await {
+            Ok(()) => user.attributes.set("email_verified", "true"),
+            Err(e) => tracing::error!(error = %e, user = %mask::login(login),
+                "the reset proved the email, and marking it verified failed"),
+        }
+    }
+    let user = user;
     let ended = async {
         let ended = service.ports.users.end_sessions(&user.username).await;
         if ended.is_ok() && changed.is_ok() {

@@ -186,6 +186,7 @@ fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError
         user.as_ref(),
         &service.pool.recovery,
         service.pool.prevent_user_existence_errors,
+        service.pool.stuck_users,
         Operation::ForgotPassword,
     )?;
     Ok(match (target, user) {

@@ -15,5 +15,6 @@ mod migration_source_dynamodb;
 mod nist_rules;
 mod ses_delivery;
 mod sms_delivery;
+mod stuck_users;
 mod tells;
 mod usecases;

@@ -267,3 +267,27 @@ async fn a_full_caller_window_says_when_it_admits_again() {
         Err(CognitoError::LimitExceeded { retry_after: 2600 })
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_refused_password_and_its_reason_never_reach_the_log_at_trace() {
+    let f = fixture(|_| {});
+    let (logs, _guard) = test_support::logs::Logs::start();
+    let code = f.code_for("+14155550123", "maria@example.org", T0).await;
+    let refused = ["Password1!", "Maria-Rocks-2026!"];
+    for password in refused {
+        let answer = f
+            .confirm_with("+14155550123", &code, password, T0.plus(1))
+            .await;
+        assert!(matches!(answer, Err(CognitoError::InvalidPassword(_))));
+    }
+    let logs = logs.text();
+    assert!(logs.contains("new password refused"), "{logs}");
+    // Neither password, nor its lower-case form the lists compare, nor the word that matched.
+    test_support::logs::assert_no_secret(
+        &logs,
+        refused
+            .iter()
+            .flat_map(|p| [p.to_string(), p.to_lowercase()])
+            .chain(["maria-rocks".into(), "password1".into()]),
+    );
+}
