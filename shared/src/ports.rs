@@ -70,7 +70,9 @@ pub enum Admission {
     Admitted,
     /// The request limit (per user, or per caller) is reached: nothing was changed. The window
     /// admits again at `retry_at`, read from the request times the store keeps.
-    LimitReached { retry_at: UnixTime },
+    LimitReached {
+        retry_at: UnixTime,
+    },
 }
 
 /// Who exists, with what attributes and status, and their password: the user pool (`cognito`),

@@ -385,6 +385,8 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
     if binary == "forgot-password" {
         // It confirms nothing: the ConfirmForgotPassword caller limit is unused there.
         names.insert("MAX_CONFIRMS_PER_CALLER_PER_HOUR");
+        // It sets no password: the blocklist is confirm's.
+        names.extend(["PASSWORD_BLOCKLIST", "APP_NAME"]);
     }
     if matches!(binary, "forgot-password" | "confirm-forgot-password") {
         // Optional: no Reply-To; SMS validity defaults to the code's hour.

@@ -148,7 +148,11 @@ impl Settings {
         let codes = CodePolicy {
             length: vars.number(env::CODE_LENGTH, 0..=u8::MAX, d.length)?,
             ttl_seconds: vars.number(env::CODE_TTL_SECONDS, 0..=u64::MAX, d.ttl_seconds)?,
-            sms_ttl_seconds: vars.number(env::CODE_TTL_SMS_SECONDS, 0..=u64::MAX, d.sms_ttl_seconds)?,
+            sms_ttl_seconds: vars.number(
+                env::CODE_TTL_SMS_SECONDS,
+                0..=u64::MAX,
+                d.sms_ttl_seconds,
+            )?,
             max_requests: count(env::MAX_REQUESTS_PER_HOUR, d.max_requests)?,
             window_seconds: d.window_seconds,
             max_failed_attempts: count(env::MAX_FAILED_ATTEMPTS, d.max_failed_attempts)?,

@@ -24,7 +24,9 @@ pub enum Blocked {
 impl Blocked {
     pub fn reason(self) -> &'static str {
         match self {
-            Self::Common => "Password is too common: it is on a list of common and breached passwords",
+            Self::Common => {
+                "Password is too common: it is on a list of common and breached passwords"
+            }
             Self::Expected => {
                 "Password must not contain the username, the email address or the app's name"
             }
@@ -119,9 +121,22 @@ mod tests {
     fn the_list_is_sorted_and_holds_the_commonest_passwords() {
         let list = common_passwords();
         assert!(list.len() > 18_000, "{}", list.len());
-        assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted, no duplicates");
-        assert!(list.iter().all(|p| p.chars().count() >= 6 && *p == p.to_lowercase()));
-        for common in ["123456", "password", "qwerty123", "password1!", "p@ssw0rd", "#1bitch"] {
+        assert!(
+            list.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
+        assert!(
+            list.iter()
+                .all(|p| p.chars().count() >= 6 && *p == p.to_lowercase())
+        );
+        for common in [
+            "123456",
+            "password",
+            "qwerty123",
+            "password1!",
+            "p@ssw0rd",
+            "#1bitch",
+        ] {
             assert!(is_common(common), "{common}");
         }
     }
@@ -129,8 +144,18 @@ mod tests {
     #[test]
     fn common_passwords_are_refused_in_any_case_and_with_an_ending_added() {
         // Each meets Cognito's default policy: upper, lower, number, symbol, 8 characters.
-        for weak in ["Password1!", "P@ssw0rd", "Qwerty123!", "Sunshine2024!", "MONKEY123$"] {
-            assert_eq!(check(weak, &ExpectedWords::default()), Err(Blocked::Common), "{weak}");
+        for weak in [
+            "Password1!",
+            "P@ssw0rd",
+            "Qwerty123!",
+            "Sunshine2024!",
+            "MONKEY123$",
+        ] {
+            assert_eq!(
+                check(weak, &ExpectedWords::default()),
+                Err(Blocked::Common),
+                "{weak}"
+            );
         }
         for fine in ["N3w-Passw0rd!", "Correct-H0rse-Battery", "tR4v3l-Mug-9!"] {
             assert_eq!(check(fine, &ExpectedWords::default()), Ok(()), "{fine}");
@@ -140,8 +165,17 @@ mod tests {
     #[test]
     fn expected_words_are_refused_anywhere_in_any_case() {
         let words = ExpectedWords::new(["Jane.Doe@Example.com", "jdoe", "Acme Portal", "ab"]);
-        for expected in ["Jane.Doe-2026!", "My-jdoe-Key1", "acme portal 9X!", "x-JANE.DOE@EXAMPLE.COM"] {
-            assert_eq!(check(expected, &words), Err(Blocked::Expected), "{expected}");
+        for expected in [
+            "Jane.Doe-2026!",
+            "My-jdoe-Key1",
+            "acme portal 9X!",
+            "x-JANE.DOE@EXAMPLE.COM",
+        ] {
+            assert_eq!(
+                check(expected, &words),
+                Err(Blocked::Expected),
+                "{expected}"
+            );
         }
         // A word under four characters is ignored: "ab" is in many good passwords.
         assert_eq!(check("Tabby-Cat-F1sh!", &words), Ok(()));
@@ -150,6 +184,9 @@ mod tests {
             "Password does not conform to policy: Password must not contain the username, the \
              email address or the app's name"
         );
-        assert!(!format!("{words:?}").contains("jdoe"), "the words are not logged");
+        assert!(
+            !format!("{words:?}").contains("jdoe"),
+            "the words are not logged"
+        );
     }
 }

@@ -197,7 +197,12 @@ async fn confirm(
     }
     if changed.is_ok() && proves_email {
         // The code went to the unverified email and came back: its owner controls it.
-        match service.ports.users.mark_email_verified(&user.username).await {
+        match service
+            .ports
+            .users
+            .mark_email_verified(&user.username)
+            .await
+        {
             Ok(()) => user.attributes.set("email_verified", "true"),
             Err(e) => tracing::error!(error = %e, user = %mask::login(login),
                 "the reset proved the email, and marking it verified failed"),

@@ -89,7 +89,13 @@ async fn a_force_change_password_user_resets_and_is_confirmed() {
 #[tokio::test]
 async fn an_unverified_email_resets_and_is_verified_by_it() {
     let (s, users, inbox) = service(ON);
-    assert!(!users.user("sam").unwrap().attributes.is_true("email_verified"));
+    assert!(
+        !users
+            .user("sam")
+            .unwrap()
+            .attributes
+            .is_true("email_verified")
+    );
     let answer = s.forgot_at(&forgot("sam"), T0, &mut rng(1)).await.unwrap();
     assert_eq!(answer.code_delivery_details.destination, "s***@e***.net");
     let code = inbox.last_code("sam@example.net");
@@ -98,7 +104,13 @@ async fn an_unverified_email_resets_and_is_verified_by_it() {
         s.confirm_at(&confirm("sam", "000000"), T0.plus(1)).await,
         Err(CognitoError::CodeMismatch)
     );
-    assert!(!users.user("sam").unwrap().attributes.is_true("email_verified"));
+    assert!(
+        !users
+            .user("sam")
+            .unwrap()
+            .attributes
+            .is_true("email_verified")
+    );
     s.confirm_at(&confirm("sam", &code), T0.plus(2))
         .await
         .unwrap();

@@ -622,7 +622,10 @@ async fn a_device_is_limited_on_its_own_and_never_stored_raw() {
         .service
         .forgot_direct(&with_device(forgot("user99"), device), T0, &mut rng(99))
         .await;
-    assert_eq!(refused, Err(CognitoError::LimitExceeded { retry_after: 3600 }));
+    assert_eq!(
+        refused,
+        Err(CognitoError::LimitExceeded { retry_after: 3600 })
+    );
     // Another device is another caller; from many addresses, the device is still full.
     f.service
         .forgot_direct(
@@ -641,7 +644,10 @@ async fn a_device_is_limited_on_its_own_and_never_stored_raw() {
             &mut rng(97),
         )
         .await;
-    assert_eq!(refused, Err(CognitoError::LimitExceeded { retry_after: 3600 }));
+    assert_eq!(
+        refused,
+        Err(CognitoError::LimitExceeded { retry_after: 3600 })
+    );
 }
 
 #[tokio::test]

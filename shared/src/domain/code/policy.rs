@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(p.ttl_for(DeliveryMedium::Sms), MAX_SMS_TTL_SECONDS);
         let d = CodePolicy::default();
         assert_eq!(
-            (d.ttl_for(DeliveryMedium::Sms), d.ttl_for(DeliveryMedium::Email)),
+            (
+                d.ttl_for(DeliveryMedium::Sms),
+                d.ttl_for(DeliveryMedium::Email)
+            ),
             (600, 3600),
             "NIST's 10 minutes by SMS, Cognito's hour by email"
         );
