@@ -140,7 +140,7 @@ variables! {
     /// `true`: SMS are validated by the service but neither sent nor charged.
     SMS_DRY_RUN: Unset::Default("false");
     /// How long the carrier may keep trying to deliver an SMS, 5-259200 seconds.
-    SMS_TTL_SECONDS: Unset::Default("3600, a code's life");
+    SMS_TTL_SECONDS: Unset::Default("600, an SMS code's life");
 
     // ---- The custom sender's decryption (`config::kms`).
 
