@@ -16,6 +16,7 @@ use password_reset::domain::password;
 use password_reset::domain::pool::StuckUsers;
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
+use password_reset::ports::UserDirectory;
 use password_reset::{CognitoError, ResetService};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -127,4 +128,27 @@ async fn an_unverified_email_resets_and_is_verified_by_it() {
         .map(|(_, code)| code)
         .collect();
     assert_eq!(to_sam, [&code, &String::new()], "the code, then the notice");
+}
+
+/// The users table (moto): the reset marks sam's email verified in his item, and an admin-created
+/// user leaves FORCE_CHANGE_PASSWORD.
+#[tokio::test]
+async fn on_the_users_table_the_reset_verifies_the_email_and_confirms_the_user() {
+    let settings = test_support::dynamo::settings(|pool| {
+        pool["StuckUsers"] =
+            serde_json::json!({"ForceChangePassword": true, "UnverifiedEmail": true});
+    });
+    let f = test_support::dynamo::fixture("stuck-users", settings).await;
+    let now = UnixTime::now();
+    for (login, to) in [("sam", "sam@example.net"), ("fran", "fran@example.com")] {
+        f.ask(login, now).await.unwrap();
+        let code = f.inbox.last_code(to);
+        f.confirm(login, &code, now.plus(1)).await.unwrap();
+    }
+    let sam = f.store.find("sam").await.unwrap().unwrap();
+    assert!(sam.attributes.is_true("email_verified"));
+    assert!(!sam.attributes.is_true("phone_number_verified"));
+    let fran = f.store.find("fran").await.unwrap().unwrap();
+    assert_eq!(fran.status, UserStatus::Confirmed);
+    assert!(password::verify(PASSWORD, &fran.password_hash.unwrap()));
 }
