@@ -249,3 +249,15 @@ pub trait MigrationSource: Send + Sync {
         login: &str,
     ) -> Result<Option<crate::domain::migration::SourceUser>, StoreError>;
 }
+
+/// Why the breach check gave no answer. Its text names no password, hash or range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the breached-password service gave no usable answer: {0}")]
+pub struct BreachCheckError(pub String);
+
+/// The passwords known from breaches (Have I Been Pwned's range API, by k-anonymity).
+#[async_trait]
+pub trait BreachedPasswords: Send + Sync {
+    /// How many times `password` was seen in breaches; 0: never.
+    async fn times_seen(&self, password: &str) -> Result<u64, BreachCheckError>;
+}

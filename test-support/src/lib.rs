@@ -32,6 +32,8 @@ pub mod fault_proxy;
 pub mod inbox;
 pub mod logs;
 pub mod moto;
+#[cfg(feature = "pwned-passwords")]
+pub mod pwned;
 pub mod requests;
 pub mod service;
 mod unique;

@@ -84,6 +84,10 @@ variables! {
     PASSWORD_BLOCKLIST: Unset::Default("true");
     /// The app's name as its users know it: refused inside new passwords.
     APP_NAME: Unset::Default("none: only the app client's name");
+    /// What a new password gets when Have I Been Pwned cannot answer in time (`PWNED_PASSWORDS`):
+    /// `accept` (the embedded blocklist still applies) or `refuse` (InternalErrorException, which
+    /// clients retry; the code stays usable).
+    PWNED_PASSWORDS_WHEN_UNREACHABLE: Unset::Default("accept");
     /// Whether a FORCE_CHANGE_PASSWORD user with a verified channel may reset (docs/security.md).
     RESET_FORCE_CHANGE_PASSWORD: Unset::Default("false");
     /// Whether a user whose only email is unverified may reset through it (docs/security.md).
@@ -119,6 +123,13 @@ variables! {
     /// Whether the API functions answer an HTTP `GET` with the reset page (the template's
     /// `ResetPage`); off, a `GET` is 404 Not Found.
     RESET_PAGE: Unset::Default("true");
+    /// Whether new passwords are looked up in Have I Been Pwned's range API (k-anonymity: five hex
+    /// characters of the password's SHA-1 leave, padded); a breached one is refused.
+    PWNED_PASSWORDS: Unset::Default("false");
+    /// The range API's base (`{base}/range/{prefix}` is asked).
+    PWNED_PASSWORDS_URL: Unset::Default("https://api.pwnedpasswords.com");
+    /// How long a range lookup may take, 100-5000 ms (inside the confirm's 8 s deadline).
+    PWNED_PASSWORDS_TIMEOUT_MS: Unset::Default("1500");
     /// The Secrets Manager secret holding the code keys (see `config::parse_code_keys`);
     /// exclusive with a literal key.
     CODE_HASH_KEY_SECRET_ARN: Unset::Default("none: the literal key, CODE_HASH_KEY");

@@ -20,6 +20,7 @@ use crate::domain::operation::Operation;
 use crate::domain::password::PasswordPolicy;
 use crate::domain::pool::{
     AppClient, BlocklistSettings, PoolSettings, PreventUserExistenceErrors, StuckUsers,
+    WhenBreachCheckFails,
 };
 use crate::domain::recovery::{AccountRecovery, RecoveryMechanism};
 use crate::domain::user::User;
@@ -85,6 +86,14 @@ pub(super) fn pool_settings(
         stuck_users: Default::default(),
     })
 }
+
+const WHEN_BREACH_CHECK_FAILS: Spellings<WhenBreachCheckFails> = Spellings {
+    what: "accept or refuse",
+    values: &[
+        ("accept", WhenBreachCheckFails::Accept),
+        ("refuse", WhenBreachCheckFails::Refuse),
+    ],
+};
 
 const PREVENT_MODES: Spellings<PreventUserExistenceErrors> = Spellings {
     what: "a PreventUserExistenceErrors mode",
@@ -187,6 +196,9 @@ impl Settings {
         pool.blocklist = BlocklistSettings {
             enabled: vars.flag(env::PASSWORD_BLOCKLIST, true)?,
             app_name: vars.text(env::APP_NAME),
+            when_breach_check_fails: vars
+                .choice(env::PWNED_PASSWORDS_WHEN_UNREACHABLE, &WHEN_BREACH_CHECK_FAILS)?
+                .unwrap_or_default(),
         };
         pool.stuck_users = StuckUsers {
             force_change_password: vars.flag(env::RESET_FORCE_CHANGE_PASSWORD, false)?,

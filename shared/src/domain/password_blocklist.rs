@@ -19,6 +19,8 @@ pub enum Blocked {
     Common,
     /// Contains the login, the username, the email's local part or the app's name.
     Expected,
+    /// Seen in known data breaches (Have I Been Pwned, `PWNED_PASSWORDS`).
+    Breached,
 }
 
 impl Blocked {
@@ -29,6 +31,9 @@ impl Blocked {
             }
             Self::Expected => {
                 "Password must not contain the username, the email address or the app's name"
+            }
+            Self::Breached => {
+                "Password has appeared in a data breach: choose one not used elsewhere"
             }
         }
     }

@@ -65,6 +65,9 @@ pub struct BlocklistSettings {
     pub enabled: bool,
     /// The app's name as its users know it: an expected word, beside the app client's name.
     pub app_name: Option<String>,
+    /// What a new password gets when the breached-password service cannot answer
+    /// (`PWNED_PASSWORDS_WHEN_UNREACHABLE`).
+    pub when_breach_check_fails: WhenBreachCheckFails,
 }
 
 impl Default for BlocklistSettings {
@@ -72,8 +75,21 @@ impl Default for BlocklistSettings {
         Self {
             enabled: true,
             app_name: None,
+            when_breach_check_fails: WhenBreachCheckFails::Accept,
         }
     }
+}
+
+/// The answer to a new password the breached-password service could not judge (unreachable, too
+/// slow, or a malformed answer).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WhenBreachCheckFails {
+    /// Accepted, judged by the policy and the embedded blocklist alone: an outage blocks no reset.
+    #[default]
+    Accept,
+    /// Refused with InternalErrorException (HTTP 500, which every AWS SDK retries), the code
+    /// left unspent.
+    Refuse,
 }
 
 /// Users Cognito answers as decoys though the reset could help them; each option is off by

@@ -28,7 +28,7 @@ use crate::domain::mask;
 use crate::domain::message::MessageParams;
 use crate::domain::operation::Operation;
 use crate::domain::password_blocklist::{self, Blocked, ExpectedWords};
-use crate::domain::pool::AppClient;
+use crate::domain::pool::{AppClient, WhenBreachCheckFails};
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ConfirmForgotPasswordRequest;
 use crate::domain::reset::{ResetTarget, proves_unverified_email, reset_target};
@@ -126,6 +126,9 @@ async fn confirm(
         now,
     )
     .await?;
+    // Breached passwords, by the same token: asked of every admitted request, real or decoy, before
+    // anything about the user is, and before the code is judged.
+    refuse_breached(service, &request.password).await?;
     let login = login.as_str();
     // The rule ForgotPassword planned with: every login it answered from a decoy is judged here
     // against that decoy, so a wrong code costs the same work and gets the same answers
@@ -259,6 +262,32 @@ fn screen(
         tracing::info!(reason = ?blocked, "new password refused by the blocklist");
         blocked.refusal()
     })
+}
+
+/// A password seen in breaches, when the pool looks them up (`PWNED_PASSWORDS`). Nothing of the
+/// password or of the verdict's detail (its count) is logged; a failed lookup is logged by its
+/// cause alone, which names no part of the hash.
+async fn refuse_breached(service: &ResetService, password: &str) -> Result<(), CognitoError> {
+    let Some(breached) = &service.ports.breached else {
+        return Ok(());
+    };
+    match breached.times_seen(password).await {
+        Ok(0) => Ok(()),
+        Ok(_) => {
+            tracing::info!("new password refused: it appears in known data breaches");
+            Err(Blocked::Breached.refusal())
+        }
+        Err(e) => match service.pool.blocklist.when_breach_check_fails {
+            WhenBreachCheckFails::Accept => {
+                tracing::warn!(error = %e, "breached-password lookup failed: the password is judged without it");
+                Ok(())
+            }
+            WhenBreachCheckFails::Refuse => {
+                tracing::error!(error = %e, "breached-password lookup failed: the reset is refused for a retry");
+                Err(CognitoError::InternalError)
+            }
+        },
+    }
 }
 
 /// The user's own expected words in the new password: the username, the email (and its local

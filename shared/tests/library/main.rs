@@ -13,6 +13,7 @@ mod lambda_events;
 mod migration;
 mod migration_source_dynamodb;
 mod nist_rules;
+mod pwned_passwords;
 mod ses_delivery;
 mod sms_delivery;
 mod stuck_users;

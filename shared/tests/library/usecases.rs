@@ -713,6 +713,7 @@ fn container((users, codes): &Stores, inbox: &Arc<Inbox>, keys: CodeKeys) -> Res
             email: inbox.clone(),
             sms: inbox.clone(),
             migration_source: None,
+            breached: None,
         },
         timing: password_reset::usecases::DeliveryTiming::unseeded(),
     }
