@@ -377,6 +377,8 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.insert("CODE_HASH_KEY");
     }
     if binary == "confirm-forgot-password" {
+        // Have I Been Pwned's own API: another base is for tests (a local stand-in).
+        names.insert("PWNED_PASSWORDS_URL");
         // It migrates nobody (UserMigration runs on ForgotPassword), so it reads no source table.
         names.insert("SOURCE_TABLE");
         // Its caller limit is MAX_CONFIRMS_PER_CALLER_PER_HOUR; the ForgotPassword one is unused.
@@ -385,8 +387,15 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
     if binary == "forgot-password" {
         // It confirms nothing: the ConfirmForgotPassword caller limit is unused there.
         names.insert("MAX_CONFIRMS_PER_CALLER_PER_HOUR");
-        // It sets no password: the blocklist is confirm's.
-        names.extend(["PASSWORD_BLOCKLIST", "APP_NAME"]);
+        // It sets no password: the blocklist is confirm's, Have I Been Pwned's lookup too.
+        names.extend([
+            "PASSWORD_BLOCKLIST",
+            "APP_NAME",
+            "PWNED_PASSWORDS",
+            "PWNED_PASSWORDS_URL",
+            "PWNED_PASSWORDS_TIMEOUT_MS",
+            "PWNED_PASSWORDS_WHEN_UNREACHABLE",
+        ]);
     }
     if matches!(binary, "forgot-password" | "confirm-forgot-password") {
         // Optional: no Reply-To; SMS validity defaults to the code's hour.
@@ -452,6 +461,10 @@ const PARAMETER_SETS: &[&[(&str, &str)]] = &[
         ("NotifyPasswordChanged", "false"),
     ],
     &[("Directory", "dynamodb"), ("PoolForgotPassword", "open")],
+    &[
+        ("PwnedPasswords", "true"),
+        ("PwnedPasswordsWhenUnreachable", "refuse"),
+    ],
 ];
 
 /// The two values of ResetFlow: Cognito's flow through our API (the default), or Cognito's own.
