@@ -16,7 +16,7 @@ use crate::adapters::delivery::outbox::Outbox;
 use crate::adapters::directory::fixed_app_clients::FixedAppClients;
 use crate::adapters::directory::memory::MemoryDirectory;
 use crate::adapters::migration_source::memory::MemorySourceUsers;
-use crate::adapters::{codes, delivery, directory, migration_source};
+use crate::adapters::{breached, codes, delivery, directory, migration_source};
 use crate::aws_sdk::Aws;
 use crate::config::env;
 use crate::config::{ConfigError, Settings};
@@ -24,7 +24,9 @@ use crate::domain::code::CodeKeys;
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::operation::Operation;
 use crate::domain::pool::PoolSettings;
-use crate::ports::{self, AppClients, CodeStore, MigrationSource, UserDirectory};
+use crate::ports::{
+    self, AppClients, BreachedPasswords, CodeStore, MigrationSource, UserDirectory,
+};
 use crate::usecases::{DeliveryTiming, Ports, ResetService};
 
 pub use crate::config::wiring::{CodeStoreKind, DeliveryKind, DirectoryKind, Wiring};
@@ -65,12 +67,14 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         codes: codes::build(wiring, &pool.codes, &aws)?,
         senders,
         migration_source: migration_source::build(wiring, &aws)?,
+        breached: breached::build(wiring)?,
     };
     tracing::info!(
         directory = ?wiring.directory,
         codes = ?wiring.codes,
         delivery = ?wiring.delivery,
         migration = chosen.migration_source.is_some() || settings.source_users.is_some(),
+        pwned_passwords = chosen.breached.is_some(),
         "service assembled"
     );
     let embedded = EmbeddedAdapters::new(settings, wiring.print_outbox);
@@ -100,6 +104,8 @@ pub struct Chosen {
     pub senders: Option<Senders>,
     /// `None`: the settings' source users, if any, from memory.
     pub migration_source: Option<Arc<dyn MigrationSource>>,
+    /// `None`: no breached-password lookup (`PWNED_PASSWORDS` off).
+    pub breached: Option<Arc<dyn BreachedPasswords>>,
 }
 
 /// The embedded adapters: the memory directory, seeded with the settings' users, the memory code
@@ -153,6 +159,7 @@ pub fn compose(
         clients,
         email,
         sms,
+        breached: chosen.breached,
     };
     let mut service = ResetService::new(pool, key, ports);
     if on_outbox {

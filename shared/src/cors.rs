@@ -23,12 +23,14 @@ pub const ALLOW_HEADERS: [&str; 9] = [
 ];
 
 /// The answer headers a page's script may read: the SDKs put the request id in `$metadata` and
-/// read the error type from the header when the body lacks it.
-pub const EXPOSE_HEADERS: [&str; 4] = [
+/// read the error type from the header when the body lacks it; the reset page reads when a
+/// limited user may try again.
+pub const EXPOSE_HEADERS: [&str; 5] = [
     "x-amzn-requestid",
     "x-amzn-errortype",
     "x-amzn-errormessage",
     "date",
+    "retry-after",
 ];
 
 /// How long a browser may reuse a preflight's answer (Chromium caps it at two hours).

@@ -182,7 +182,7 @@ impl Outcome {
             };
         };
         match e {
-            CognitoError::LimitExceeded => Self::UserLimit,
+            CognitoError::LimitExceeded { .. } => Self::UserLimit,
             CognitoError::TooManyRequests(_) => Self::Throttled,
             CognitoError::CodeMismatch => Self::Mismatch,
             CognitoError::ExpiredCode => Self::Expired,

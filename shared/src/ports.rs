@@ -68,8 +68,11 @@ pub enum Created {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     Admitted,
-    /// The request limit (per user, or per caller) is reached: nothing was changed.
-    LimitReached,
+    /// The request limit (per user, or per caller) is reached: nothing was changed. The window
+    /// admits again at `retry_at`, read from the request times the store keeps.
+    LimitReached {
+        retry_at: UnixTime,
+    },
 }
 
 /// Who exists, with what attributes and status, and their password: the user pool (`cognito`),
@@ -89,6 +92,13 @@ pub trait UserDirectory: Send + Sync {
     /// `Unknown`, never a refusal.
     async fn set_password(&self, username: &str, password: &str)
     -> Result<(), PasswordChangeError>;
+    /// Marks the user's email verified (`email_verified=true`): a reset through that email proved
+    /// its owner controls it. Only asked when `StuckUsers::unverified_email` is on.
+    async fn mark_email_verified(&self, _username: &str) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(
+            "this directory cannot mark an email verified".into(),
+        ))
+    }
     /// Ends every session from before a password change (or a change that may have applied),
     /// where the directory keeps sessions; a directory without sessions has none to end.
     async fn end_sessions(&self, _username: &str) -> Result<(), StoreError> {
@@ -238,4 +248,16 @@ pub trait MigrationSource: Send + Sync {
         &self,
         login: &str,
     ) -> Result<Option<crate::domain::migration::SourceUser>, StoreError>;
+}
+
+/// Why the breach check gave no answer. Its text names no password, hash or range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the breached-password service gave no usable answer: {0}")]
+pub struct BreachCheckError(pub String);
+
+/// The passwords known from breaches (Have I Been Pwned's range API, by k-anonymity).
+#[async_trait]
+pub trait BreachedPasswords: Send + Sync {
+    /// How many times `password` was seen in breaches; 0: never.
+    async fn times_seen(&self, password: &str) -> Result<u64, BreachCheckError>;
 }

@@ -20,6 +20,8 @@ pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 pub const REQUEST_ID: &str = "x-amzn-requestid";
 /// The error's type name on an error answer, as the SDKs read it.
 pub const ERROR_TYPE: &str = "x-amzn-errortype";
+/// On a LimitExceededException: seconds until the window admits again (RFC 9110's header).
+pub const RETRY_AFTER: &str = "retry-after";
 
 /// The wire form of an error.
 impl CognitoError {
@@ -139,6 +141,8 @@ pub struct HttpReply {
     pub status: u16,
     /// `x-amzn-ErrorType`, on errors.
     pub error_type: Option<&'static str>,
+    /// `Retry-After`, in seconds, on an error that knows when to retry.
+    pub retry_after: Option<u64>,
     pub body: String,
 }
 
@@ -148,11 +152,13 @@ impl From<Result<serde_json::Value, CognitoError>> for HttpReply {
             Ok(value) => HttpReply {
                 status: 200,
                 error_type: None,
+                retry_after: None,
                 body: value.to_string(),
             },
             Err(e) => HttpReply {
                 status: e.http_status(),
                 error_type: Some(e.kind()),
+                retry_after: e.retry_after(),
                 body: e.to_json().to_string(),
             },
         }
@@ -172,6 +178,9 @@ impl HttpReply {
         );
         if let Some(kind) = self.error_type {
             headers.insert(ERROR_TYPE, http::HeaderValue::from_static(kind));
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(RETRY_AFTER, http::HeaderValue::from(seconds));
         }
         response
     }
@@ -207,5 +216,20 @@ mod tests {
                 "message": "Invalid verification code provided, please try again."})
         );
         assert_eq!(CognitoError::InternalError.http_status(), 500);
+    }
+
+    #[test]
+    fn a_limit_answer_says_when_to_retry_and_keeps_cognitos_message() {
+        let e = CognitoError::limit_exceeded(UnixTime(1_000), UnixTime(1_754));
+        let reply = HttpReply::from(Err(e)).into_response();
+        assert_eq!(reply.headers()[RETRY_AFTER], "754");
+        assert_eq!(reply.headers()[ERROR_TYPE], "LimitExceededException");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(reply.body()).unwrap(),
+            serde_json::json!({"__type": "LimitExceededException",
+                "message": "Attempt limit exceeded, please try after some time."})
+        );
+        let other = HttpReply::from(Err(CognitoError::CodeMismatch)).into_response();
+        assert!(other.headers().get(RETRY_AFTER).is_none());
     }
 }

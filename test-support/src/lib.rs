@@ -34,6 +34,8 @@ pub mod fault_proxy;
 pub mod inbox;
 pub mod logs;
 pub mod moto;
+#[cfg(feature = "pwned-passwords")]
+pub mod pwned;
 pub mod requests;
 #[cfg(feature = "cognito")]
 pub mod runner_sdk;

@@ -43,6 +43,7 @@ pub fn service_on(
         codes: Some(codes),
         senders: Some((inbox.clone(), inbox)),
         migration_source,
+        breached: None,
     };
     let key = CodeKey::from_bytes(&[key; 32]).unwrap().into();
     compose(

@@ -381,6 +381,8 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.insert("CODE_HASH_KEY");
     }
     if binary == "confirm-forgot-password" {
+        // Have I Been Pwned's own API: another base is for tests (a local stand-in).
+        names.insert("PWNED_PASSWORDS_URL");
         // It migrates nobody (UserMigration runs on ForgotPassword), so it reads no source table.
         names.insert("SOURCE_TABLE");
         // Its caller limit is MAX_CONFIRMS_PER_CALLER_PER_HOUR; the ForgotPassword one is unused.
@@ -389,6 +391,15 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
     if binary == "forgot-password" {
         // It confirms nothing: the ConfirmForgotPassword caller limit is unused there.
         names.insert("MAX_CONFIRMS_PER_CALLER_PER_HOUR");
+        // It sets no password: the blocklist is confirm's, Have I Been Pwned's lookup too.
+        names.extend([
+            "PASSWORD_BLOCKLIST",
+            "APP_NAME",
+            "PWNED_PASSWORDS",
+            "PWNED_PASSWORDS_URL",
+            "PWNED_PASSWORDS_TIMEOUT_MS",
+            "PWNED_PASSWORDS_WHEN_UNREACHABLE",
+        ]);
     }
     if matches!(binary, "forgot-password" | "confirm-forgot-password") {
         // Optional: no Reply-To; SMS validity defaults to the code's hour.
@@ -458,6 +469,10 @@ const PARAMETER_SETS: &[&[(&str, &str)]] = &[
         ("NotifyPasswordChanged", "false"),
     ],
     &[("Directory", "dynamodb"), ("PoolForgotPassword", "open")],
+    &[
+        ("PwnedPasswords", "true"),
+        ("PwnedPasswordsWhenUnreachable", "refuse"),
+    ],
 ];
 
 /// The two values of ResetFlow: Cognito's flow through our API (the default), or Cognito's own.
@@ -960,6 +975,8 @@ const ROLE_PARAMETER_SETS: &[&[(&str, &str)]] = &[
     ],
     &[("ExistingUserPoolId", "us-east-1_AbCdEf123")],
     &[("SignOutOnReset", "false")],
+    &[("ResetUnverifiedEmail", "true")],
+    &[("ResetUnverifiedEmail", "true"), ("Directory", "dynamodb")],
     &[("NotifyPasswordChanged", "false")],
     &[("RecoveryMechanisms", "admin_only")],
     &[
@@ -1019,6 +1036,7 @@ struct Reach {
     sms_identity: bool,
     notify: bool,
     sign_out: bool,
+    marks_email_verified: bool,
 }
 
 fn reach(environment: BTreeMap<String, String>) -> Reach {
@@ -1040,6 +1058,7 @@ fn reach(environment: BTreeMap<String, String>) -> Reach {
             .is_some_and(|d| d.sms.origination_identity.is_some()),
         notify: settings.pool.notify_password_changed,
         sign_out: wiring.sign_out_on_reset,
+        marks_email_verified: settings.pool.stuck_users.unverified_email,
     }
 }
 
@@ -1088,6 +1107,10 @@ fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> 
                 add(
                     &["cognito-idp:AdminUserGlobalSignOut"],
                     r.pool && r.sign_out,
+                );
+                add(
+                    &["cognito-idp:AdminUpdateUserAttributes"],
+                    r.pool && r.marks_email_verified,
                 );
                 add(&["dynamodb:UpdateItem"], r.users_table);
             }

@@ -16,6 +16,7 @@ use test_support::moto::{Calls, cognito, endpoint as moto};
 use test_support::runner_sdk::block_on;
 
 mod one_answer;
+mod stuck_users;
 
 const OLD_PASSWORD: &str = "0ld-Passw0rd!";
 
@@ -63,10 +64,16 @@ fn sign_in_to(pool: &Pool, username: &str, password: &str) -> Result<String, Str
 }
 
 fn runner_on(pool: &Pool) -> Runner {
+    runner_with(pool, None)
+}
+
+/// The runner on `pool`, with the pool file `settings` when given (its options; the pool's own
+/// policies, recovery and clients still apply).
+fn runner_with(pool: &Pool, settings: Option<&Value>) -> Runner {
     let endpoint = moto();
     Runner::start(
         "cognito",
-        None,
+        settings,
         &[
             ("RESET_DIRECTORY", "cognito"),
             ("USER_POOL_ID", &pool.id),

@@ -287,7 +287,7 @@ async fn a_hundred_concurrent_requests_from_one_caller_across_users_admit_exactl
         {
             match result {
                 Ok(_) => admitted += 1,
-                Err(CognitoError::LimitExceeded) => {}
+                Err(CognitoError::LimitExceeded { .. }) => {}
                 Err(other) => panic!("unexpected {other:?}"),
             }
         }
@@ -340,7 +340,7 @@ async fn a_hundred_concurrent_requests_admit_exactly_the_limit() {
     {
         match result {
             Ok(_) => admitted += 1,
-            Err(CognitoError::LimitExceeded) => {}
+            Err(CognitoError::LimitExceeded { .. }) => {}
             Err(other) => panic!("unexpected {other:?}"),
         }
     }
@@ -349,7 +349,7 @@ async fn a_hundred_concurrent_requests_admit_exactly_the_limit() {
     // The window rolls: once the requests are an hour old, one more is admitted.
     assert_eq!(
         f.ask("jane", now.plus(3599)).await.err(),
-        Some(CognitoError::LimitExceeded)
+        Some(CognitoError::LimitExceeded { retry_after: 1 })
     );
     f.ask("jane", now.plus(3600)).await.unwrap();
 }
@@ -488,7 +488,7 @@ async fn a_failed_delivery_gives_the_request_back() {
     }
     assert_eq!(
         f.ask("jane", now).await.err(),
-        Some(CognitoError::LimitExceeded)
+        Some(CognitoError::LimitExceeded { retry_after: 3600 })
     );
 }
 

@@ -287,3 +287,32 @@ test("the reset page speaks the browser's language and explains Cognito's refusa
   await page.locator("#error").filter({ hasText: "not set up" }).waitFor();
   await context.close();
 });
+
+test("the reset page names a common password and says when a limited user may come back", async () => {
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(5000);
+  await page.goto(open.url + "/");
+  // An unknown login: its answers are a real user's, limits and refusals included.
+  await page.locator("#username").fill("ghost-of-the-browser");
+  await page.keyboard.press("Enter");
+  await page.locator("#step-confirm").waitFor({ state: "visible" });
+  await page.locator("#code").fill("123456");
+  await page.locator("#password").fill("Password1!");
+  await page.keyboard.press("Enter");
+  const error = page.locator("#error");
+  await error.filter({ hasText: "does not meet" }).waitFor();
+  assert.match(await error.textContent(), /^Your new password does not meet every rule: not a common or breached password\./);
+  // Four more codes fill the hour's five; the sixth request is told when the window admits again.
+  const resend = () => Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/forgot-password")),
+    page.locator("#resend").click(),
+  ]);
+  for (let i = 0; i < 4; i++) assert.equal((await resend())[0].status(), 200);
+  const [limited] = await resend();
+  assert.equal(limited.status(), 400);
+  assert.ok(Number(limited.headers()["retry-after"]) > 3590, limited.headers()["retry-after"]);
+  await error.filter({ hasText: "Too many attempts" }).waitFor();
+  assert.match(await error.textContent(), /^Too many attempts\. Try again in 60 minutes\./);
+  await context.close();
+});

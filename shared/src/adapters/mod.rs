@@ -1,12 +1,13 @@
 //! Implementations of the ports, one folder per port they serve: `directory/` (`UserDirectory`,
 //! `AppClients`), `codes/` (`CodeStore`), `migration_source/` (`MigrationSource`), `delivery/`
-//! (`EmailSender`, `SmsSender`). Beside them: `dynamodb_tables/`, the two tables the DynamoDB
+//! (`EmailSender`, `SmsSender`), `breached/` (`BreachedPasswords`). Beside them: `dynamodb_tables/`, the two tables the DynamoDB
 //! directory and code store share; `aws_errors`, the one mapping of AWS SDK failures to store
 //! errors (Cognito's and DynamoDB's); `esdk/`, the Encryption SDK decrypt of the custom sender's
 //! codes.
 
 #[cfg(any(feature = "cognito", feature = "dynamodb"))]
 pub(crate) mod aws_errors;
+pub mod breached;
 pub mod codes;
 pub mod delivery;
 pub mod directory;

@@ -8,7 +8,8 @@ use super::env::{
 };
 
 /// A code is valid for an hour by default: an SMS arriving later than that is useless.
-pub const DEFAULT_SMS_TTL_SECONDS: u32 = 3600;
+/// A code sent by SMS lives 10 minutes (`CodePolicy::sms_ttl_seconds`): later, its message is no use.
+pub const DEFAULT_SMS_TTL_SECONDS: u32 = 600;
 const SMS_TTL_RANGE: std::ops::RangeInclusive<u32> = 5..=259_200;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

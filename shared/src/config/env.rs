@@ -65,8 +65,10 @@ variables! {
     PASSWORD_REQUIRE_SYMBOLS: Unset::Default("true; with DIRECTORY=cognito the pool's");
     /// Digits in a code, 6-10.
     CODE_LENGTH: Unset::Default("6");
-    /// How long a code is valid.
+    /// How long a code sent by email is valid, 300-86400 (clamped).
     CODE_TTL_SECONDS: Unset::Default("3600");
+    /// How long a code sent by SMS is valid, 300-600 (clamped: NIST SP 800-63B-4's 10 minutes).
+    CODE_TTL_SMS_SECONDS: Unset::Default("600");
     /// Codes one user may request per window.
     MAX_REQUESTS_PER_HOUR: Unset::Default("5");
     /// Wrong codes before the code is dead.
@@ -77,6 +79,19 @@ variables! {
     MAX_CONFIRMS_PER_CALLER_PER_HOUR: Unset::Default("60");
     /// Whether a reset sends the PasswordChanged notice.
     NOTIFY_PASSWORD_CHANGED: Unset::Default("true");
+    /// Whether new passwords are refused when common (the embedded list) or expected (the login,
+    /// username, email, app's name): NIST SP 800-63B-4's blocklist.
+    PASSWORD_BLOCKLIST: Unset::Default("true");
+    /// The app's name as its users know it: refused inside new passwords.
+    APP_NAME: Unset::Default("none: only the app client's name");
+    /// What a new password gets when Have I Been Pwned cannot answer in time (`PWNED_PASSWORDS`):
+    /// `accept` (the embedded blocklist still applies) or `refuse` (InternalErrorException, which
+    /// clients retry; the code stays usable).
+    PWNED_PASSWORDS_WHEN_UNREACHABLE: Unset::Default("accept");
+    /// Whether a FORCE_CHANGE_PASSWORD user with a verified channel may reset (docs/security.md).
+    RESET_FORCE_CHANGE_PASSWORD: Unset::Default("false");
+    /// Whether a user whose only email is unverified may reset through it (docs/security.md).
+    RESET_UNVERIFIED_EMAIL: Unset::Default("false");
     /// A literal code-hashing key, base64 of at least 32 bytes (local use; deployed functions read
     /// the keys from `CODE_HASH_KEY_SECRET_ARN`).
     CODE_HASH_KEY: Unset::Default("random per process (STORE=memory); STORE=dynamodb needs a key");
@@ -110,6 +125,13 @@ variables! {
     /// Whether the API functions answer an HTTP `GET` with the reset page (the template's
     /// `ResetPage`); off, a `GET` is 404 Not Found.
     RESET_PAGE: Unset::Default("true");
+    /// Whether new passwords are looked up in Have I Been Pwned's range API (k-anonymity: five hex
+    /// characters of the password's SHA-1 leave, padded); a breached one is refused.
+    PWNED_PASSWORDS: Unset::Default("false");
+    /// The range API's base (`{base}/range/{prefix}` is asked).
+    PWNED_PASSWORDS_URL: Unset::Default("https://api.pwnedpasswords.com");
+    /// How long a range lookup may take, 100-5000 ms (inside the confirm's 8 s deadline).
+    PWNED_PASSWORDS_TIMEOUT_MS: Unset::Default("1500");
     /// The Secrets Manager secret holding the code keys (see `config::parse_code_keys`);
     /// exclusive with a literal key.
     CODE_HASH_KEY_SECRET_ARN: Unset::Default("none: the literal key, CODE_HASH_KEY");
@@ -131,7 +153,7 @@ variables! {
     /// `true`: SMS are validated by the service but neither sent nor charged.
     SMS_DRY_RUN: Unset::Default("false");
     /// How long the carrier may keep trying to deliver an SMS, 5-259200 seconds.
-    SMS_TTL_SECONDS: Unset::Default("3600, a code's life");
+    SMS_TTL_SECONDS: Unset::Default("600, an SMS code's life");
 
     // ---- The custom sender's decryption (`config::kms`).
 

@@ -11,7 +11,7 @@ use crate::domain::code::CodePolicy;
 use crate::domain::message_catalog::MessageCatalog;
 use crate::domain::migration::SourceUser;
 use crate::domain::password::PasswordPolicy;
-use crate::domain::pool::{AppClient, PreventUserExistenceErrors};
+use crate::domain::pool::{AppClient, BlocklistSettings, PreventUserExistenceErrors, StuckUsers};
 use crate::domain::recovery::RecoveryMechanism;
 use crate::domain::user::User;
 
@@ -62,6 +62,12 @@ struct PoolFile {
     /// The PasswordChanged notice after a reset.
     #[serde(default = "yes")]
     notify_password_changed: bool,
+    /// The blocklist beside the password policy (on by default).
+    #[serde(default)]
+    password_blocklist: BlocklistSettings,
+    /// Users Cognito leaves stuck, each let reset when its option is on.
+    #[serde(default)]
+    stuck_users: StuckUsers,
     /// Base64 of at least 32 bytes; random per start when absent.
     #[serde(default)]
     code_hash_key: Option<String>,
@@ -100,6 +106,8 @@ impl Settings {
                 .unwrap_or_default(),
         )?;
         pool.notify_password_changed = file.notify_password_changed;
+        pool.blocklist = file.password_blocklist;
+        pool.stuck_users = file.stuck_users;
         pool.case_sensitive = file
             .username_configuration
             .is_some_and(|c| c.case_sensitive);

@@ -18,7 +18,10 @@ use crate::domain::message_catalog::MessageCatalog;
 use crate::domain::migration::SourceUser;
 use crate::domain::operation::Operation;
 use crate::domain::password::PasswordPolicy;
-use crate::domain::pool::{AppClient, PoolSettings, PreventUserExistenceErrors};
+use crate::domain::pool::{
+    AppClient, BlocklistSettings, PoolSettings, PreventUserExistenceErrors, StuckUsers,
+    WhenBreachCheckFails,
+};
 use crate::domain::recovery::{AccountRecovery, RecoveryMechanism};
 use crate::domain::user::User;
 
@@ -79,8 +82,18 @@ pub(super) fn pool_settings(
         messages,
         notify_password_changed: true,
         case_sensitive: false,
+        blocklist: Default::default(),
+        stuck_users: Default::default(),
     })
 }
+
+const WHEN_BREACH_CHECK_FAILS: Spellings<WhenBreachCheckFails> = Spellings {
+    what: "accept or refuse",
+    values: &[
+        ("accept", WhenBreachCheckFails::Accept),
+        ("refuse", WhenBreachCheckFails::Refuse),
+    ],
+};
 
 const PREVENT_MODES: Spellings<PreventUserExistenceErrors> = Spellings {
     what: "a PreventUserExistenceErrors mode",
@@ -144,6 +157,11 @@ impl Settings {
         let codes = CodePolicy {
             length: vars.number(env::CODE_LENGTH, 0..=u8::MAX, d.length)?,
             ttl_seconds: vars.number(env::CODE_TTL_SECONDS, 0..=u64::MAX, d.ttl_seconds)?,
+            sms_ttl_seconds: vars.number(
+                env::CODE_TTL_SMS_SECONDS,
+                0..=u64::MAX,
+                d.sms_ttl_seconds,
+            )?,
             max_requests: count(env::MAX_REQUESTS_PER_HOUR, d.max_requests)?,
             window_seconds: d.window_seconds,
             max_failed_attempts: count(env::MAX_FAILED_ATTEMPTS, d.max_failed_attempts)?,
@@ -175,6 +193,17 @@ impl Settings {
         )?;
         pool.notify_password_changed = vars.flag(env::NOTIFY_PASSWORD_CHANGED, true)?;
         pool.case_sensitive = vars.flag(env::USERNAME_CASE_SENSITIVE, false)?;
+        pool.blocklist = BlocklistSettings {
+            enabled: vars.flag(env::PASSWORD_BLOCKLIST, true)?,
+            app_name: vars.text(env::APP_NAME),
+            when_breach_check_fails: vars
+                .choice(env::PWNED_PASSWORDS_WHEN_UNREACHABLE, &WHEN_BREACH_CHECK_FAILS)?
+                .unwrap_or_default(),
+        };
+        pool.stuck_users = StuckUsers {
+            force_change_password: vars.flag(env::RESET_FORCE_CHANGE_PASSWORD, false)?,
+            unverified_email: vars.flag(env::RESET_UNVERIFIED_EMAIL, false)?,
+        };
         let key = vars
             .text(env::CODE_HASH_KEY)
             .map(|k| decode_key(env::CODE_HASH_KEY, &k))

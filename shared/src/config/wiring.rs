@@ -3,6 +3,8 @@
 //! the cargo feature, so the kinds carry only what was compiled and nothing later needs a
 //! not-compiled branch.
 
+use std::time::Duration;
+
 use super::ConfigError;
 use super::delivery::AwsDeliverySettings;
 use super::env::{self, Env, Spellings};
@@ -199,6 +201,55 @@ pub struct Wiring {
     /// `CODE_HASH_KEY_SECRET_ARN`: the secret holding the code keys, read once at assembly.
     /// Exclusive with a literal key (`CODE_HASH_KEY`, the pool file's `CodeHashKey`).
     pub code_key_secret_arn: Option<String>,
+    /// Have I Been Pwned's range API, when `PWNED_PASSWORDS` is on.
+    pub pwned_passwords: Option<PwnedPasswordsSettings>,
+}
+
+/// Where Have I Been Pwned's range API is and how long a lookup may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PwnedPasswordsSettings {
+    /// `PWNED_PASSWORDS_URL`, without a trailing `/`.
+    pub base_url: String,
+    /// `PWNED_PASSWORDS_TIMEOUT_MS`.
+    pub timeout: Duration,
+}
+
+impl PwnedPasswordsSettings {
+    /// Have I Been Pwned's own range API.
+    pub const DEFAULT_URL: &str = "https://api.pwnedpasswords.com";
+    /// Short beside the confirm's 8 s deadline (`CONFIRM_DEADLINE`); the API answers in tens of ms.
+    pub const DEFAULT_TIMEOUT_MS: u64 = 1500;
+
+    /// The settings when `PWNED_PASSWORDS` is on, `None` when off; refused, naming the feature,
+    /// in a build without the adapter.
+    fn from_env(vars: &Env<'_>) -> Result<Option<Self>, ConfigError> {
+        if !vars.flag(env::PWNED_PASSWORDS, false)? {
+            return Ok(None);
+        }
+        if !cfg!(feature = "pwned-passwords") {
+            return Err(not_built(env::PWNED_PASSWORDS, "true", "pwned-passwords"));
+        }
+        let base_url = vars
+            .text(env::PWNED_PASSWORDS_URL)
+            .unwrap_or_else(|| Self::DEFAULT_URL.into())
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(ConfigError::new(
+                env::PWNED_PASSWORDS_URL,
+                "expected an http(s) URL",
+            ));
+        }
+        let timeout_ms = vars.number(
+            env::PWNED_PASSWORDS_TIMEOUT_MS,
+            100..=5000,
+            Self::DEFAULT_TIMEOUT_MS,
+        )?;
+        Ok(Some(Self {
+            base_url,
+            timeout: Duration::from_millis(timeout_ms),
+        }))
+    }
 }
 
 impl Default for Wiring {
@@ -216,6 +267,7 @@ impl Default for Wiring {
             aws_delivery: None,
             source_table: None,
             code_key_secret_arn: None,
+            pwned_passwords: None,
         }
     }
 }
@@ -274,6 +326,7 @@ impl Wiring {
             self.aws_delivery = Some(AwsDeliverySettings::from_env(env)?);
         }
         self.code_key_secret_arn = vars.text(env::CODE_HASH_KEY_SECRET_ARN);
+        self.pwned_passwords = PwnedPasswordsSettings::from_env(&vars)?;
         if self.code_key_secret_arn.is_some() && !cfg!(feature = "secrets") {
             return Err(ConfigError::new(
                 env::CODE_HASH_KEY_SECRET_ARN,

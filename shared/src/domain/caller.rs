@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::code::{CodeKeys, CodePolicy};
 use super::operation::Operation;
 use super::request::UserContextData;
-use super::time::UnixTime;
+use super::time::{UnixTime, window_reopens};
 
 /// What the entry point knows about the caller, before the request body is read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -207,7 +207,10 @@ impl CallerLimit {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("request limit reached for this caller")]
-pub struct CallerLimitReached;
+pub struct CallerLimitReached {
+    /// When the window admits a request again.
+    pub retry_at: UnixTime,
+}
 
 /// A caller's requests in the current window, oldest first: the memory store's record, and the
 /// rule the DynamoDB store's slots implement.
@@ -234,7 +237,8 @@ impl CallerWindow {
             .filter(|t| *t > start)
             .collect();
         if requests.len() >= limit.max_requests as usize {
-            return Err(CallerLimitReached);
+            let retry_at = window_reopens(&requests, limit.max_requests, limit.window_seconds, now);
+            return Err(CallerLimitReached { retry_at });
         }
         requests.push(now);
         Ok(Self { requests })
@@ -357,9 +361,21 @@ mod tests {
         for i in 0..3 {
             w = w.admit(T0.plus(i * 100), &limit).unwrap();
         }
-        assert_eq!(w.admit(T0.plus(3599), &limit), Err(CallerLimitReached));
-        // The first request leaves the window an hour later: one more fits, then none.
+        // Refused until the first request (T0) leaves the window, an hour after it.
+        assert_eq!(
+            w.admit(T0.plus(3599), &limit),
+            Err(CallerLimitReached {
+                retry_at: T0.plus(3600)
+            })
+        );
+        // The first request leaves the window an hour later: one more fits, then none until the
+        // second (T0 + 100) leaves.
         let w = w.admit(T0.plus(3600), &limit).unwrap();
-        assert_eq!(w.admit(T0.plus(3650), &limit), Err(CallerLimitReached));
+        assert_eq!(
+            w.admit(T0.plus(3650), &limit),
+            Err(CallerLimitReached {
+                retry_at: T0.plus(3700)
+            })
+        );
     }
 }

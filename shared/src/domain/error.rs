@@ -1,6 +1,8 @@
 //! The Cognito errors a caller can see, with the messages Cognito is seen to use.
 //! Internal detail never goes in here: it is logged where it happens.
 
+use super::time::{UnixTime, seconds_until};
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CognitoError {
     #[error("{0}")]
@@ -13,8 +15,10 @@ pub enum CognitoError {
     UserNotFound,
     #[error("User is not confirmed.")]
     UserNotConfirmed,
+    /// A full request window: Cognito's words, and (ours) when it admits again, in whole seconds,
+    /// for the `Retry-After` header.
     #[error("Attempt limit exceeded, please try after some time.")]
-    LimitExceeded,
+    LimitExceeded { retry_after: u64 },
     #[error("{0}")]
     TooManyRequests(String),
     #[error("Too many failed attempts for this code. Request a new code with ForgotPassword.")]
@@ -43,6 +47,21 @@ pub enum CognitoError {
 }
 
 impl CognitoError {
+    /// A full window's refusal at `now`, admitting again at `retry_at`.
+    pub fn limit_exceeded(now: UnixTime, retry_at: UnixTime) -> Self {
+        Self::LimitExceeded {
+            retry_after: seconds_until(now, retry_at),
+        }
+    }
+
+    /// How many seconds until a retry can be admitted, when the error says.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::LimitExceeded { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
     /// The error's type name, as in `__type` and `x-amzn-ErrorType`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -51,7 +70,7 @@ impl CognitoError {
             Self::ResourceNotFound(_) => "ResourceNotFoundException",
             Self::UserNotFound => "UserNotFoundException",
             Self::UserNotConfirmed => "UserNotConfirmedException",
-            Self::LimitExceeded => "LimitExceededException",
+            Self::LimitExceeded { .. } => "LimitExceededException",
             Self::TooManyRequests(_) => "TooManyRequestsException",
             Self::TooManyFailedAttempts => "TooManyFailedAttemptsException",
             Self::CodeMismatch => "CodeMismatchException",

@@ -11,6 +11,7 @@ pub mod message_catalog;
 pub mod migration;
 pub mod operation;
 pub mod password;
+pub mod password_blocklist;
 pub mod pool;
 pub mod recovery;
 pub mod request;

@@ -13,6 +13,9 @@ pub struct AppClient {
     pub client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
+    /// The app client's name (`ClientName`): an expected word new passwords may not contain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
 }
 
 impl std::fmt::Debug for AppClient {
@@ -48,6 +51,58 @@ pub struct PoolSettings {
     pub notify_password_changed: bool,
     /// `UsernameConfiguration.CaseSensitive`: false (Cognito's default) folds logins to lower case.
     pub case_sensitive: bool,
+    /// What new passwords are screened against beside the policy (`domain::password_blocklist`).
+    pub blocklist: BlocklistSettings,
+    /// Users Cognito leaves unable to reset, each let through only when its option is on.
+    pub stuck_users: StuckUsers,
+}
+
+/// The blocklist beside the pool's policy (NIST SP 800-63B-4 §3.1.1.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct BlocklistSettings {
+    /// The embedded common passwords and the expected words (on by default).
+    pub enabled: bool,
+    /// The app's name as its users know it: an expected word, beside the app client's name.
+    pub app_name: Option<String>,
+    /// What a new password gets when the breached-password service cannot answer
+    /// (`PWNED_PASSWORDS_WHEN_UNREACHABLE`).
+    pub when_breach_check_fails: WhenBreachCheckFails,
+}
+
+impl Default for BlocklistSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            app_name: None,
+            when_breach_check_fails: WhenBreachCheckFails::Accept,
+        }
+    }
+}
+
+/// The answer to a new password the breached-password service could not judge (unreachable, too
+/// slow, or a malformed answer).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WhenBreachCheckFails {
+    /// Accepted, judged by the policy and the embedded blocklist alone: an outage blocks no reset.
+    #[default]
+    Accept,
+    /// Refused with InternalErrorException (HTTP 500, which every AWS SDK retries), the code
+    /// left unspent.
+    Refuse,
+}
+
+/// Users Cognito answers as decoys though the reset could help them; each option is off by
+/// default (the reasoning is in docs/security.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct StuckUsers {
+    /// A FORCE_CHANGE_PASSWORD user (admin-created, temporary password) with a verified channel
+    /// may reset; the reset sets a permanent password (status CONFIRMED).
+    pub force_change_password: bool,
+    /// A user whose email is their only address and is unverified may reset through it; the
+    /// confirmed reset marks the email verified (the code proved control of it).
+    pub unverified_email: bool,
 }
 
 impl PoolSettings {

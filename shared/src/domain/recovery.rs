@@ -103,6 +103,18 @@ fn qualifying(user: &User, medium: DeliveryMedium) -> Option<Channel> {
     })
 }
 
+/// The user's email although unverified (`StuckUsers::unverified_email`), when the recovery
+/// order sends by email and the email is not the user's MFA channel.
+pub fn unverified_email(setting: &AccountRecovery, user: &User) -> Option<Channel> {
+    if !setting.order().contains(&DeliveryMedium::Email) || user.mfa == Some(MfaChannel::Email) {
+        return None;
+    }
+    Some(Channel {
+        medium: DeliveryMedium::Email,
+        destination: user.attributes.get("email")?.to_string(),
+    })
+}
+
 /// Exactly one channel: the first mechanism, in priority order, that the user qualifies for.
 pub fn resolve_channel(setting: &AccountRecovery, user: &User) -> Result<Channel, CognitoError> {
     if *setting == AccountRecovery::AdminOnly {

@@ -3,10 +3,10 @@
 //! of user (unknown, disabled, unconfirmed, FORCE_CHANGE_PASSWORD, no channel the recovery setting
 //! accepts) answers Confirm differently from an unknown login.
 
-use super::delivery::Channel;
+use super::delivery::{Channel, DeliveryMedium};
 use super::error::CognitoError;
 use super::operation::Operation;
-use super::pool::PreventUserExistenceErrors;
+use super::pool::{PreventUserExistenceErrors, StuckUsers};
 use super::recovery::{self, AccountRecovery};
 use super::user::{User, UserStatus};
 
@@ -38,15 +38,17 @@ pub enum ResetTarget {
     Decoy,
 }
 
-/// The user's channel, or why there is none.
+/// The user's channel, or why there is none. `stuck`: the users Cognito leaves stuck that this
+/// pool lets reset (each opt-in).
 pub fn deliverability(
     user: Option<&User>,
     recovery: &AccountRecovery,
+    stuck: StuckUsers,
 ) -> Result<Channel, Undeliverable> {
     let Some(user) = user else {
         return Err(Undeliverable::Unknown);
     };
-    if user.status == UserStatus::ForceChangePassword {
+    if user.status == UserStatus::ForceChangePassword && !stuck.force_change_password {
         return Err(Undeliverable::ForceChangePassword);
     }
     if !user.enabled {
@@ -55,7 +57,19 @@ pub fn deliverability(
     if user.status == UserStatus::Unconfirmed {
         return Err(Undeliverable::Unconfirmed);
     }
-    recovery::resolve_channel(recovery, user).map_err(Undeliverable::NoChannel)
+    recovery::resolve_channel(recovery, user).or_else(|refused| {
+        stuck
+            .unverified_email
+            .then(|| recovery::unverified_email(recovery, user))
+            .flatten()
+            .ok_or(Undeliverable::NoChannel(refused))
+    })
+}
+
+/// Whether a reset through `channel` proves the user's unverified email (`StuckUsers`): a
+/// confirmed reset then marks it verified.
+pub fn proves_unverified_email(user: &User, channel: &Channel) -> bool {
+    channel.medium == DeliveryMedium::Email && !user.attributes.is_true("email_verified")
 }
 
 /// The one answer both operations act on. Under ENABLED every undeliverable login is a decoy for
@@ -64,9 +78,10 @@ pub fn reset_target(
     user: Option<&User>,
     recovery: &AccountRecovery,
     prevent: PreventUserExistenceErrors,
+    stuck: StuckUsers,
     operation: Operation,
 ) -> Result<ResetTarget, CognitoError> {
-    let why = match deliverability(user, recovery) {
+    let why = match deliverability(user, recovery, stuck) {
         Ok(channel) => return Ok(ResetTarget::Deliver(channel)),
         Err(why) => why,
     };
@@ -92,7 +107,6 @@ pub fn reset_target(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::delivery::DeliveryMedium;
     use crate::domain::user::{Attributes, MfaChannel};
 
     fn user(status: UserStatus, enabled: bool, attrs: &[(&str, &str)]) -> User {
@@ -157,6 +171,7 @@ mod tests {
                         u.as_ref(),
                         &email_only,
                         PreventUserExistenceErrors::Enabled,
+                        StuckUsers::default(),
                         op
                     ),
                     Ok(ResetTarget::Decoy),
@@ -170,6 +185,7 @@ mod tests {
                 Some(&deliverable),
                 &email_only,
                 PreventUserExistenceErrors::Enabled,
+                StuckUsers::default(),
                 op,
             );
             assert!(
@@ -182,7 +198,8 @@ mod tests {
     fn under_legacy_each_class_keeps_cognitos_error() {
         let email_only = AccountRecovery::Ordered(vec![DeliveryMedium::Email]);
         let legacy = PreventUserExistenceErrors::Legacy;
-        let answer = |u: Option<&User>, op| match reset_target(u, &email_only, legacy, op) {
+        let stuck = StuckUsers::default();
+        let answer = |u: Option<&User>, op| match reset_target(u, &email_only, legacy, stuck, op) {
             Ok(t) => format!("{t:?}"),
             Err(e) => e.kind().to_string(),
         };
@@ -209,5 +226,49 @@ mod tests {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn stuck_users_reset_only_when_their_option_is_on() {
+        let email_only = AccountRecovery::Ordered(vec![DeliveryMedium::Email]);
+        let forced = user(UserStatus::ForceChangePassword, true, &EMAIL);
+        let unverified = user(
+            UserStatus::Confirmed,
+            true,
+            &[("email", "u@example.com"), ("email_verified", "false")],
+        );
+        let target = |u: &User, stuck| {
+            reset_target(
+                Some(u),
+                &email_only,
+                PreventUserExistenceErrors::Enabled,
+                stuck,
+                Operation::ConfirmForgotPassword,
+            )
+        };
+        let off = StuckUsers::default();
+        assert_eq!(target(&forced, off), Ok(ResetTarget::Decoy));
+        assert_eq!(target(&unverified, off), Ok(ResetTarget::Decoy));
+        let on = StuckUsers {
+            force_change_password: true,
+            unverified_email: true,
+        };
+        let Ok(ResetTarget::Deliver(channel)) = target(&forced, on) else {
+            panic!("a forced user with a verified email resets")
+        };
+        assert!(!proves_unverified_email(&forced, &channel));
+        let Ok(ResetTarget::Deliver(channel)) = target(&unverified, on) else {
+            panic!("an unverified email is used")
+        };
+        assert_eq!(channel.destination, "u@example.com");
+        assert!(proves_unverified_email(&unverified, &channel));
+        // Neither option opens the door to a disabled user, or an unverified email that is the
+        // user's email MFA.
+        let mut disabled = forced.clone();
+        disabled.enabled = false;
+        assert_eq!(target(&disabled, on), Ok(ResetTarget::Decoy));
+        let mut mfa = unverified.clone();
+        mfa.mfa = Some(MfaChannel::Email);
+        assert_eq!(target(&mfa, on), Ok(ResetTarget::Decoy));
     }
 }

@@ -23,3 +23,26 @@ impl UnixTime {
         UnixTime(self.0.saturating_sub(seconds))
     }
 }
+
+/// When a full rolling window admits again: once enough of its requests have left it that fewer
+/// than `max` remain. A request at `t` leaves a window of `window_seconds` at `t + window_seconds`
+/// (the windows count requests after `now - window_seconds`). A window holding fewer than `max`
+/// requests admits already, at `now`.
+pub fn window_reopens(
+    in_window: &[UnixTime],
+    max: u32,
+    window_seconds: u64,
+    now: UnixTime,
+) -> UnixTime {
+    let mut times = in_window.to_vec();
+    times.sort_unstable();
+    match times.len().checked_sub(max as usize) {
+        Some(excess) => times[excess].plus(window_seconds).max(now),
+        None => now,
+    }
+}
+
+/// Whole seconds from `now` until `at`, at least one: what a `Retry-After` header says.
+pub fn seconds_until(now: UnixTime, at: UnixTime) -> u64 {
+    at.0.saturating_sub(now.0).max(1)
+}

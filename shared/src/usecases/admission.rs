@@ -11,6 +11,7 @@ use crate::domain::caller::Caller;
 use crate::domain::code::CodeKeys;
 use crate::domain::error::CognitoError;
 use crate::domain::operation::Operation;
+use crate::domain::pool::AppClient;
 use crate::domain::request::{Envelope, UserContextData};
 use crate::domain::secret_hash;
 use crate::domain::time::UnixTime;
@@ -30,11 +31,11 @@ pub(super) struct Admitted {
 }
 
 /// `precondition`: the operation's own refusal that needs no user, asked once the app client is
-/// known.
+/// known (and given it).
 pub(super) async fn admit(
     service: &ResetService,
     request: Envelope<'_>,
-    precondition: impl FnOnce() -> Result<(), CognitoError>,
+    precondition: impl FnOnce(&AppClient) -> Result<(), CognitoError>,
     operation: Operation,
     caller: &Caller,
     now: UnixTime,
@@ -60,7 +61,7 @@ pub(super) async fn admit(
         request.username,
         request.secret_hash,
     )?;
-    precondition()?;
+    precondition(&client)?;
     let user = user.map_err(directory_error)?;
     Ok(Admitted { login, user })
 }
@@ -98,7 +99,7 @@ async fn count_caller(
             .map_err(store_error)?
         {
             Admission::Admitted => {}
-            Admission::LimitReached => {
+            Admission::LimitReached { retry_at } => {
                 tracing::warn!(
                     caller = %identity.masked(),
                     kind = identity.kind(),
@@ -106,7 +107,7 @@ async fn count_caller(
                     "per-caller request limit reached"
                 );
                 metrics::note(Outcome::CallerLimit);
-                return Err(CognitoError::LimitExceeded);
+                return Err(CognitoError::limit_exceeded(now, retry_at));
             }
         }
     }

@@ -27,9 +27,11 @@ use crate::domain::error::CognitoError;
 use crate::domain::mask;
 use crate::domain::message::MessageParams;
 use crate::domain::operation::Operation;
+use crate::domain::password_blocklist::{self, Blocked, ExpectedWords};
+use crate::domain::pool::{AppClient, WhenBreachCheckFails};
 use crate::domain::recovery::{self, AccountRecovery};
 use crate::domain::request::ConfirmForgotPasswordRequest;
-use crate::domain::reset::{ResetTarget, reset_target};
+use crate::domain::reset::{ResetTarget, proves_unverified_email, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
 use crate::metrics;
@@ -109,8 +111,12 @@ async fn confirm(
     progress: &Progress,
 ) -> Result<(), CognitoError> {
     request.validate()?;
-    // The policy is the pool's, not the user's: checking it first tells nobody anything.
-    let policy = || service.pool.password_policy.check(&request.password);
+    // The policy and the blocklist's checks that need no user: the same for everyone, so checking
+    // them first tells nobody anything, and a refused password leaves the code unspent.
+    let policy = |client: &AppClient| {
+        service.pool.password_policy.check(&request.password)?;
+        screen(service, request, client)
+    };
     let Admitted { login, user } = admit(
         service,
         request.envelope(),
@@ -120,19 +126,29 @@ async fn confirm(
         now,
     )
     .await?;
+    // Breached passwords, by the same token: asked of every admitted request, real or decoy, before
+    // anything about the user is, and before the code is judged.
+    refuse_breached(service, &request.password).await?;
     let login = login.as_str();
     // The rule ForgotPassword planned with: every login it answered from a decoy is judged here
     // against that decoy, so a wrong code costs the same work and gets the same answers
     // (CodeMismatch, TooManyFailedAttempts, ExpiredCode once the decoy's code has expired) for
     // every such login as for an unknown one.
-    let target = match reset_target(
+    let (target, proves_email) = match reset_target(
         user.as_ref(),
         &service.pool.recovery,
         service.pool.prevent_user_existence_errors,
+        service.pool.stuck_users,
         Operation::ConfirmForgotPassword,
     )? {
-        ResetTarget::Deliver(_) | ResetTarget::OwnRecord => user,
-        ResetTarget::Decoy => None,
+        ResetTarget::Deliver(channel) => {
+            let proves = user
+                .as_ref()
+                .is_some_and(|u| proves_unverified_email(u, &channel));
+            (user, proves)
+        }
+        ResetTarget::OwnRecord => (user, false),
+        ResetTarget::Decoy => (None, false),
     };
     let record = match &target {
         Some(user) => user.username.clone(),
@@ -149,17 +165,27 @@ async fn confirm(
         .redeem(&record, &attempt, now, &service.pool.codes)
         .await
         .map_err(store_error)?;
-    let Some(user) = target else {
+    let Some(mut user) = target else {
         // A decoy is never redeemed: even a lucky guess of its unsent code is a mismatch.
         return redemption(outcome).and(Err(CognitoError::CodeMismatch));
     };
     redemption(outcome)?;
-    // The code is claimed: from here on only a definite refusal gives it back.
-    let changed = service
-        .ports
-        .users
-        .set_password(&user.username, &request.password)
-        .await;
+    // The code is claimed: from here on only a definite refusal gives it back. The user's own
+    // expected words are asked only now, of the code's holder: asked earlier they would tell
+    // anyone whose username or email a password guesses.
+    let changed = match user_expected(service, &user, &request.password) {
+        Some(blocked) => {
+            tracing::info!(user = %mask::login(login), "new password refused: it contains the user's own words");
+            Err(PasswordChangeError::Refused(blocked.reason().into()))
+        }
+        None => {
+            service
+                .ports
+                .users
+                .set_password(&user.username, &request.password)
+                .await
+        }
+    };
     if let Err(e) = &changed
         && e.is_definite()
     {
@@ -172,6 +198,20 @@ async fn confirm(
         }
         return changed.map_err(password_change_error);
     }
+    if changed.is_ok() && proves_email {
+        // The code went to the unverified email and came back: its owner controls it.
+        match service
+            .ports
+            .users
+            .mark_email_verified(&user.username)
+            .await
+        {
+            Ok(()) => user.attributes.set("email_verified", "true"),
+            Err(e) => tracing::error!(error = %e, user = %mask::login(login),
+                "the reset proved the email, and marking it verified failed"),
+        }
+    }
+    let user = user;
     let ended = async {
         let ended = service.ports.users.end_sessions(&user.username).await;
         if ended.is_ok() && changed.is_ok() {
@@ -196,6 +236,71 @@ async fn confirm(
         )),
         (Err(unknown), _) => Err(password_change_error(unknown)),
     }
+}
+
+/// The blocklist's checks that need no user: the common passwords, and the words the request
+/// names (the login as typed, the app client's name, the app's name).
+fn screen(
+    service: &ResetService,
+    request: &ConfirmForgotPasswordRequest,
+    client: &AppClient,
+) -> Result<(), CognitoError> {
+    let settings = &service.pool.blocklist;
+    if !settings.enabled {
+        return Ok(());
+    }
+    let words = ExpectedWords::new(
+        [
+            Some(request.username.as_str()),
+            client.client_name.as_deref(),
+            settings.app_name.as_deref(),
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    password_blocklist::check(&request.password, &words).map_err(|blocked| {
+        tracing::info!(reason = ?blocked, "new password refused by the blocklist");
+        blocked.refusal()
+    })
+}
+
+/// A password seen in breaches, when the pool looks them up (`PWNED_PASSWORDS`). Nothing of the
+/// password or of the verdict's detail (its count) is logged; a failed lookup is logged by its
+/// cause alone, which names no part of the hash.
+async fn refuse_breached(service: &ResetService, password: &str) -> Result<(), CognitoError> {
+    let Some(breached) = &service.ports.breached else {
+        return Ok(());
+    };
+    match breached.times_seen(password).await {
+        Ok(0) => Ok(()),
+        Ok(_) => {
+            tracing::info!("new password refused: it appears in known data breaches");
+            Err(Blocked::Breached.refusal())
+        }
+        Err(e) => match service.pool.blocklist.when_breach_check_fails {
+            WhenBreachCheckFails::Accept => {
+                tracing::warn!(error = %e, "breached-password lookup failed: the password is judged without it");
+                Ok(())
+            }
+            WhenBreachCheckFails::Refuse => {
+                tracing::error!(error = %e, "breached-password lookup failed: the reset is refused for a retry");
+                Err(CognitoError::InternalError)
+            }
+        },
+    }
+}
+
+/// The user's own expected words in the new password: the username, the email (and its local
+/// part), the preferred username.
+fn user_expected(service: &ResetService, user: &User, password: &str) -> Option<Blocked> {
+    if !service.pool.blocklist.enabled {
+        return None;
+    }
+    let attributes = ["email", "preferred_username"]
+        .into_iter()
+        .filter_map(|name| user.attributes.get(name));
+    let words = ExpectedWords::new(std::iter::once(user.username.as_str()).chain(attributes));
+    words.found_in(password).then_some(Blocked::Expected)
 }
 
 /// OWASP's notice after a reset, to the user's verified email (else phone). It never fails

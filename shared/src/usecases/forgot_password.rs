@@ -66,7 +66,7 @@ async fn forgot_password<R: CryptoRng + Send>(
     rng: &mut R,
 ) -> Result<ForgotPasswordResponse, CognitoError> {
     request.validate()?;
-    let recovery_allowed = || match service.pool.recovery {
+    let recovery_allowed = |_: &_| match service.pool.recovery {
         AccountRecovery::AdminOnly => Err(CognitoError::NotAuthorized(recovery::ADMIN_ONLY.into())),
         _ => Ok(()),
     };
@@ -99,6 +99,7 @@ async fn forgot_password<R: CryptoRng + Send>(
                     &user.username,
                     key_id,
                     digest,
+                    channel.medium,
                     Some(channel.medium),
                     now,
                 )
@@ -147,9 +148,11 @@ async fn forgot_password<R: CryptoRng + Send>(
         Plan::Simulate => {
             let record = decoy_key(&service.code_keys, login);
             let (key_id, digest) = service.code_keys.digest(&record, code.expose());
-            issue(service, &record, key_id, digest, None, now).await?;
-            metrics::note(Outcome::Simulated);
             let details = simulated_details(service, login);
+            // The decoy's code lives as long as a real one sent by the medium it names.
+            let pretended = details.delivery_medium;
+            issue(service, &record, key_id, digest, pretended, None, now).await?;
+            metrics::note(Outcome::Simulated);
             // As long as a real delivery on that medium takes (see `timing`).
             let wait = service.timing.draw(details.delivery_medium, rng);
             if !wait.is_zero() {
@@ -183,6 +186,7 @@ fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError
         user.as_ref(),
         &service.pool.recovery,
         service.pool.prevent_user_existence_errors,
+        service.pool.stuck_users,
         Operation::ForgotPassword,
     )?;
     Ok(match (target, user) {
@@ -192,11 +196,14 @@ fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError
     })
 }
 
+/// `lifetime`: the medium whose lifetime the code gets; `medium`: the one recorded (none for a
+/// decoy).
 async fn issue(
     service: &ResetService,
     record: &str,
     key_id: KeyId,
     digest: CodeDigest,
+    lifetime: DeliveryMedium,
     medium: Option<DeliveryMedium>,
     now: UnixTime,
 ) -> Result<(), CognitoError> {
@@ -204,7 +211,7 @@ async fn issue(
         digest,
         key_id,
         issued_at: now,
-        expires_at: now.plus(service.pool.codes.ttl_seconds),
+        expires_at: now.plus(service.pool.codes.ttl_for(lifetime)),
         attempts: 0,
         medium,
     };
@@ -216,9 +223,9 @@ async fn issue(
         .map_err(store_error)?
     {
         Admission::Admitted => Ok(()),
-        Admission::LimitReached => {
+        Admission::LimitReached { retry_at } => {
             tracing::warn!("per-user request limit reached");
-            Err(CognitoError::LimitExceeded)
+            Err(CognitoError::limit_exceeded(now, retry_at))
         }
     }
 }

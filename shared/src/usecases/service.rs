@@ -8,8 +8,8 @@ use crate::domain::delivery::DeliveryMedium;
 use crate::domain::message::RenderedMessage;
 use crate::domain::pool::PoolSettings;
 use crate::ports::{
-    AppClients, CodeStore, DeliveryError, EmailSender, MigrationSource, SmsSender, UserDirectory,
-    check_by, send_by,
+    AppClients, BreachedPasswords, CodeStore, DeliveryError, EmailSender, MigrationSource,
+    SmsSender, UserDirectory, check_by, send_by,
 };
 
 use super::timing::DeliveryTiming;
@@ -35,6 +35,8 @@ pub struct Ports {
     /// When set, a login the directory does not know is looked up here and migrated, as
     /// Cognito's UserMigration_ForgotPassword trigger does.
     pub migration_source: Option<Arc<dyn MigrationSource>>,
+    /// When set (`PWNED_PASSWORDS`), new passwords seen in breaches are refused.
+    pub breached: Option<Arc<dyn BreachedPasswords>>,
 }
 
 impl Ports {

@@ -93,6 +93,7 @@ fn service_on(
             email: inbox.clone(),
             sms: inbox.clone(),
             migration_source,
+            breached: None,
         },
     );
     (service, inbox)

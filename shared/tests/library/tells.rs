@@ -108,7 +108,7 @@ async fn letter_case_and_unicode_forms_are_one_login() {
     }
     assert_eq!(
         s.forgot_at(&forgot("ghost"), T0.plus(9), &mut rng(1)).await,
-        Err(CognitoError::LimitExceeded)
+        Err(CognitoError::LimitExceeded { retry_after: 3591 })
     );
 }
 

@@ -151,7 +151,7 @@ async fn concurrent_requests_for_one_user_admit_exactly_the_limit() {
     for result in f.forgot_burst(100, T0).await {
         match result {
             Ok(_) => admitted += 1,
-            Err(e) => assert_eq!(e, CognitoError::LimitExceeded),
+            Err(e) => assert!(matches!(e, CognitoError::LimitExceeded { .. }), "{e:?}"),
         }
     }
     assert_eq!(admitted, 5);
@@ -299,7 +299,7 @@ async fn the_window_rolls() {
         f.ask("jane", T0.plus(i * 60), i).await.unwrap();
     }
     let err = f.ask("jane", T0.plus(3599), 9).await;
-    assert_eq!(err, Err(CognitoError::LimitExceeded));
+    assert_eq!(err, Err(CognitoError::LimitExceeded { retry_after: 1 }));
     assert!(f.ask("jane", T0.plus(3601), 10).await.is_ok());
 }
 
@@ -417,7 +417,7 @@ async fn simulated_requests_do_the_same_store_work_and_hit_the_same_limit() {
     let err = f.ask("nobody", T0.plus(9), 9).await;
     assert_eq!(
         err,
-        Err(CognitoError::LimitExceeded),
+        Err(CognitoError::LimitExceeded { retry_after: 3591 }),
         "an unknown user is limited exactly like a real one"
     );
     assert!(f.inbox.sent.lock().unwrap().is_empty());
@@ -483,7 +483,7 @@ async fn burst(f: &Fixture, caller: Caller, n: u64, now: UnixTime) -> (usize, us
         match t.await.unwrap() {
             Ok(_) => admitted += 1,
             Err(e) => {
-                assert_eq!(e, CognitoError::LimitExceeded);
+                assert!(matches!(e, CognitoError::LimitExceeded { .. }), "{e:?}");
                 assert_eq!(
                     e.to_string(),
                     "Attempt limit exceeded, please try after some time."
@@ -512,7 +512,7 @@ async fn concurrent_requests_from_one_caller_across_users_admit_exactly_the_call
             &mut rng(1),
         )
         .await;
-    assert_eq!(err, Err(CognitoError::LimitExceeded));
+    assert_eq!(err, Err(CognitoError::LimitExceeded { retry_after: 3599 }));
     assert!(f.inbox.sent.lock().unwrap().is_empty());
 }
 
@@ -557,7 +557,7 @@ async fn requests_whose_user_lookup_fails_still_fill_the_caller_window() {
     let e = service
         .forgot_password(&forgot("jane"), &caller, T0, &mut rng(99))
         .await;
-    assert_eq!(e, Err(CognitoError::LimitExceeded));
+    assert_eq!(e, Err(CognitoError::LimitExceeded { retry_after: 3600 }));
     let confirms = service.pool.codes.max_confirms_per_caller;
     for i in 0..u64::from(confirms) {
         let e = service
@@ -568,7 +568,7 @@ async fn requests_whose_user_lookup_fails_still_fill_the_caller_window() {
     let e = service
         .confirm_forgot_password(&confirm("jane", "123456"), &caller, T0)
         .await;
-    assert_eq!(e, Err(CognitoError::LimitExceeded));
+    assert_eq!(e, Err(CognitoError::LimitExceeded { retry_after: 3600 }));
 }
 
 #[tokio::test]
@@ -622,7 +622,10 @@ async fn a_device_is_limited_on_its_own_and_never_stored_raw() {
         .service
         .forgot_direct(&with_device(forgot("user99"), device), T0, &mut rng(99))
         .await;
-    assert_eq!(refused, Err(CognitoError::LimitExceeded));
+    assert_eq!(
+        refused,
+        Err(CognitoError::LimitExceeded { retry_after: 3600 })
+    );
     // Another device is another caller; from many addresses, the device is still full.
     f.service
         .forgot_direct(
@@ -641,7 +644,10 @@ async fn a_device_is_limited_on_its_own_and_never_stored_raw() {
             &mut rng(97),
         )
         .await;
-    assert_eq!(refused, Err(CognitoError::LimitExceeded));
+    assert_eq!(
+        refused,
+        Err(CognitoError::LimitExceeded { retry_after: 3600 })
+    );
 }
 
 #[tokio::test]
@@ -665,7 +671,7 @@ async fn a_direct_invocation_is_limited_by_the_context_address_and_http_never_is
         f.service
             .forgot_direct(&claims("user30", "192.0.2.10"), T0, &mut rng(30))
             .await,
-        Err(CognitoError::LimitExceeded)
+        Err(CognitoError::LimitExceeded { retry_after: 3600 })
     );
     // Over HTTP the source address counts, whatever the body claims.
     f.service
@@ -707,6 +713,7 @@ fn container((users, codes): &Stores, inbox: &Arc<Inbox>, keys: CodeKeys) -> Res
             email: inbox.clone(),
             sms: inbox.clone(),
             migration_source: None,
+            breached: None,
         },
         timing: password_reset::usecases::DeliveryTiming::unseeded(),
     }
@@ -799,7 +806,7 @@ async fn confirms_are_limited_per_caller_before_the_code_is_looked_at() {
         f.service
             .confirm_forgot_password(&confirm("jane", &code), &from("203.0.113.50"), T0.plus(1))
             .await,
-        Err(CognitoError::LimitExceeded)
+        Err(CognitoError::LimitExceeded { retry_after: 3599 })
     );
     f.service
         .confirm_forgot_password(&confirm("jane", &code), &from("192.0.2.1"), T0.plus(2))
@@ -838,7 +845,7 @@ async fn a_failed_delivery_does_not_give_the_caller_its_request_back() {
                 &mut rng(31)
             )
             .await,
-        Err(CognitoError::LimitExceeded)
+        Err(CognitoError::LimitExceeded { retry_after: 3569 })
     );
 }
 
@@ -890,7 +897,7 @@ async fn decoy_answers_and_limits_do_not_change_at_a_rotation() {
         after
             .forgot_direct(&forgot("nobody"), T0.plus(9), &mut rng(9))
             .await,
-        Err(CognitoError::LimitExceeded)
+        Err(CognitoError::LimitExceeded { retry_after: 3591 })
     );
     assert!(inbox.sent.lock().unwrap().is_empty());
 }

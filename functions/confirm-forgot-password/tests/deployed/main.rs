@@ -10,6 +10,8 @@
 
 /// The EMF lines of a scripted scenario: exact counts, names the template watches, no PII.
 mod metrics;
+/// `PwnedPasswords=true`: a breached password refused, only a padded prefix leaving.
+mod pwned_passwords;
 /// At `LogLevel=TRACE` nothing secret reaches the log.
 mod trace_logs;
 

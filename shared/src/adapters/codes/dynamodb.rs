@@ -36,7 +36,7 @@ use crate::domain::code::{
     Attempt, CodeDigest, CodePolicy, CodeState, KeyId, LiveCode, Redemption,
 };
 use crate::domain::delivery::DeliveryMedium;
-use crate::domain::time::UnixTime;
+use crate::domain::time::{UnixTime, window_reopens};
 use crate::ports::{Admission, CodeStore, StoreError};
 
 /// `CodeStore` on the codes table. Built once per process; cheap to share behind an `Arc`.
@@ -404,6 +404,27 @@ fn caller_window_update(
     Ok(Some((update, condition, e)))
 }
 
+/// A full window's refusal, read from the item the failed condition returned: its last slot holds
+/// the oldest request remembered, and the window admits again when that one leaves it. The slots
+/// are the window's exact request times, for a user's record and a decoy's alike.
+fn refused(
+    table: &str,
+    key: &str,
+    item: &Item,
+    oldest_slot: &str,
+    window_seconds: u64,
+    now: UnixTime,
+) -> Result<Admission, StoreError> {
+    let oldest = match item.get(oldest_slot) {
+        Some(AttributeValue::N(n)) => n.parse::<u64>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| DYNAMODB.malformed(table, key, oldest_slot))?;
+    Ok(Admission::LimitReached {
+        retry_at: window_reopens(&[UnixTime(oldest)], 1, window_seconds, now),
+    })
+}
+
 #[async_trait]
 impl CodeStore for DynamoDbCodes {
     async fn issue(
@@ -471,7 +492,14 @@ impl CodeStore for DynamoDbCodes {
         let condition = format!("attribute_not_exists({oldest}) OR {oldest} <= {cutoff}");
         match self.update_code_if(key, update, condition, e).await? {
             None => Ok(Admission::Admitted),
-            Some(_) => Ok(Admission::LimitReached),
+            Some(item) => refused(
+                &self.table,
+                key,
+                &item,
+                &request_slot(slots - 1),
+                policy.window_seconds,
+                now,
+            ),
         }
     }
 
@@ -486,7 +514,14 @@ impl CodeStore for DynamoDbCodes {
         };
         match self.update_code_if(key, update, condition, e).await? {
             None => Ok(Admission::Admitted),
-            Some(_) => Ok(Admission::LimitReached),
+            Some(item) => refused(
+                &self.table,
+                key,
+                &item,
+                &caller_slot(limit.max_requests - 1),
+                limit.window_seconds,
+                now,
+            ),
         }
     }
 

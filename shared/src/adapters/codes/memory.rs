@@ -63,13 +63,15 @@ fn poisoned<T>(_: T) -> StoreError {
 }
 
 /// A window's verdict: the next state when admitted, nothing changed when refused.
-fn admitted<T, E>(slot: &mut T, next: Result<T, E>) -> Admission {
+fn admitted<T, E>(slot: &mut T, next: Result<T, E>, retry_at: impl Fn(E) -> UnixTime) -> Admission {
     match next {
         Ok(next) => {
             *slot = next;
             Admission::Admitted
         }
-        Err(_) => Admission::LimitReached,
+        Err(refused) => Admission::LimitReached {
+            retry_at: retry_at(refused),
+        },
     }
 }
 
@@ -117,7 +119,7 @@ impl CodeStore for MemoryCodes {
         let now = code.issued_at;
         let record = state.codes.entry(key, |r| r.forgettable(now, policy));
         let next = record.issue(code, policy);
-        Ok(admitted(record, next))
+        Ok(admitted(record, next, |r| r.retry_at))
     }
 
     async fn admit_caller(
@@ -129,7 +131,7 @@ impl CodeStore for MemoryCodes {
         let mut state = self.state.lock().map_err(poisoned)?;
         let window = state.callers.entry(key, |w| w.forgettable(now, limit));
         let next = window.admit(now, limit);
-        Ok(admitted(window, next))
+        Ok(admitted(window, next, |r| r.retry_at))
     }
 
     async fn revoke(&self, key: &str, digest: &CodeDigest) -> Result<(), StoreError> {
@@ -174,7 +176,7 @@ mod tests {
             window_seconds: 3600,
         };
         // One new login and one new caller a second for eleven days, far past every window.
-        let live = policy.window_seconds.max(policy.ttl_seconds) as usize;
+        let live = policy.window_seconds.max(policy.longest_ttl()) as usize;
         let mut most = (0, 0);
         // One digest for all: what the store keeps is the point, not what it hashes.
         let digest = keys.digest("user", "123456").1;
@@ -244,7 +246,9 @@ mod tests {
         let later = T0.plus(1 + SWEEP_FLOOR as u64);
         assert_eq!(
             store.admit_caller("busy", later, &limit).await.unwrap(),
-            Admission::LimitReached,
+            Admission::LimitReached {
+                retry_at: T0.plus(3600)
+            },
             "a full window survives the sweeps"
         );
         let attempt = keys.attempt("jane", "123456");

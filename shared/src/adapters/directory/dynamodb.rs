@@ -267,6 +267,25 @@ impl UserDirectory for DynamoDbDirectory {
         }
     }
 
+    /// One UpdateItem on the user's attribute map, on condition that the user exists.
+    async fn mark_email_verified(&self, username: &str) -> Result<(), StoreError> {
+        let table = &self.table;
+        self.client
+            .update_item()
+            .table_name(table)
+            .key(USERS_KEY, AttributeValue::S(username.to_string()))
+            .update_expression("SET #a.#v = :t")
+            .condition_expression("attribute_exists(#u)")
+            .expression_attribute_names("#a", USERS_ATTRIBUTES)
+            .expression_attribute_names("#v", "email_verified")
+            .expression_attribute_names("#u", USERS_KEY)
+            .expression_attribute_values(":t", AttributeValue::S("true".into()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| DYNAMODB.store_error("UpdateItem", table, e))
+    }
+
     /// One conditional UpdateItem, one attempt (no SDK retry, so a refusal answers the request
     /// that was made): a 4xx changed nothing; a 5xx, a timeout or a lost connection may have.
     async fn set_password(

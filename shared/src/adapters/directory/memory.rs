@@ -100,6 +100,15 @@ impl UserDirectory for MemoryDirectory {
         Ok(Created::Created)
     }
 
+    async fn mark_email_verified(&self, username: &str) -> Result<(), StoreError> {
+        let mut users = self.users.lock().map_err(poisoned)?;
+        let user = users
+            .get_mut(username)
+            .ok_or_else(|| StoreError::Unavailable(format!("user {username} disappeared")))?;
+        user.attributes.set("email_verified", "true");
+        Ok(())
+    }
+
     async fn set_password(
         &self,
         username: &str,

@@ -14,6 +14,7 @@ pub use keys::{
     Attempt, CodeDigest, CodeKey, CodeKeys, KeyId, MAX_KEY_ID_CHARS, MAX_KEYS, MIN_KEY_BYTES,
 };
 pub use policy::{
-    CodePolicy, ConfirmationCode, MAX_CALLER_REQUESTS, MAX_TTL_SECONDS, MIN_TTL_SECONDS,
+    CodePolicy, ConfirmationCode, MAX_CALLER_REQUESTS, MAX_SMS_TTL_SECONDS, MAX_TTL_SECONDS,
+    MIN_TTL_SECONDS,
 };
 pub use record::{CodeRecord, CodeState, LiveCode, Redemption, RequestLimitReached};

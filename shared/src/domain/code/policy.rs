@@ -3,14 +3,20 @@
 use rand::{CryptoRng, RngExt};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::delivery::DeliveryMedium;
+
 /// Limits and lifetimes, published and configurable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct CodePolicy {
     /// Digits per code, 6-10.
     pub length: u8,
-    /// Lifetime in seconds, clamped to 5 minutes .. 24 hours.
+    /// Lifetime in seconds of a code sent by email, clamped to 5 minutes .. 24 hours (NIST SP
+    /// 800-63B-4 §4.2.1.2: at most 24 hours by email).
     pub ttl_seconds: u64,
+    /// Lifetime in seconds of a code sent by SMS, clamped to 5 .. 10 minutes (NIST: at most 10
+    /// minutes by SMS or voice; Cognito keeps every code an hour).
+    pub sms_ttl_seconds: u64,
     /// ForgotPassword requests per user per rolling window.
     pub max_requests: u32,
     pub window_seconds: u64,
@@ -28,6 +34,7 @@ impl Default for CodePolicy {
         Self {
             length: 6,
             ttl_seconds: 3600,
+            sms_ttl_seconds: 600,
             max_requests: 5,
             window_seconds: 3600,
             max_failed_attempts: 5,
@@ -39,6 +46,8 @@ impl Default for CodePolicy {
 
 pub const MIN_TTL_SECONDS: u64 = 300;
 pub const MAX_TTL_SECONDS: u64 = 86_400;
+/// The longest life of a code sent by SMS (NIST SP 800-63B-4 §4.2.1.2).
+pub const MAX_SMS_TTL_SECONDS: u64 = 600;
 /// The largest per-caller limit: the DynamoDB store keeps one slot per request in the window.
 pub const MAX_CALLER_REQUESTS: u32 = 100;
 
@@ -63,7 +72,24 @@ impl CodePolicy {
             ));
         }
         self.ttl_seconds = self.ttl_seconds.clamp(MIN_TTL_SECONDS, MAX_TTL_SECONDS);
+        self.sms_ttl_seconds = self
+            .sms_ttl_seconds
+            .clamp(MIN_TTL_SECONDS, MAX_SMS_TTL_SECONDS);
         Ok(self)
+    }
+
+    /// How long a code sent by `medium` lives; a decoy's code lives as long as the medium its
+    /// simulated answer names.
+    pub fn ttl_for(&self, medium: DeliveryMedium) -> u64 {
+        match medium {
+            DeliveryMedium::Email => self.ttl_seconds,
+            DeliveryMedium::Sms => self.sms_ttl_seconds,
+        }
+    }
+
+    /// The longest any code lives, whatever its medium.
+    pub fn longest_ttl(&self) -> u64 {
+        self.ttl_seconds.max(self.sms_ttl_seconds)
     }
 }
 
@@ -139,11 +165,22 @@ mod tests {
         assert_eq!(p.ttl_seconds, MIN_TTL_SECONDS);
         let p = CodePolicy {
             ttl_seconds: 999_999,
+            sms_ttl_seconds: 3600,
             ..Default::default()
         }
         .validated()
         .unwrap();
         assert_eq!(p.ttl_seconds, MAX_TTL_SECONDS);
+        assert_eq!(p.ttl_for(DeliveryMedium::Sms), MAX_SMS_TTL_SECONDS);
+        let d = CodePolicy::default();
+        assert_eq!(
+            (
+                d.ttl_for(DeliveryMedium::Sms),
+                d.ttl_for(DeliveryMedium::Email)
+            ),
+            (600, 3600),
+            "NIST's 10 minutes by SMS, Cognito's hour by email"
+        );
         assert!(
             CodePolicy {
                 length: 5,

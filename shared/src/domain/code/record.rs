@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::keys::{Attempt, CodeDigest, KeyId};
 use super::policy::CodePolicy;
 use crate::domain::delivery::DeliveryMedium;
-use crate::domain::time::UnixTime;
+use crate::domain::time::{UnixTime, window_reopens};
 
 /// A code that was issued and not yet used up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,7 +102,10 @@ pub enum Redemption {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("request limit reached for this user")]
-pub struct RequestLimitReached;
+pub struct RequestLimitReached {
+    /// When the window admits a request again.
+    pub retry_at: UnixTime,
+}
 
 impl CodeRecord {
     /// Whether the record no longer changes any answer at `now`, so a store may forget it: no
@@ -111,7 +114,7 @@ impl CodeRecord {
     /// the window and the lifetime, both are over. The DynamoDB store's TTL (`purge_at`) is the
     /// same time.
     pub fn forgettable(&self, now: UnixTime, policy: &CodePolicy) -> bool {
-        let horizon = policy.window_seconds.max(policy.ttl_seconds);
+        let horizon = policy.window_seconds.max(policy.longest_ttl());
         let code_over = match &self.state {
             CodeState::Live(code) | CodeState::Claimed(code) => code.expires_at <= now,
             CodeState::Empty | CodeState::Exhausted => true,
@@ -135,9 +138,12 @@ impl CodeRecord {
         code: LiveCode,
         policy: &CodePolicy,
     ) -> Result<CodeRecord, RequestLimitReached> {
-        let mut requests = self.window(code.issued_at, policy);
+        let now = code.issued_at;
+        let mut requests = self.window(now, policy);
         if requests.len() >= policy.max_requests as usize {
-            return Err(RequestLimitReached);
+            let retry_at =
+                window_reopens(&requests, policy.max_requests, policy.window_seconds, now);
+            return Err(RequestLimitReached { retry_at });
         }
         requests.push(code.issued_at);
         Ok(CodeRecord {
@@ -340,12 +346,16 @@ mod tests {
         for i in 0..5 {
             r = r.issue(live("1", T0.plus(i * 600)), &p).unwrap();
         }
+        // Refused until the first request leaves the window, an hour after it.
         assert_eq!(
             r.issue(live("1", T0.plus(3000)), &p),
-            Err(RequestLimitReached)
+            Err(RequestLimitReached {
+                retry_at: T0.plus(3600)
+            })
         );
+        assert!(r.issue(live("1", T0.plus(3599)), &p).is_err());
         // An hour after the first request it leaves the window.
-        assert!(r.issue(live("1", T0.plus(3601)), &p).is_ok());
+        assert!(r.issue(live("1", T0.plus(3600)), &p).is_ok());
     }
 
     #[test]

@@ -115,6 +115,7 @@ impl AppClients for CognitoPool {
                 let client = AppClient {
                     client_id: client_id.to_string(),
                     client_secret: found.client_secret().map(str::to_string),
+                    client_name: found.client_name().map(str::to_string),
                 };
                 locked(&self.clients.missing).remove(client_id);
                 locked(&self.clients.found).insert(client_id.to_string(), client.clone());

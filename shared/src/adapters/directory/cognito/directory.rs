@@ -182,6 +182,25 @@ impl UserDirectory for CognitoPool {
         }
     }
 
+    /// AdminUpdateUserAttributes `email_verified=true` (Cognito sends no message for it).
+    async fn mark_email_verified(&self, username: &str) -> Result<(), StoreError> {
+        let pool = &self.description.user_pool_id;
+        let verified = AttributeType::builder()
+            .name("email_verified")
+            .value("true")
+            .build()
+            .map_err(|e| StoreError::Unavailable(format!("email_verified attribute: {e}")))?;
+        self.client
+            .admin_update_user_attributes()
+            .user_pool_id(pool)
+            .username(username)
+            .user_attributes(verified)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| COGNITO.store_error("AdminUpdateUserAttributes", pool, e))
+    }
+
     /// AdminUserGlobalSignOut (when `sign_out_on_reset`) until it succeeds or `sign_out_deadline`
     /// passes. Ending sessions is
     /// idempotent, so every failure is retried; the loop is ours, not the SDK's, so the deadline
