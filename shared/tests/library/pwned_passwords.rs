@@ -109,7 +109,7 @@ fn refused_as_breached(answer: Result<(), CognitoError>) {
 }
 
 #[tokio::test]
-async fn a_breached_password_is_refused_and_the_same_code_then_accepted_with_a_good_one() {
+async fn a_password_seen_in_breaches_is_refused_and_the_same_code_then_accepted() {
     let api = PwnedStandIn::start();
     let f = fixture(&api.url, 1500, WhenBreachCheckFails::Accept);
     let code = f.code_for("jane", "jane@example.com", T0).await;
