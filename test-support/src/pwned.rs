@@ -47,7 +47,11 @@ impl SeenRequest {
 
     /// Everything received, as text: for "never sent" checks.
     pub fn whole(&self) -> String {
-        let headers: Vec<String> = self.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+        let headers: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}"))
+            .collect();
         format!(
             "{} {}\n{}\n{}",
             self.method,
@@ -160,7 +164,11 @@ async fn handle(
         return StatusCode::NOT_FOUND.into_response();
     };
     if prefix.len() != 5 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
-        return (StatusCode::BAD_REQUEST, "The hash prefix was not in a valid format").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "The hash prefix was not in a valid format",
+        )
+            .into_response();
     }
     let prefix = prefix.to_ascii_uppercase();
     let padded = headers

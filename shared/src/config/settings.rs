@@ -197,7 +197,10 @@ impl Settings {
             enabled: vars.flag(env::PASSWORD_BLOCKLIST, true)?,
             app_name: vars.text(env::APP_NAME),
             when_breach_check_fails: vars
-                .choice(env::PWNED_PASSWORDS_WHEN_UNREACHABLE, &WHEN_BREACH_CHECK_FAILS)?
+                .choice(
+                    env::PWNED_PASSWORDS_WHEN_UNREACHABLE,
+                    &WHEN_BREACH_CHECK_FAILS,
+                )?
                 .unwrap_or_default(),
         };
         pool.stuck_users = StuckUsers {

@@ -109,7 +109,7 @@ fn refused_as_breached(answer: Result<(), CognitoError>) {
 }
 
 #[tokio::test]
-async fn a_breached_password_is_refused_and_the_same_code_then_accepted_with_a_good_one() {
+async fn a_password_seen_in_breaches_is_refused_and_the_same_code_then_accepted() {
     let api = PwnedStandIn::start();
     let f = fixture(&api.url, 1500, WhenBreachCheckFails::Accept);
     let code = f.code_for("jane", "jane@example.com", T0).await;
@@ -144,7 +144,12 @@ async fn only_a_padded_five_character_prefix_leaves_never_the_password_or_its_ha
         let whole = request.whole();
         for secret in tried {
             let hash = sha1_hex(secret);
-            for never in [secret.to_string(), hash.clone(), hash.to_lowercase(), hash[5..].into()] {
+            for never in [
+                secret.to_string(),
+                hash.clone(),
+                hash.to_lowercase(),
+                hash[5..].into(),
+            ] {
                 assert!(!whole.contains(&never), "{never} was sent: {whole}");
             }
         }
@@ -168,8 +173,14 @@ async fn a_range_is_asked_once_while_cached_and_a_decoy_asks_as_a_user_does() {
     let api = PwnedStandIn::start();
     let f = fixture(&api.url, 1500, WhenBreachCheckFails::Accept);
     let code = f.code_for("jane", "jane@example.com", T0).await;
-    refused_as_breached(f.confirm_with("jane", &code, BREACHED_PASSWORD, T0.plus(1)).await);
-    refused_as_breached(f.confirm_with("jane", &code, BREACHED_PASSWORD, T0.plus(2)).await);
+    refused_as_breached(
+        f.confirm_with("jane", &code, BREACHED_PASSWORD, T0.plus(1))
+            .await,
+    );
+    refused_as_breached(
+        f.confirm_with("jane", &code, BREACHED_PASSWORD, T0.plus(2))
+            .await,
+    );
     assert_eq!(api.requests().len(), 1, "the second came from the cache");
     // An unknown login (a decoy under PreventUserExistenceErrors) gets the same answer, from the
     // same lookup: a range not yet cached is asked for it too.
@@ -179,7 +190,10 @@ async fn a_range_is_asked_once_while_cached_and_a_decoy_asks_as_a_user_does() {
     );
     let seen = api.requests();
     assert_eq!(seen.len(), 2);
-    assert_eq!(seen[1].target, format!("/range/{}", &sha1_hex(ALSO_BREACHED)[..5]));
+    assert_eq!(
+        seen[1].target,
+        format!("/range/{}", &sha1_hex(ALSO_BREACHED)[..5])
+    );
 }
 
 #[tokio::test]
@@ -196,21 +210,30 @@ async fn unreachable_and_accept_the_password_is_judged_without_it() {
 async fn unreachable_and_accept_the_embedded_list_still_applies() {
     let f = fixture(&unreachable_url(), 1500, WhenBreachCheckFails::Accept);
     let code = f.code_for("jane", "jane@example.com", T0).await;
-    let answer = f.confirm_with("jane", &code, "Password1!", T0.plus(1)).await;
+    let answer = f
+        .confirm_with("jane", &code, "Password1!", T0.plus(1))
+        .await;
     assert!(
         matches!(&answer, Err(CognitoError::InvalidPassword(why)) if why.contains("too common")),
         "{answer:?}"
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "current_thread")]
 async fn unreachable_and_refuse_a_retryable_error_and_the_code_stays_usable() {
+    let (logs, _guard) = test_support::logs::Logs::start();
     let f = fixture(&unreachable_url(), 1500, WhenBreachCheckFails::Refuse);
     let code = f.code_for("jane", "jane@example.com", T0).await;
     let answer = f.confirm_with("jane", &code, PASSWORD, T0.plus(1)).await;
     assert_eq!(answer, Err(CognitoError::InternalError));
     f.code_untouched("jane");
     assert!(!f.password_is("jane", PASSWORD));
+    // The connection error is logged by its cause, which names no part of the hash (the URL
+    // asked holds the prefix).
+    let logs = logs.text();
+    assert!(logs.contains("breached-password lookup failed"), "{logs}");
+    let hash = sha1_hex(PASSWORD);
+    test_support::logs::assert_no_secret(&logs, [PASSWORD.to_string(), hash[..5].into(), hash]);
 }
 
 #[tokio::test]
@@ -219,7 +242,9 @@ async fn stalled_past_the_timeout_either_way() {
     api.set_mode(Mode::Stalled);
     let refusing = fixture(&api.url, 200, WhenBreachCheckFails::Refuse);
     let code = refusing.code_for("jane", "jane@example.com", T0).await;
-    let answer = refusing.confirm_with("jane", &code, PASSWORD, T0.plus(1)).await;
+    let answer = refusing
+        .confirm_with("jane", &code, PASSWORD, T0.plus(1))
+        .await;
     assert_eq!(answer, Err(CognitoError::InternalError));
     refusing.code_untouched("jane");
     // The API is back: the same code resets the password.
@@ -257,9 +282,14 @@ async fn the_password_its_hash_and_the_verdict_never_reach_the_log_at_trace() {
     let (logs, _guard) = test_support::logs::Logs::start();
     let f = fixture(&api.url, 1500, WhenBreachCheckFails::Refuse);
     let code = f.code_for("jane", "jane@example.com", T0).await;
-    refused_as_breached(f.confirm_with("jane", &code, BREACHED_PASSWORD, T0.plus(1)).await);
+    refused_as_breached(
+        f.confirm_with("jane", &code, BREACHED_PASSWORD, T0.plus(1))
+            .await,
+    );
     api.set_mode(Mode::Garbage);
-    let _ = f.confirm_with("jane", &code, ALSO_BREACHED, T0.plus(2)).await;
+    let _ = f
+        .confirm_with("jane", &code, ALSO_BREACHED, T0.plus(2))
+        .await;
     api.set_mode(Mode::Serving);
     f.confirm_with("jane", &code, PASSWORD, T0.plus(3))
         .await
@@ -269,17 +299,76 @@ async fn the_password_its_hash_and_the_verdict_never_reach_the_log_at_trace() {
     let secrets = [BREACHED_PASSWORD, ALSO_BREACHED, PASSWORD];
     test_support::logs::assert_no_secret(
         &logs,
-        secrets.iter().flat_map(|p| {
-            let hash = sha1_hex(p);
-            [
-                p.to_string(),
-                hash.clone(),
-                hash.to_lowercase(),
-                hash[5..].to_string(),
-                hash[..5].to_string(),
-            ]
-        })
-        // The count the stand-in answered for the breached one.
-        .chain(["3861493".to_string()]),
+        secrets
+            .iter()
+            .flat_map(|p| {
+                let hash = sha1_hex(p);
+                [
+                    p.to_string(),
+                    hash.clone(),
+                    hash.to_lowercase(),
+                    hash[5..].to_string(),
+                    hash[..5].to_string(),
+                ]
+            })
+            // The count the stand-in answered for the breached one.
+            .chain(["3861493".to_string()]),
     );
+}
+
+#[test]
+fn the_settings_are_off_by_default_and_read_as_documented() {
+    use password_reset::config::{Settings, Wiring};
+    let read = |pairs: &[(&str, &str)]| {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    };
+    let off = Wiring::from_env(&read(&[])).unwrap();
+    assert_eq!(off.pwned_passwords, None);
+    let on = Wiring::from_env(&read(&[("PWNED_PASSWORDS", "true")]))
+        .unwrap()
+        .pwned_passwords
+        .unwrap();
+    assert_eq!(on.base_url, "https://api.pwnedpasswords.com");
+    assert_eq!(on.timeout, Duration::from_millis(1500));
+    let elsewhere = Wiring::from_env(&read(&[
+        ("PWNED_PASSWORDS", "TRUE"),
+        ("PWNED_PASSWORDS_URL", "http://127.0.0.1:9/"),
+        ("PWNED_PASSWORDS_TIMEOUT_MS", "250"),
+    ]))
+    .unwrap()
+    .pwned_passwords
+    .unwrap();
+    assert_eq!(elsewhere.base_url, "http://127.0.0.1:9");
+    assert_eq!(elsewhere.timeout, Duration::from_millis(250));
+    for (name, bad) in [
+        ("PWNED_PASSWORDS_TIMEOUT_MS", "9000"),
+        ("PWNED_PASSWORDS_URL", "ftp://example.com"),
+    ] {
+        let refused = Wiring::from_env(&read(&[("PWNED_PASSWORDS", "true"), (name, bad)]));
+        assert!(
+            refused.is_err_and(|e| e.to_string().contains(name)),
+            "{name}={bad}"
+        );
+    }
+    let defaults = Settings::from_env(read(&[])).unwrap();
+    assert_eq!(
+        defaults.pool.blocklist.when_breach_check_fails,
+        WhenBreachCheckFails::Accept
+    );
+    let refusing =
+        Settings::from_env(read(&[("PWNED_PASSWORDS_WHEN_UNREACHABLE", "Refuse")])).unwrap();
+    assert_eq!(
+        refusing.pool.blocklist.when_breach_check_fails,
+        WhenBreachCheckFails::Refuse
+    );
+    assert!(Settings::from_env(read(&[("PWNED_PASSWORDS_WHEN_UNREACHABLE", "maybe")])).is_err());
 }

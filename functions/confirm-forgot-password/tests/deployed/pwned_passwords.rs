@@ -64,14 +64,19 @@ async fn a_breached_password_is_refused_as_deployed_and_only_a_padded_prefix_lea
     let seen = api.requests();
     assert_eq!(seen.len(), 2, "{seen:?}");
     for (request, password) in seen.iter().zip([BREACHED_PASSWORD, NEW_PASSWORD]) {
-        assert_eq!(request.target, format!("/range/{}", &sha1_hex(password)[..5]));
+        assert_eq!(
+            request.target,
+            format!("/range/{}", &sha1_hex(password)[..5])
+        );
         assert_eq!(request.header("add-padding"), Some("true"));
         assert!(!request.whole().contains(&sha1_hex(password)[5..]));
     }
     let mut secrets = d.secrets.clone();
     for password in [BREACHED_PASSWORD, NEW_PASSWORD] {
         let hash = sha1_hex(password);
-        secrets.extend([password.to_string(), hash[5..].to_string(), hash[..5].to_string()]);
+        // Not the 5-character prefix alone: that short a string may turn up by chance in a log
+        // this size (the library suite checks it in a log of its own).
+        secrets.extend([password.to_string(), hash.clone(), hash[5..].to_string()]);
     }
     assert_no_secret(&run.logs, &secrets);
 }
