@@ -7,7 +7,7 @@
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::create_user_pool::builders::CreateUserPoolFluentBuilder;
-use serde_json::json;
+use serde_json::{Value, json};
 use test_support::cli::*;
 use test_support::cognito_pool::{
     add_user, aliases_email_and_phone, app_client, new_pool, refresh, sign_in,

@@ -3,10 +3,12 @@
 //! FORCE_CHANGE_PASSWORD, and a user whose only email is unverified. With the options off (the
 //! default) both get the decoy sequence: `one_answer` holds them to it.
 
+use aws_sdk_cognitoidentityprovider::types::UserStatusType;
 use serde_json::json;
 use test_support::cli::*;
+use test_support::runner_sdk::block_on;
 
-use super::{OLD_PASSWORD, create, ok, pool, pool_cli, runner_with, sign_in};
+use super::{OLD_PASSWORD, create, pool, runner_with, sign_in_to};
 
 #[test]
 fn stuck_users_reset_through_the_cli_when_the_pool_allows_them() {
@@ -26,42 +28,52 @@ fn stuck_users_reset_through_the_cli_when_the_pool_allows_them() {
         true,
     );
     let status = |username: &str| {
-        ok(pool_cli(&[
-            "admin-get-user",
-            "--user-pool-id",
-            &pool.id,
-            "--username",
-            username,
-        ]))
+        block_on(
+            pool.admin
+                .admin_get_user()
+                .user_pool_id(&pool.id)
+                .username(username)
+                .send(),
+        )
+        .unwrap()
     };
-    assert_eq!(status("fcp-fred")["UserStatus"], "FORCE_CHANGE_PASSWORD");
+    assert_eq!(
+        status("fcp-fred").user_status(),
+        Some(&UserStatusType::ForceChangePassword)
+    );
     let options = json!({"StuckUsers": {"ForceChangePassword": true, "UnverifiedEmail": true}});
     let runner = runner_with(&pool, Some(&options));
 
-    let out = ok(runner.forgot_as(&pool.client, "fcp-fred", None));
+    let out = runner.cli_forgot_as(&pool.client, "fcp-fred", None).ok_json();
     assert_eq!(out["CodeDeliveryDetails"]["Destination"], "f***@e***.com");
     let code = runner.last_code("fred@example.com");
-    let done = runner.confirm_as(&pool.client, "fcp-fred", &code, NEW_PASSWORD, None);
+    let done = runner.cli_confirm_as(&pool.client, "fcp-fred", &code, NEW_PASSWORD, None);
     assert!(done.ok, "{}", done.stderr);
     // A permanent password: CONFIRMED, signing in without a challenge.
-    assert_eq!(status("fcp-fred")["UserStatus"], "CONFIRMED");
-    let session = ok(sign_in(&pool, "fcp-fred", NEW_PASSWORD));
-    assert!(session["AuthenticationResult"]["AccessToken"].is_string());
+    assert_eq!(
+        status("fcp-fred").user_status(),
+        Some(&UserStatusType::Confirmed)
+    );
+    assert!(sign_in_to(&pool, "fcp-fred", NEW_PASSWORD).is_ok());
 
-    let out = ok(runner.forgot_as(&pool.client, "unverified-una", None));
+    let out = runner
+        .cli_forgot_as(&pool.client, "unverified-una", None)
+        .ok_json();
     assert_eq!(out["CodeDeliveryDetails"]["Destination"], "u***@e***.com");
     let code = runner.last_code("una@example.com");
-    let done = runner.confirm_as(&pool.client, "unverified-una", &code, NEW_PASSWORD, None);
+    let done = runner.cli_confirm_as(&pool.client, "unverified-una", &code, NEW_PASSWORD, None);
     assert!(done.ok, "{}", done.stderr);
-    assert!(sign_in(&pool, "unverified-una", NEW_PASSWORD).ok);
-    assert!(!sign_in(&pool, "unverified-una", OLD_PASSWORD).ok);
-    // The code proved control of the email: it is verified now.
-    let attributes = status("unverified-una")["UserAttributes"].clone();
-    assert!(
-        attributes
-            .as_array()
-            .unwrap()
-            .contains(&json!({"Name": "email_verified", "Value": "true"})),
-        "{attributes}"
+    assert!(sign_in_to(&pool, "unverified-una", NEW_PASSWORD).is_ok());
+    assert_eq!(
+        sign_in_to(&pool, "unverified-una", OLD_PASSWORD).unwrap_err(),
+        "NotAuthorizedException"
     );
+    // The code proved control of the email: it is verified now.
+    let user = status("unverified-una");
+    let verified = user
+        .user_attributes()
+        .iter()
+        .find(|a| a.name() == "email_verified")
+        .and_then(|a| a.value());
+    assert_eq!(verified, Some("true"), "{:?}", user.user_attributes());
 }

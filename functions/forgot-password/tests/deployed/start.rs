@@ -37,3 +37,32 @@ async fn the_sending_accounts_are_read_at_init_not_on_the_first_request() {
         );
     }
 }
+
+/// A start that fails says why to the Runtime API (`/runtime/init/error`), where Lambda and
+/// `sam local invoke` show it, instead of a process that just exits.
+#[tokio::test]
+async fn a_failed_start_is_reported_as_the_init_error_naming_the_setting() {
+    let env: Vec<(String, String)> = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("DIRECTORY", "memory"),
+        ("STORE", "memory"),
+        ("DELIVERY", "outbox"),
+        ("CODE_HASH_KEY_SECRET_ARN", ""),
+        ("USER_POOL_ID", "us-east-1_DemoPool1"),
+        ("APP_CLIENTS", ""),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let run = run_function(env!("CARGO_BIN_EXE_forgot-password"), &env, &[json!({})]).await;
+    let init_error = &run.answers[0];
+    assert_eq!(init_error["errorType"], "ConfigError", "{}", run.logs);
+    assert!(
+        init_error["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("APP_CLIENTS")),
+        "{init_error}\n{}",
+        run.logs
+    );
+}
