@@ -90,7 +90,7 @@ async fn forgot_password<R: CryptoRng + Send>(
     match plan {
         Plan::Deliver { user, channel } => {
             // Rendered before the code is issued: a message that cannot be sent leaves no code.
-            let message = render(service, &user, code.expose())?;
+            let message = render(service, &user, code.expose(), request)?;
             let (key_id, digest) = service.code_keys.digest(&user.username, code.expose());
             let started = Instant::now();
             let issued = async {
@@ -164,7 +164,12 @@ async fn forgot_password<R: CryptoRng + Send>(
 }
 
 /// CustomMessage_ForgotPassword, in-process: the same templates and checks as the trigger.
-fn render(service: &ResetService, user: &User, code: &str) -> Result<CustomMessage, CognitoError> {
+fn render(
+    service: &ResetService,
+    user: &User,
+    code: &str,
+    request: &ForgotPasswordRequest,
+) -> Result<CustomMessage, CognitoError> {
     Ok(custom_message(
         &service.pool.messages,
         &CustomMessageRequest {
@@ -174,6 +179,7 @@ fn render(service: &ResetService, user: &User, code: &str) -> Result<CustomMessa
             user_name: &user.username,
             link_parameter: None,
             user_attributes: &user.attributes,
+            client_metadata: request.client_metadata.as_ref(),
         },
     )?)
 }
