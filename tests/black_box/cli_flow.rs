@@ -219,7 +219,13 @@ fn client_metadata_locale_picks_the_language_of_the_code_and_the_notice() {
     let runner = Runner::demo("client-metadata-locale");
     let forgot = |metadata: &[&str]| {
         let args = [
-            &["forgot-password", "--client-id", CLIENT, "--username", "jane"][..],
+            &[
+                "forgot-password",
+                "--client-id",
+                CLIENT,
+                "--username",
+                "jane",
+            ][..],
             metadata,
             &["--no-sign-request"],
         ]
@@ -235,12 +241,9 @@ fn client_metadata_locale_picks_the_language_of_the_code_and_the_notice() {
         "Votre code de réinitialisation du mot de passe"
     );
     let code = runner.last_code("jane@example.com");
-    assert!(
-        french["body"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("Votre code de réinitialisation du mot de passe est {code}."))
-    );
+    assert!(french["body"].as_str().unwrap().contains(&format!(
+        "Votre code de réinitialisation du mot de passe est {code}."
+    )));
     // ConfirmForgotPassword's ClientMetadata picks the notice's language the same way.
     let confirmed = runner.aws(&[
         "confirm-forgot-password",

@@ -199,6 +199,8 @@ pub struct Wiring {
     /// `CODE_HASH_KEY_SECRET_ARN`: the secret holding the code keys, read once at assembly.
     /// Exclusive with a literal key (`CODE_HASH_KEY`, the pool file's `CodeHashKey`).
     pub code_key_secret_arn: Option<String>,
+    /// `POOL_TRIGGER_FUNCTIONS`, with a user pool: the pool's trigger functions to invoke.
+    pub pool_trigger_functions: Vec<String>,
 }
 
 impl Default for Wiring {
@@ -216,6 +218,7 @@ impl Default for Wiring {
             aws_delivery: None,
             source_table: None,
             code_key_secret_arn: None,
+            pool_trigger_functions: Vec::new(),
         }
     }
 }
@@ -258,6 +261,18 @@ impl Wiring {
             user_pool_id: vars.text(env::USER_POOL_ID),
             ..Self::default()
         };
+        if wiring.directory.is_user_pool() {
+            wiring.pool_trigger_functions = vars
+                .text(env::POOL_TRIGGER_FUNCTIONS)
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
         wiring.read_adapter_settings(env)?;
         Ok(wiring)
     }

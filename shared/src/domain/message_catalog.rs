@@ -515,19 +515,41 @@ mod tests {
             "Your password was changed".to_string(),
         );
         assert_eq!(subject(&builtin, None, &none), english);
-        assert_eq!(subject(&builtin, Some(&meta("locale", "fr")), &none), french);
+        assert_eq!(
+            subject(&builtin, Some(&meta("locale", "fr")), &none),
+            french
+        );
         assert_eq!(subject(&builtin, None, &french_user), french);
         // The app's language wins over the attribute, even one we have no variant for.
-        assert_eq!(subject(&builtin, Some(&meta("locale", "en")), &french_user), english);
-        assert_eq!(subject(&builtin, Some(&meta("locale", "de")), &french_user), english);
+        assert_eq!(
+            subject(&builtin, Some(&meta("locale", "en")), &french_user),
+            english
+        );
+        assert_eq!(
+            subject(&builtin, Some(&meta("locale", "de")), &french_user),
+            english
+        );
         // A blank value, or another key, leaves the attribute to decide.
-        assert_eq!(subject(&builtin, Some(&meta("locale", " ")), &french_user), french);
-        assert_eq!(subject(&builtin, Some(&meta("lang", "en")), &french_user), french);
+        assert_eq!(
+            subject(&builtin, Some(&meta("locale", " ")), &french_user),
+            french
+        );
+        assert_eq!(
+            subject(&builtin, Some(&meta("lang", "en")), &french_user),
+            french
+        );
         // The key is a setting.
-        let by_lang = MessageCatalog::from_json(json!({"ClientMetadataLocaleKey": "lang"})).unwrap();
+        let by_lang =
+            MessageCatalog::from_json(json!({"ClientMetadataLocaleKey": "lang"})).unwrap();
         assert_eq!(by_lang.locale_key(), "lang");
-        assert_eq!(subject(&by_lang, Some(&meta("lang", "fr-CA")), &none), french);
-        assert_eq!(subject(&by_lang, Some(&meta("locale", "fr")), &none), english);
+        assert_eq!(
+            subject(&by_lang, Some(&meta("lang", "fr-CA")), &none),
+            french
+        );
+        assert_eq!(
+            subject(&by_lang, Some(&meta("locale", "fr")), &none),
+            english
+        );
         assert!(
             MessageCatalog::from_json(json!({"ClientMetadataLocaleKey": ""}))
                 .unwrap_err()
@@ -541,7 +563,10 @@ mod tests {
         let c = MessageCatalog::from_json(json!({"ForgotPassword": {"EmailSubject": "Reset"}}))
             .unwrap();
         let fr = Attributes::from_iter([("locale", "fr")]);
-        assert_eq!(render(&c, MessageSource::ForgotPassword, &fr).email_subject, "Reset");
+        assert_eq!(
+            render(&c, MessageSource::ForgotPassword, &fr).email_subject,
+            "Reset"
+        );
         // The notice, not configured, keeps its French.
         let notice = c
             .password_changed(&MessageParams {

@@ -12,6 +12,8 @@ mod fuzz;
 mod lambda_events;
 mod migration;
 mod migration_source_dynamodb;
+#[cfg(feature = "lambda-invoke")]
+mod pool_triggers;
 mod ses_delivery;
 mod sms_delivery;
 mod tells;

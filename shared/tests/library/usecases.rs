@@ -709,6 +709,7 @@ fn container((users, codes): &Stores, inbox: &Arc<Inbox>, keys: CodeKeys) -> Res
             migration_source: None,
         },
         timing: password_reset::usecases::DeliveryTiming::unseeded(),
+        triggers: None,
     }
 }
 
