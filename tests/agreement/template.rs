@@ -944,7 +944,10 @@ fn statements<'a>(deployment: &Deployment<'a>, role: &'a Value) -> Vec<&'a Value
 const ROLE_PARAMETER_SETS: &[&[(&str, &str)]] = &[
     &[],
     &[("PoolTriggerFunctionArns", TEAM_TRIGGERS)],
-    &[("PoolTriggerFunctionArns", TEAM_TRIGGERS), ("Directory", "dynamodb")],
+    &[
+        ("PoolTriggerFunctionArns", TEAM_TRIGGERS),
+        ("Directory", "dynamodb"),
+    ],
     &[("Directory", "dynamodb")],
     &[("SourceUsers", "create")],
     &[("SourceUsers", "create"), ("Directory", "dynamodb")],
@@ -1179,7 +1182,11 @@ fn each_role_holds_exactly_what_its_function_reaches_under_every_parameter_set()
                     let listed = deployment.eval(&args[1]).unwrap();
                     let told = deployment.environment(function);
                     assert_eq!(listed, TEAM_TRIGGERS, "{context}");
-                    assert_eq!(told.get("POOL_TRIGGER_FUNCTIONS"), Some(&listed), "{context}");
+                    assert_eq!(
+                        told.get("POOL_TRIGGER_FUNCTIONS"),
+                        Some(&listed),
+                        "{context}"
+                    );
                 }
                 if these.iter().any(|a| a == "sms-voice:SendTextMessage") {
                     // The one origination identity (and configuration set) given.

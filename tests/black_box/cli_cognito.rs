@@ -230,3 +230,89 @@ fn a_reset_through_the_api_changes_the_pools_password_and_ends_sessions() {
     assert!(runner.forgot_as(&pool.client, "nobody", None).ok);
     assert_eq!(runner.outbox().len(), sent);
 }
+
+/// A team's own CustomMessage function on its pool: branded HTML in the language ClientMetadata
+/// asks for, behind the fake Lambda Invoke API.
+const TEAM_MESSAGE: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-custom-message";
+
+#[test]
+fn the_pools_own_custom_message_function_writes_the_email_with_the_clis_client_metadata() {
+    let lambda = test_support::fake_lambda::FakeLambda::start();
+    lambda.register_python(
+        TEAM_MESSAGE,
+        r#"
+import json, sys
+event = json.load(sys.stdin)
+lang = event["request"]["clientMetadata"].get("locale", "en")
+event["response"]["emailSubject"] = {"fr": "Acme : votre code"}.get(lang, "Acme: your code")
+event["response"]["emailMessage"] = "<p>" + event["userName"] + ": <b>" + \
+    event["request"]["codeParameter"] + "</b></p>"
+print(json.dumps(event))
+"#,
+    );
+    let lambda_config = format!("CustomMessage={TEAM_MESSAGE}");
+    let pool = pool_with(&[
+        "--account-recovery-setting",
+        r#"RecoveryMechanisms=[{Priority=1,Name=verified_email}]"#,
+        "--lambda-config",
+        &lambda_config,
+    ]);
+    user(
+        &pool,
+        "jane",
+        &[("email", "jane@example.com"), ("email_verified", "true")],
+    );
+    let endpoint = moto();
+    let runner = Runner::start(
+        "cognito-team-trigger",
+        None,
+        &[
+            ("RESET_DIRECTORY", "cognito"),
+            ("USER_POOL_ID", &pool.id),
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_ENDPOINT_URL_LAMBDA", &lambda.endpoint),
+            ("POOL_TRIGGER_FUNCTIONS", TEAM_MESSAGE),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ],
+    );
+    let out = runner.aws(&[
+        "forgot-password",
+        "--client-id",
+        &pool.client,
+        "--username",
+        "jane",
+        "--client-metadata",
+        "locale=fr",
+        "--no-sign-request",
+    ]);
+    assert_eq!(
+        ok(out)["CodeDeliveryDetails"]["Destination"],
+        "j***@e***.com"
+    );
+    let code = runner.last_code("jane@example.com");
+    let message = runner.outbox().last().unwrap().clone();
+    assert_eq!(message["subject"], "Acme : votre code");
+    assert_eq!(message["body"], format!("<p>jane: <b>{code}</b></p>"));
+    let invoked = lambda.invocations();
+    assert_eq!(invoked.len(), 1);
+    assert_eq!(invoked[0].event["userPoolId"], pool.id.as_str());
+    assert_eq!(
+        invoked[0].event["callerContext"]["clientId"],
+        pool.client.as_str()
+    );
+    // The code the team's message carried resets the password in the pool.
+    assert!(
+        runner
+            .confirm_as(&pool.client, "jane", &code, NEW_PASSWORD, None)
+            .ok
+    );
+    assert!(sign_in(&pool, "jane", NEW_PASSWORD).ok);
+    // The start named the trigger it invokes.
+    assert!(
+        runner.logs().contains("team-custom-message"),
+        "{}",
+        runner.logs()
+    );
+}

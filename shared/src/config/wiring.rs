@@ -261,18 +261,6 @@ impl Wiring {
             user_pool_id: vars.text(env::USER_POOL_ID),
             ..Self::default()
         };
-        if wiring.directory.is_user_pool() {
-            wiring.pool_trigger_functions = vars
-                .text(env::POOL_TRIGGER_FUNCTIONS)
-                .map(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .filter(|f| !f.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
-        }
         wiring.read_adapter_settings(env)?;
         Ok(wiring)
     }
@@ -285,6 +273,18 @@ impl Wiring {
         env: &impl Fn(&str) -> Option<String>,
     ) -> Result<(), ConfigError> {
         let vars = Env::new(env);
+        if self.directory.is_user_pool() {
+            self.pool_trigger_functions = vars
+                .text(env::POOL_TRIGGER_FUNCTIONS)
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
         if self.delivery != DeliveryKind::Outbox {
             self.aws_delivery = Some(AwsDeliverySettings::from_env(env)?);
         }
