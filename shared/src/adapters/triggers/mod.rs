@@ -8,7 +8,7 @@ pub mod lambda;
 use crate::aws_sdk::Aws;
 use crate::config::{ConfigError, Wiring, env};
 use crate::domain::pool::{TriggerFunctions, function_name};
-use crate::usecases::pool_triggers::{PoolTriggers, TriggerLimits};
+use crate::usecases::pool_triggers::PoolTriggers;
 
 /// The invoker of the pool's `triggers` that `wiring` lists; `None` when there is none to invoke.
 /// Each trigger not listed is named in the log once, at start, as running in-process.
@@ -44,7 +44,7 @@ pub fn build(
         Ok(Some(PoolTriggers {
             custom_message: invoked.custom_message,
             invoker: std::sync::Arc::new(lambda::LambdaInvoker::new(client)),
-            limits: TriggerLimits::default(),
+            limits: crate::usecases::pool_triggers::TriggerLimits::default(),
         }))
     }
     #[cfg(not(feature = "lambda-invoke"))]
