@@ -263,6 +263,7 @@ fn domain(c: &mut Criterion) {
                         username: "user00001",
                         link: None,
                         attributes: &attributes,
+                        client_metadata: None,
                     })
                     .unwrap(),
             )
@@ -283,6 +284,7 @@ fn domain(c: &mut Criterion) {
                             user_name: "user00001",
                             link_parameter: None,
                             user_attributes: &attributes,
+                            client_metadata: None,
                         },
                     )
                     .unwrap(),

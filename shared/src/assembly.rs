@@ -16,7 +16,7 @@ use crate::adapters::delivery::outbox::Outbox;
 use crate::adapters::directory::fixed_app_clients::FixedAppClients;
 use crate::adapters::directory::memory::MemoryDirectory;
 use crate::adapters::migration_source::memory::MemorySourceUsers;
-use crate::adapters::{breached, codes, delivery, directory, migration_source};
+use crate::adapters::{breached, codes, delivery, directory, migration_source, triggers};
 use crate::aws_sdk::Aws;
 use crate::config::env;
 use crate::config::{ConfigError, Settings};
@@ -61,6 +61,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         prepare_senders(senders.as_ref(), &media),
     );
     let (key, (directory, pool)) = (key?, directory?);
+    let pool_triggers = triggers::build(&directory.triggers, wiring, &aws)?;
     let chosen = Chosen {
         users: directory.users,
         clients: directory.clients,
@@ -78,7 +79,8 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         "service assembled"
     );
     let embedded = EmbeddedAdapters::new(settings, wiring.print_outbox);
-    let service = compose(settings, pool, key, chosen, &embedded);
+    let mut service = compose(settings, pool, key, chosen, &embedded);
+    service.triggers = pool_triggers;
     Ok(Assembled {
         service,
         memory_users: (wiring.directory == DirectoryKind::Memory).then_some(embedded.users),

@@ -191,9 +191,9 @@ impl Outcome {
                 Self::PasswordRefused
             }
             CognitoError::CodeDeliveryFailure(_) => Self::DeliveryFailed,
-            CognitoError::UserLambdaValidation { .. } | CognitoError::InvalidLambdaResponse(_) => {
-                Self::TriggerError
-            }
+            CognitoError::UserLambdaValidation { .. }
+            | CognitoError::InvalidLambdaResponse(_)
+            | CognitoError::UnexpectedLambda(_) => Self::TriggerError,
             CognitoError::InternalError => Self::InternalError,
             _ => Self::Rejected,
         }

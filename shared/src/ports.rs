@@ -261,3 +261,29 @@ pub trait BreachedPasswords: Send + Sync {
     /// How many times `password` was seen in breaches; 0: never.
     async fn times_seen(&self, password: &str) -> Result<u64, BreachCheckError>;
 }
+
+/// Why a trigger's function gave no usable answer, as the Lambda Invoke API tells it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvokeError {
+    /// The function ran and failed (`X-Amz-Function-Error`): its `errorMessage`.
+    #[error("the function failed: {0}")]
+    Function(String),
+    /// The function was not run (throttled, denied, not found, the service failing): the error's
+    /// name, as Cognito names it in UnexpectedLambdaException.
+    #[error("the function was not run: {0}")]
+    NotRun(String),
+    /// The function answered something that is not JSON.
+    #[error("the function's output is not JSON")]
+    Unreadable,
+}
+
+/// Runs a user pool trigger's Lambda function, as Cognito does: synchronously, the event in, the
+/// function's JSON out. Time limits and retries are the caller's (`usecases::pool_triggers`).
+#[async_trait]
+pub trait TriggerInvoker: Send + Sync {
+    async fn invoke(
+        &self,
+        function: &str,
+        event: &serde_json::Value,
+    ) -> Result<serde_json::Value, InvokeError>;
+}

@@ -29,6 +29,7 @@ pub mod delivery;
 pub mod deployed;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
+pub mod fake_lambda;
 pub mod fake_sms;
 pub mod fault_proxy;
 pub mod inbox;

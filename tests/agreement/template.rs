@@ -223,6 +223,7 @@ const INTRINSICS: &[&str] = &[
     "Or",
     "Condition",
     "Contains",
+    "Split",
 ];
 
 /// `!Tag value` as (tag, value); `Fn::X`/`Ref` long forms are not used in this template.
@@ -387,6 +388,8 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.insert("SOURCE_TABLE");
         // Its caller limit is MAX_CONFIRMS_PER_CALLER_PER_HOUR; the ForgotPassword one is unused.
         names.insert("MAX_REQUESTS_PER_CALLER_PER_HOUR");
+        // No trigger of Cognito's runs on ConfirmForgotPassword: it invokes none.
+        names.insert("POOL_TRIGGER_FUNCTIONS");
     }
     if binary == "forgot-password" {
         // It confirms nothing: the ConfirmForgotPassword caller limit is unused there.
@@ -436,6 +439,7 @@ const LOCAL_ONLY: &[&str] = &["SEED_USERS_FILE", "SOURCE_USERS_FILE", "SENDER_LO
 /// Parameter sets the checks run under: the defaults and the other branch of every condition.
 const PARAMETER_SETS: &[&[(&str, &str)]] = &[
     &[],
+    &[("PoolTriggerFunctionArns", TEAM_TRIGGERS)],
     &[("ResetFlow", "native"), ("SourceUsers", "create")],
     &[
         ("RecoveryMechanisms", "verified_email,verified_phone_number"),
@@ -966,6 +970,11 @@ fn statements<'a>(deployment: &Deployment<'a>, role: &'a Value) -> Vec<&'a Value
 /// against its default.
 const ROLE_PARAMETER_SETS: &[&[(&str, &str)]] = &[
     &[],
+    &[("PoolTriggerFunctionArns", TEAM_TRIGGERS)],
+    &[
+        ("PoolTriggerFunctionArns", TEAM_TRIGGERS),
+        ("Directory", "dynamodb"),
+    ],
     &[("Directory", "dynamodb")],
     &[("SourceUsers", "create")],
     &[("SourceUsers", "create"), ("Directory", "dynamodb")],
@@ -1008,6 +1017,9 @@ const ROLE_PARAMETER_SETS: &[&[(&str, &str)]] = &[
     &[("ResetFlow", "native"), ("SourceUsers", "create")],
 ];
 
+/// A team's own trigger functions on its pool, for PoolTriggerFunctionArns.
+const TEAM_TRIGGERS: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-message,arn:aws:lambda:us-east-1:123456789012:function:team-migration:live";
+
 const SMS_IDENTITY: &str =
     "arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123456789abcdef";
 
@@ -1037,6 +1049,8 @@ struct Reach {
     notify: bool,
     sign_out: bool,
     marks_email_verified: bool,
+    /// The pool's trigger functions it invokes.
+    invokes: Vec<String>,
 }
 
 fn reach(environment: BTreeMap<String, String>) -> Reach {
@@ -1059,6 +1073,7 @@ fn reach(environment: BTreeMap<String, String>) -> Reach {
         notify: settings.pool.notify_password_changed,
         sign_out: wiring.sign_out_on_reset,
         marks_email_verified: settings.pool.stuck_users.unverified_email,
+        invokes: wiring.pool_trigger_functions,
     }
 }
 
@@ -1102,6 +1117,7 @@ fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> 
                     r.pool && r.migrates,
                 );
                 add(&["dynamodb:PutItem"], r.users_table && r.migrates);
+                add(&["lambda:InvokeFunction"], !r.invokes.is_empty());
             } else {
                 add(&["cognito-idp:AdminSetUserPassword"], r.pool);
                 add(
@@ -1190,6 +1206,21 @@ fn each_role_holds_exactly_what_its_function_reaches_under_every_parameter_set()
                         resource == "stack-UserPool-Arn"
                             || resource.ends_with(&format!(":userpool/{pool_id}")),
                         "{context}: cognito-idp on {resource}"
+                    );
+                }
+                if these.iter().any(|a| a == "lambda:InvokeFunction") {
+                    // Exactly the functions the parameter names, which the function is told.
+                    let Some(("Split", args)) = tagged(&statement["Resource"]) else {
+                        panic!("{context}: lambda:InvokeFunction not on the parameter's list");
+                    };
+                    let args = args.as_sequence().unwrap();
+                    let listed = deployment.eval(&args[1]).unwrap();
+                    let told = deployment.environment(function);
+                    assert_eq!(listed, TEAM_TRIGGERS, "{context}");
+                    assert_eq!(
+                        told.get("POOL_TRIGGER_FUNCTIONS"),
+                        Some(&listed),
+                        "{context}"
                     );
                 }
                 if these.iter().any(|a| a == "sms-voice:SendTextMessage") {

@@ -7,10 +7,11 @@
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::create_user_pool::builders::CreateUserPoolFluentBuilder;
+use aws_sdk_cognitoidentityprovider::types::{LambdaConfigType, RecoveryOptionNameType};
 use serde_json::{Value, json};
 use test_support::cli::*;
 use test_support::cognito_pool::{
-    add_user, aliases_email_and_phone, app_client, new_pool, refresh, sign_in,
+    add_user, aliases_email_and_phone, app_client, new_pool, recovery, refresh, sign_in,
 };
 use test_support::moto::{Calls, cognito, endpoint as moto};
 use test_support::runner_sdk::block_on;
@@ -164,4 +165,92 @@ fn a_reset_through_the_api_changes_the_pools_password_and_ends_sessions() {
     let sent = runner.outbox().len();
     assert!(runner.forgot_as(&pool.client, "nobody", None).ok);
     assert_eq!(runner.outbox().len(), sent);
+}
+
+/// A team's own CustomMessage function on its pool: branded HTML in the language ClientMetadata
+/// asks for, behind the fake Lambda Invoke API.
+const TEAM_MESSAGE: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-custom-message";
+
+#[test]
+fn the_pools_own_custom_message_function_writes_the_email_with_the_clis_client_metadata() {
+    let lambda = test_support::fake_lambda::FakeLambda::start();
+    lambda.register_python(
+        TEAM_MESSAGE,
+        r#"
+import json, sys
+event = json.load(sys.stdin)
+lang = event["request"]["clientMetadata"].get("locale", "en")
+event["response"]["emailSubject"] = {"fr": "Acme : votre code"}.get(lang, "Acme: your code")
+event["response"]["emailMessage"] = "<p>" + event["userName"] + ": <b>" + \
+    event["request"]["codeParameter"] + "</b></p>"
+print(json.dumps(event))
+"#,
+    );
+    let pool = pool_with(|b| {
+        b.account_recovery_setting(recovery(&[RecoveryOptionNameType::VerifiedEmail]))
+            .lambda_config(
+                LambdaConfigType::builder()
+                    .custom_message(TEAM_MESSAGE)
+                    .build(),
+            )
+    });
+    user(
+        &pool,
+        "jane",
+        &[("email", "jane@example.com"), ("email_verified", "true")],
+    );
+    let endpoint = moto();
+    let runner = Runner::start(
+        "cognito-team-trigger",
+        None,
+        &[
+            ("RESET_DIRECTORY", "cognito"),
+            ("USER_POOL_ID", &pool.id),
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_ENDPOINT_URL_LAMBDA", &lambda.endpoint),
+            ("POOL_TRIGGER_FUNCTIONS", TEAM_MESSAGE),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ],
+    );
+    // The CLI is the point here: its --client-metadata, as a team's app sends it.
+    let out = runner.aws(&[
+        "forgot-password",
+        "--client-id",
+        &pool.client,
+        "--username",
+        "jane",
+        "--client-metadata",
+        "locale=fr",
+        "--no-sign-request",
+    ]);
+    assert_eq!(
+        out.ok_json()["CodeDeliveryDetails"]["Destination"],
+        "j***@e***.com"
+    );
+    let code = runner.last_code("jane@example.com");
+    let message = runner.outbox().last().unwrap().clone();
+    assert_eq!(message["subject"], "Acme : votre code");
+    assert_eq!(message["body"], format!("<p>jane: <b>{code}</b></p>"));
+    let invoked = lambda.invocations();
+    assert_eq!(invoked.len(), 1);
+    assert_eq!(invoked[0].event["userPoolId"], pool.id.as_str());
+    assert_eq!(
+        invoked[0].event["callerContext"]["clientId"],
+        pool.client.as_str()
+    );
+    // The code the team's message carried resets the password in the pool.
+    assert!(
+        runner
+            .confirm_as(&pool.client, "jane", &code, NEW_PASSWORD, None)
+            .ok
+    );
+    assert!(sign_in_to(&pool, "jane", NEW_PASSWORD).is_ok());
+    // The start named the trigger it invokes.
+    assert!(
+        runner.logs().contains("team-custom-message"),
+        "{}",
+        runner.logs()
+    );
 }

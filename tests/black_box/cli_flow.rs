@@ -214,3 +214,56 @@ fn the_runner_counts_each_request_once_by_outcome_at_get_metrics() {
         ],
     );
 }
+
+#[test]
+fn client_metadata_locale_picks_the_language_of_the_code_and_the_notice() {
+    let runner = Runner::demo("client-metadata-locale");
+    let forgot = |metadata: &[&str]| {
+        let args = [
+            &[
+                "forgot-password",
+                "--client-id",
+                CLIENT,
+                "--username",
+                "jane",
+            ][..],
+            metadata,
+            &["--no-sign-request"],
+        ]
+        .concat();
+        assert!(runner.aws(&args).ok);
+        runner.outbox().last().unwrap().clone()
+    };
+    let english = forgot(&[]);
+    assert_eq!(english["subject"], "Your password reset code");
+    let french = forgot(&["--client-metadata", "locale=fr"]);
+    assert_eq!(
+        french["subject"],
+        "Votre code de réinitialisation du mot de passe"
+    );
+    let code = runner.last_code("jane@example.com");
+    assert!(french["body"].as_str().unwrap().contains(&format!(
+        "Votre code de réinitialisation du mot de passe est {code}."
+    )));
+    // ConfirmForgotPassword's ClientMetadata picks the notice's language the same way.
+    let confirmed = runner.aws(&[
+        "confirm-forgot-password",
+        "--client-id",
+        CLIENT,
+        "--username",
+        "jane",
+        "--confirmation-code",
+        &code,
+        "--password",
+        NEW_PASSWORD,
+        "--client-metadata",
+        "locale=fr-CA",
+        "--no-sign-request",
+    ]);
+    assert!(confirmed.ok, "{}", confirmed.stderr);
+    let notice = runner.outbox().last().unwrap().clone();
+    assert_eq!(notice["code"], "");
+    assert_eq!(notice["subject"], "Votre mot de passe a été modifié");
+    // The metadata is never logged.
+    assert!(!runner.logs().contains("fr-CA"));
+}

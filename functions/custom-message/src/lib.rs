@@ -12,6 +12,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use password_reset::config::ConfigError;
 use password_reset::domain::message::CODE_PLACEHOLDER;
 use password_reset::domain::message_catalog::{MessageCatalog, MessageSource};
+use password_reset::domain::request::ClientMetadata;
 use password_reset::domain::user::Attributes;
 use password_reset::metrics::{self, Operation, Outcome};
 use password_reset::usecases::custom_message::{CustomMessageRequest, custom_message};
@@ -73,6 +74,11 @@ fn answered(catalog: &MessageCatalog, mut event: Value) -> (Value, Outcome) {
         .pointer("/request/linkParameter")
         .and_then(Value::as_str)
         .map(str::to_string);
+    // Never stored or logged: it may pick the locale (the app's language).
+    let client_metadata: Option<ClientMetadata> = event
+        .pointer("/request/clientMetadata")
+        .cloned()
+        .and_then(|m| serde_json::from_value(m).ok());
     let request = CustomMessageRequest {
         source,
         code_parameter: typed
@@ -84,6 +90,7 @@ fn answered(catalog: &MessageCatalog, mut event: Value) -> (Value, Outcome) {
         user_name: header.user_name.as_deref().unwrap_or_default(),
         link_parameter: link.as_deref(),
         user_attributes: &attributes,
+        client_metadata: client_metadata.as_ref(),
     };
     let message = match custom_message(catalog, &request) {
         Ok(message) => message,

@@ -16,3 +16,4 @@ pub mod dynamodb_tables;
 #[cfg(feature = "kms")]
 pub mod esdk;
 pub mod migration_source;
+pub mod triggers;

@@ -122,6 +122,10 @@ variables! {
     CODES_TABLE: Unset::Default("needed by STORE=dynamodb (runner: cognito-reset-codes)");
     /// Whether a reset ends every session of the user (`AdminUserGlobalSignOut`).
     SIGN_OUT_ON_RESET: Unset::Default("true");
+    /// The user pool's trigger functions (ARNs, comma separated) forgot-password invokes as Cognito
+    /// would (the template's `PoolTriggerFunctionArns`, which its role may invoke); a pool trigger
+    /// not listed (this stack's own functions) runs in-process.
+    POOL_TRIGGER_FUNCTIONS: Unset::Default("none: every trigger of the pool runs in-process");
     /// Whether the API functions answer an HTTP `GET` with the reset page (the template's
     /// `ResetPage`); off, a `GET` is 404 Not Found.
     RESET_PAGE: Unset::Default("true");

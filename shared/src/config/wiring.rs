@@ -201,6 +201,8 @@ pub struct Wiring {
     /// `CODE_HASH_KEY_SECRET_ARN`: the secret holding the code keys, read once at assembly.
     /// Exclusive with a literal key (`CODE_HASH_KEY`, the pool file's `CodeHashKey`).
     pub code_key_secret_arn: Option<String>,
+    /// `POOL_TRIGGER_FUNCTIONS`, with a user pool: the pool's trigger functions to invoke.
+    pub pool_trigger_functions: Vec<String>,
     /// Have I Been Pwned's range API, when `PWNED_PASSWORDS` is on.
     pub pwned_passwords: Option<PwnedPasswordsSettings>,
 }
@@ -268,6 +270,7 @@ impl Default for Wiring {
             source_table: None,
             code_key_secret_arn: None,
             pwned_passwords: None,
+            pool_trigger_functions: Vec::new(),
         }
     }
 }
@@ -322,6 +325,18 @@ impl Wiring {
         env: &impl Fn(&str) -> Option<String>,
     ) -> Result<(), ConfigError> {
         let vars = Env::new(env);
+        if self.directory.is_user_pool() {
+            self.pool_trigger_functions = vars
+                .text(env::POOL_TRIGGER_FUNCTIONS)
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
         if self.delivery != DeliveryKind::Outbox {
             self.aws_delivery = Some(AwsDeliverySettings::from_env(env)?);
         }

@@ -38,6 +38,9 @@ pub enum CognitoError {
     UserLambdaValidation { trigger: String, message: String },
     #[error("{0}")]
     InvalidLambdaResponse(String),
+    /// A trigger's function could not be run (timed out, throttled, denied).
+    #[error("{0}")]
+    UnexpectedLambda(String),
     #[error("{0}")]
     UnknownOperation(String),
     #[error("{0}")]
@@ -80,6 +83,7 @@ impl CognitoError {
             Self::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
             Self::UserLambdaValidation { .. } => "UserLambdaValidationException",
             Self::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
+            Self::UnexpectedLambda(_) => "UnexpectedLambdaException",
             Self::UnknownOperation(_) => "UnknownOperationException",
             Self::Serialization(_) => "SerializationException",
             Self::InternalError => "InternalErrorException",

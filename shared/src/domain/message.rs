@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::delivery::DeliveryMedium;
+use super::request::ClientMetadata;
 use super::user::Attributes;
 
 pub const CODE_PLACEHOLDER: &str = "{####}";
@@ -82,6 +83,9 @@ pub struct MessageParams<'a> {
     pub username: &'a str,
     pub link: Option<&'a str>,
     pub attributes: &'a Attributes,
+    /// The request's `ClientMetadata`: its locale key (`MessageCatalog::locale_key`) picks the
+    /// template's locale before the user's `locale` attribute. Never stored, never logged.
+    pub client_metadata: Option<&'a ClientMetadata>,
 }
 
 /// One message field, for limits and error messages.
@@ -368,6 +372,7 @@ mod tests {
             username,
             link: None,
             attributes,
+            client_metadata: None,
         }
     }
 

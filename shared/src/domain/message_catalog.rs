@@ -11,6 +11,10 @@
 //! ```
 //! Top-level `EmailSubject` / `EmailMessage` / `SmsMessage` / `Locales` are read as `ForgotPassword`.
 //! `PasswordChanged` (same shape, no `{####}`) is the notice sent after a successful reset.
+//! `ClientMetadataLocaleKey` (default `locale`) names the request's `ClientMetadata` key whose value
+//! picks the locale before the user's `locale` attribute (the reset page sends its language there).
+//! The built-in texts of `ForgotPassword` and `PasswordChanged` speak English and French; a source
+//! configured here replaces the built-in one with its locales.
 
 use std::collections::BTreeMap;
 
@@ -113,16 +117,17 @@ pub struct LocalizedTemplates {
 impl LocalizedTemplates {
     /// `fr-CA` picks `fr-ca`, then `fr`, then the default.
     pub fn for_locale(&self, locale: Option<&str>) -> &MessageTemplates {
-        let Some(locale) = locale.map(normalize_locale) else {
-            return &self.default;
-        };
-        self.locales
-            .get(&locale)
-            .or_else(|| {
-                let language = locale.split('-').next().unwrap_or(&locale);
-                self.locales.get(language)
-            })
+        locale
+            .and_then(|l| self.variant(l))
             .unwrap_or(&self.default)
+    }
+
+    fn variant(&self, locale: &str) -> Option<&MessageTemplates> {
+        let locale = normalize_locale(locale);
+        self.locales.get(&locale).or_else(|| {
+            let language = locale.split('-').next().unwrap_or(&locale);
+            self.locales.get(language)
+        })
     }
 }
 
@@ -137,10 +142,16 @@ pub struct MessageCatalog {
     sources: [LocalizedTemplates; 7],
     /// The notice after a reset: no code in it.
     password_changed: LocalizedTemplates,
+    /// The `ClientMetadata` key whose value picks the locale.
+    locale_key: String,
 }
 
 /// The configuration key of the notice after a reset.
 pub const PASSWORD_CHANGED: &str = "PasswordChanged";
+/// The configuration key naming the `ClientMetadata` key that carries the locale.
+pub const LOCALE_KEY: &str = "ClientMetadataLocaleKey";
+/// The `ClientMetadata` key that carries the locale when `ClientMetadataLocaleKey` is not set.
+pub const DEFAULT_LOCALE_KEY: &str = "locale";
 
 fn password_changed_builtin() -> MessageTemplates {
     MessageTemplates {
@@ -153,17 +164,47 @@ fn password_changed_builtin() -> MessageTemplates {
     }
 }
 
+/// The built-in French texts: the reset code and the notice, the languages the reset page speaks.
+fn forgot_password_fr() -> MessageTemplates {
+    MessageTemplates {
+        email_subject: "Votre code de réinitialisation du mot de passe".into(),
+        email_message: "Bonjour {username},\n\nVotre code de réinitialisation du mot de passe est \
+                        {####}. Il expire dans une heure.\n\nSi vous n'avez pas demandé à \
+                        réinitialiser votre mot de passe, ignorez ce message."
+            .into(),
+        sms_message: "Votre code de réinitialisation du mot de passe est {####}".into(),
+    }
+}
+
+fn password_changed_fr() -> MessageTemplates {
+    MessageTemplates {
+        email_subject: "Votre mot de passe a été modifié".into(),
+        email_message: "Bonjour,\n\nLe mot de passe de votre compte vient d'être modifié. Si ce \
+                        n'était pas vous, réinitialisez votre mot de passe maintenant et \
+                        contactez-nous."
+            .into(),
+        sms_message: "Votre mot de passe vient d'être modifié. Si ce n'était pas vous, \
+                      réinitialisez-le maintenant."
+            .into(),
+    }
+}
+
 impl Default for MessageCatalog {
     fn default() -> Self {
+        let mut sources = MessageSource::ALL.map(|s| LocalizedTemplates {
+            default: s.builtin(),
+            locales: BTreeMap::new(),
+        });
+        sources[MessageSource::ForgotPassword as usize]
+            .locales
+            .insert("fr".into(), forgot_password_fr());
         Self {
-            sources: MessageSource::ALL.map(|s| LocalizedTemplates {
-                default: s.builtin(),
-                locales: BTreeMap::new(),
-            }),
+            sources,
             password_changed: LocalizedTemplates {
                 default: password_changed_builtin(),
-                locales: BTreeMap::new(),
+                locales: BTreeMap::from([("fr".into(), password_changed_fr())]),
             },
+            locale_key: DEFAULT_LOCALE_KEY.into(),
         }
     }
 }
@@ -208,6 +249,8 @@ impl PartialTemplates {
 }
 
 const TOP_LEVEL: [&str; 4] = ["EmailSubject", "EmailMessage", "SmsMessage", "Locales"];
+/// A `ClientMetadata` key's longest form worth naming (Cognito caps the whole map, not a key).
+const LOCALE_KEY_MAX: usize = 128;
 
 impl MessageCatalog {
     /// Reads the configuration (see the module documentation) and checks every template.
@@ -222,9 +265,26 @@ impl MessageCatalog {
         let mut entries: BTreeMap<MessageSource, SourceEntry> = BTreeMap::new();
         let mut top = serde_json::Map::new();
         let mut notice: Option<SourceEntry> = None;
+        let mut locale_key = DEFAULT_LOCALE_KEY.to_string();
         for (key, value) in map {
             if TOP_LEVEL.contains(&key.as_str()) {
                 top.insert(key, value);
+                continue;
+            }
+            if key == LOCALE_KEY {
+                locale_key = match value {
+                    serde_json::Value::String(k)
+                        if !k.trim().is_empty() && k.chars().count() <= LOCALE_KEY_MAX =>
+                    {
+                        k
+                    }
+                    _ => {
+                        return Err(bad(
+                            LOCALE_KEY,
+                            format!("expected a key of 1-{LOCALE_KEY_MAX} characters"),
+                        ));
+                    }
+                };
                 continue;
             }
             if key == PASSWORD_CHANGED {
@@ -261,7 +321,10 @@ impl MessageCatalog {
                 .map_err(|e| bad(source.name(), e.to_string()))?;
             entries.insert(source, entry);
         }
-        let mut catalog = Self::default();
+        let mut catalog = Self {
+            locale_key,
+            ..Self::default()
+        };
         for (source, entry) in entries {
             let default = entry.texts.over(&source.builtin());
             let locales = entry
@@ -309,28 +372,46 @@ impl MessageCatalog {
         Ok(())
     }
 
-    /// The notice after a reset, for the user's `locale` attribute.
+    /// The notice after a reset, in the request's locale (`locale`).
     pub fn password_changed(
         &self,
         params: &MessageParams<'_>,
     ) -> Result<CustomMessage, RenderError> {
         self.password_changed
-            .for_locale(params.attributes.get("locale"))
+            .for_locale(self.locale(params))
             .render(params)
+    }
+
+    /// The `ClientMetadata` key whose value picks the locale.
+    pub fn locale_key(&self) -> &str {
+        &self.locale_key
+    }
+
+    /// The locale a message is in: the request's `ClientMetadata` one (the language the app
+    /// speaks to the user now), else the user's `locale` attribute. An app's locale we have no
+    /// variant for gets the default text, not the attribute's: the app chose its language.
+    fn locale<'p>(&self, params: &MessageParams<'p>) -> Option<&'p str> {
+        let blank = |l: &&str| l.trim().is_empty();
+        params
+            .client_metadata
+            .and_then(|m| m.get(&self.locale_key))
+            .map(String::as_str)
+            .filter(|l| !blank(l))
+            .or_else(|| params.attributes.get("locale").filter(|l| !blank(l)))
     }
 
     pub fn templates(&self, source: MessageSource) -> &LocalizedTemplates {
         &self.sources[source as usize]
     }
 
-    /// The source's templates for the user's `locale` attribute, rendered.
+    /// The source's templates in the request's locale (`locales`), rendered.
     pub fn render(
         &self,
         source: MessageSource,
         params: &MessageParams<'_>,
     ) -> Result<CustomMessage, RenderError> {
         self.templates(source)
-            .for_locale(params.attributes.get("locale"))
+            .for_locale(self.locale(params))
             .render(params)
     }
 }
@@ -338,6 +419,7 @@ impl MessageCatalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::request::ClientMetadata;
     use crate::domain::user::Attributes;
     use serde_json::json;
 
@@ -349,6 +431,7 @@ mod tests {
                 username: "{username}",
                 link: None,
                 attributes: a,
+                client_metadata: None,
             },
         )
         .unwrap()
@@ -403,6 +486,98 @@ mod tests {
             render(&c, MessageSource::SignUp, &Attributes::default()).email_subject,
             "Your verification code"
         );
+    }
+
+    #[test]
+    fn the_client_metadata_locale_comes_before_the_users_attribute() {
+        let meta = |k: &str, v: &str| ClientMetadata::from([(k.to_string(), v.to_string())]);
+        let subject = |c: &MessageCatalog, m: Option<&ClientMetadata>, a: &Attributes| {
+            let params = MessageParams {
+                code: "{####}",
+                username: "jane",
+                link: None,
+                attributes: a,
+                client_metadata: m,
+            };
+            let code = c.render(MessageSource::ForgotPassword, &params).unwrap();
+            let notice = c.password_changed(&params).unwrap();
+            (code.email_subject, notice.email_subject)
+        };
+        let builtin = MessageCatalog::default();
+        let none = Attributes::default();
+        let french_user = Attributes::from_iter([("locale", "fr-FR")]);
+        let french = (
+            "Votre code de réinitialisation du mot de passe".to_string(),
+            "Votre mot de passe a été modifié".to_string(),
+        );
+        let english = (
+            "Your password reset code".to_string(),
+            "Your password was changed".to_string(),
+        );
+        assert_eq!(subject(&builtin, None, &none), english);
+        assert_eq!(
+            subject(&builtin, Some(&meta("locale", "fr")), &none),
+            french
+        );
+        assert_eq!(subject(&builtin, None, &french_user), french);
+        // The app's language wins over the attribute, even one we have no variant for.
+        assert_eq!(
+            subject(&builtin, Some(&meta("locale", "en")), &french_user),
+            english
+        );
+        assert_eq!(
+            subject(&builtin, Some(&meta("locale", "de")), &french_user),
+            english
+        );
+        // A blank value, or another key, leaves the attribute to decide.
+        assert_eq!(
+            subject(&builtin, Some(&meta("locale", " ")), &french_user),
+            french
+        );
+        assert_eq!(
+            subject(&builtin, Some(&meta("lang", "en")), &french_user),
+            french
+        );
+        // The key is a setting.
+        let by_lang =
+            MessageCatalog::from_json(json!({"ClientMetadataLocaleKey": "lang"})).unwrap();
+        assert_eq!(by_lang.locale_key(), "lang");
+        assert_eq!(
+            subject(&by_lang, Some(&meta("lang", "fr-CA")), &none),
+            french
+        );
+        assert_eq!(
+            subject(&by_lang, Some(&meta("locale", "fr")), &none),
+            english
+        );
+        assert!(
+            MessageCatalog::from_json(json!({"ClientMetadataLocaleKey": ""}))
+                .unwrap_err()
+                .to_string()
+                .starts_with("template ClientMetadataLocaleKey")
+        );
+    }
+
+    #[test]
+    fn a_configured_source_replaces_the_builtin_locales() {
+        let c = MessageCatalog::from_json(json!({"ForgotPassword": {"EmailSubject": "Reset"}}))
+            .unwrap();
+        let fr = Attributes::from_iter([("locale", "fr")]);
+        assert_eq!(
+            render(&c, MessageSource::ForgotPassword, &fr).email_subject,
+            "Reset"
+        );
+        // The notice, not configured, keeps its French.
+        let notice = c
+            .password_changed(&MessageParams {
+                code: "",
+                username: "jane",
+                link: None,
+                attributes: &fr,
+                client_metadata: None,
+            })
+            .unwrap();
+        assert_eq!(notice.email_subject, "Votre mot de passe a été modifié");
     }
 
     #[test]

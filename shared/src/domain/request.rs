@@ -35,6 +35,9 @@ pub struct Envelope<'a> {
     pub user_context_data: Option<&'a UserContextData>,
 }
 
+/// A request's `ClientMetadata`: handed to the triggers (and our own rendering), never stored.
+pub type ClientMetadata = BTreeMap<String, String>;
+
 /// Declares a request: the fields every user-pool request carries (`ClientId`, `Username`,
 /// `SecretHash`, `UserContextData`, `AnalyticsMetadata`, `ClientMetadata`) and the operation's own,
 /// which stand after `Username` in the serialized order; and its `envelope()`.
@@ -62,7 +65,7 @@ macro_rules! user_pool_request {
             pub analytics_metadata: Option<AnalyticsMetadata>,
             /// Never stored: handed only to triggers.
             #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub client_metadata: Option<BTreeMap<String, String>>,
+            pub client_metadata: Option<ClientMetadata>,
         }
 
         impl $name {

@@ -30,7 +30,7 @@ use crate::domain::operation::Operation;
 use crate::domain::password_blocklist::{self, Blocked, ExpectedWords};
 use crate::domain::pool::{AppClient, WhenBreachCheckFails};
 use crate::domain::recovery::{self, AccountRecovery};
-use crate::domain::request::ConfirmForgotPasswordRequest;
+use crate::domain::request::{ClientMetadata, ConfirmForgotPasswordRequest};
 use crate::domain::reset::{ResetTarget, proves_unverified_email, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
@@ -221,7 +221,7 @@ async fn confirm(
     };
     let notice = async {
         if changed.is_ok() && service.pool.notify_password_changed {
-            notify_password_changed(service, &user).await;
+            notify_password_changed(service, &user, request.client_metadata.as_ref()).await;
         }
     };
     // Together: the sign-out ∥ the notice (with its pre-checks), once the password is (or may be) new.
@@ -305,7 +305,11 @@ fn user_expected(service: &ResetService, user: &User, password: &str) -> Option<
 
 /// OWASP's notice after a reset, to the user's verified email (else phone). It never fails
 /// the reset: the password is already changed; a failure is logged.
-async fn notify_password_changed(service: &ResetService, user: &User) {
+async fn notify_password_changed(
+    service: &ResetService,
+    user: &User,
+    client_metadata: Option<&ClientMetadata>,
+) {
     let order = AccountRecovery::Ordered(vec![DeliveryMedium::Email, DeliveryMedium::Sms]);
     let Ok(channel) = recovery::resolve_channel(&order, user) else {
         tracing::info!(user = %mask::login(&user.username), "no verified channel for the password-changed notice");
@@ -317,6 +321,7 @@ async fn notify_password_changed(service: &ResetService, user: &User) {
         username: &user.username,
         link: None,
         attributes: &user.attributes,
+        client_metadata,
     };
     let message = match service.pool.messages.password_changed(&params) {
         Ok(message) => message,

@@ -3,6 +3,7 @@
 
 use crate::domain::message::{CustomMessage, MessageParams, RenderError};
 use crate::domain::message_catalog::{MessageCatalog, MessageSource};
+use crate::domain::request::ClientMetadata;
 use crate::domain::user::Attributes;
 
 /// What a CustomMessage event carries (or what forgot-password knows in-process).
@@ -16,6 +17,8 @@ pub struct CustomMessageRequest<'a> {
     pub user_name: &'a str,
     pub link_parameter: Option<&'a str>,
     pub user_attributes: &'a Attributes,
+    /// The request's `ClientMetadata`, which may pick the locale; never stored, never logged.
+    pub client_metadata: Option<&'a ClientMetadata>,
 }
 
 /// Why a trigger's answer is unusable; `CognitoError::from` words it as Cognito does
@@ -45,6 +48,7 @@ pub fn custom_message(
             username,
             link: request.link_parameter,
             attributes: request.user_attributes,
+            client_metadata: request.client_metadata,
         },
     )?;
     message
@@ -69,6 +73,7 @@ mod tests {
             user_name: "jane",
             link_parameter: None,
             user_attributes: &attrs,
+            client_metadata: None,
         };
         let m = custom_message(&catalog, &req).unwrap();
         assert!(m.sms_message.contains("{username}") && m.sms_message.contains("{####}"));

@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::message::{MessageParams, MessageTemplates, RenderError};
 use crate::domain::message_catalog::{MessageCatalog, MessageSource};
+use crate::domain::request::ClientMetadata;
 use crate::domain::user::Attributes;
 use crate::metrics::{self, Operation};
 use crate::ports::{DeliveryError, EmailSender, SmsSender, send_by};
@@ -207,6 +208,11 @@ impl<D: CodeDecryption> CustomSender<D> {
             .get("userName")
             .and_then(Value::as_str)
             .unwrap_or_default();
+        // Never stored or logged: handed to the rendering, which may pick the locale from it.
+        let client_metadata: Option<ClientMetadata> = request
+            .get("clientMetadata")
+            .cloned()
+            .and_then(|m| serde_json::from_value(m).ok());
         let render_failed = |error: String| SendError::Render {
             trigger: source.to_string(),
             error,
@@ -219,6 +225,7 @@ impl<D: CodeDecryption> CustomSender<D> {
                     username: user_name,
                     link: None,
                     attributes: &attributes,
+                    client_metadata: client_metadata.as_ref(),
                 };
                 takeover_templates()
                     .render(&params)
@@ -248,6 +255,7 @@ impl<D: CodeDecryption> CustomSender<D> {
                         user_name,
                         link_parameter: None,
                         user_attributes: &attributes,
+                        client_metadata: client_metadata.as_ref(),
                     },
                 )
                 .map_err(|e: CustomMessageError| render_failed(e.to_string()))?;
@@ -334,6 +342,7 @@ mod tests {
                 username: "jane",
                 link: None,
                 attributes: &attributes,
+                client_metadata: None,
             })
             .unwrap();
         assert!(message.email_message.starts_with("Hello Jane,"));

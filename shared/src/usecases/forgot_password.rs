@@ -11,7 +11,7 @@ use crate::domain::delivery::{CodeDeliveryDetails, DeliveryMedium};
 use crate::domain::error::CognitoError;
 use crate::domain::login::LoginForm;
 use crate::domain::mask;
-use crate::domain::message::CustomMessage;
+use crate::domain::message::{CODE_PLACEHOLDER, CustomMessage};
 use crate::domain::message_catalog::MessageSource;
 use crate::domain::operation::Operation;
 use crate::domain::recovery::{self, AccountRecovery};
@@ -27,6 +27,7 @@ use super::admission::{Admitted, admit, decoy_key};
 use super::custom_message::{CustomMessageRequest, custom_message};
 use super::errors::{delivery_error, store_error};
 use super::migrate_user::migrate_for_reset;
+use super::pool_triggers::CustomMessageCall;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -90,7 +91,11 @@ async fn forgot_password<R: CryptoRng + Send>(
     match plan {
         Plan::Deliver { user, channel } => {
             // Rendered before the code is issued: a message that cannot be sent leaves no code.
-            let message = render(service, &user, code.expose())?;
+            let rendering = Instant::now();
+            let message = render(service, &user, code.expose(), request).await?;
+            // A pool's own CustomMessage function takes real time, which a simulated request
+            // waits out with the delivery's.
+            let render_took = rendering.elapsed();
             let (key_id, digest) = service.code_keys.digest(&user.username, code.expose());
             let started = Instant::now();
             let issued = async {
@@ -139,7 +144,7 @@ async fn forgot_password<R: CryptoRng + Send>(
             }
             // What the delivery added to the code write, which a simulated request waits out.
             let took = started.elapsed().saturating_sub(issue_took);
-            service.timing.record(channel.medium, took);
+            service.timing.record(channel.medium, took + render_took);
             metrics::code_sent(channel.medium, took);
             Ok(ForgotPasswordResponse {
                 code_delivery_details: channel.details(),
@@ -166,19 +171,44 @@ async fn forgot_password<R: CryptoRng + Send>(
     }
 }
 
-/// CustomMessage_ForgotPassword, in-process: the same templates and checks as the trigger.
-fn render(service: &ResetService, user: &User, code: &str) -> Result<CustomMessage, CognitoError> {
-    Ok(custom_message(
-        &service.pool.messages,
-        &CustomMessageRequest {
-            source: MessageSource::ForgotPassword,
-            code_parameter: code,
-            username_parameter: None,
-            user_name: &user.username,
-            link_parameter: None,
-            user_attributes: &user.attributes,
-        },
-    )?)
+/// CustomMessage_ForgotPassword: the pool's own function where it has one this service invokes
+/// (`PoolTriggers`), else in-process with the same templates and checks as our trigger.
+async fn render(
+    service: &ResetService,
+    user: &User,
+    code: &str,
+    request: &ForgotPasswordRequest,
+) -> Result<CustomMessage, CognitoError> {
+    let in_process = |code_parameter: &str| {
+        custom_message(
+            &service.pool.messages,
+            &CustomMessageRequest {
+                source: MessageSource::ForgotPassword,
+                code_parameter,
+                username_parameter: None,
+                user_name: &user.username,
+                link_parameter: None,
+                user_attributes: &user.attributes,
+                client_metadata: request.client_metadata.as_ref(),
+            },
+        )
+    };
+    if let Some(triggers) = &service.triggers
+        && triggers.custom_message.is_some()
+    {
+        // What Cognito would send by default fills the fields the function leaves null.
+        let defaults = in_process(CODE_PLACEHOLDER)?;
+        let call = CustomMessageCall {
+            user_pool_id: &service.pool.user_pool_id,
+            client_id: &request.client_id,
+            user,
+            client_metadata: request.client_metadata.as_ref(),
+        };
+        if let Some(answer) = triggers.custom_message(&call, &defaults, code).await {
+            return answer;
+        }
+    }
+    Ok(in_process(code)?)
 }
 
 fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError> {

@@ -12,6 +12,7 @@ use crate::ports::{
     SmsSender, UserDirectory, check_by, send_by,
 };
 
+use super::pool_triggers::PoolTriggers;
 use super::timing::DeliveryTiming;
 
 /// Everything the operations need, built once at start and borrowed by every request.
@@ -23,6 +24,8 @@ pub struct ResetService {
     pub ports: Ports,
     /// Real delivery times, which simulated requests wait out (PreventUserExistenceErrors).
     pub timing: DeliveryTiming,
+    /// The pool's trigger functions to invoke as Cognito would; `None`: every trigger in-process.
+    pub triggers: Option<PoolTriggers>,
 }
 
 /// The adapters a service runs on, chosen by the composition root.
@@ -68,6 +71,7 @@ impl ResetService {
             code_keys: code_keys.into(),
             ports,
             timing: DeliveryTiming::default(),
+            triggers: None,
         }
     }
 }

@@ -716,6 +716,7 @@ fn container((users, codes): &Stores, inbox: &Arc<Inbox>, keys: CodeKeys) -> Res
             breached: None,
         },
         timing: password_reset::usecases::DeliveryTiming::unseeded(),
+        triggers: None,
     }
 }
 

@@ -44,7 +44,9 @@ fn stuck_users_reset_through_the_cli_when_the_pool_allows_them() {
     let options = json!({"StuckUsers": {"ForceChangePassword": true, "UnverifiedEmail": true}});
     let runner = runner_with(&pool, Some(&options));
 
-    let out = runner.cli_forgot_as(&pool.client, "fcp-fred", None).ok_json();
+    let out = runner
+        .cli_forgot_as(&pool.client, "fcp-fred", None)
+        .ok_json();
     assert_eq!(out["CodeDeliveryDetails"]["Destination"], "f***@e***.com");
     let code = runner.last_code("fred@example.com");
     let done = runner.cli_confirm_as(&pool.client, "fcp-fred", &code, NEW_PASSWORD, None);

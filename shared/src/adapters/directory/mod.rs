@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::aws_sdk::Aws;
 use crate::config::env;
 use crate::config::{ConfigError, DirectoryKind, Settings, Wiring};
-use crate::domain::pool::PoolSettings;
+use crate::domain::pool::{PoolSettings, TriggerFunctions};
 use crate::ports::{AppClients, UserDirectory};
 
 /// The directory chosen and, for a user pool, its app clients; `None`: the embedded ones.
@@ -22,6 +22,8 @@ use crate::ports::{AppClients, UserDirectory};
 pub struct Directory {
     pub users: Option<Arc<dyn UserDirectory>>,
     pub clients: Option<Arc<dyn AppClients>>,
+    /// A user pool's trigger functions (its `LambdaConfig`); none for the other directories.
+    pub triggers: TriggerFunctions,
 }
 
 /// The directory `wiring` chose, and the pool settings it serves: a user pool's own recovery
@@ -53,7 +55,7 @@ pub async fn build(
             let client = aws_sdk_dynamodb::Client::new(aws.config(env::USERS_TABLE)?);
             Directory {
                 users: Some(Arc::new(dynamodb::DynamoDbDirectory::new(client, table))),
-                clients: None,
+                ..Directory::default()
             }
         }
         #[cfg(feature = "cognito")]
@@ -74,10 +76,12 @@ pub async fn build(
             if !settings.explicit.case_sensitive {
                 pool.case_sensitive = description.case_sensitive;
             }
+            let triggers = description.triggers.clone();
             let directory = Arc::new(directory);
             Directory {
                 users: Some(directory.clone()),
                 clients: Some(directory),
+                triggers,
             }
         }
     };

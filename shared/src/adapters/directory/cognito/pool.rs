@@ -6,6 +6,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 
 use crate::domain::password::PasswordPolicy;
+use crate::domain::pool::TriggerFunctions;
 use crate::domain::recovery::{AccountRecovery, MechanismName, RecoveryMechanism};
 
 use crate::adapters::aws_errors::COGNITO;
@@ -26,6 +27,8 @@ pub struct PoolDescription {
     /// `AccountRecoverySetting`; `None` when the pool has none (Cognito's legacy order applies).
     pub recovery: Option<AccountRecovery>,
     pub mfa_configuration: Option<String>,
+    /// `LambdaConfig`: the functions of the triggers Cognito calls on ForgotPassword.
+    pub triggers: TriggerFunctions,
 }
 
 impl PoolDescription {
@@ -66,6 +69,14 @@ impl PoolDescription {
                 .mfa_configuration
                 .as_ref()
                 .map(|m| m.as_str().to_string()),
+            triggers: pool
+                .lambda_config
+                .as_ref()
+                .map(|l| TriggerFunctions {
+                    custom_message: l.custom_message.clone(),
+                    user_migration: l.user_migration.clone(),
+                })
+                .unwrap_or_default(),
         })
     }
 
