@@ -275,6 +275,11 @@ test("the reset page speaks the browser's language and explains Cognito's refusa
   await page.keyboard.press("Enter");
   await page.locator("#step-confirm").waitFor({ state: "visible" });
   assert.match(await page.locator("#sent").textContent(), /par e-mail à m\*\*\*@e\*\*\*\.org/);
+  // The page sends its language in ClientMetadata: the code itself came in French.
+  const code = await codeFor(open, "maria@example.org");
+  const mail = outboxLines(open).map((l) => JSON.parse(l)).findLast((l) => l.code === code);
+  assert.equal(mail.subject, "Votre code de réinitialisation du mot de passe");
+  assert.match(mail.body, /Votre code de réinitialisation du mot de passe est \d+/);
   await page.locator("#code").fill("000000");
   await page.locator("#password").fill(STRONG);
   await page.keyboard.press("Enter");
