@@ -42,26 +42,13 @@ impl FakeLambda {
     /// Serves on a free loopback port from its own thread and runtime.
     pub fn start() -> FakeLambda {
         let state = Arc::new(Mutex::new(Functions::default()));
-        let shared = state.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                let app = Router::new()
-                    .route("/2015-03-31/functions/{name}/invocations", post(invoke))
-                    .with_state(shared);
-                axum::serve(listener, app).await.unwrap();
-            });
-        });
-        let addr = rx.recv().unwrap();
+        let app = Router::new()
+            .route("/2015-03-31/functions/{name}/invocations", post(invoke))
+            .with_state(state.clone());
+        let mut runtime = tokio::runtime::Builder::new_multi_thread();
+        runtime.worker_threads(2);
         FakeLambda {
-            endpoint: format!("http://{addr}"),
+            endpoint: crate::loopback::serve(runtime, app),
             state,
         }
     }

@@ -93,23 +93,9 @@ impl FakeSms {
     /// (and other processes) can use it alike.
     pub fn start(account: Account) -> FakeSms {
         let account = Arc::new(Mutex::new(account));
-        let state = account.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                let app = Router::new().fallback(handle).with_state(state);
-                axum::serve(listener, app).await.unwrap();
-            });
-        });
-        let addr = rx.recv().unwrap();
+        let app = Router::new().fallback(handle).with_state(account.clone());
         FakeSms {
-            endpoint: format!("http://{addr}"),
+            endpoint: crate::loopback::serve(tokio::runtime::Builder::new_current_thread(), app),
             account,
         }
     }

@@ -34,6 +34,7 @@ pub mod fake_sms;
 pub mod fault_proxy;
 pub mod inbox;
 pub mod logs;
+mod loopback;
 pub mod moto;
 #[cfg(feature = "pwned-passwords")]
 pub mod pwned;

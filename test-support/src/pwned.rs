@@ -99,23 +99,9 @@ impl PwnedStandIn {
             seen: Mutex::new(Vec::new()),
             mode: Mutex::new(Mode::Serving),
         });
-        let served = state.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                let app = Router::new().fallback(handle).with_state(served);
-                axum::serve(listener, app).await.unwrap();
-            });
-        });
-        let addr = rx.recv().unwrap();
+        let app = Router::new().fallback(handle).with_state(state.clone());
         Self {
-            url: format!("http://{addr}"),
+            url: crate::loopback::serve(tokio::runtime::Builder::new_current_thread(), app),
             state,
         }
     }

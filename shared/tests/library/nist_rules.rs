@@ -4,84 +4,29 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+use test_support::service::{MemoryService, demo_settings};
+use test_support::{Operations, PASSWORD, confirm, forgot};
 
-use test_support::service::{demo_settings, service_on};
-use test_support::{Inbox, Operations, PASSWORD, confirm, forgot};
-
-use password_reset::adapters::codes::memory::MemoryCodes;
-use password_reset::adapters::directory::memory::MemoryDirectory;
+use password_reset::CognitoError;
 use password_reset::config::Settings;
 use password_reset::domain::caller::Caller;
 use password_reset::domain::code::CodeState;
 use password_reset::domain::delivery::DeliveryMedium;
-use password_reset::domain::password;
 use password_reset::domain::time::UnixTime;
-use password_reset::{CognitoError, ResetService};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 const T0: UnixTime = UnixTime(1_800_000_000);
 
-struct Fixture {
-    service: ResetService,
-    users: Arc<MemoryDirectory>,
-    codes: Arc<MemoryCodes>,
-    inbox: Arc<Inbox>,
-}
-
-fn fixture(tweak: impl FnOnce(&mut Settings)) -> Fixture {
+/// The demo pool over the memory adapters, `tweak`ed.
+fn fixture(tweak: impl FnOnce(&mut Settings)) -> MemoryService {
     let mut settings = demo_settings();
     tweak(&mut settings);
-    let users = Arc::new(MemoryDirectory::with_users(settings.users.clone()));
-    let codes = Arc::new(MemoryCodes::new());
-    let inbox = Arc::new(Inbox::default());
-    let service = service_on(
-        &settings,
-        5,
-        users.clone(),
-        codes.clone(),
-        inbox.clone(),
-        None,
-    );
-    Fixture {
-        service,
-        users,
-        codes,
-        inbox,
-    }
+    MemoryService::new(&settings)
 }
 
 fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
-}
-
-impl Fixture {
-    /// ForgotPassword for `login` at `now`: the code sent to `to`.
-    async fn code_for(&self, login: &str, to: &str, now: UnixTime) -> String {
-        self.service
-            .forgot_at(&forgot(login), now, &mut rng(now.0))
-            .await
-            .unwrap();
-        self.inbox.last_code(to)
-    }
-
-    async fn confirm_with(
-        &self,
-        login: &str,
-        code: &str,
-        password: &str,
-        now: UnixTime,
-    ) -> Result<(), CognitoError> {
-        let mut request = confirm(login, code);
-        request.password = password.into();
-        self.service.confirm_at(&request, now).await
-    }
-
-    fn password_is(&self, username: &str, password: &str) -> bool {
-        let hash = self.users.user(username).unwrap().password_hash.unwrap();
-        password::verify(password, &hash)
-    }
 }
 
 fn refused_because(answer: Result<(), CognitoError>, reason: &str, case: &str) {

@@ -8,90 +8,47 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use test_support::PASSWORD;
 use test_support::pwned::{
     ALSO_BREACHED, BREACHED_PASSWORD, Mode, PADDED_PASSWORD, PwnedStandIn, sha1_hex,
     unreachable_url,
 };
-use test_support::service::{demo_settings, service_on};
-use test_support::{Inbox, Operations, PASSWORD, confirm, forgot};
+use test_support::service::{MemoryService, demo_settings};
 
+use password_reset::CognitoError;
 use password_reset::adapters::breached::pwned::PwnedPasswords;
-use password_reset::adapters::codes::memory::MemoryCodes;
-use password_reset::adapters::directory::memory::MemoryDirectory;
 use password_reset::config::wiring::PwnedPasswordsSettings;
 use password_reset::domain::code::CodeState;
-use password_reset::domain::password;
 use password_reset::domain::pool::WhenBreachCheckFails;
 use password_reset::domain::time::UnixTime;
-use password_reset::{CognitoError, ResetService};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 const T0: UnixTime = UnixTime(1_800_000_000);
-
-struct Fixture {
-    service: ResetService,
-    users: Arc<MemoryDirectory>,
-    codes: Arc<MemoryCodes>,
-    inbox: Arc<Inbox>,
-}
 
 /// The demo pool with the range API at `url`, lookups bounded by `timeout_ms`.
 fn fixture(url: &str, timeout_ms: u64, when_unreachable: WhenBreachCheckFails) -> Fixture {
     let mut settings = demo_settings();
     settings.pool.blocklist.when_breach_check_fails = when_unreachable;
-    let users = Arc::new(MemoryDirectory::with_users(settings.users.clone()));
-    let codes = Arc::new(MemoryCodes::new());
-    let inbox = Arc::new(Inbox::default());
-    let mut service = service_on(
-        &settings,
-        5,
-        users.clone(),
-        codes.clone(),
-        inbox.clone(),
-        None,
-    );
+    let mut demo = MemoryService::new(&settings);
     let pwned = PwnedPasswords::new(&PwnedPasswordsSettings {
         base_url: url.into(),
         timeout: Duration::from_millis(timeout_ms),
     })
     .unwrap();
-    service.ports.breached = Some(Arc::new(pwned));
-    Fixture {
-        service,
-        users,
-        codes,
-        inbox,
+    demo.service.ports.breached = Some(Arc::new(pwned));
+    Fixture(demo)
+}
+
+/// The memory service, with what these tests look at besides.
+struct Fixture(MemoryService);
+
+impl std::ops::Deref for Fixture {
+    type Target = MemoryService;
+    fn deref(&self) -> &MemoryService {
+        &self.0
     }
 }
 
 impl Fixture {
-    async fn code_for(&self, login: &str, to: &str, now: UnixTime) -> String {
-        self.service
-            .forgot_at(&forgot(login), now, &mut StdRng::seed_from_u64(now.0))
-            .await
-            .unwrap();
-        self.inbox.last_code(to)
-    }
-
-    async fn confirm_with(
-        &self,
-        login: &str,
-        code: &str,
-        password: &str,
-        now: UnixTime,
-    ) -> Result<(), CognitoError> {
-        let mut request = confirm(login, code);
-        request.password = password.into();
-        self.service.confirm_at(&request, now).await
-    }
-
-    fn password_is(&self, username: &str, password: &str) -> bool {
-        let user = self.users.user(username).unwrap();
-        user.password_hash
-            .is_some_and(|hash| password::verify(password, &hash))
-    }
-
     /// The code is live and no attempt on it was counted.
     fn code_untouched(&self, username: &str) {
         let CodeState::Live(live) = self.codes.code_record(username).unwrap().state else {
