@@ -15,8 +15,8 @@ use clap::{Parser, Subcommand};
 use password_reset::assembly::{CodeStoreKind, DeliveryKind, DirectoryKind, Wiring};
 use password_reset::config::Settings;
 use password_reset::config::env;
-use password_reset::cors::AllowedOrigins;
-use password_reset::protocol::Operation;
+use password_reset::entry::cors::AllowedOrigins;
+use password_reset::entry::protocol::Operation;
 
 /// The pool the runner serves when no --config is given.
 const DEMO_POOL: &str = include_str!("../config/demo-pool.json");

@@ -1,5 +1,5 @@
 //! HTTP in front of the protocol: any path, POST, `X-Amz-Target` naming the operation; `GET /` is
-//! the reset page. CORS as the HTTP API declares it (`password_reset::cors`), and an
+//! the reset page. CORS as the HTTP API declares it (`password_reset::entry::cors`), and an
 //! `x-amzn-RequestId` on every answer, in the request's log lines too.
 
 use std::net::SocketAddr;
@@ -14,11 +14,11 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::PrometheusHandle;
 use password_reset::ResetService;
-use password_reset::cors::{self, AllowedOrigins};
 use password_reset::domain::caller::Caller;
 use password_reset::domain::time::UnixTime;
-use password_reset::protocol::{self, ERROR_TYPE, REQUEST_ID};
-use password_reset::reset_page::{self, Page};
+use password_reset::entry::cors::{self, AllowedOrigins};
+use password_reset::entry::protocol::{self, ERROR_TYPE, REQUEST_ID};
+use password_reset::entry::reset_page::{self, Page};
 use rand::RngExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::Instrument;

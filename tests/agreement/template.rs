@@ -343,7 +343,8 @@ fn literal_reads(binary: &str) -> BTreeSet<String> {
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
         .collect();
     if sources.iter().any(|s| {
-        s.contains("password_reset::assembly::") || s.contains("password_reset::lambda::run")
+        s.contains("password_reset::assembly::")
+            || s.contains("password_reset::entry::lambda::api::run")
     }) {
         for file in ["shared/src/assembly.rs", "shared/src/config/wiring.rs"] {
             sources.push(std::fs::read_to_string(root().join(file)).unwrap());
@@ -1639,13 +1640,13 @@ fn the_code_policy_defaults_fit_the_parameter_ranges() {
     assert!((lo..=hi).contains(&u64::from(defaults.length)));
 }
 
-/// Browsers meet the same CORS on the deployed HTTP API as on the runner (`password_reset::cors`,
+/// Browsers meet the same CORS on the deployed HTTP API as on the runner (`password_reset::entry::cors`,
 /// which `src/server.rs` applies): methods, request and exposed headers, max-age, no credentials,
 /// and origins from `CorsAllowedOrigins`, whose default is the runner's (any origin). The reset page
 /// is routed (`GET /` to ForgotPassword) and switched by `ResetPage` in both API functions.
 #[test]
 fn the_http_apis_cors_is_the_runners_and_the_reset_page_is_routed() {
-    use password_reset::cors::{self, AllowedOrigins};
+    use password_reset::entry::cors::{self, AllowedOrigins};
     let template = template();
     let deployment = Deployment::new(&template, &[]);
     let api = deployment.resource("ResetApi");

@@ -17,8 +17,8 @@ use password_reset::config::Settings;
 use password_reset::domain::message::CustomMessage;
 use password_reset::domain::message_catalog::MessageCatalog;
 use password_reset::domain::time::UnixTime;
+use password_reset::entry::protocol::Operation;
 use password_reset::ports::CodeStore;
-use password_reset::protocol::Operation;
 use serde_json::{Value, json};
 use test_support::Inbox;
 
@@ -319,9 +319,10 @@ async fn every_sample_event_gets_an_answer_cognito_accepts() {
                     Operation::ConfirmForgotPassword
                 };
                 let service = reset_service().await;
-                let answer = password_reset::lambda::handle(&service, op, invoke(event))
-                    .await
-                    .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                let answer =
+                    password_reset::entry::lambda::api::handle(&service, op, invoke(event))
+                        .await
+                        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
                 check_reset(&name, &answer);
                 seen.push(name.clone());
             }
@@ -433,8 +434,12 @@ async fn every_sample_event_is_answered_offline_under_local_env() {
             )
             .await
             .unwrap();
-            let answer =
-                password_reset::lambda::handle(&assembled.service, op, invoke(event.clone())).await;
+            let answer = password_reset::entry::lambda::api::handle(
+                &assembled.service,
+                op,
+                invoke(event.clone()),
+            )
+            .await;
             match op {
                 Operation::ForgotPassword => {
                     check_reset(&name, &answer.unwrap_or_else(|e| panic!("{name}: {e:?}")))

@@ -8,8 +8,8 @@
 
 use lambda_runtime::{Context, LambdaEvent};
 use password_reset::config::Settings;
-use password_reset::lambda::{handle, handle_with_page};
-use password_reset::protocol::Operation;
+use password_reset::entry::lambda::api::{handle, handle_with_page};
+use password_reset::entry::protocol::Operation;
 use serde_json::{Value, json};
 use test_support::logs::Logs;
 

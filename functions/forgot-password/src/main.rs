@@ -1,9 +1,9 @@
 //! ForgotPassword as a Lambda function: `lambda::run` builds config and clients once, and a
 //! thin handler borrows them.
 
-use password_reset::protocol::Operation;
+use password_reset::entry::protocol::Operation;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    password_reset::lambda::run(Operation::ForgotPassword).await
+    password_reset::entry::lambda::api::run(Operation::ForgotPassword).await
 }

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use lambda_runtime::{Context, LambdaEvent};
 use password_reset::config::Settings;
 use password_reset::domain::time::UnixTime;
-use password_reset::protocol::{self, Operation};
+use password_reset::entry::protocol::{self, Operation};
 use password_reset::{CognitoError, ResetService};
 use proptest::prelude::*;
 use serde_json::{Value, json as j};
@@ -81,7 +81,7 @@ fn assert_client_error(result: &Result<Value, CognitoError>) -> Result<(), TestC
 
 fn handle(payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
     let confirm = payload.to_string().len().is_multiple_of(2);
-    runtime().block_on(password_reset::lambda::handle(
+    runtime().block_on(password_reset::entry::lambda::api::handle(
         service(),
         operation(confirm),
         LambdaEvent::new(payload, Context::default()),

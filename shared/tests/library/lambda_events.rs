@@ -5,7 +5,7 @@
 
 use lambda_runtime::{Context, LambdaEvent};
 use password_reset::config::Settings;
-use password_reset::protocol::Operation;
+use password_reset::entry::protocol::Operation;
 use serde_json::{Value, json};
 
 fn service() -> password_reset::ResetService {
@@ -39,7 +39,7 @@ fn base64_encode(s: &str) -> String {
 }
 
 async fn invoke(op: Operation, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
-    password_reset::lambda::handle(
+    password_reset::entry::lambda::api::handle(
         &service(),
         op,
         LambdaEvent::new(payload, Context::default()),
@@ -150,7 +150,7 @@ async fn forgot_over_http(
         false,
     );
     event["requestContext"]["http"]["sourceIp"] = json!(source_ip);
-    let out = password_reset::lambda::handle(
+    let out = password_reset::entry::lambda::api::handle(
         service,
         Operation::ForgotPassword,
         LambdaEvent::new(event, Context::default()),
@@ -208,7 +208,7 @@ async fn direct_invocations_are_limited_by_the_context_ip_when_given() {
         if let Some(ip) = ip {
             body["UserContextData"] = json!({"IpAddress": ip});
         }
-        password_reset::lambda::handle(
+        password_reset::entry::lambda::api::handle(
             &service,
             Operation::ForgotPassword,
             LambdaEvent::new(body, Context::default()),

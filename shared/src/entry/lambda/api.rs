@@ -19,23 +19,26 @@ use tracing::Instrument;
 use crate::domain::caller::Caller;
 use crate::domain::error::CognitoError;
 use crate::domain::time::UnixTime;
-use crate::protocol::{self, HttpReply, Operation, REQUEST_ID};
-use crate::reset_page::{self, Page};
+use crate::entry::protocol::{self, HttpReply, Operation, REQUEST_ID};
+use crate::entry::reset_page::{self, Page};
 use crate::usecases::ResetService;
 
 /// An API function's `main`: the log subscriber, then the service built once from the environment
 /// (a bad setting stops the function here, named), then a thin handler borrowing it for every
 /// invocation of `operation`.
 pub async fn run(operation: Operation) -> Result<(), lambda_runtime::Error> {
-    crate::lambda_log::init();
-    crate::lambda_metrics::init(operation.function());
+    crate::entry::lambda::log::init();
+    crate::entry::lambda::metrics::init(operation.function());
     let setup = crate::assembly::service_from_env(operation).await;
-    let (service, wiring) = crate::lambda_start::started(setup, "ConfigError").await?;
+    let (service, wiring) = crate::entry::lambda::start::started(setup, "ConfigError").await?;
     let service = &service;
     let page = wiring.reset_page;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<Value>| async move {
-            crate::lambda_metrics::flushed(handle_with_page(service, operation, page, event)).await
+            crate::entry::lambda::metrics::flushed(handle_with_page(
+                service, operation, page, event,
+            ))
+            .await
         },
     ))
     .await

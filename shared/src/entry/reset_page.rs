@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::pool::PoolSettings;
 
 /// The page as committed; a static host serves it with its configuration block edited.
-pub const TEMPLATE: &str = include_str!("../../web/reset.html");
+pub const TEMPLATE: &str = include_str!("../../../web/reset.html");
 
 const CONFIG_OPEN: &str = r#"<script type="application/json" id="reset-config">"#;
 const CLOSE_SCRIPT: &str = "</script>";

@@ -3,7 +3,7 @@
 //! The API takes no cookies and no credentials, so, as on Cognito's public endpoint, any origin is
 //! allowed unless a list narrows it.
 
-use super::config::ConfigError;
+use crate::config::ConfigError;
 
 /// The methods a preflight allows: the protocol's POST and the preflight itself.
 pub const ALLOW_METHODS: [&str; 2] = ["POST", "OPTIONS"];

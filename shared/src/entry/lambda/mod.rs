@@ -1,0 +1,13 @@
+//! What every Lambda function of the stack starts with, and the API functions' handler.
+
+/// The API functions' handler: direct-invoke and HTTP API events.
+#[cfg(feature = "lambda")]
+pub mod api;
+/// The functions' failures as the Lambda runtime reports them.
+pub mod errors;
+/// The Lambda functions' log subscriber, with the runtime's raw-event logging shut off.
+pub mod log;
+/// The functions' metrics: CloudWatch Embedded Metric Format on stdout.
+pub mod metrics;
+/// A failed start reported to the Runtime API, so the invoker shows why.
+pub mod start;

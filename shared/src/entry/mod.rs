@@ -1,0 +1,10 @@
+//! The edges a request comes in by: Cognito's JSON wire form (`protocol`), the reset page and the
+//! CORS rules of the HTTP answers, and the Lambda functions' runtime glue (`lambda`). They decode,
+//! call a use case and encode; no rule lives here.
+
+/// The CORS settings of the runner and the HTTP API.
+pub mod cors;
+#[cfg(feature = "lambda-log")]
+pub mod lambda;
+pub mod protocol;
+pub mod reset_page;
