@@ -24,6 +24,7 @@ use crate::domain::code::CodeKeys;
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::operation::Operation;
 use crate::domain::pool::PoolSettings;
+use crate::entry::edge::OriginVerifier;
 use crate::ports::{
     self, AppClients, BreachedPasswords, CodeStore, MigrationSource, UserDirectory,
 };
@@ -40,6 +41,8 @@ pub struct Assembled {
     pub memory_codes: Option<Arc<MemoryCodes>>,
     /// The outbox, when it is the delivery.
     pub outbox: Option<Arc<Outbox>>,
+    /// The origin secret CloudFront sends, when the API is behind it (`ORIGIN_VERIFY_SECRET_ARN`).
+    pub origin: Option<OriginVerifier>,
 }
 
 /// Builds the service `wiring` describes, for a process serving `serves`. The start-up reads
@@ -55,12 +58,13 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
     let aws = Aws::load(wiring.needs_aws()).await;
     let senders = delivery::build(wiring, &aws)?;
     let media = settings.media_sent(serves, wiring.directory.is_user_pool());
-    let (key, directory, ()) = tokio::join!(
+    let (key, directory, (), origin) = tokio::join!(
         keys.read(&aws),
         directory::build(settings, wiring, &aws),
         prepare_senders(senders.as_ref(), &media),
+        origin_verifier(wiring, &aws),
     );
-    let (key, (directory, pool)) = (key?, directory?);
+    let (key, (directory, pool), origin) = (key?, directory?, origin?);
     let pool_triggers = triggers::build(&directory.triggers, wiring, &aws)?;
     let chosen = Chosen {
         users: directory.users,
@@ -86,7 +90,19 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         memory_users: (wiring.directory == DirectoryKind::Memory).then_some(embedded.users),
         memory_codes: (wiring.codes == CodeStoreKind::Memory).then_some(embedded.codes),
         outbox: (wiring.delivery == DeliveryKind::Outbox).then_some(embedded.outbox),
+        origin,
     })
+}
+
+/// The origin secret's verifier, when `ORIGIN_VERIFY_SECRET_ARN` names one (`Wiring` refuses it
+/// in a build without `secrets`).
+#[cfg_attr(not(feature = "secrets"), allow(unused_variables))]
+async fn origin_verifier(wiring: &Wiring, aws: &Aws) -> Result<Option<OriginVerifier>, ConfigError> {
+    match &wiring.origin_verify_secret_arn {
+        #[cfg(feature = "secrets")]
+        Some(arn) => crate::adapters::origin_secret::read(aws, arn).await.map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// Reads what each chosen sender of `media` needs before its first request (`ports::prepare`).
@@ -171,11 +187,14 @@ pub fn compose(
     service
 }
 
-/// The Lambda function's service for `operation`, and the wiring it was built with: settings and
-/// wiring from the process environment.
-pub async fn service_from_env(operation: Operation) -> Result<(ResetService, Wiring), ConfigError> {
+/// The Lambda function's service for `operation`, the wiring it was built with and the origin
+/// secret's verifier when CloudFront fronts the API: settings and wiring from the process
+/// environment.
+pub async fn service_from_env(
+    operation: Operation,
+) -> Result<(ResetService, Wiring, Option<OriginVerifier>), ConfigError> {
     let settings = Settings::from_env(env::process)?;
     let wiring = Wiring::from_env(&env::process)?;
     let assembled = assemble(&settings, &wiring, &[operation], &mut crate::request_rng()).await?;
-    Ok((assembled.service, wiring))
+    Ok((assembled.service, wiring, assembled.origin))
 }

@@ -16,4 +16,7 @@ pub mod dynamodb_tables;
 #[cfg(feature = "kms")]
 pub mod esdk;
 pub mod migration_source;
+/// The origin secret CloudFront sends (`ORIGIN_VERIFY_SECRET_ARN`), from Secrets Manager.
+#[cfg(feature = "secrets")]
+pub mod origin_secret;
 pub mod triggers;

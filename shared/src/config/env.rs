@@ -139,6 +139,11 @@ variables! {
     /// The Secrets Manager secret holding the code keys (see `config::parse_code_keys`);
     /// exclusive with a literal key.
     CODE_HASH_KEY_SECRET_ARN: Unset::Default("none: the literal key, CODE_HASH_KEY");
+    /// The Secrets Manager secret (a plain string) the CloudFront distribution in front of the
+    /// HTTP API sends in its `x-origin-verify` header (the template's `EdgeWaf`): an HTTP request
+    /// without it is refused (ForbiddenException), and with it the caller is the viewer CloudFront
+    /// names in `CloudFront-Viewer-Address`.
+    ORIGIN_VERIFY_SECRET_ARN: Unset::Default("none: the API is called directly, sourceIp is the caller");
 
     // ---- Real delivery (`config::delivery`), with `DELIVERY=aws` and in the custom sender.
 

@@ -201,6 +201,9 @@ pub struct Wiring {
     /// `CODE_HASH_KEY_SECRET_ARN`: the secret holding the code keys, read once at assembly.
     /// Exclusive with a literal key (`CODE_HASH_KEY`, the pool file's `CodeHashKey`).
     pub code_key_secret_arn: Option<String>,
+    /// `ORIGIN_VERIFY_SECRET_ARN`: the secret CloudFront's origin header carries, read once at
+    /// assembly; set, HTTP requests must carry it (`entry::edge`).
+    pub origin_verify_secret_arn: Option<String>,
     /// `POOL_TRIGGER_FUNCTIONS`, with a user pool: the pool's trigger functions to invoke.
     pub pool_trigger_functions: Vec<String>,
     /// Have I Been Pwned's range API, when `PWNED_PASSWORDS` is on.
@@ -269,6 +272,7 @@ impl Default for Wiring {
             aws_delivery: None,
             source_table: None,
             code_key_secret_arn: None,
+            origin_verify_secret_arn: None,
             pwned_passwords: None,
             pool_trigger_functions: Vec::new(),
         }
@@ -342,6 +346,14 @@ impl Wiring {
         }
         self.code_key_secret_arn = vars.text(env::CODE_HASH_KEY_SECRET_ARN);
         self.pwned_passwords = PwnedPasswordsSettings::from_env(&vars)?;
+        self.origin_verify_secret_arn = vars.text(env::ORIGIN_VERIFY_SECRET_ARN);
+        if self.origin_verify_secret_arn.is_some() && !cfg!(feature = "secrets") {
+            return Err(not_built(
+                env::ORIGIN_VERIFY_SECRET_ARN,
+                "an origin secret",
+                "secrets",
+            ));
+        }
         if self.code_key_secret_arn.is_some() && !cfg!(feature = "secrets") {
             return Err(ConfigError::new(
                 env::CODE_HASH_KEY_SECRET_ARN,
@@ -365,6 +377,7 @@ impl Wiring {
             || self.codes != CodeStoreKind::Memory
             || self.delivery != DeliveryKind::Outbox
             || self.code_key_secret_arn.is_some()
+            || self.origin_verify_secret_arn.is_some()
     }
 }
 

@@ -47,6 +47,9 @@ pub enum CognitoError {
     Serialization(String),
     #[error("Internal server error.")]
     InternalError,
+    /// A request the edge's firewall did not send (Cognito's answer when AWS WAF refuses one).
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl CognitoError {
@@ -87,6 +90,7 @@ impl CognitoError {
             Self::UnknownOperation(_) => "UnknownOperationException",
             Self::Serialization(_) => "SerializationException",
             Self::InternalError => "InternalErrorException",
+            Self::Forbidden(_) => "ForbiddenException",
         }
     }
 }

@@ -4,6 +4,8 @@
 
 /// The CORS settings of the runner and the HTTP API.
 pub mod cors;
+/// The HTTP API behind CloudFront and AWS WAF: the origin header checked, the viewer the caller.
+pub mod edge;
 #[cfg(feature = "lambda-log")]
 pub mod lambda;
 pub mod protocol;

@@ -25,10 +25,12 @@ pub const RETRY_AFTER: &str = "retry-after";
 
 /// The wire form of an error.
 impl CognitoError {
-    /// HTTP status: 500 for InternalErrorException, 400 for everything else.
+    /// HTTP status: 500 for InternalErrorException, 403 for ForbiddenException (as Cognito's),
+    /// 400 for everything else.
     pub fn http_status(&self) -> u16 {
         match self {
             Self::InternalError => 500,
+            Self::Forbidden(_) => 403,
             _ => 400,
         }
     }

@@ -19,6 +19,7 @@ use tracing::Instrument;
 use crate::domain::caller::Caller;
 use crate::domain::error::CognitoError;
 use crate::domain::time::UnixTime;
+use crate::entry::edge::OriginVerifier;
 use crate::entry::protocol::{self, HttpReply, Operation, REQUEST_ID};
 use crate::entry::reset_page::{self, Page};
 use crate::usecases::ResetService;
@@ -30,18 +31,32 @@ pub async fn run(operation: Operation) -> Result<(), lambda_runtime::Error> {
     crate::entry::lambda::log::init();
     crate::entry::lambda::metrics::init(operation.function());
     let setup = crate::assembly::service_from_env(operation).await;
-    let (service, wiring) = crate::entry::lambda::start::started(setup, "ConfigError").await?;
+    let (service, wiring, origin) =
+        crate::entry::lambda::start::started(setup, "ConfigError").await?;
     let service = &service;
-    let page = wiring.reset_page;
+    let front = &Front {
+        page: wiring.reset_page,
+        origin,
+    };
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<Value>| async move {
-            crate::entry::lambda::metrics::flushed(handle_with_page(
-                service, operation, page, event,
+            crate::entry::lambda::metrics::flushed(handle_with_front(
+                service, operation, front, event,
             ))
             .await
         },
     ))
     .await
+}
+
+/// How the function meets HTTP requests beyond Cognito's protocol.
+#[derive(Debug, Clone)]
+pub struct Front {
+    /// `RESET_PAGE`: a `GET` is the reset page, else 404 Not Found.
+    pub page: bool,
+    /// `ORIGIN_VERIFY_SECRET_ARN`'s secret: only requests CloudFront sent are served, and the
+    /// viewer it names is the caller.
+    pub origin: Option<OriginVerifier>,
 }
 
 fn is_http(event: &Value) -> bool {
@@ -64,6 +79,17 @@ pub async fn handle_with_page(
     page: bool,
     event: LambdaEvent<Value>,
 ) -> Result<Value, Diagnostic> {
+    let front = Front { page, origin: None };
+    handle_with_front(service, operation, &front, event).await
+}
+
+/// As `handle`, HTTP requests met as `front` says.
+pub async fn handle_with_front(
+    service: &ResetService,
+    operation: Operation,
+    front: &Front,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Diagnostic> {
     let now = UnixTime::now();
     let mut rng = crate::request_rng();
     if is_http(&event.payload) {
@@ -76,18 +102,28 @@ pub async fn handle_with_page(
             .unwrap_or(event.context.request_id);
         let span = tracing::info_span!("request", request_id = %request_id);
         return async {
-            let answer = match request {
-                Ok(request) if request.request_context.http.method == Method::GET => {
-                    if page {
+            let caller = request.as_ref().ok().map(|r| match &front.origin {
+                Some(origin) => origin.caller(&r.headers),
+                None => Ok(http_caller(r)),
+            });
+            let answer = match (request, caller) {
+                (Ok(_), Some(Err(bypassed))) => {
+                    HttpReply::from(Err(operation.rejected(bypassed))).into()
+                }
+                (Ok(request), _) if request.request_context.http.method == Method::GET => {
+                    if front.page {
                         page_response(rendered_page(service))
                     } else {
                         not_found()
                     }
                 }
-                Ok(request) => http(service, operation, request, now, &mut rng)
-                    .await
-                    .into(),
-                Err(e) => HttpReply::from(Err(operation.rejected(CognitoError::Serialization(
+                (Ok(request), caller) => {
+                    let caller = caller.and_then(Result::ok).unwrap_or_default();
+                    http(service, operation, request, &caller, now, &mut rng)
+                        .await
+                        .into()
+                }
+                (Err(e), _) => HttpReply::from(Err(operation.rejected(CognitoError::Serialization(
                     format!("Malformed HTTP event: {e}"),
                 ))))
                 .into(),
@@ -117,6 +153,7 @@ async fn http(
     service: &ResetService,
     operation: Operation,
     request: ApiGatewayV2httpRequest,
+    caller: &Caller,
     now: UnixTime,
     rng: &mut rand::rngs::StdRng,
 ) -> HttpReply {
@@ -140,7 +177,6 @@ async fn http(
             Err(e) => return HttpReply::from(Err(operation.rejected(e))),
         }
     }
-    let caller = http_caller(&request);
     let raw = request.body.unwrap_or_default();
     let body = if request.is_base64_encoded {
         match STANDARD.decode(raw.as_bytes()) {
@@ -154,11 +190,11 @@ async fn http(
     } else {
         raw.into_bytes()
     };
-    HttpReply::from(protocol::execute(service, operation, &body, &caller, now, rng).await)
+    HttpReply::from(protocol::execute(service, operation, &body, caller, now, rng).await)
 }
 
-/// The caller API Gateway saw: `requestContext.http.sourceIp` (the TCP peer, or the address a
-/// trusted proxy in front of the API reported). Whatever the body's `UserContextData.IpAddress`
+/// The caller API Gateway saw: `requestContext.http.sourceIp` (the TCP peer; behind CloudFront,
+/// `Front::origin` names the viewer instead). Whatever the body's `UserContextData.IpAddress`
 /// says is not believed over HTTP.
 fn http_caller(request: &ApiGatewayV2httpRequest) -> Caller {
     let source = request.request_context.http.source_ip.as_deref();
