@@ -97,10 +97,15 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
 /// The origin secret's verifier, when `ORIGIN_VERIFY_SECRET_ARN` names one (`Wiring` refuses it
 /// in a build without `secrets`).
 #[cfg_attr(not(feature = "secrets"), allow(unused_variables))]
-async fn origin_verifier(wiring: &Wiring, aws: &Aws) -> Result<Option<OriginVerifier>, ConfigError> {
+async fn origin_verifier(
+    wiring: &Wiring,
+    aws: &Aws,
+) -> Result<Option<OriginVerifier>, ConfigError> {
     match &wiring.origin_verify_secret_arn {
         #[cfg(feature = "secrets")]
-        Some(arn) => crate::adapters::origin_secret::read(aws, arn).await.map(Some),
+        Some(arn) => crate::adapters::origin_secret::read(aws, arn)
+            .await
+            .map(Some),
         _ => Ok(None),
     }
 }

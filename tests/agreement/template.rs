@@ -27,6 +27,8 @@ use serde_yaml_ng::Value;
 
 /// Alarms and dashboard against the metrics the code emits.
 mod alarms;
+/// The edge (EdgeWaf): CloudFront and AWS WAF in front of the API, held to the functions' check.
+mod edge;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -62,6 +64,13 @@ impl<'a> Deployment<'a> {
             template,
             parameters,
         }
+    }
+
+    /// The same parameters, the stack deployed in `region` (us-east-1 otherwise).
+    fn in_region(mut self, region: &str) -> Self {
+        self.parameters
+            .insert("AWS::Region".into(), region.to_string());
+        self
     }
 
     fn resources(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
@@ -109,7 +118,12 @@ impl<'a> Deployment<'a> {
     fn reference(&self, name: &str) -> Option<String> {
         match name {
             "AWS::NoValue" => None,
-            "AWS::Region" => Some("us-east-1".into()),
+            "AWS::Region" => Some(
+                self.parameters
+                    .get("AWS::Region")
+                    .cloned()
+                    .unwrap_or_else(|| "us-east-1".into()),
+            ),
             "AWS::AccountId" => Some("123456789012".into()),
             "AWS::Partition" => Some("aws".into()),
             "AWS::StackName" => Some("stack".into()),
@@ -478,6 +492,7 @@ const PARAMETER_SETS: &[&[(&str, &str)]] = &[
         ("PwnedPasswords", "true"),
         ("PwnedPasswordsWhenUnreachable", "refuse"),
     ],
+    &[("EdgeWaf", "true")],
 ];
 
 /// The two values of ResetFlow: Cognito's flow through our API (the default), or Cognito's own.
@@ -1016,6 +1031,8 @@ const ROLE_PARAMETER_SETS: &[&[(&str, &str)]] = &[
         ("SmsOriginationIdentityArn", SMS_IDENTITY),
     ],
     &[("ResetFlow", "native"), ("SourceUsers", "create")],
+    &[("EdgeWaf", "true")],
+    &[("EdgeWaf", "true"), ("Directory", "dynamodb")],
 ];
 
 /// A team's own trigger functions on its pool, for PoolTriggerFunctionArns.
@@ -1169,6 +1186,8 @@ fn each_role_holds_exactly_what_its_function_reaches_under_every_parameter_set()
             let role_id = scalar(role).trim_end_matches(".Arn").to_string();
             let role = deployment.resource(&role_id);
             let mut actions = BTreeSet::new();
+            let told = deployment.environment(function);
+            let mut secrets_read = BTreeSet::new();
             for statement in statements(&deployment, role) {
                 let these: Vec<String> = match &statement["Action"] {
                     Value::Sequence(s) => s
@@ -1191,13 +1210,9 @@ fn each_role_holds_exactly_what_its_function_reaches_under_every_parameter_set()
                     }
                 }
                 if these.iter().any(|a| a.starts_with("secretsmanager:")) {
-                    // The code keys, read: that one secret, nothing else of Secrets Manager.
+                    // The secrets the function is told of, read: nothing else of Secrets Manager.
                     assert_eq!(these, ["secretsmanager:GetSecretValue"], "{context}");
-                    assert_eq!(
-                        deployment.eval(&statement["Resource"]).as_deref(),
-                        Some("stack-CodeHashKeySecret"),
-                        "{context}: GetSecretValue on another resource"
-                    );
+                    secrets_read.insert(deployment.eval(&statement["Resource"]).unwrap());
                 }
                 if these.iter().any(|a| a.starts_with("cognito-idp:")) {
                     // On the one pool: its ARN ends with its id.
@@ -1243,6 +1258,17 @@ fn each_role_holds_exactly_what_its_function_reaches_under_every_parameter_set()
                 expected_actions(&deployment, &binary, function),
                 "{context}: the role holds exactly what the code reaches"
             );
+            // The code keys' secret and, behind CloudFront, the origin secret: each named to the
+            // function, and only those.
+            let told_secrets: BTreeSet<String> =
+                ["CODE_HASH_KEY_SECRET_ARN", env::ORIGIN_VERIFY_SECRET_ARN]
+                    .iter()
+                    .filter_map(|name| told.get(*name).cloned())
+                    .collect();
+            assert_eq!(
+                secrets_read, told_secrets,
+                "{context}: GetSecretValue on exactly the secrets the function is told of"
+            );
         }
     }
 }
@@ -1257,6 +1283,11 @@ fn refused_by_rules(deployment: &Deployment) -> Option<String> {
                 deployment.eval(&a[0]) == deployment.eval(&a[1])
             }
             Some(("Not", a)) => !truth(deployment, &a.as_sequence().unwrap()[0]),
+            Some(("And", a)) => a
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .all(|c| truth(deployment, c)),
             Some(("Contains", a)) => {
                 let a = a.as_sequence().unwrap();
                 let value = deployment.eval(&a[1]);
@@ -1555,8 +1586,16 @@ fn native_flow_wires_the_sender_triggers_and_only_the_sender_decrypts() {
 fn no_secret_is_written_in_the_template() {
     let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
     let template = template();
-    // Nowhere a dynamic reference (it would put the resolved value in a function's configuration).
-    assert!(!text.contains("{{resolve:"), "a dynamic reference");
+    // One dynamic reference, the origin secret CloudFront must send (EdgeWaf, `edge.rs`); anywhere
+    // else it would put a resolved value in a configuration, a function's above all.
+    assert_eq!(
+        text.matches("{{resolve:").count(),
+        1,
+        "a dynamic reference besides CloudFront's origin header"
+    );
+    assert!(
+        text.contains(r#"HeaderValue: !Sub "{{resolve:secretsmanager:${OriginVerifySecret}}}""#)
+    );
     for flow in FLOWS {
         let deployment = Deployment::new(&template, flow);
         for (binary, (id, function)) in deployment.functions() {

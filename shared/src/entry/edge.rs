@@ -55,13 +55,17 @@ impl OriginVerifier {
             );
             return Err(CognitoError::Forbidden(BYPASSED.into()));
         }
-        Ok(match headers.get(VIEWER_ADDRESS_HEADER).and_then(viewer_ip) {
-            Some(ip) => Caller::peer(ip),
-            None => {
-                tracing::warn!("CloudFront sent no usable viewer address: no per-network limit");
-                Caller::unknown()
-            }
-        })
+        Ok(
+            match headers.get(VIEWER_ADDRESS_HEADER).and_then(viewer_ip) {
+                Some(ip) => Caller::peer(ip),
+                None => {
+                    tracing::warn!(
+                        "CloudFront sent no usable viewer address: no per-network limit"
+                    );
+                    Caller::unknown()
+                }
+            },
+        )
     }
 }
 

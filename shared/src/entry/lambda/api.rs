@@ -123,9 +123,9 @@ pub async fn handle_with_front(
                         .await
                         .into()
                 }
-                (Err(e), _) => HttpReply::from(Err(operation.rejected(CognitoError::Serialization(
-                    format!("Malformed HTTP event: {e}"),
-                ))))
+                (Err(e), _) => HttpReply::from(Err(operation.rejected(
+                    CognitoError::Serialization(format!("Malformed HTTP event: {e}")),
+                )))
                 .into(),
             };
             answered(answer, operation, &request_id)
