@@ -4,5 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod edge;
 mod start;
 mod trace_logs;

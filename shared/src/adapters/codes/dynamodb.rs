@@ -383,16 +383,17 @@ fn caller_window_update(
         )));
     }
     let mut e = Expr::default();
-    // Short placeholders: 100 slots must fit DynamoDB's 4 KB expression limit.
-    let zero = e.value("z", number(0));
-    let mut sets: Vec<String> = (1..slots)
-        .rev()
-        .map(|i| {
+    let mut sets: Vec<String> = Vec::new();
+    // One slot shifts nothing: no `:z`, which DynamoDB would refuse unused.
+    if slots > 1 {
+        // Short placeholders: 100 slots must fit DynamoDB's 4 KB expression limit.
+        let zero = e.value("z", number(0));
+        sets.extend((1..slots).rev().map(|i| {
             let to = e.name(&caller_slot(i));
             let from = e.name(&caller_slot(i - 1));
             format!("{to}=if_not_exists({from},{zero})")
-        })
-        .collect();
+        }));
+    }
     let at = e.value("now", number(now.0));
     sets.push(format!("{}={at}", e.name(&caller_slot(0))));
     let purge = e.value("purge", number(now.plus(limit.window_seconds).0));
