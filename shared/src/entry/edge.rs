@@ -50,7 +50,7 @@ impl OriginVerifier {
             .unwrap_or_default();
         if !bool::from(sent.ct_eq(&self.secret)) {
             tracing::warn!(
-                header = sent.is_empty().then_some("missing").unwrap_or("wrong"),
+                header = if sent.is_empty() { "missing" } else { "wrong" },
                 "request refused: it did not come through CloudFront"
             );
             return Err(CognitoError::Forbidden(BYPASSED.into()));
