@@ -836,4 +836,26 @@ mod tests {
             Err(StoreError::Malformed { field, .. }) if field == CODES_TRIED
         ));
     }
+
+    /// DynamoDB refuses an expression attribute value or name the expressions do not use: every
+    /// window size, one slot included, uses all it registers.
+    #[test]
+    fn a_caller_window_uses_every_placeholder_it_registers() {
+        for slots in [1, 2, MAX_CALLER_REQUESTS] {
+            let limit = CallerLimit {
+                max_requests: slots,
+                window_seconds: 3600,
+            };
+            let (update, condition, e) = caller_window_update(UnixTime(1_800_000_000), &limit)
+                .unwrap()
+                .unwrap();
+            let text = format!("{update} {condition}");
+            for placeholder in e.values.keys().chain(e.names.keys()) {
+                assert!(
+                    text.contains(placeholder.as_str()),
+                    "{slots} slots: {placeholder} unused"
+                );
+            }
+        }
+    }
 }
