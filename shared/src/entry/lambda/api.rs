@@ -2,8 +2,9 @@
 //! event (Cognito's request JSON) answers with the response JSON or a Lambda error named after the
 //! Cognito error; an API Gateway HTTP API (payload 2.0) or Function URL request answers in kind,
 //! with `x-amzn-RequestId` (API Gateway's request id, the one its access log holds) on every answer
-//! and in the request's log lines; a `GET` there is the reset page. `run` is each function's whole
-//! `main`.
+//! and in the request's log lines; a `GET` there is the reset page. Behind CloudFront
+//! (`ORIGIN_VERIFY_SECRET_ARN`) an HTTP request must carry the origin secret (`entry::edge`). `run`
+//! is each function's whole `main`.
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
@@ -59,6 +60,17 @@ pub struct Front {
     pub origin: Option<OriginVerifier>,
 }
 
+impl Front {
+    /// Who sent `request`: behind CloudFront the viewer it names, once the origin secret is found
+    /// (else ForbiddenException, the page included); directly, API Gateway's `sourceIp`.
+    fn caller(&self, request: &ApiGatewayV2httpRequest) -> Result<Caller, CognitoError> {
+        match &self.origin {
+            Some(origin) => origin.caller(&request.headers),
+            None => Ok(http_caller(request)),
+        }
+    }
+}
+
 fn is_http(event: &Value) -> bool {
     event.get("requestContext").is_some_and(Value::is_object)
 }
@@ -102,30 +114,23 @@ pub async fn handle_with_front(
             .unwrap_or(event.context.request_id);
         let span = tracing::info_span!("request", request_id = %request_id);
         return async {
-            let caller = request.as_ref().ok().map(|r| match &front.origin {
-                Some(origin) => origin.caller(&r.headers),
-                None => Ok(http_caller(r)),
-            });
-            let answer = match (request, caller) {
-                (Ok(_), Some(Err(bypassed))) => {
-                    HttpReply::from(Err(operation.rejected(bypassed))).into()
-                }
-                (Ok(request), _) if request.request_context.http.method == Method::GET => {
-                    if front.page {
-                        page_response(rendered_page(service))
-                    } else {
-                        not_found()
+            let answer = match request {
+                Ok(request) => match front.caller(&request) {
+                    Err(bypassed) => HttpReply::from(Err(operation.rejected(bypassed))).into(),
+                    Ok(_) if request.request_context.http.method == Method::GET => {
+                        if front.page {
+                            page_response(rendered_page(service))
+                        } else {
+                            not_found()
+                        }
                     }
-                }
-                (Ok(request), caller) => {
-                    let caller = caller.and_then(Result::ok).unwrap_or_default();
-                    http(service, operation, request, &caller, now, &mut rng)
+                    Ok(caller) => http(service, operation, request, &caller, now, &mut rng)
                         .await
-                        .into()
-                }
-                (Err(e), _) => HttpReply::from(Err(operation.rejected(
-                    CognitoError::Serialization(format!("Malformed HTTP event: {e}")),
-                )))
+                        .into(),
+                },
+                Err(e) => HttpReply::from(Err(operation.rejected(CognitoError::Serialization(
+                    format!("Malformed HTTP event: {e}"),
+                ))))
                 .into(),
             };
             answered(answer, operation, &request_id)
