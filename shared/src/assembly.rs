@@ -61,7 +61,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         prepare_senders(senders.as_ref(), &media),
     );
     let (key, (directory, pool)) = (key?, directory?);
-    let pool_triggers = triggers::build(&directory.triggers, wiring, &aws)?;
+    let pool_triggers = triggers::build(&directory.triggers, wiring, serves, &aws)?;
     let chosen = Chosen {
         users: directory.users,
         clients: directory.clients,
