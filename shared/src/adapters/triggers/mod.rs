@@ -71,3 +71,56 @@ fn refuse_unknown(triggers: &TriggerFunctions, wiring: &Wiring) -> Result<(), Co
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEAM: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-message";
+    const OURS: &str = "arn:aws:lambda:us-east-1:123456789012:function:stack-CustomMessageFunction-1";
+
+    #[tokio::test]
+    async fn a_trigger_neither_listed_nor_ours_stops_the_start_naming_it() {
+        let aws = Aws::load(false).await;
+        let triggers = TriggerFunctions {
+            custom_message: Some(TEAM.into()),
+            ..TriggerFunctions::default()
+        };
+        let refused = build(&triggers, &Wiring::default(), &[Operation::ForgotPassword], &aws)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(refused.contains("POOL_TRIGGER_FUNCTIONS"), "{refused}");
+        assert!(refused.contains("CustomMessage trigger is"), "{refused}");
+        assert!(refused.contains(TEAM), "{refused}");
+        assert!(refused.contains("PoolTriggerFunctionArns"), "{refused}");
+        // Confirm calls none of them: it starts.
+        assert!(matches!(
+            build(&triggers, &Wiring::default(), &[Operation::ConfirmForgotPassword], &aws),
+            Ok(None)
+        ));
+        // The stack's own function runs in-process: nothing to invoke, no client.
+        let own = TriggerFunctions {
+            custom_message: Some(OURS.into()),
+            ..TriggerFunctions::default()
+        };
+        let wiring = Wiring {
+            stack_trigger_functions: vec!["stack-CustomMessageFunction-1".into()],
+            ..Wiring::default()
+        };
+        assert!(matches!(
+            build(&own, &wiring, &[Operation::ForgotPassword], &aws),
+            Ok(None)
+        ));
+        // A custom sender is on the path too.
+        let sender = TriggerFunctions {
+            custom_sms_sender: Some(TEAM.into()),
+            ..TriggerFunctions::default()
+        };
+        let refused = build(&sender, &wiring, &[Operation::ForgotPassword], &aws)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(refused.contains("CustomSMSSender trigger is"), "{refused}");
+    }
+}
