@@ -138,3 +138,48 @@ fn a_pool_trigger_the_stack_may_not_invoke_stops_the_start_named() {
     assert!(stderr.contains(TEAM_MIGRATION), "{stderr}");
     assert!(stderr.contains("PoolTriggerFunctionArns"), "{stderr}");
 }
+
+#[test]
+fn doctor_names_each_pool_trigger_and_what_becomes_of_it() {
+    const TEAM_MESSAGE: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-custom-message";
+    const OURS: &str = "arn:aws:lambda:us-east-1:123456789012:function:stack-UserMigrationFunction-1";
+    let pool = team_pool(
+        LambdaConfigType::builder()
+            .custom_message(TEAM_MESSAGE)
+            .user_migration(OURS)
+            .pre_sign_up(TEAM_MIGRATION)
+            .build(),
+    );
+    let endpoint = moto();
+    let report = |listed: &str| {
+        let out = Command::new(runner_binary())
+            .arg("doctor")
+            .envs(env(&pool, &endpoint, "http://127.0.0.1:9"))
+            .envs([
+                ("DIRECTORY", "cognito"),
+                ("POOL_TRIGGER_FUNCTIONS", listed),
+                ("STACK_TRIGGER_FUNCTIONS", "stack-UserMigrationFunction-1"),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let line = |report: &str, check: &str| {
+        report
+            .lines()
+            .find(|l| l.starts_with(check))
+            .unwrap_or_else(|| panic!("no {check} row in\n{report}"))
+            .to_string()
+    };
+    let listed = report(TEAM_MESSAGE);
+    let message = line(&listed, "trigger CustomMessage");
+    assert!(message.contains(" ok ") && message.contains("invoked as Cognito would"), "{message}");
+    let migration = line(&listed, "trigger UserMigration");
+    assert!(migration.contains(" ok ") && migration.contains("runs in-process"), "{migration}");
+    // PreSignUp is not on the reset path: Cognito calls it on sign-up, not here.
+    assert!(!listed.contains("PreSignUp"), "{listed}");
+    let unlisted = report("");
+    let refused = line(&unlisted, "trigger CustomMessage");
+    assert!(refused.contains("BLOCK") && refused.contains(TEAM_MESSAGE), "{refused}");
+    assert!(unlisted.contains("PoolTriggerFunctionArns"), "{unlisted}");
+}
