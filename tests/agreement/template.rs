@@ -1108,7 +1108,9 @@ fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> 
             add(SEND_EMAIL, email);
             add(SEND_SMS, sms);
             if forgot {
-                // A source user migrates on their first ForgotPassword: read, then created.
+                // A source user migrates on their first ForgotPassword: read, then created; so
+                // does a user the pool's own UserMigration answers for (a listed function may be
+                // one: the template cannot tell which trigger an ARN serves).
                 add(&["dynamodb:GetItem", "dynamodb:Query"], r.migrates);
                 add(
                     &[
@@ -1116,7 +1118,7 @@ fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> 
                         "cognito-idp:AdminSetUserPassword",
                         "cognito-idp:AdminDeleteUser",
                     ],
-                    r.pool && r.migrates,
+                    r.pool && (r.migrates || !r.invokes.is_empty()),
                 );
                 add(&["dynamodb:PutItem"], r.users_table && r.migrates);
                 add(&["lambda:InvokeFunction"], !r.invokes.is_empty());
