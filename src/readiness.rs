@@ -10,11 +10,11 @@ use password_reset::adapters::delivery::ses::{self, IdentityStatus};
 use password_reset::adapters::delivery::sms;
 use password_reset::adapters::directory::cognito::CognitoPool;
 use password_reset::assembly::Wiring;
-use password_reset::domain::pool::Disposition;
 use password_reset::config::ConfigError;
 use password_reset::config::delivery::{SesSettings, SmsSettings};
 use password_reset::config::env;
 use password_reset::domain::mask;
+use password_reset::domain::pool::Disposition;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {

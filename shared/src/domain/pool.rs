@@ -249,9 +249,21 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("CustomMessage", "arn:aws:lambda:us-east-1:1:function:team-message", Disposition::Invoked),
-                ("UserMigration", "arn:aws:lambda:us-east-1:1:function:stack-UserMigration", Disposition::InProcess),
-                ("CustomEmailSender", "arn:aws:lambda:us-east-1:1:function:team-sender", Disposition::Refused),
+                (
+                    "CustomMessage",
+                    "arn:aws:lambda:us-east-1:1:function:team-message",
+                    Disposition::Invoked
+                ),
+                (
+                    "UserMigration",
+                    "arn:aws:lambda:us-east-1:1:function:stack-UserMigration",
+                    Disposition::InProcess
+                ),
+                (
+                    "CustomEmailSender",
+                    "arn:aws:lambda:us-east-1:1:function:team-sender",
+                    Disposition::Refused
+                ),
             ]
         );
     }

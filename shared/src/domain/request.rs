@@ -480,7 +480,10 @@ mod tests {
             value.to_string().contains("Value at 'clientMetadata' failed to satisfy constraint: Map value must satisfy constraint"),
             "{value}"
         );
-        assert!(!value.to_string().contains("xxx"), "the value is never echoed");
+        assert!(
+            !value.to_string().contains("xxx"),
+            "the value is never echoed"
+        );
         let key = with(&over, "fr").validate().unwrap_err();
         assert!(key.to_string().contains("Map key must"), "{key}");
         let confirm = ConfirmForgotPasswordRequest {
@@ -491,6 +494,9 @@ mod tests {
             client_metadata: Some(ClientMetadata::from([("k".into(), over)])),
             ..Default::default()
         };
-        assert_eq!(confirm.validate().unwrap_err().kind(), "InvalidParameterException");
+        assert_eq!(
+            confirm.validate().unwrap_err().kind(),
+            "InvalidParameterException"
+        );
     }
 }

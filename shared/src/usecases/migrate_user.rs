@@ -7,16 +7,16 @@ use crate::domain::error::CognitoError;
 use crate::domain::mask;
 use crate::domain::migration::{self, Migration, SourceUser};
 use crate::domain::pool::PreventUserExistenceErrors;
-use crate::domain::request::ForgotPasswordRequest;
 use crate::domain::recovery::AccountRecovery;
+use crate::domain::request::ForgotPasswordRequest;
 use crate::domain::source_password;
 use crate::domain::user::User;
 use crate::ports::{Created, MigrationSource, StoreError};
 
 use super::ResetService;
-use super::pool_triggers::UserMigrationCall;
 pub use super::errors::MigrationError;
 use super::errors::{directory_error, migration_trigger_error};
+use super::pool_triggers::UserMigrationCall;
 
 fn store(e: StoreError) -> MigrationError {
     tracing::error!(error = %e, "migration source failure");

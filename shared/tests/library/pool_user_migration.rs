@@ -71,7 +71,9 @@ fn fixture(script: &str, prevent: PreventUserExistenceErrors) -> Fixture {
     service.triggers = Some(PoolTriggers {
         custom_message: None,
         user_migration: Some(TEAM_MIGRATION.into()),
-        invoker: Arc::new(LambdaInvoker::new(aws_sdk_lambda::Client::from_conf(config))),
+        invoker: Arc::new(LambdaInvoker::new(aws_sdk_lambda::Client::from_conf(
+            config,
+        ))),
         limits: TriggerLimits::default(),
     });
     Fixture {
@@ -93,7 +95,10 @@ fn with_metadata(login: &str, pairs: &[(&str, &str)]) -> ForgotPasswordRequest {
     request
 }
 
-async fn reset(service: &ResetService, request: &ForgotPasswordRequest) -> Result<(), CognitoError> {
+async fn reset(
+    service: &ResetService,
+    request: &ForgotPasswordRequest,
+) -> Result<(), CognitoError> {
     let caller = Caller::peer("192.0.2.7".parse().unwrap());
     service
         .forgot_password(request, &caller, T0, &mut StdRng::seed_from_u64(7))

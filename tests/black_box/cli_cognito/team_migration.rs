@@ -142,7 +142,8 @@ fn a_pool_trigger_the_stack_may_not_invoke_stops_the_start_named() {
 #[test]
 fn doctor_names_each_pool_trigger_and_what_becomes_of_it() {
     const TEAM_MESSAGE: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-custom-message";
-    const OURS: &str = "arn:aws:lambda:us-east-1:123456789012:function:stack-UserMigrationFunction-1";
+    const OURS: &str =
+        "arn:aws:lambda:us-east-1:123456789012:function:stack-UserMigrationFunction-1";
     let pool = team_pool(
         LambdaConfigType::builder()
             .custom_message(TEAM_MESSAGE)
@@ -173,13 +174,22 @@ fn doctor_names_each_pool_trigger_and_what_becomes_of_it() {
     };
     let listed = report(TEAM_MESSAGE);
     let message = line(&listed, "trigger CustomMessage");
-    assert!(message.contains(" ok ") && message.contains("invoked as Cognito would"), "{message}");
+    assert!(
+        message.contains(" ok ") && message.contains("invoked as Cognito would"),
+        "{message}"
+    );
     let migration = line(&listed, "trigger UserMigration");
-    assert!(migration.contains(" ok ") && migration.contains("runs in-process"), "{migration}");
+    assert!(
+        migration.contains(" ok ") && migration.contains("runs in-process"),
+        "{migration}"
+    );
     // PreSignUp is not on the reset path: Cognito calls it on sign-up, not here.
     assert!(!listed.contains("PreSignUp"), "{listed}");
     let unlisted = report("");
     let refused = line(&unlisted, "trigger CustomMessage");
-    assert!(refused.contains("BLOCK") && refused.contains(TEAM_MESSAGE), "{refused}");
+    assert!(
+        refused.contains("BLOCK") && refused.contains(TEAM_MESSAGE),
+        "{refused}"
+    );
     assert!(unlisted.contains("PoolTriggerFunctionArns"), "{unlisted}");
 }

@@ -57,7 +57,12 @@ fn refuse_unknown(triggers: &TriggerFunctions, wiring: &Wiring) -> Result<(), Co
         let name = function_name(function);
         match disposition {
             Disposition::Invoked | Disposition::InProcess => {
-                tracing::info!(trigger, function = name, "the pool's trigger: {}", disposition.as_str());
+                tracing::info!(
+                    trigger,
+                    function = name,
+                    "the pool's trigger: {}",
+                    disposition.as_str()
+                );
             }
             Disposition::Refused => {
                 return Err(ConfigError::new(
@@ -77,7 +82,8 @@ mod tests {
     use super::*;
 
     const TEAM: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-message";
-    const OURS: &str = "arn:aws:lambda:us-east-1:123456789012:function:stack-CustomMessageFunction-1";
+    const OURS: &str =
+        "arn:aws:lambda:us-east-1:123456789012:function:stack-CustomMessageFunction-1";
 
     #[tokio::test]
     async fn a_trigger_neither_listed_nor_ours_stops_the_start_naming_it() {
@@ -86,17 +92,27 @@ mod tests {
             custom_message: Some(TEAM.into()),
             ..TriggerFunctions::default()
         };
-        let refused = build(&triggers, &Wiring::default(), &[Operation::ForgotPassword], &aws)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let refused = build(
+            &triggers,
+            &Wiring::default(),
+            &[Operation::ForgotPassword],
+            &aws,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
         assert!(refused.contains("POOL_TRIGGER_FUNCTIONS"), "{refused}");
         assert!(refused.contains("CustomMessage trigger is"), "{refused}");
         assert!(refused.contains(TEAM), "{refused}");
         assert!(refused.contains("PoolTriggerFunctionArns"), "{refused}");
         // Confirm calls none of them: it starts.
         assert!(matches!(
-            build(&triggers, &Wiring::default(), &[Operation::ConfirmForgotPassword], &aws),
+            build(
+                &triggers,
+                &Wiring::default(),
+                &[Operation::ConfirmForgotPassword],
+                &aws
+            ),
             Ok(None)
         ));
         // The stack's own function runs in-process: nothing to invoke, no client.

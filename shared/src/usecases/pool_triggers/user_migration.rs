@@ -89,8 +89,10 @@ fn migration_answer(
     let attributes = match response.get("userAttributes") {
         None | Some(Value::Null) => return Err(MigrationError::UnknownUser),
         Some(Value::Object(map)) if map.is_empty() => return Err(MigrationError::UnknownUser),
-        Some(Value::Object(map)) => serde_json::from_value::<Attributes>(Value::Object(map.clone()))
-            .map_err(|_| unusable(UNRECOGNIZABLE))?,
+        Some(Value::Object(map)) => {
+            serde_json::from_value::<Attributes>(Value::Object(map.clone()))
+                .map_err(|_| unusable(UNRECOGNIZABLE))?
+        }
         Some(_) => return Err(unusable(UNRECOGNIZABLE)),
     };
     let text = |key: &str| match response.get(key) {
@@ -115,7 +117,10 @@ fn migration_answer(
         Some(_) => return Err(unusable("Invalid desiredDeliveryMediums")),
     }
     for flag in ["forceAliasCreation", "enableSMSMFA"] {
-        if !matches!(response.get(flag), None | Some(Value::Null | Value::Bool(_))) {
+        if !matches!(
+            response.get(flag),
+            None | Some(Value::Null | Value::Bool(_))
+        ) {
             return Err(unusable(&format!("Invalid {flag}")));
         }
     }
@@ -166,22 +171,39 @@ mod tests {
         assert_eq!(confirmed.final_user_status, UserStatus::Confirmed);
         assert_eq!(confirmed.user_attributes["email_verified"], "true");
         for (response, problem) in [
-            (json!({"userAttributes": {"email": "l@e.com", "email_verified": "true"},
-                "finalUserStatus": "FORCE_CHANGE_PASSWORD"}), "Invalid finalUserStatus"),
-            (json!({"userAttributes": {"email": "l@e.com", "email_verified": "true"},
-                "messageAction": "SEND"}), "Invalid messageAction"),
-            (json!({"userAttributes": {"email": "l@e.com", "email_verified": "true"},
-                "desiredDeliveryMediums": ["VOICE"]}), "Invalid desiredDeliveryMediums"),
+            (
+                json!({"userAttributes": {"email": "l@e.com", "email_verified": "true"},
+                "finalUserStatus": "FORCE_CHANGE_PASSWORD"}),
+                "Invalid finalUserStatus",
+            ),
+            (
+                json!({"userAttributes": {"email": "l@e.com", "email_verified": "true"},
+                "messageAction": "SEND"}),
+                "Invalid messageAction",
+            ),
+            (
+                json!({"userAttributes": {"email": "l@e.com", "email_verified": "true"},
+                "desiredDeliveryMediums": ["VOICE"]}),
+                "Invalid desiredDeliveryMediums",
+            ),
             (json!({"userAttributes": "lena"}), UNRECOGNIZABLE),
         ] {
             assert_eq!(invalid(answer(response)), problem);
         }
         assert_eq!(
-            invalid(migration_answer(&json!("ok"), "lena", &AccountRecovery::default())),
+            invalid(migration_answer(
+                &json!("ok"),
+                "lena",
+                &AccountRecovery::default()
+            )),
             UNRECOGNIZABLE
         );
         // No attributes: the function found nobody.
-        for nobody in [json!({}), json!({"userAttributes": null}), json!({"userAttributes": {}})] {
+        for nobody in [
+            json!({}),
+            json!({"userAttributes": null}),
+            json!({"userAttributes": {}}),
+        ] {
             assert!(matches!(answer(nobody), Err(MigrationError::UnknownUser)));
         }
         // A user without a verified channel cannot recover, as for a pool user without one.
