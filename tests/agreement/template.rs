@@ -1912,3 +1912,23 @@ fn the_stacks_own_pool_triggers_are_the_functions_forgot_password_knows_as_its_o
         }
     }
 }
+
+/// SAM's `--cached` keys each function's build on its own folder (CodeUri), so a change in `shared/`
+/// would deploy the previous binary: the committed defaults never turn it on.
+#[test]
+fn sam_build_defaults_never_reuse_a_build_that_misses_shared_changes() {
+    let text = std::fs::read_to_string(root().join("samconfig.toml")).unwrap();
+    let turned_on: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim())
+        .filter(|l| {
+            let mut kv = l.splitn(2, '=').map(str::trim);
+            kv.next() == Some("cached") && kv.next().is_some_and(|v| v.trim_matches('"') == "true")
+        })
+        .collect();
+    assert!(turned_on.is_empty(), "samconfig.toml: {turned_on:?}");
+    assert!(
+        text.contains("cached = false"),
+        "the default said, not left to SAM"
+    );
+}

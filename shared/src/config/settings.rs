@@ -182,6 +182,7 @@ impl Settings {
             require_numbers: vars.flag(env::PASSWORD_REQUIRE_NUMBERS, p.require_numbers)?,
             require_symbols: vars.flag(env::PASSWORD_REQUIRE_SYMBOLS, p.require_symbols)?,
         };
+        let email_lifetime = codes.ttl_seconds;
         let mut pool = pool_settings(
             vars.raw(env::USER_POOL_ID).unwrap_or_default(),
             clients,
@@ -189,7 +190,7 @@ impl Settings {
             prevent,
             password_policy,
             codes,
-            messages_from_env(&env)?,
+            messages_from_env(&env)?.with_email_code_lifetime(email_lifetime),
         )?;
         pool.notify_password_changed = vars.flag(env::NOTIFY_PASSWORD_CHANGED, true)?;
         pool.case_sensitive = vars.flag(env::USERNAME_CASE_SENSITIVE, false)?;
@@ -286,6 +287,22 @@ mod tests {
             s.pool.prevent_user_existence_errors,
             PreventUserExistenceErrors::Enabled
         );
+    }
+
+    #[test]
+    fn the_reset_email_names_the_code_lifetime_set() {
+        use crate::domain::message_catalog::MessageSource;
+        let s = Settings::from_env(env(&[
+            ("APP_CLIENTS", r#"[{"ClientId":"abc"}]"#),
+            ("CODE_TTL_SECONDS", "900"),
+        ]))
+        .unwrap();
+        let text = &s
+            .pool
+            .messages
+            .templates(MessageSource::ForgotPassword)
+            .default;
+        assert!(text.email_message.contains("It expires in 15 minutes."));
     }
 
     #[test]

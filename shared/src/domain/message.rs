@@ -31,13 +31,66 @@ pub struct MessageTemplates {
 
 impl Default for MessageTemplates {
     fn default() -> Self {
+        Self::forgot_password_en(3600)
+    }
+}
+
+impl MessageTemplates {
+    /// The built-in reset message, its email naming the code's lifetime.
+    pub(super) fn forgot_password_en(lifetime_seconds: u64) -> Self {
         Self {
             email_subject: "Your password reset code".into(),
-            email_message: "Hello {username},\n\nYour password reset code is {####}. It expires in one hour.\n\n\
-                            If you did not ask to reset your password, you can ignore this message."
-                .into(),
+            email_message: format!(
+                "Hello {{username}},\n\nYour password reset code is {{####}}. It expires in {}.\n\n\
+                 If you did not ask to reset your password, you can ignore this message.",
+                lifetime_en(lifetime_seconds)
+            ),
             sms_message: "Your password reset code is {####}".into(),
         }
+    }
+}
+
+/// "one hour", "2 hours", "15 minutes", "90 seconds".
+pub(super) fn lifetime_en(seconds: u64) -> String {
+    let (n, unit) = lifetime_unit(seconds);
+    match (n, unit) {
+        (1, Unit::Hour) => "one hour".into(),
+        (1, Unit::Minute) => "one minute".into(),
+        (1, Unit::Second) => "one second".into(),
+        (n, Unit::Hour) => format!("{n} hours"),
+        (n, Unit::Minute) => format!("{n} minutes"),
+        (n, Unit::Second) => format!("{n} seconds"),
+    }
+}
+
+/// "une heure", "2 heures", "15 minutes", "90 secondes".
+pub(super) fn lifetime_fr(seconds: u64) -> String {
+    let (n, unit) = lifetime_unit(seconds);
+    match (n, unit) {
+        (1, Unit::Hour) => "une heure".into(),
+        (1, Unit::Minute) => "une minute".into(),
+        (1, Unit::Second) => "une seconde".into(),
+        (n, Unit::Hour) => format!("{n} heures"),
+        (n, Unit::Minute) => format!("{n} minutes"),
+        (n, Unit::Second) => format!("{n} secondes"),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Hour,
+    Minute,
+    Second,
+}
+
+/// The largest unit that divides the lifetime exactly, so the text never rounds a promise up.
+fn lifetime_unit(seconds: u64) -> (u64, Unit) {
+    if seconds >= 3600 && seconds % 3600 == 0 {
+        (seconds / 3600, Unit::Hour)
+    } else if seconds >= 60 && seconds % 60 == 0 {
+        (seconds / 60, Unit::Minute)
+    } else {
+        (seconds, Unit::Second)
     }
 }
 

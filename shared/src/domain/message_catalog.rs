@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::message::{CustomMessage, MessageParams, MessageTemplates, RenderError};
+use super::message::{CustomMessage, MessageParams, MessageTemplates, RenderError, lifetime_fr};
 
 /// The CustomMessage trigger sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -152,6 +152,8 @@ pub const PASSWORD_CHANGED: &str = "PasswordChanged";
 pub const LOCALE_KEY: &str = "ClientMetadataLocaleKey";
 /// The `ClientMetadata` key that carries the locale when `ClientMetadataLocaleKey` is not set.
 pub const DEFAULT_LOCALE_KEY: &str = "locale";
+/// The code lifetime the built-in reset email names until told otherwise: Cognito's hour.
+const BUILTIN_LIFETIME: u64 = 3600;
 
 fn password_changed_builtin() -> MessageTemplates {
     MessageTemplates {
@@ -165,13 +167,15 @@ fn password_changed_builtin() -> MessageTemplates {
 }
 
 /// The built-in French texts: the reset code and the notice, the languages the reset page speaks.
-fn forgot_password_fr() -> MessageTemplates {
+fn forgot_password_fr(lifetime_seconds: u64) -> MessageTemplates {
     MessageTemplates {
         email_subject: "Votre code de réinitialisation du mot de passe".into(),
-        email_message: "Bonjour {username},\n\nVotre code de réinitialisation du mot de passe est \
-                        {####}. Il expire dans une heure.\n\nSi vous n'avez pas demandé à \
-                        réinitialiser votre mot de passe, ignorez ce message."
-            .into(),
+        email_message: format!(
+            "Bonjour {{username}},\n\nVotre code de réinitialisation du mot de passe est \
+             {{####}}. Il expire dans {}.\n\nSi vous n'avez pas demandé à \
+             réinitialiser votre mot de passe, ignorez ce message.",
+            lifetime_fr(lifetime_seconds)
+        ),
         sms_message: "Votre code de réinitialisation du mot de passe est {####}".into(),
     }
 }
@@ -197,7 +201,7 @@ impl Default for MessageCatalog {
         });
         sources[MessageSource::ForgotPassword as usize]
             .locales
-            .insert("fr".into(), forgot_password_fr());
+            .insert("fr".into(), forgot_password_fr(BUILTIN_LIFETIME));
         Self {
             sources,
             password_changed: LocalizedTemplates {
@@ -383,6 +387,29 @@ impl MessageCatalog {
     }
 
     /// The `ClientMetadata` key whose value picks the locale.
+    /// The built-in reset emails (English, French) naming `seconds` as the code's lifetime, where
+    /// they are still the built-in text: a team's own text is never rewritten.
+    pub fn with_email_code_lifetime(mut self, seconds: u64) -> Self {
+        let source = &mut self.sources[MessageSource::ForgotPassword as usize];
+        let (en_hour, en) = (
+            MessageTemplates::forgot_password_en(BUILTIN_LIFETIME),
+            MessageTemplates::forgot_password_en(seconds),
+        );
+        if source.default.email_message == en_hour.email_message {
+            source.default.email_message = en.email_message;
+        }
+        let (fr_hour, fr) = (
+            forgot_password_fr(BUILTIN_LIFETIME),
+            forgot_password_fr(seconds),
+        );
+        if let Some(t) = source.locales.get_mut("fr")
+            && t.email_message == fr_hour.email_message
+        {
+            t.email_message = fr.email_message;
+        }
+        self
+    }
+
     pub fn locale_key(&self) -> &str {
         &self.locale_key
     }
@@ -448,6 +475,30 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(MessageSource::parse("CustomMessage_Unknown"), None);
+    }
+
+    #[test]
+    fn the_built_in_reset_email_names_the_codes_real_lifetime() {
+        let email = |c: &MessageCatalog, locale: &str| {
+            let a = Attributes::from_iter([("locale", locale)]);
+            render(c, MessageSource::ForgotPassword, &a).email_message
+        };
+        let hour = MessageCatalog::default();
+        assert!(email(&hour, "en").contains("It expires in one hour."));
+        assert!(email(&hour, "fr").contains("Il expire dans une heure."));
+        let quarter = MessageCatalog::default().with_email_code_lifetime(900);
+        assert!(email(&quarter, "en").contains("It expires in 15 minutes."));
+        assert!(email(&quarter, "fr").contains("Il expire dans 15 minutes."));
+        let odd = MessageCatalog::default().with_email_code_lifetime(7230);
+        assert!(email(&odd, "en").contains("It expires in 7230 seconds."));
+        let two = MessageCatalog::default().with_email_code_lifetime(7200);
+        assert!(email(&two, "fr").contains("Il expire dans 2 heures."));
+        // A team's own text is theirs: never rewritten.
+        let own = MessageCatalog::from_json(json!({"ForgotPassword": {
+            "EmailMessage": "Code {####}, valid for one hour"}}))
+        .unwrap()
+        .with_email_code_lifetime(900);
+        assert_eq!(email(&own, "en"), "Code {####}, valid for one hour");
     }
 
     #[test]
