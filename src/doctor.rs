@@ -1,5 +1,6 @@
-//! `doctor`: whether SES and SMS can deliver codes for the configured region and endpoint, with
-//! the same settings the function reads. Exit status 1 when something blocks delivery.
+//! `doctor`: whether SES and SMS can deliver codes for the configured region and endpoint, and what
+//! becomes of the user pool's triggers, with the same settings the function reads. Exit status 1
+//! when something blocks delivery or the start.
 
 use std::process::ExitCode;
 

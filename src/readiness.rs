@@ -1,5 +1,6 @@
 //! Delivery readiness: what SES and SMS would do with a code right now, for the configured region
 //! and endpoint, as a short table. A row that BLOCKs means codes cannot be delivered on that channel.
+//! With the user pool as the directory, its triggers too: invoked, in-process, or refused at start.
 
 use std::fmt;
 
@@ -7,10 +8,13 @@ use password_reset::aws_sdk::SdkConfig;
 
 use password_reset::adapters::delivery::ses::{self, IdentityStatus};
 use password_reset::adapters::delivery::sms;
+use password_reset::adapters::directory::cognito::CognitoPool;
+use password_reset::assembly::Wiring;
 use password_reset::config::ConfigError;
 use password_reset::config::delivery::{SesSettings, SmsSettings};
 use password_reset::config::env;
 use password_reset::domain::mask;
+use password_reset::domain::pool::Disposition;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -140,13 +144,78 @@ pub async fn check_from_env() -> Report {
     } else {
         endpoint.join(", ")
     };
-    check(
-        &sdk,
-        endpoint,
-        SesSettings::from_env(&env::process),
-        SmsSettings::from_env(&env::process),
-    )
-    .await
+    let (mut report, triggers) = tokio::join!(
+        check(
+            &sdk,
+            endpoint,
+            SesSettings::from_env(&env::process),
+            SmsSettings::from_env(&env::process),
+        ),
+        trigger_rows(&sdk)
+    );
+    report.rows.extend(triggers);
+    report
+}
+
+/// With the user pool as the directory: each of the pool's triggers on the reset path, and
+/// whether forgot-password invokes it, runs it in-process (this stack's own) or refuses to start.
+async fn trigger_rows(sdk: &SdkConfig) -> Vec<Row> {
+    let wiring = Wiring::from_env(&env::process).and_then(|mut wiring| {
+        wiring.read_adapter_settings(&env::process)?;
+        Ok(wiring)
+    });
+    let wiring = match wiring {
+        Ok(wiring) if wiring.directory.is_user_pool() => wiring,
+        Ok(_) => return Vec::new(),
+        Err(e) => return vec![row("pool triggers", Level::Block, e.to_string())],
+    };
+    let Some(pool_id) = wiring.user_pool_id.as_deref() else {
+        return vec![
+            row("pool triggers", Level::Block, "USER_POOL_ID is not set")
+                .fix("set USER_POOL_ID to the pool's id"),
+        ];
+    };
+    let triggers = match CognitoPool::triggers_of(sdk, pool_id).await {
+        Ok(triggers) => triggers,
+        Err(e) => {
+            return vec![row(
+                "pool triggers",
+                Level::Block,
+                format!("DescribeUserPool: {e}"),
+            )];
+        }
+    };
+    let rows: Vec<Row> = triggers
+        .dispositions(
+            &wiring.pool_trigger_functions,
+            &wiring.stack_trigger_functions,
+        )
+        .map(|(trigger, function, disposition)| {
+            let detail = format!("{function}: {}", disposition.as_str());
+            let check = trigger_check(trigger);
+            match disposition {
+                Disposition::Invoked | Disposition::InProcess => row(check, Level::Ok, detail),
+                Disposition::Refused => row(check, Level::Block, detail).fix(format!(
+                    "forgot-password will not start: add {function} to PoolTriggerFunctionArns \
+                     (POOL_TRIGGER_FUNCTIONS) so it is invoked as Cognito would, or detach it from the pool"
+                )),
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        return vec![row("pool triggers", Level::Ok, "none on the reset path")];
+    }
+    rows
+}
+
+fn trigger_check(trigger: &str) -> &'static str {
+    match trigger {
+        "CustomMessage" => "trigger CustomMessage",
+        "UserMigration" => "trigger UserMigration",
+        "CustomEmailSender" => "trigger CustomEmailSender",
+        "CustomSMSSender" => "trigger CustomSMSSender",
+        _ => "trigger",
+    }
 }
 
 pub async fn check(

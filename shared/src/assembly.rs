@@ -65,7 +65,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         origin_verifier(wiring, &aws),
     );
     let (key, (directory, pool), origin) = (key?, directory?, origin?);
-    let pool_triggers = triggers::build(&directory.triggers, wiring, &aws)?;
+    let pool_triggers = triggers::build(&directory.triggers, wiring, serves, &aws)?;
     let chosen = Chosen {
         users: directory.users,
         clients: directory.clients,

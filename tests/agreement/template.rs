@@ -405,6 +405,7 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.insert("MAX_REQUESTS_PER_CALLER_PER_HOUR");
         // No trigger of Cognito's runs on ConfirmForgotPassword: it invokes none.
         names.insert("POOL_TRIGGER_FUNCTIONS");
+        names.insert("STACK_TRIGGER_FUNCTIONS");
     }
     if binary == "forgot-password" {
         // It confirms nothing: the ConfirmForgotPassword caller limit is unused there.
@@ -1124,7 +1125,9 @@ fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> 
             add(SEND_EMAIL, email);
             add(SEND_SMS, sms);
             if forgot {
-                // A source user migrates on their first ForgotPassword: read, then created.
+                // A source user migrates on their first ForgotPassword: read, then created; so
+                // does a user the pool's own UserMigration answers for (a listed function may be
+                // one: the template cannot tell which trigger an ARN serves).
                 add(&["dynamodb:GetItem", "dynamodb:Query"], r.migrates);
                 add(
                     &[
@@ -1132,7 +1135,7 @@ fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> 
                         "cognito-idp:AdminSetUserPassword",
                         "cognito-idp:AdminDeleteUser",
                     ],
-                    r.pool && r.migrates,
+                    r.pool && (r.migrates || !r.invokes.is_empty()),
                 );
                 add(&["dynamodb:PutItem"], r.users_table && r.migrates);
                 add(&["lambda:InvokeFunction"], !r.invokes.is_empty());
@@ -1889,6 +1892,63 @@ async fn the_env_files_settings_are_declared_and_accepted() {
                 .keys()
                 .all(|k| k == "Parameters" || template["Resources"].get(k).is_some())
         );
+    }
+}
+
+/// Every trigger the stack's own pool names is one of the functions forgot-password is told are
+/// the stack's own (`STACK_TRIGGER_FUNCTIONS`), so the default stacks start: judged by the
+/// function's own rule (`TriggerFunctions::dispositions`).
+#[test]
+fn the_stacks_own_pool_triggers_are_the_functions_forgot_password_knows_as_its_own() {
+    use password_reset::domain::pool::{Disposition, TriggerFunctions};
+    let template = template();
+    for flow in ["api", "native"] {
+        for source in ["none", "create"] {
+            let deployment = Deployment::new(
+                &template,
+                &[
+                    ("ResetFlow", flow),
+                    ("SourceUsers", source),
+                    ("SmsOriginationIdentityArn", SMS_IDENTITY),
+                ],
+            );
+            let context = format!("ResetFlow={flow} SourceUsers={source}");
+            let config = &deployment.resource("UserPool")["Properties"]["LambdaConfig"];
+            // The evaluator's `stack-<Id>-Arn` in a Lambda ARN's shape.
+            let arn = |v: Option<&Value>| {
+                v.and_then(|v| deployment.eval(v)).map(|a| {
+                    let id = a.trim_start_matches("stack-").trim_end_matches("-Arn");
+                    format!("arn:aws:lambda:us-east-1:123456789012:function:stack-{id}")
+                })
+            };
+            let sender = |key: &str| chosen(&deployment, &config[key]).map(|s| &s["LambdaArn"]);
+            let pool = TriggerFunctions {
+                custom_message: arn(chosen(&deployment, &config["CustomMessage"])),
+                user_migration: arn(chosen(&deployment, &config["UserMigration"])),
+                custom_email_sender: arn(sender("CustomEmailSender")),
+                custom_sms_sender: arn(sender("CustomSMSSender")),
+            };
+            let (_, forgot) = deployment.functions()["forgot-password"];
+            let told = deployment.environment(forgot);
+            let own: Vec<String> = told["STACK_TRIGGER_FUNCTIONS"]
+                .split(',')
+                .map(str::to_string)
+                .collect();
+            let wired: Vec<_> = pool.dispositions(&[], &own).collect();
+            assert!(!wired.is_empty(), "{context}");
+            for (trigger, function, disposition) in wired {
+                assert_eq!(
+                    disposition,
+                    Disposition::InProcess,
+                    "{context}: {trigger} {function} not among {own:?}"
+                );
+            }
+            assert_eq!(
+                own.len(),
+                1 + usize::from(source == "create") + usize::from(flow == "native"),
+                "{context}: exactly the stack's trigger functions: {own:?}"
+            );
+        }
     }
 }
 

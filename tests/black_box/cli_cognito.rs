@@ -18,6 +18,7 @@ use test_support::runner_sdk::block_on;
 
 mod one_answer;
 mod stuck_users;
+mod team_migration;
 
 const OLD_PASSWORD: &str = "0ld-Passw0rd!";
 

@@ -126,6 +126,11 @@ variables! {
     /// would (the template's `PoolTriggerFunctionArns`, which its role may invoke); a pool trigger
     /// not listed (this stack's own functions) runs in-process.
     POOL_TRIGGER_FUNCTIONS: Unset::Default("none: every trigger of the pool runs in-process");
+    /// This stack's own trigger functions (names or ARNs, comma separated; the template gives
+    /// them): a pool trigger among them runs in-process. A trigger of the pool on the reset path
+    /// (CustomMessage, UserMigration, CustomEmailSender, CustomSMSSender) that is neither here
+    /// nor in `POOL_TRIGGER_FUNCTIONS` fails the start, naming the trigger and the function.
+    STACK_TRIGGER_FUNCTIONS: Unset::Default("none: every trigger of the pool must be listed in POOL_TRIGGER_FUNCTIONS");
     /// Whether the API functions answer an HTTP `GET` with the reset page (the template's
     /// `ResetPage`); off, a `GET` is 404 Not Found.
     RESET_PAGE: Unset::Default("true");
@@ -293,6 +298,19 @@ impl<'a> Env<'a> {
         self.raw(name)
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
+    }
+
+    /// `text` as a comma-separated list, empty entries left out.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.text(name)
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// `text`, or an error saying why it is needed.

@@ -206,6 +206,9 @@ pub struct Wiring {
     pub origin_verify_secret_arn: Option<String>,
     /// `POOL_TRIGGER_FUNCTIONS`, with a user pool: the pool's trigger functions to invoke.
     pub pool_trigger_functions: Vec<String>,
+    /// `STACK_TRIGGER_FUNCTIONS`, with a user pool: this stack's own trigger functions, which
+    /// run in-process.
+    pub stack_trigger_functions: Vec<String>,
     /// Have I Been Pwned's range API, when `PWNED_PASSWORDS` is on.
     pub pwned_passwords: Option<PwnedPasswordsSettings>,
 }
@@ -275,6 +278,7 @@ impl Default for Wiring {
             origin_verify_secret_arn: None,
             pwned_passwords: None,
             pool_trigger_functions: Vec::new(),
+            stack_trigger_functions: Vec::new(),
         }
     }
 }
@@ -330,16 +334,8 @@ impl Wiring {
     ) -> Result<(), ConfigError> {
         let vars = Env::new(env);
         if self.directory.is_user_pool() {
-            self.pool_trigger_functions = vars
-                .text(env::POOL_TRIGGER_FUNCTIONS)
-                .map(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .filter(|f| !f.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
+            self.pool_trigger_functions = vars.list(env::POOL_TRIGGER_FUNCTIONS);
+            self.stack_trigger_functions = vars.list(env::STACK_TRIGGER_FUNCTIONS);
         }
         if self.delivery != DeliveryKind::Outbox {
             self.aws_delivery = Some(AwsDeliverySettings::from_env(env)?);

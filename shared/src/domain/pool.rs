@@ -111,27 +111,72 @@ pub struct StuckUsers {
 pub struct TriggerFunctions {
     pub custom_message: Option<String>,
     pub user_migration: Option<String>,
+    /// `CustomEmailSender.LambdaArn` / `CustomSMSSender.LambdaArn`: they deliver the code.
+    pub custom_email_sender: Option<String>,
+    pub custom_sms_sender: Option<String>,
+}
+
+/// What this stack does with one of the pool's triggers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Invoked as Cognito would (`POOL_TRIGGER_FUNCTIONS`).
+    Invoked,
+    /// This stack's own function (`STACK_TRIGGER_FUNCTIONS`): the same code runs in-process.
+    InProcess,
+    /// Neither: the stack may not invoke it and does not run it, so it refuses to start.
+    Refused,
+}
+
+impl Disposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invoked => "invoked as Cognito would",
+            Self::InProcess => "this stack's own function: runs in-process",
+            Self::Refused => "refused: neither listed to invoke nor this stack's own",
+        }
+    }
+}
+
+/// Whether `function` (an ARN, as the pool holds it) is among `list` (ARNs or function names).
+fn listed_in(function: &str, list: &[String]) -> bool {
+    list.iter()
+        .any(|f| f == function || function_name(function) == f)
 }
 
 impl TriggerFunctions {
     /// Those of `invocable` (ARNs or function names): the functions to invoke. A trigger not in
     /// it (this stack's own function, or one the deployment did not let it invoke) runs in-process.
     pub fn among(&self, invocable: &[String]) -> Self {
-        let listed = |arn: &Option<String>| {
-            arn.clone().filter(|arn| {
-                invocable
-                    .iter()
-                    .any(|f| f == arn || function_name(arn) == f)
-            })
-        };
+        let listed = |arn: &Option<String>| arn.clone().filter(|arn| listed_in(arn, invocable));
         Self {
             custom_message: listed(&self.custom_message),
             user_migration: listed(&self.user_migration),
+            custom_email_sender: listed(&self.custom_email_sender),
+            custom_sms_sender: listed(&self.custom_sms_sender),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.custom_message.is_none() && self.user_migration.is_none()
+        self.each().next().is_none()
+    }
+
+    /// Each trigger with its function and what becomes of it: invoked when `invocable` lists it,
+    /// in-process when it is one of `own` (this stack's functions), else refused.
+    pub fn dispositions<'a>(
+        &'a self,
+        invocable: &'a [String],
+        own: &'a [String],
+    ) -> impl Iterator<Item = (&'static str, &'a str, Disposition)> + 'a {
+        self.each().map(|(trigger, function)| {
+            let disposition = if listed_in(function, invocable) {
+                Disposition::Invoked
+            } else if listed_in(function, own) {
+                Disposition::InProcess
+            } else {
+                Disposition::Refused
+            };
+            (trigger, function, disposition)
+        })
     }
 
     /// Each trigger with its function: `("CustomMessage", arn)`.
@@ -139,6 +184,8 @@ impl TriggerFunctions {
         [
             ("CustomMessage", self.custom_message.as_deref()),
             ("UserMigration", self.user_migration.as_deref()),
+            ("CustomEmailSender", self.custom_email_sender.as_deref()),
+            ("CustomSMSSender", self.custom_sms_sender.as_deref()),
         ]
         .into_iter()
         .filter_map(|(trigger, arn)| Some((trigger, arn?)))
@@ -172,6 +219,7 @@ mod tests {
             user_migration: Some(
                 "arn:aws:lambda:us-east-1:1:function:stack-UserMigration:live".into(),
             ),
+            ..TriggerFunctions::default()
         };
         let chosen = pool.among(&["team-message".into()]);
         assert_eq!(chosen.custom_message, pool.custom_message);
@@ -184,6 +232,39 @@ mod tests {
         assert_eq!(
             pool.each().map(|(t, _)| t).collect::<Vec<_>>(),
             ["CustomMessage", "UserMigration"]
+        );
+    }
+
+    #[test]
+    fn a_trigger_neither_listed_nor_ours_is_refused() {
+        let pool = TriggerFunctions {
+            custom_message: Some("arn:aws:lambda:us-east-1:1:function:team-message".into()),
+            user_migration: Some("arn:aws:lambda:us-east-1:1:function:stack-UserMigration".into()),
+            custom_email_sender: Some("arn:aws:lambda:us-east-1:1:function:team-sender".into()),
+            custom_sms_sender: None,
+        };
+        let invocable = ["team-message".to_string()];
+        let own = ["stack-UserMigration".to_string()];
+        let got: Vec<_> = pool.dispositions(&invocable, &own).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "CustomMessage",
+                    "arn:aws:lambda:us-east-1:1:function:team-message",
+                    Disposition::Invoked
+                ),
+                (
+                    "UserMigration",
+                    "arn:aws:lambda:us-east-1:1:function:stack-UserMigration",
+                    Disposition::InProcess
+                ),
+                (
+                    "CustomEmailSender",
+                    "arn:aws:lambda:us-east-1:1:function:team-sender",
+                    Disposition::Refused
+                ),
+            ]
         );
     }
 }

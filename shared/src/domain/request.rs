@@ -33,6 +33,7 @@ pub struct Envelope<'a> {
     pub username: &'a str,
     pub secret_hash: Option<&'a str>,
     pub user_context_data: Option<&'a UserContextData>,
+    pub client_metadata: Option<&'a ClientMetadata>,
 }
 
 /// A request's `ClientMetadata`: handed to the triggers (and our own rendering), never stored.
@@ -76,6 +77,7 @@ macro_rules! user_pool_request {
                     username: &self.username,
                     secret_hash: self.secret_hash.as_deref(),
                     user_context_data: self.user_context_data.as_ref(),
+                    client_metadata: self.client_metadata.as_ref(),
                 }
             }
         }
@@ -119,6 +121,8 @@ impl std::fmt::Debug for ConfirmForgotPasswordRequest {
 }
 
 const CONTEXT_DATA_MAX: usize = 131_072;
+/// `StringType`'s limit, on each key and each value of `ClientMetadata`.
+const CLIENT_METADATA_MAX: usize = 131_072;
 
 /// Cognito's character classes, with the `regex` crate's Unicode tables (regex-syntax) but without
 /// compiling an automaton: building one for `[\p{L}\p{M}\p{S}\p{N}\p{P}]+` and `[\w+]+` took
@@ -261,6 +265,29 @@ fn check_common(request: Envelope<'_>) -> Result<(), CognitoError> {
         }
         if let Some(data) = &ctx.encoded_data {
             check_length("userContextData.encodedData", data, 0, CONTEXT_DATA_MAX)?;
+        }
+    }
+    if let Some(metadata) = request.client_metadata {
+        check_client_metadata(metadata)?;
+    }
+    Ok(())
+}
+
+/// `ClientMetadataType`: a map of `StringType` keys and values, each at most 131,072 characters
+/// (the API model's only limit on it). Judged before anything is stored, invoked or logged.
+fn check_client_metadata(metadata: &ClientMetadata) -> Result<(), CognitoError> {
+    let too_long = |s: &String| s.chars().count() > CLIENT_METADATA_MAX;
+    for (part, over) in [
+        ("Map key", metadata.keys().any(too_long)),
+        ("Map value", metadata.values().any(too_long)),
+    ] {
+        if over {
+            return Err(violation(
+                "clientMetadata",
+                &format!(
+                    "{part} must satisfy constraint: [Member must have length less than or equal to {CLIENT_METADATA_MAX}, Member must have length greater than or equal to 0]"
+                ),
+            ));
         }
     }
     Ok(())
@@ -433,5 +460,43 @@ mod tests {
         };
         let shown = format!("{r:?}");
         assert!(!shown.contains("918273") && !shown.contains("Sup3rSecret!"));
+    }
+
+    #[test]
+    fn client_metadata_longer_than_cognito_allows_is_refused_naming_the_constraint() {
+        let at_limit = "x".repeat(CLIENT_METADATA_MAX);
+        let over = "x".repeat(CLIENT_METADATA_MAX + 1);
+        let with = |key: &str, value: &str| ForgotPasswordRequest {
+            client_id: "abc".into(),
+            username: "jane".into(),
+            client_metadata: Some(ClientMetadata::from([(key.into(), value.into())])),
+            ..Default::default()
+        };
+        assert!(with(&at_limit, &at_limit).validate().is_ok());
+        assert!(with("", "").validate().is_ok());
+        let value = with("locale", &over).validate().unwrap_err();
+        assert_eq!(value.kind(), "InvalidParameterException");
+        assert!(
+            value.to_string().contains("Value at 'clientMetadata' failed to satisfy constraint: Map value must satisfy constraint"),
+            "{value}"
+        );
+        assert!(
+            !value.to_string().contains("xxx"),
+            "the value is never echoed"
+        );
+        let key = with(&over, "fr").validate().unwrap_err();
+        assert!(key.to_string().contains("Map key must"), "{key}");
+        let confirm = ConfirmForgotPasswordRequest {
+            client_id: "abc".into(),
+            username: "jane".into(),
+            confirmation_code: "123456".into(),
+            password: "Passw0rd!".into(),
+            client_metadata: Some(ClientMetadata::from([("k".into(), over)])),
+            ..Default::default()
+        };
+        assert_eq!(
+            confirm.validate().unwrap_err().kind(),
+            "InvalidParameterException"
+        );
     }
 }

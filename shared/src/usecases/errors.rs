@@ -117,6 +117,12 @@ pub enum MigrationError {
     Refused(CognitoError),
     #[error("Migration source unavailable.")]
     Store(StoreError),
+    /// The pool's UserMigration function threw (Cognito's UserLambdaValidationException).
+    #[error("{0}")]
+    Threw(CognitoError),
+    /// The pool's UserMigration function answered what Cognito cannot use, or was not run.
+    #[error("{0}")]
+    Unusable(CognitoError),
 }
 
 /// Cognito's answer when its UserMigration trigger fails: the trigger's message, its final full

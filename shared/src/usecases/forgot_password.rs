@@ -83,7 +83,7 @@ async fn forgot_password<R: CryptoRng + Send>(
     let code = ConfirmationCode::generate(rng, service.pool.codes.length);
     let login = login.as_str();
     let user = match user {
-        None => migrate_for_reset(service, login, rng).await?,
+        None => migrate_for_reset(service, request, login, rng).await?,
         found => found,
     };
     let plan = plan(service, user)?;

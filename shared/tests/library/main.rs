@@ -15,6 +15,8 @@ mod migration_source_dynamodb;
 mod nist_rules;
 #[cfg(feature = "lambda-invoke")]
 mod pool_triggers;
+#[cfg(feature = "lambda-invoke")]
+mod pool_user_migration;
 mod pwned_passwords;
 mod ses_delivery;
 mod sms_delivery;

@@ -66,3 +66,47 @@ async fn a_failed_start_is_reported_as_the_init_error_naming_the_setting() {
         run.logs
     );
 }
+
+/// A pool trigger on the reset path this stack may neither invoke nor run as its own stops the
+/// start, named with the parameter to set, before any user meets it; the same pool starts once
+/// the function is known as the stack's own (what the template tells it for its own functions).
+#[tokio::test]
+async fn a_pool_trigger_the_stack_may_not_invoke_is_the_init_error_naming_it() {
+    const TEAM: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-user-migration";
+    let d = Deployed::setup("start-trigger");
+    let out = test_support::cli::aws(
+        &[
+            "cognito-idp",
+            "update-user-pool",
+            "--user-pool-id",
+            &d.pool_id,
+            "--lambda-config",
+            &format!("UserMigration={TEAM}"),
+        ],
+        &test_support::moto::endpoint(),
+    );
+    assert!(out.ok, "{}", out.stderr);
+    let (jane, _) = d.email_user.clone();
+    let event = json!({
+        "ClientId": d.client_id, "Username": jane, "SecretHash": d.secret_hash(&jane),
+    });
+    let run = run_function(
+        env!("CARGO_BIN_EXE_forgot-password"),
+        &d.env,
+        &[event.clone()],
+    )
+    .await;
+    let init_error = &run.answers[0];
+    assert_eq!(init_error["errorType"], "ConfigError", "{}", run.logs);
+    let message = init_error["errorMessage"].as_str().unwrap_or_default();
+    for named in ["UserMigration", TEAM, "PoolTriggerFunctionArns"] {
+        assert!(message.contains(named), "{named}: {message}");
+    }
+    let own = d.env_with(&[("STACK_TRIGGER_FUNCTIONS", "team-user-migration")]);
+    let run = run_function(env!("CARGO_BIN_EXE_forgot-password"), &own, &[event]).await;
+    assert_eq!(
+        run.answers[0]["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL",
+        "{}",
+        run.logs
+    );
+}

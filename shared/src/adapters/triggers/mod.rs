@@ -1,40 +1,32 @@
 //! The user pool's trigger functions (`TriggerInvoker`): the Lambda Invoke API, for the pool's
-//! triggers the deployment lets this stack invoke (`POOL_TRIGGER_FUNCTIONS`). Every other trigger
-//! runs in-process, and a pool with none to invoke builds nothing: no client, no call.
+//! triggers the deployment lets this stack invoke (`POOL_TRIGGER_FUNCTIONS`). This stack's own
+//! functions (`STACK_TRIGGER_FUNCTIONS`) run in-process; a pool with none to invoke builds nothing:
+//! no client, no call. A trigger that is neither fails the start, so no user meets it.
 
 #[cfg(feature = "lambda-invoke")]
 pub mod lambda;
 
 use crate::aws_sdk::Aws;
 use crate::config::{ConfigError, Wiring, env};
-use crate::domain::pool::{TriggerFunctions, function_name};
+use crate::domain::operation::Operation;
+use crate::domain::pool::{Disposition, TriggerFunctions, function_name};
 use crate::usecases::pool_triggers::PoolTriggers;
 
-/// The invoker of the pool's `triggers` that `wiring` lists; `None` when there is none to invoke.
-/// Each trigger not listed is named in the log once, at start, as running in-process.
+/// The invoker of the pool's `triggers` that `wiring` lists, for a process that serves
+/// ForgotPassword (Cognito calls no trigger of these on ConfirmForgotPassword); `None` when there
+/// is none to invoke. Each trigger is named in the log once, at start, with what becomes of it.
 #[cfg_attr(not(feature = "lambda-invoke"), allow(unused_variables))]
 pub fn build(
     triggers: &TriggerFunctions,
     wiring: &Wiring,
+    serves: &[Operation],
     aws: &Aws,
 ) -> Result<Option<PoolTriggers>, ConfigError> {
-    let invoked = triggers.among(&wiring.pool_trigger_functions);
-    for (trigger, function) in triggers.each() {
-        let name = function_name(function);
-        if invoked.each().any(|(t, _)| t == trigger) {
-            tracing::info!(
-                trigger,
-                function = name,
-                "the pool's trigger is invoked as Cognito would"
-            );
-        } else {
-            tracing::info!(
-                trigger,
-                function = name,
-                "the pool's trigger runs in-process (not in POOL_TRIGGER_FUNCTIONS)"
-            );
-        }
+    if !serves.contains(&Operation::ForgotPassword) {
+        return Ok(None);
     }
+    refuse_unknown(triggers, wiring)?;
+    let invoked = triggers.among(&wiring.pool_trigger_functions);
     if invoked.is_empty() {
         return Ok(None);
     }
@@ -43,6 +35,7 @@ pub fn build(
         let client = aws_sdk_lambda::Client::new(aws.config(env::POOL_TRIGGER_FUNCTIONS)?);
         Ok(Some(PoolTriggers {
             custom_message: invoked.custom_message,
+            user_migration: invoked.user_migration,
             invoker: std::sync::Arc::new(lambda::LambdaInvoker::new(client)),
             limits: crate::usecases::pool_triggers::TriggerLimits::default(),
         }))
@@ -52,4 +45,98 @@ pub fn build(
         env::POOL_TRIGGER_FUNCTIONS,
         "this build cannot invoke the pool's trigger functions (cargo feature lambda-invoke)",
     ))
+}
+
+/// Each trigger logged with its disposition; the first one this stack may neither invoke nor run
+/// as its own is the start's error, naming the trigger, the function and the setting to give.
+fn refuse_unknown(triggers: &TriggerFunctions, wiring: &Wiring) -> Result<(), ConfigError> {
+    let own = &wiring.stack_trigger_functions;
+    for (trigger, function, disposition) in
+        triggers.dispositions(&wiring.pool_trigger_functions, own)
+    {
+        let name = function_name(function);
+        match disposition {
+            Disposition::Invoked | Disposition::InProcess => {
+                tracing::info!(
+                    trigger,
+                    function = name,
+                    "the pool's trigger: {}",
+                    disposition.as_str()
+                );
+            }
+            Disposition::Refused => {
+                return Err(ConfigError::new(
+                    env::POOL_TRIGGER_FUNCTIONS,
+                    format!(
+                        "the user pool's {trigger} trigger is {function}, which this stack may not invoke and is not its own: add it to POOL_TRIGGER_FUNCTIONS (template parameter PoolTriggerFunctionArns) so it is invoked as Cognito would, or detach it from the pool"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEAM: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-message";
+    const OURS: &str =
+        "arn:aws:lambda:us-east-1:123456789012:function:stack-CustomMessageFunction-1";
+
+    #[tokio::test]
+    async fn a_trigger_neither_listed_nor_ours_stops_the_start_naming_it() {
+        let aws = Aws::load(false).await;
+        let triggers = TriggerFunctions {
+            custom_message: Some(TEAM.into()),
+            ..TriggerFunctions::default()
+        };
+        let refused = build(
+            &triggers,
+            &Wiring::default(),
+            &[Operation::ForgotPassword],
+            &aws,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(refused.contains("POOL_TRIGGER_FUNCTIONS"), "{refused}");
+        assert!(refused.contains("CustomMessage trigger is"), "{refused}");
+        assert!(refused.contains(TEAM), "{refused}");
+        assert!(refused.contains("PoolTriggerFunctionArns"), "{refused}");
+        // Confirm calls none of them: it starts.
+        assert!(matches!(
+            build(
+                &triggers,
+                &Wiring::default(),
+                &[Operation::ConfirmForgotPassword],
+                &aws
+            ),
+            Ok(None)
+        ));
+        // The stack's own function runs in-process: nothing to invoke, no client.
+        let own = TriggerFunctions {
+            custom_message: Some(OURS.into()),
+            ..TriggerFunctions::default()
+        };
+        let wiring = Wiring {
+            stack_trigger_functions: vec!["stack-CustomMessageFunction-1".into()],
+            ..Wiring::default()
+        };
+        assert!(matches!(
+            build(&own, &wiring, &[Operation::ForgotPassword], &aws),
+            Ok(None)
+        ));
+        // A custom sender is on the path too.
+        let sender = TriggerFunctions {
+            custom_sms_sender: Some(TEAM.into()),
+            ..TriggerFunctions::default()
+        };
+        let refused = build(&sender, &wiring, &[Operation::ForgotPassword], &aws)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(refused.contains("CustomSMSSender trigger is"), "{refused}");
+    }
 }

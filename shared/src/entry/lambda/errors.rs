@@ -28,7 +28,9 @@ impl From<MigrationError> for Diagnostic {
         let kind = match &error {
             MigrationError::UnknownUser => "UserNotFoundException",
             MigrationError::IncorrectCredentials => "NotAuthorizedException",
-            MigrationError::Refused(inner) => inner.kind(),
+            MigrationError::Refused(inner)
+            | MigrationError::Threw(inner)
+            | MigrationError::Unusable(inner) => inner.kind(),
             MigrationError::Store(_) => "InternalErrorException",
         };
         diagnostic(kind, &error)

@@ -1,12 +1,14 @@
 //! The user pool's own trigger functions, called as Cognito calls them: the same event, a 5-second
 //! limit with up to three attempts, the same checks of the answer and Cognito's errors when a
 //! function fails, times out or answers something unusable. Only the functions the deployment lets
-//! this stack invoke (`POOL_TRIGGER_FUNCTIONS`) are called; every other trigger (this stack's own
-//! functions) runs in-process, with no call added.
+//! this stack invoke (`POOL_TRIGGER_FUNCTIONS`) are called; this stack's own functions
+//! (`STACK_TRIGGER_FUNCTIONS`) run in-process, with no call added.
 
 mod custom_message;
+mod user_migration;
 
 pub(super) use custom_message::CustomMessageCall;
+pub(super) use user_migration::UserMigrationCall;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +39,8 @@ impl Default for TriggerLimits {
 pub struct PoolTriggers {
     /// The pool's CustomMessage function, when it is one to invoke (not this stack's own).
     pub custom_message: Option<String>,
+    /// The pool's UserMigration function, when it is one to invoke.
+    pub user_migration: Option<String>,
     pub invoker: Arc<dyn TriggerInvoker>,
     pub limits: TriggerLimits,
 }

@@ -113,4 +113,18 @@ impl CognitoPool {
     pub fn description(&self) -> &PoolDescription {
         &self.description
     }
+
+    /// The pool's triggers as the functions read them at start (`doctor`'s view of them).
+    pub async fn triggers_of(
+        sdk: &crate::aws_sdk::SdkConfig,
+        user_pool_id: &str,
+    ) -> Result<crate::domain::pool::TriggerFunctions, StoreError> {
+        let pool = Self::connect(
+            Client::new(sdk),
+            user_pool_id.to_string(),
+            CognitoOptions::default(),
+        )
+        .await?;
+        Ok(pool.description.triggers)
+    }
 }

@@ -75,6 +75,11 @@ impl PoolDescription {
                 .map(|l| TriggerFunctions {
                     custom_message: l.custom_message.clone(),
                     user_migration: l.user_migration.clone(),
+                    custom_email_sender: l
+                        .custom_email_sender
+                        .as_ref()
+                        .map(|s| s.lambda_arn.clone()),
+                    custom_sms_sender: l.custom_sms_sender.as_ref().map(|s| s.lambda_arn.clone()),
                 })
                 .unwrap_or_default(),
         })
