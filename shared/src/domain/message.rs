@@ -85,9 +85,9 @@ enum Unit {
 
 /// The largest unit that divides the lifetime exactly, so the text never rounds a promise up.
 fn lifetime_unit(seconds: u64) -> (u64, Unit) {
-    if seconds >= 3600 && seconds % 3600 == 0 {
+    if seconds >= 3600 && seconds.is_multiple_of(3600) {
         (seconds / 3600, Unit::Hour)
-    } else if seconds >= 60 && seconds % 60 == 0 {
+    } else if seconds >= 60 && seconds.is_multiple_of(60) {
         (seconds / 60, Unit::Minute)
     } else {
         (seconds, Unit::Second)
