@@ -25,7 +25,8 @@ use crate::domain::delivery::DeliveryMedium;
 use crate::domain::operation::Operation;
 use crate::domain::pool::PoolSettings;
 use crate::ports::{
-    self, AppClients, BreachedPasswords, CodeStore, MigrationSource, UserDirectory,
+    self, AppClients, BreachedPasswords, ClaimWithPassword, CodeStore, MigrationSource,
+    UserDirectory,
 };
 use crate::usecases::{DeliveryTiming, Ports, ResetService};
 
@@ -66,6 +67,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         users: directory.users,
         clients: directory.clients,
         codes: codes::build(wiring, &pool.codes, &aws)?,
+        claims: codes::build_claims(wiring, &pool.codes, &aws)?,
         senders,
         migration_source: migration_source::build(wiring, &aws)?,
         breached: breached::build(wiring)?,
@@ -108,6 +110,8 @@ pub struct Chosen {
     pub migration_source: Option<Arc<dyn MigrationSource>>,
     /// `None`: no breached-password lookup (`PWNED_PASSWORDS` off).
     pub breached: Option<Arc<dyn BreachedPasswords>>,
+    /// `None`: the claim and the password change are two writes (`ports::ClaimWithPassword`).
+    pub claims: Option<Arc<dyn ClaimWithPassword>>,
 }
 
 /// The embedded adapters: the memory directory, seeded with the settings' users, the memory code
@@ -162,6 +166,7 @@ pub fn compose(
         email,
         sms,
         breached: chosen.breached,
+        claims: chosen.claims,
     };
     let mut service = ResetService::new(pool, key, ports);
     if on_outbox {

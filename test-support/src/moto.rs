@@ -26,6 +26,16 @@ pub fn dynamodb(calls: &Calls) -> aws_sdk_dynamodb::Client {
     )
 }
 
+/// DynamoDB at `endpoint` (moto behind a `FaultProxy`), its requests counted by `calls`.
+#[cfg(feature = "dynamodb")]
+pub fn dynamodb_at(endpoint: &str, calls: &Calls) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(
+        sdk_config!(aws_sdk_dynamodb, endpoint)
+            .interceptor(calls.clone())
+            .build(),
+    )
+}
+
 /// Cognito at moto, its requests counted by `calls`.
 #[cfg(feature = "cognito")]
 pub fn cognito(calls: &Calls) -> aws_sdk_cognitoidentityprovider::Client {

@@ -51,6 +51,7 @@ pub fn service_on(
         senders: Some((inbox.clone(), inbox)),
         migration_source,
         breached: None,
+        claims: None,
     };
     let key = CodeKey::from_bytes(&[key; 32]).unwrap().into();
     compose(

@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use crate::domain::caller::Caller;
+use crate::domain::code::Attempt;
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
@@ -35,7 +36,7 @@ use crate::domain::reset::{ResetTarget, proves_unverified_email, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
 use crate::metrics;
-use crate::ports::PasswordChangeError;
+use crate::ports::{ClaimWithPassword, ClaimedReset, Judged, PasswordChangeError};
 
 use super::ResetService;
 use super::admission::{Admitted, admit, decoy_key};
@@ -159,45 +160,28 @@ async fn confirm(
         .code_keys
         .attempt(&record, &request.confirmation_code);
     progress.mark(Progress::CLAIMING);
-    let outcome = service
-        .ports
-        .codes
-        .redeem(&record, &attempt, now, &service.pool.codes)
-        .await
-        .map_err(store_error)?;
-    let Some(mut user) = target else {
-        // A decoy is never redeemed: even a lucky guess of its unsent code is a mismatch.
-        return redemption(outcome).and(Err(CognitoError::CodeMismatch));
-    };
-    redemption(outcome)?;
-    // The code is claimed: from here on only a definite refusal gives it back. The user's own
-    // expected words are asked only now, of the code's holder: asked earlier they would tell
-    // anyone whose username or email a password guesses.
-    let changed = match user_expected(service, &user, &request.password) {
-        Some(blocked) => {
-            tracing::info!(user = %mask::login(login), "new password refused: it contains the user's own words");
-            Err(PasswordChangeError::Refused(blocked.reason().into()))
+    let (mut user, changed) = match (target, service.ports.claims.as_deref()) {
+        (Some(user), Some(claims)) => {
+            claim_with_password(service, claims, &user, &record, &attempt, now, request).await?;
+            (user, Ok(()))
         }
-        None => {
-            service
+        (target, _) => {
+            let outcome = service
                 .ports
-                .users
-                .set_password(&user.username, &request.password)
+                .codes
+                .redeem(&record, &attempt, now, &service.pool.codes)
                 .await
+                .map_err(store_error)?;
+            let Some(user) = target else {
+                // A decoy is never redeemed: even a lucky guess of its unsent code is a mismatch.
+                return redemption(outcome).and(Err(CognitoError::CodeMismatch));
+            };
+            redemption(outcome)?;
+            let changed =
+                claimed_then_set(service, &user, &record, &attempt, request, login).await?;
+            (user, changed)
         }
     };
-    if let Err(e) = &changed
-        && e.is_definite()
-    {
-        // The password did not change: the code goes back to the user for another try.
-        if let Err(release) = service.ports.codes.release(&record, &attempt).await {
-            tracing::error!(error = %release, refused = %e,
-                "releasing a claimed code failed: the user must request a new one");
-            // The code may still be claimed: an answer inviting a retry with it could be a dead end.
-            return Err(CognitoError::ExpiredCode);
-        }
-        return changed.map_err(password_change_error);
-    }
     if changed.is_ok() && proves_email {
         // The code went to the unverified email and came back: its owner controls it.
         match service
@@ -235,6 +219,92 @@ async fn confirm(
             PasswordChangeError::SessionsNotEnded(failure.to_string()),
         )),
         (Err(unknown), _) => Err(password_change_error(unknown)),
+    }
+}
+
+/// The two-write path: the code claimed (`redeem`), then the password set in the directory. Only
+/// a definite refusal gives the code back; the error is the answer, a change that may have applied
+/// is returned for the sign-out to follow it.
+async fn claimed_then_set(
+    service: &ResetService,
+    user: &User,
+    record: &str,
+    attempt: &Attempt,
+    request: &ConfirmForgotPasswordRequest,
+    login: &str,
+) -> Result<Result<(), PasswordChangeError>, CognitoError> {
+    // The code is claimed: from here on only a definite refusal gives it back. The user's own
+    // expected words are asked only now, of the code's holder: asked earlier they would tell
+    // anyone whose username or email a password guesses.
+    let changed = match user_expected(service, user, &request.password) {
+        Some(blocked) => {
+            tracing::info!(user = %mask::login(login), "new password refused: it contains the user's own words");
+            Err(PasswordChangeError::Refused(blocked.reason().into()))
+        }
+        None => {
+            service
+                .ports
+                .users
+                .set_password(&user.username, &request.password)
+                .await
+        }
+    };
+    match changed {
+        Err(e) if e.is_definite() => {
+            // The password did not change: the code goes back to the user for another try.
+            if let Err(release) = service.ports.codes.release(record, attempt).await {
+                tracing::error!(error = %release, refused = %e,
+                    "releasing a claimed code failed: the user must request a new one");
+                // The code may still be claimed: an answer inviting a retry with it could be a
+                // dead end.
+                return Err(CognitoError::ExpiredCode);
+            }
+            Err(password_change_error(e))
+        }
+        changed => Ok(changed),
+    }
+}
+
+/// The one-write path (`ClaimWithPassword`, the users table's directory): the attempt judged, then
+/// the code's claim and the password in one idempotent write. Nothing is claimed unless the
+/// password changes with it, so there is never a code to give back, and a write that may have
+/// applied answers InternalErrorException: a retry of the same confirm finds it done (the same
+/// write), any other confirm with the code finds it spent.
+async fn claim_with_password(
+    service: &ResetService,
+    claims: &dyn ClaimWithPassword,
+    user: &User,
+    record: &str,
+    attempt: &Attempt,
+    now: UnixTime,
+    request: &ConfirmForgotPasswordRequest,
+) -> Result<(), CognitoError> {
+    let judged = claims
+        .judge(record, attempt, now, &service.pool.codes)
+        .await
+        .map_err(store_error)?;
+    let right = match judged {
+        Judged::Right(right) => right,
+        // Never `Accepted`: every refusal is an error.
+        Judged::Refused(refused) => return redemption(refused).and(Err(CognitoError::ExpiredCode)),
+    };
+    if let Some(blocked) = user_expected(service, user, &request.password) {
+        tracing::info!(user = %mask::login(&user.username), "new password refused: it contains the user's own words");
+        return Err(password_change_error(PasswordChangeError::Refused(
+            blocked.reason().into(),
+        )));
+    }
+    match claims
+        .claim_and_set_password(record, &right, &user.username, &request.password)
+        .await
+    {
+        Ok(ClaimedReset::Done) => Ok(()),
+        Ok(ClaimedReset::Spent) => Err(CognitoError::ExpiredCode),
+        Err(e) if e.is_definite() => Err(password_change_error(e)),
+        Err(e) => {
+            tracing::error!(error = %e, "the claim and password change may have applied: the same confirm retried finds it");
+            Err(CognitoError::InternalError)
+        }
     }
 }
 

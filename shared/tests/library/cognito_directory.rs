@@ -94,6 +94,7 @@ fn service_on(
             sms: inbox.clone(),
             migration_source,
             breached: None,
+            claims: None,
         },
     );
     (service, inbox)

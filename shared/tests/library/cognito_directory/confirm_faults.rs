@@ -243,3 +243,64 @@ async fn a_stalled_sign_out_is_never_a_200_and_answers_in_time() {
     assert_eq!(answer, Err(CognitoError::ExpiredCode));
     assert!(t.check(&answer, PASSWORD).await.changed);
 }
+
+/// The codes table on DynamoDB behind a proxy breaking about 30% of its requests (the faults of
+/// `delivered_codes`), the pool itself sound: every code the pool's 20 users received confirms,
+/// the client retrying as an SDK does (the claim's resend finds its own count by its nonce), and
+/// each is single-use after.
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn every_delivered_code_confirms_with_the_codes_table_under_30_percent_faults() {
+    use crate::delivered_codes::{BROKEN_PER_MILLE, DYNAMODB_FAULTS};
+    use password_reset::adapters::codes::dynamodb::DynamoDbCodes;
+    use test_support::as_an_sdk_retries;
+
+    let f = fixture(|b| b, CognitoOptions::default()).await;
+    let users: Vec<(String, String)> = (0..20)
+        .map(|i| (format!("user{i:02}"), format!("user{i:02}@example.com")))
+        .collect();
+    for (name, email) in &users {
+        let attrs = [("email", email.as_str()), ("email_verified", "true")];
+        f.add(name, &attrs, Some(OLD_PASSWORD)).await;
+    }
+    let calls = Calls::default();
+    let tables = test_support::dynamo::unique_tables("cognito-delivered");
+    password_reset::adapters::dynamodb_tables::create_tables(&moto::dynamodb(&calls), &tables)
+        .await
+        .unwrap();
+    let proxy = FaultProxy::start(&moto::endpoint()).await;
+    let (mut service, inbox) = f.service(PreventUserExistenceErrors::Enabled, None);
+    service.service.ports.codes = Arc::new(DynamoDbCodes::new(
+        moto::dynamodb_at(&proxy.endpoint(), &calls),
+        &tables.codes,
+        &service.pool.codes,
+    ));
+    let mut sent = Vec::new();
+    for (name, email) in &users {
+        service.ask(name, T0).await.unwrap();
+        sent.push(inbox.last_code(email));
+    }
+    proxy.break_randomly(BROKEN_PER_MILLE, &DYNAMODB_FAULTS, 31);
+    for ((name, _), code) in users.iter().zip(&sent) {
+        let answer = as_an_sdk_retries(|| service.reset(name, code, PASSWORD, T0.plus(1))).await;
+        assert_eq!(answer, Ok(()), "{name}'s delivered code");
+    }
+    assert!(
+        proxy.broken_in_all() >= 4,
+        "{} broken",
+        proxy.broken_in_all()
+    );
+    proxy.heal();
+    for ((name, _), code) in users.iter().zip(&sent) {
+        assert!(
+            f.sign_in(name, PASSWORD).await.is_ok(),
+            "{name}'s new password"
+        );
+        assert_eq!(
+            service.reset(name, code, LATER, T0.plus(2)).await,
+            Err(CognitoError::ExpiredCode),
+            "{name}'s code twice"
+        );
+        assert!(f.sign_in(name, LATER).await.is_err());
+    }
+}
