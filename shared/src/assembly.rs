@@ -16,7 +16,9 @@ use crate::adapters::delivery::outbox::Outbox;
 use crate::adapters::directory::fixed_app_clients::FixedAppClients;
 use crate::adapters::directory::memory::MemoryDirectory;
 use crate::adapters::migration_source::memory::MemorySourceUsers;
-use crate::adapters::{breached, codes, delivery, directory, migration_source, triggers};
+use crate::adapters::{
+    breached, codes, delivery, directory, migration_source, owed_sign_outs, triggers,
+};
 use crate::aws_sdk::Aws;
 use crate::config::env;
 use crate::config::{ConfigError, Settings};
@@ -26,7 +28,7 @@ use crate::domain::operation::Operation;
 use crate::domain::pool::PoolSettings;
 use crate::ports::{
     self, AppClients, BreachedPasswords, ClaimWithPassword, CodeStore, MigrationSource,
-    UserDirectory,
+    OwedSignOuts, UserDirectory,
 };
 use crate::usecases::{DeliveryTiming, Ports, ResetService};
 
@@ -68,6 +70,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         clients: directory.clients,
         codes: codes::build(wiring, &pool.codes, &aws)?,
         claims: codes::build_claims(wiring, &pool.codes, &aws)?,
+        owed_sign_outs: owed_sign_outs::build(wiring, &aws)?,
         senders,
         migration_source: migration_source::build(wiring, &aws)?,
         breached: breached::build(wiring)?,
@@ -112,6 +115,8 @@ pub struct Chosen {
     pub breached: Option<Arc<dyn BreachedPasswords>>,
     /// `None`: the claim and the password change are two writes (`ports::ClaimWithPassword`).
     pub claims: Option<Arc<dyn ClaimWithPassword>>,
+    /// `None`: a failed sign-out after a reset fails its answer (`ports::OwedSignOuts`).
+    pub owed_sign_outs: Option<Arc<dyn OwedSignOuts>>,
 }
 
 /// The embedded adapters: the memory directory, seeded with the settings' users, the memory code
@@ -167,6 +172,7 @@ pub fn compose(
         sms,
         breached: chosen.breached,
         claims: chosen.claims,
+        owed_sign_outs: chosen.owed_sign_outs,
     };
     let mut service = ResetService::new(pool, key, ports);
     if on_outbox {

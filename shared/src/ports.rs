@@ -217,6 +217,15 @@ pub trait ClaimWithPassword: Send + Sync {
     ) -> Result<ClaimedReset, PasswordChangeError>;
 }
 
+/// Sign-outs still owed after a password change: recorded durably when the directory could not
+/// end the sessions within the request, and retried outside any request until they succeed.
+#[async_trait]
+pub trait OwedSignOuts: Send + Sync {
+    /// Records that the sessions of `username` from before a password change must still be
+    /// ended. `Ok` only once the record is durable.
+    async fn record(&self, username: &str) -> Result<(), StoreError>;
+}
+
 /// A delivery that did not happen, with what the caller should be told.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeliveryError {

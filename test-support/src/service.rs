@@ -52,6 +52,7 @@ pub fn service_on(
         migration_source,
         breached: None,
         claims: None,
+        owed_sign_outs: None,
     };
     let key = CodeKey::from_bytes(&[key; 32]).unwrap().into();
     compose(

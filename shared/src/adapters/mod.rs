@@ -16,4 +16,5 @@ pub mod dynamodb_tables;
 #[cfg(feature = "kms")]
 pub mod esdk;
 pub mod migration_source;
+pub mod owed_sign_outs;
 pub mod triggers;

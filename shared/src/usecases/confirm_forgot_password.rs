@@ -197,7 +197,10 @@ async fn confirm(
     }
     let user = user;
     let ended = async {
-        let ended = service.ports.users.end_sessions(&user.username).await;
+        let ended = match service.ports.users.end_sessions(&user.username).await {
+            Ok(()) => Ok(()),
+            Err(failure) => owe_sign_out(service, &user.username, login, failure).await,
+        };
         if ended.is_ok() && changed.is_ok() {
             progress.mark(Progress::DONE);
         }
@@ -219,6 +222,35 @@ async fn confirm(
             PasswordChangeError::SessionsNotEnded(failure.to_string()),
         )),
         (Err(unknown), _) => Err(password_change_error(unknown)),
+    }
+}
+
+/// A sign-out that failed after a password change (or one that may have applied), recorded for its
+/// retries outside the request (`OwedSignOuts`, the sign-out retry queue) when there is somewhere
+/// to record it: the password did change, so the reset answers success, as Cognito would, and the
+/// sessions from before it end within minutes. Without a record, the failure stands.
+async fn owe_sign_out(
+    service: &ResetService,
+    username: &str,
+    login: &str,
+    failure: crate::ports::StoreError,
+) -> Result<(), crate::ports::StoreError> {
+    let Some(owed) = &service.ports.owed_sign_outs else {
+        return Err(failure);
+    };
+    match owed.record(username).await {
+        Ok(()) => {
+            metrics::sign_out_owed("recorded");
+            tracing::warn!(error = %failure, user = %mask::login(login),
+                "sessions not ended after a password change: the sign-out is recorded for retries");
+            Ok(())
+        }
+        Err(e) => {
+            metrics::sign_out_owed("unrecorded");
+            tracing::error!(error = %e, sign_out = %failure, user = %mask::login(login),
+                "sessions not ended after a password change, and the retry record failed");
+            Err(failure)
+        }
     }
 }
 

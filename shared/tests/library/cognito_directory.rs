@@ -95,6 +95,7 @@ fn service_on(
             migration_source,
             breached: None,
             claims: None,
+            owed_sign_outs: None,
         },
     );
     (service, inbox)

@@ -715,6 +715,7 @@ fn container((users, codes): &Stores, inbox: &Arc<Inbox>, keys: CodeKeys) -> Res
             migration_source: None,
             breached: None,
             claims: None,
+            owed_sign_outs: None,
         },
         timing: password_reset::usecases::DeliveryTiming::unseeded(),
         triggers: None,

@@ -2,7 +2,8 @@
 //! event (Cognito's request JSON) answers with the response JSON or a Lambda error named after the
 //! Cognito error; an API Gateway HTTP API (payload 2.0) or Function URL request answers in kind,
 //! with `x-amzn-RequestId` (API Gateway's request id, the one its access log holds) on every answer
-//! and in the request's log lines; a `GET` there is the reset page. `run` is each function's whole
+//! and in the request's log lines; a `GET` there is the reset page; an SQS batch, to the confirm
+//! function, is the sign-out retry queue's (`owed_sign_outs`). `run` is each function's whole
 //! `main`.
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
@@ -64,6 +65,12 @@ pub async fn handle_with_page(
     page: bool,
     event: LambdaEvent<Value>,
 ) -> Result<Value, Diagnostic> {
+    #[cfg(feature = "sqs")]
+    if operation == Operation::ConfirmForgotPassword
+        && super::owed_sign_outs::is_queue_event(&event.payload)
+    {
+        return super::owed_sign_outs::handle(service, event.payload).await;
+    }
     let now = UnixTime::now();
     let mut rng = crate::request_rng();
     if is_http(&event.payload) {

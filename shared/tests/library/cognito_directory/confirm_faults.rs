@@ -304,3 +304,63 @@ async fn every_delivered_code_confirms_with_the_codes_table_under_30_percent_fau
         assert!(f.sign_in(name, LATER).await.is_err());
     }
 }
+
+/// With the sign-out retry queue (`SIGN_OUT_RETRY_QUEUE_URL`, SQS on moto): a sign-out that keeps
+/// failing after the password changed is recorded and the reset answers success; the confirm
+/// function's handler, given the queue's message as Lambda delivers it, fails it back while the
+/// pool still fails, and ends the sessions once the pool answers: the old refresh token is refused.
+#[cfg(all(feature = "sqs", feature = "lambda"))]
+#[tokio::test]
+async fn a_sign_out_that_keeps_failing_is_recorded_and_retried_until_the_old_session_ends() {
+    use password_reset::adapters::owed_sign_outs::sqs::SqsOwedSignOuts;
+    use password_reset::entry::lambda::api::handle;
+    use password_reset::entry::protocol::Operation;
+
+    let mut t = faulty(CognitoOptions {
+        sign_out_deadline: Duration::from_millis(800),
+        ..CognitoOptions::default()
+    })
+    .await;
+    let (sqs, queue) = moto::queue(&test_support::unique("owed-sign-outs")).await;
+    t.service.service.ports.owed_sign_outs =
+        Some(Arc::new(SqsOwedSignOuts::new(sqs.clone(), &queue)));
+    t.proxy
+        .break_operation(SIGN_OUT, Fault::InternalError, None);
+    let answer = t.reset(PASSWORD).await;
+    assert_eq!(answer, Ok(()), "the password changed: success");
+    assert!(t.f.sign_in("jane", PASSWORD).await.is_ok());
+    assert!(t.f.refresh(&t.old_session).await.is_ok(), "not ended yet");
+    let retry = |event: serde_json::Value| {
+        let service = &t.service.service;
+        async move {
+            let event = lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default());
+            handle(service, Operation::ConfirmForgotPassword, event)
+                .await
+                .unwrap()
+        }
+    };
+    // The pool still fails: the retry fails, named so the queue gives it back.
+    let event = moto::queue_event(&sqs, &queue).await;
+    let records = event["Records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "one retry record: {event}");
+    assert_eq!(records[0]["body"], r#"{"Username":"jane"}"#);
+    let id = records[0]["messageId"].clone();
+    let seen = t.proxy.seen(SIGN_OUT);
+    assert_eq!(
+        retry(event.clone()).await,
+        serde_json::json!({ "batchItemFailures": [{ "itemIdentifier": id }] })
+    );
+    assert!(t.proxy.seen(SIGN_OUT) > seen, "retried against the pool");
+    assert!(t.f.refresh(&t.old_session).await.is_ok());
+    // Healed: the same message, delivered again, ends the sessions.
+    t.proxy.heal();
+    assert_eq!(
+        retry(event).await,
+        serde_json::json!({ "batchItemFailures": [] })
+    );
+    assert!(
+        t.f.refresh(&t.old_session).await.is_err(),
+        "the old refresh token refused"
+    );
+    assert!(t.f.sign_in("jane", PASSWORD).await.is_ok());
+}
