@@ -10,13 +10,19 @@
 //! what the code answers from then on: never a changed password with a live code, never an answer
 //! that invites a retry the code cannot pass.
 //!
+//! Where one write spans the code and the password (`ClaimWithPassword`: the codes and users
+//! tables), there is no second system: the attempt is judged, then the claim and the password are
+//! one idempotent transaction, nothing to give back, and a retry of the same confirm finds it done.
+//!
 //! Sign-out design: the password is set first, then every session is ended (the pool's adapter
 //! retries the sign-out within its own deadline) while the PasswordChanged notice goes out, and
-//! the answer is `{}` only when both the change and the sign-out happened. The sign-out also
-//! follows a change whose outcome is unknown: the password may be new.
+//! the answer is `{}` only when both the change and the sign-out happened, or the sign-out is
+//! recorded for retries outside the request (`OwedSignOuts`). The sign-out also follows a change
+//! whose outcome is unknown: the password may be new.
 //! Ending sessions *after* the change covers every refresh token issued before the new password
 //! could be used, where signing out first would let a session started with the old password in
-//! between survive; a sign-out that still fails answers an error, logged as one, never a 200.
+//! between survive; a sign-out that still fails and cannot be recorded answers an error, logged as
+//! one, never a 200.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
@@ -56,6 +62,9 @@ impl Progress {
     const CLAIMING: u8 = 1;
     /// Password changed and sessions ended: only the notice is left.
     const DONE: u8 = 2;
+    /// The claim and the password in one write are under way (`ClaimWithPassword`): the same
+    /// confirm retried finds it done, whatever it did.
+    const ONE_WRITE: u8 = 3;
 
     fn mark(&self, step: u8) {
         self.0.store(step, Ordering::Release);
@@ -66,6 +75,12 @@ impl Progress {
             Self::DONE => {
                 tracing::warn!("the password-changed notice was cut short by the deadline");
                 Ok(())
+            }
+            Self::ONE_WRITE => {
+                tracing::error!(
+                    "confirm cut short by its deadline during its one write: the same confirm retried finds it"
+                );
+                Err(CognitoError::InternalError)
             }
             Self::CLAIMING => {
                 tracing::error!(
@@ -162,6 +177,7 @@ async fn confirm(
     progress.mark(Progress::CLAIMING);
     let (mut user, changed) = match (target, service.ports.claims.as_deref()) {
         (Some(user), Some(claims)) => {
+            progress.mark(Progress::ONE_WRITE);
             claim_with_password(service, claims, &user, &record, &attempt, now, request).await?;
             (user, Ok(()))
         }

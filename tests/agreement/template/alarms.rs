@@ -94,8 +94,11 @@ fn every_alarm_names_a_metric_the_code_emits() {
                 ),
                 // The sign-out retry queues' backlog, which SQS itself publishes.
                 "AWS/SQS" => assert!(
-                    ["ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible"]
-                        .contains(&metric),
+                    [
+                        "ApproximateAgeOfOldestMessage",
+                        "ApproximateNumberOfMessagesVisible"
+                    ]
+                    .contains(&metric),
                     "{name}: {metric}"
                 ),
                 other => panic!("{name} watches the namespace {other}"),

@@ -15,6 +15,12 @@
 //! compare inside DynamoDB's condition would skip that queue: wrong attempts refused by it are
 //! compared uncounted, and the right one is accepted ahead of their counts.
 //!
+//! A counting write carries a nonce, added to the item's `counted` set on condition that it is not
+//! there yet, and is sent again on any failure: a send whose earlier twin applied (its answer lost)
+//! is refused and judges the item that twin left, so a lost answer never spends the code of the
+//! attempt that claimed it. With the users table as the directory, the claim is instead the
+//! transaction's (`claim_with_password`), made with the password or not at all.
+//!
 //! The request window is a shift register of `max_requests` slots, newest first: an issue shifts
 //! every slot down and writes `now` in slot 0, on condition that the last slot (the oldest request
 //! still remembered) is empty or has left the window. The item never grows, and no read is needed.
@@ -342,7 +348,7 @@ impl DynamoDbCodes {
                 }
                 Written::Refused(item) => Snapshot::read(table, key, &item)?,
             };
-            if item.counted.iter().any(|sent| *sent == nonce) {
+            if item.counted.contains(&nonce) {
                 return Ok(Counted::Before(item));
             }
             if let Some(refused) = item.state().refusal(now, policy, attempt) {
