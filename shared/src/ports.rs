@@ -160,27 +160,17 @@ pub trait CodeStore: Send + Sync {
 /// What `ClaimWithPassword::judge` made of an attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Judged {
-    /// The right code, counted.
-    Right(RightCode),
+    /// The right code, counted and unclaimed: its stored digest.
+    Right(CodeDigest),
     /// Anything else, as `CodeStore::redeem` answers it (never `Accepted`).
     Refused(Redemption),
-}
-
-/// The right code as `ClaimWithPassword::judge` found it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RightCode {
-    /// The code's stored digest.
-    pub digest: CodeDigest,
-    /// The token of the confirm that claimed it already, if one did (`claim_and_set_password`
-    /// tells whether that was this confirm).
-    pub claim: Option<String>,
 }
 
 /// What `ClaimWithPassword::claim_and_set_password` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimedReset {
-    /// The code is claimed by this confirm and the password is set: now, or by an earlier send
-    /// of the same confirm (same user, code and password).
+    /// The code is claimed by this confirm and the password is set (by this send or an earlier
+    /// one of the same write).
     Done,
     /// Another confirm claimed the code, or a newer code replaced it: nothing was changed.
     Spent,
@@ -188,13 +178,13 @@ pub enum ClaimedReset {
 
 /// A code store and a directory one write spans (the DynamoDB codes and users tables, in one
 /// TransactWriteItems): the code's claim and the new password are applied together or not at
-/// all, and a retry of the same confirm is applied once and answered the same, so an answer lost
-/// on the way never spends a code. Where it is wired, a confirm for a real user runs on it instead
+/// all, and the write sent again after an answer lost on the way is applied once and answered as
+/// applied, so a lost answer never spends a code. Where it is wired, a confirm for a real user runs on it instead
 /// of `CodeStore::redeem`, `release` and `UserDirectory::set_password`.
 #[async_trait]
 pub trait ClaimWithPassword: Send + Sync {
     /// Counts `attempt` and judges it as `CodeStore::redeem` does (at most `max_failed_attempts`
-    /// judged per code, a retried send counted once), but claims nothing.
+    /// judged per code, a resent count counted once, a claimed code `Expired`), but claims nothing.
     async fn judge(
         &self,
         key: &str,
@@ -203,15 +193,14 @@ pub trait ClaimWithPassword: Send + Sync {
         policy: &CodePolicy,
     ) -> Result<Judged, StoreError>;
 
-    /// Atomically: claims the code `right` (still the live one, unclaimed or claimed by this same
-    /// confirm) and makes `password` the permanent password of `username` (status CONFIRMED). Idempotent: the write is derived from the user,
-    /// the code and the password alone, so a retry of the same confirm writes the same. An error
-    /// is `NotApplied` when nothing changed, `Unknown` when the write may have applied (and a retry
-    /// of the same confirm finds it done).
+    /// Atomically: claims the code whose digest is `code` (still the live one, and unclaimed) for
+    /// this confirm and makes `password` the permanent password of `username` (status CONFIRMED),
+    /// sending the one write again until it answers for sure. An error is `NotApplied` when
+    /// nothing changed, `Unknown` when the write may have applied.
     async fn claim_and_set_password(
         &self,
         key: &str,
-        right: &RightCode,
+        code: &CodeDigest,
         username: &str,
         password: &str,
     ) -> Result<ClaimedReset, PasswordChangeError>;

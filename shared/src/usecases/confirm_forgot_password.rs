@@ -12,7 +12,7 @@
 //!
 //! Where one write spans the code and the password (`ClaimWithPassword`: the codes and users
 //! tables), there is no second system: the attempt is judged, then the claim and the password are
-//! one idempotent transaction, nothing to give back, and a retry of the same confirm finds it done.
+//! one transaction, resent until it answers for sure, with nothing to give back.
 //!
 //! Sign-out design: the password is set first, then every session is ended (the pool's adapter
 //! retries the sign-out within its own deadline) while the PasswordChanged notice goes out, and
@@ -62,8 +62,8 @@ impl Progress {
     const CLAIMING: u8 = 1;
     /// Password changed and sessions ended: only the notice is left.
     const DONE: u8 = 2;
-    /// The claim and the password in one write are under way (`ClaimWithPassword`): the same
-    /// confirm retried finds it done, whatever it did.
+    /// The claim and the password in one write are under way (`ClaimWithPassword`): nothing to
+    /// give back, and a retry finds the code live if the write did not apply.
     const ONE_WRITE: u8 = 3;
 
     fn mark(&self, step: u8) {
@@ -314,10 +314,10 @@ async fn claimed_then_set(
 }
 
 /// The one-write path (`ClaimWithPassword`, the users table's directory): the attempt judged, then
-/// the code's claim and the password in one idempotent write. Nothing is claimed unless the
-/// password changes with it, so there is never a code to give back, and a write that may have
-/// applied answers InternalErrorException: a retry of the same confirm finds it done (the same
-/// write), any other confirm with the code finds it spent.
+/// the code's claim and the password in one write, resent until it answers for sure. Nothing is
+/// claimed unless the password changes with it, so there is never a code to give back. A write
+/// that still may have applied answers InternalErrorException: the SDKs' retry confirms if it did
+/// not apply, and finds the code spent (the password changed) if it did.
 async fn claim_with_password(
     service: &ResetService,
     claims: &dyn ClaimWithPassword,
@@ -331,8 +331,8 @@ async fn claim_with_password(
         .judge(record, attempt, now, &service.pool.codes)
         .await
         .map_err(store_error)?;
-    let right = match judged {
-        Judged::Right(right) => right,
+    let code = match judged {
+        Judged::Right(code) => code,
         // Never `Accepted`: every refusal is an error.
         Judged::Refused(refused) => return redemption(refused).and(Err(CognitoError::ExpiredCode)),
     };
@@ -343,14 +343,14 @@ async fn claim_with_password(
         )));
     }
     match claims
-        .claim_and_set_password(record, &right, &user.username, &request.password)
+        .claim_and_set_password(record, &code, &user.username, &request.password)
         .await
     {
         Ok(ClaimedReset::Done) => Ok(()),
         Ok(ClaimedReset::Spent) => Err(CognitoError::ExpiredCode),
         Err(e) if e.is_definite() => Err(password_change_error(e)),
         Err(e) => {
-            tracing::error!(error = %e, "the claim and password change may have applied: the same confirm retried finds it");
+            tracing::error!(error = %e, "the claim and password change may have applied");
             Err(CognitoError::InternalError)
         }
     }

@@ -22,12 +22,6 @@ fn permits() -> &'static Semaphore {
 pub async fn hash(password: &str) -> Result<String, StoreError> {
     let mut salt = [0u8; 16];
     crate::request_rng().fill_bytes(&mut salt);
-    hash_with_salt(password, salt).await
-}
-
-/// The PHC string of `password` under `salt`: the same string for the same inputs, so a write
-/// carrying it can be sent again unchanged (`ClaimWithPassword`).
-pub async fn hash_with_salt(password: &str, salt: [u8; 16]) -> Result<String, StoreError> {
     let _permit = permits()
         .acquire()
         .await

@@ -52,8 +52,8 @@ pub const CODES_TRIED: &str = "tried";
 /// resent count whose first send applied finds its nonce here and is not counted twice.
 pub const CODES_COUNTED: &str = "counted";
 /// The token of the confirm that claimed the code together with its password change
-/// (`ClaimWithPassword`, the users table's directory): derived from the user, the code and the
-/// new password, so the same confirm retried finds its own claim.
+/// (`ClaimWithPassword`, the users table's directory): a SHA-256 of the new password's hash, the
+/// same for every send of that transaction, so a resend finds its own claim.
 pub const CODES_CLAIMED_BY: &str = "claimed_by";
 pub const CODES_MEDIUM: &str = "medium";
 /// The table's TTL attribute: max(code expiry, newest request + window). Deletion is lazy, so

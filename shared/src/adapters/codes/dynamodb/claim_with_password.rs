@@ -2,13 +2,13 @@
 //! judged as `redeem` does it, then the code's claim and the new password in one
 //! TransactWriteItems, sent again until it answers for sure.
 //!
-//! Everything the transaction writes is derived from the user, the code and the password: the
-//! password's argon2id hash under a salt derived from the code's digest, and the claim's token
-//! (`claimed_by`, also the transaction's ClientRequestToken) from that hash. So a resend, or the
-//! client's retry of the same confirm, sends the very same transaction: DynamoDB answers an
-//! applied one with its token as applied for 10 minutes, and past that (or on an emulator that
-//! ignores tokens) the claim's condition admits its own token again, writing what is already
-//! there. Another confirm with the same code carries another token and finds it claimed.
+//! The transaction is built once per confirm and every send is the same one: the password's
+//! argon2id hash, and the claim's token (`claimed_by`, also the ClientRequestToken) derived from
+//! that hash (its salt is fresh, so the token is this confirm's alone). DynamoDB answers a resent
+//! applied transaction with its token as applied (for 10 minutes), and the claim's condition
+//! admits its own token besides (past that, and on an emulator that ignores tokens), so a send
+//! whose answer was lost never spends the code. Any other confirm, even one with the same code and
+//! password, carries another token: the code changes the password once.
 
 use std::time::Duration;
 
@@ -27,9 +27,7 @@ use crate::adapters::dynamodb_tables::schema::*;
 use crate::domain::code::{Attempt, CodeDigest, CodePolicy, Redemption};
 use crate::domain::time::UnixTime;
 use crate::domain::user::UserStatus;
-use crate::ports::{
-    ClaimWithPassword, ClaimedReset, Judged, PasswordChangeError, RightCode, StoreError,
-};
+use crate::ports::{ClaimWithPassword, ClaimedReset, Judged, PasswordChangeError, StoreError};
 
 /// Sends of one transaction before an ambiguous failure is the answer.
 const TRANSACTION_SENDS: u32 = 5;
@@ -54,20 +52,9 @@ impl DynamoDbClaims {
     }
 }
 
-/// The salt of the new password's hash: from the code's keyed digest, so the same for every send
-/// of one confirm and new with each code.
-fn salt(code: &CodeDigest) -> [u8; 16] {
-    let digest = Sha256::new()
-        .chain_update(b"password salt")
-        .chain_update(code.0)
-        .finalize();
-    let mut salt = [0u8; 16];
-    salt.copy_from_slice(&digest[..16]);
-    salt
-}
-
 /// The claim's token and ClientRequestToken (at most 36 characters): 128 bits of the hash's
-/// SHA-256, which tells nothing the stored hash does not.
+/// SHA-256 (the hash's salt is fresh: the token is this confirm's), which tells nothing the stored
+/// hash does not.
 fn token(hash: &str) -> String {
     Sha256::digest(hash.as_bytes())[..16]
         .iter()
@@ -155,13 +142,10 @@ impl ClaimWithPassword for DynamoDbClaims {
         if !counted.holds(table, key, attempt)? {
             return Ok(Judged::Refused(Redemption::Mismatch));
         }
-        // A claim of the two-write path (`redeem`) stays a claim here.
-        let claimed_apart = counted.claimed_before_tried;
+        // Spent by another confirm's transaction, or by a claim of the two-write path (`redeem`).
+        let claimed = counted.claimed_by.is_some() || counted.claimed_before_tried;
         match counted.digest {
-            Some(digest) if !claimed_apart => Ok(Judged::Right(RightCode {
-                digest,
-                claim: counted.claimed_by,
-            })),
+            Some(digest) if !claimed => Ok(Judged::Right(digest)),
             Some(_) => Ok(Judged::Refused(Redemption::Expired)),
             None => Err(DYNAMODB.malformed(table, key, CODES_DIGEST)),
         }
@@ -170,15 +154,12 @@ impl ClaimWithPassword for DynamoDbClaims {
     async fn claim_and_set_password(
         &self,
         key: &str,
-        right: &RightCode,
+        code: &CodeDigest,
         username: &str,
         password: &str,
     ) -> Result<ClaimedReset, PasswordChangeError> {
-        let hash = password_hashing::hash_with_salt(password, salt(&right.digest)).await?;
+        let hash = password_hashing::hash(password).await?;
         let token = token(&hash);
-        if right.claim.as_deref().is_some_and(|claim| claim != token) {
-            return Ok(ClaimedReset::Spent);
-        }
         let build = |e: aws_sdk_dynamodb::error::BuildError| {
             PasswordChangeError::NotApplied(StoreError::Unavailable(format!(
                 "TransactWriteItems: {e}"
@@ -192,10 +173,7 @@ impl ClaimWithPassword for DynamoDbClaims {
             .expression_attribute_names("#c", CODES_CLAIMED_BY)
             .expression_attribute_names("#d", CODES_DIGEST)
             .expression_attribute_values(":t", s(&token))
-            .expression_attribute_values(
-                ":d",
-                AttributeValue::B(Blob::new(right.digest.0.to_vec())),
-            )
+            .expression_attribute_values(":d", AttributeValue::B(Blob::new(code.0.to_vec())))
             .build()
             .map_err(build)?;
         let password_set = Update::builder()
@@ -264,11 +242,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_token_is_a_client_request_token_and_the_salt_follows_the_code() {
+    fn the_token_is_a_client_request_token() {
         let t = token("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA");
         assert_eq!(t.len(), 32);
         assert!(t.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_eq!(salt(&CodeDigest([1; 32])), salt(&CodeDigest([1; 32])));
-        assert_ne!(salt(&CodeDigest([1; 32])), salt(&CodeDigest([2; 32])));
     }
 }
