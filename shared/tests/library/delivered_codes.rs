@@ -37,6 +37,7 @@ pub const LATER: &str = "Later-Passw0rd!-2";
 
 /// `count` users `user00`, `user01`, ... each with a verified email `userNN@example.com`.
 pub fn users(count: usize) -> Vec<User> {
+    let old = password::hash("Old-Passw0rd!", &[7; 16]).unwrap();
     (0..count)
         .map(|i| {
             serde_json::from_value(serde_json::json!({
@@ -44,7 +45,7 @@ pub fn users(count: usize) -> Vec<User> {
                 "Sub": format!("5a1e{i:04}-1b3c-4c5d-9e6f-0a1b2c3d4e5f"),
                 "Status": "CONFIRMED",
                 "Attributes": {"email": format!("user{i:02}@example.com"), "email_verified": "true"},
-                "PasswordHash": password::hash("Old-Passw0rd!", &[7; 16]).unwrap(),
+                "PasswordHash": old,
             }))
             .unwrap()
         })
