@@ -16,7 +16,9 @@ use crate::adapters::delivery::outbox::Outbox;
 use crate::adapters::directory::fixed_app_clients::FixedAppClients;
 use crate::adapters::directory::memory::MemoryDirectory;
 use crate::adapters::migration_source::memory::MemorySourceUsers;
-use crate::adapters::{breached, codes, delivery, directory, migration_source, triggers};
+use crate::adapters::{
+    breached, codes, delivery, directory, migration_source, owed_sign_outs, triggers,
+};
 use crate::aws_sdk::Aws;
 use crate::config::env;
 use crate::config::{ConfigError, Settings};
@@ -26,7 +28,8 @@ use crate::domain::operation::Operation;
 use crate::domain::pool::PoolSettings;
 use crate::entry::edge::OriginVerifier;
 use crate::ports::{
-    self, AppClients, BreachedPasswords, CodeStore, MigrationSource, UserDirectory,
+    self, AppClients, BreachedPasswords, ClaimWithPassword, CodeStore, MigrationSource,
+    OwedSignOuts, UserDirectory,
 };
 use crate::usecases::{DeliveryTiming, Ports, ResetService};
 
@@ -70,6 +73,8 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         users: directory.users,
         clients: directory.clients,
         codes: codes::build(wiring, &pool.codes, &aws)?,
+        claims: codes::build_claims(wiring, &pool.codes, &aws)?,
+        owed_sign_outs: owed_sign_outs::build(wiring, &aws)?,
         senders,
         migration_source: migration_source::build(wiring, &aws)?,
         breached: breached::build(wiring)?,
@@ -129,6 +134,10 @@ pub struct Chosen {
     pub migration_source: Option<Arc<dyn MigrationSource>>,
     /// `None`: no breached-password lookup (`PWNED_PASSWORDS` off).
     pub breached: Option<Arc<dyn BreachedPasswords>>,
+    /// `None`: the claim and the password change are two writes (`ports::ClaimWithPassword`).
+    pub claims: Option<Arc<dyn ClaimWithPassword>>,
+    /// `None`: a failed sign-out after a reset fails its answer (`ports::OwedSignOuts`).
+    pub owed_sign_outs: Option<Arc<dyn OwedSignOuts>>,
 }
 
 /// The embedded adapters: the memory directory, seeded with the settings' users, the memory code
@@ -183,6 +192,8 @@ pub fn compose(
         email,
         sms,
         breached: chosen.breached,
+        claims: chosen.claims,
+        owed_sign_outs: chosen.owed_sign_outs,
     };
     let mut service = ResetService::new(pool, key, ports);
     if on_outbox {

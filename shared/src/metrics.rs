@@ -34,15 +34,19 @@ pub const DELIVERY_LATENCY: &str = "DeliveryLatency";
 pub const NOTICES: &str = "PasswordChangedNotices";
 /// Containers started, by `Function`.
 pub const COLD_STARTS: &str = "ColdStarts";
+/// Sign-outs owed after a password change, by `Outcome`: `recorded` for retries, `unrecorded`
+/// (the reset answered an error), `ended` by a retry, `failed` retries.
+pub const OWED_SIGN_OUTS: &str = "OwedSignOuts";
 
 /// Every metric name, for the template agreement test: an alarm names one of these.
-pub const ALL: [&str; 6] = [
+pub const ALL: [&str; 7] = [
     REQUESTS,
     INTERNAL_ERRORS,
     CODES_SENT,
     DELIVERY_LATENCY,
     NOTICES,
     COLD_STARTS,
+    OWED_SIGN_OUTS,
 ];
 
 /// The dimension names.
@@ -249,6 +253,11 @@ pub fn notice(outcome: &'static str) {
     metrics::counter!(NOTICES, OUTCOME => outcome).increment(1);
 }
 
+/// A sign-out owed after a password change: `recorded`, `unrecorded`, `ended`, `failed`.
+pub fn sign_out_owed(outcome: &'static str) {
+    metrics::counter!(OWED_SIGN_OUTS, OUTCOME => outcome).increment(1);
+}
+
 /// A container's first start, once per process.
 pub fn cold_start(function: &'static str) {
     metrics::counter!(COLD_STARTS, FUNCTION => function).increment(1);
@@ -261,7 +270,14 @@ pub fn describe() {
         metrics::Unit::Milliseconds,
         "time SES or SMS took to accept a code"
     );
-    for counter in [REQUESTS, INTERNAL_ERRORS, CODES_SENT, NOTICES, COLD_STARTS] {
+    for counter in [
+        REQUESTS,
+        INTERNAL_ERRORS,
+        CODES_SENT,
+        NOTICES,
+        COLD_STARTS,
+        OWED_SIGN_OUTS,
+    ] {
         metrics::describe_counter!(counter, metrics::Unit::Count, "");
     }
 }

@@ -157,6 +157,64 @@ pub trait CodeStore: Send + Sync {
     async fn release(&self, key: &str, attempt: &Attempt) -> Result<(), StoreError>;
 }
 
+/// What `ClaimWithPassword::judge` made of an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Judged {
+    /// The right code, counted and unclaimed: its stored digest.
+    Right(CodeDigest),
+    /// Anything else, as `CodeStore::redeem` answers it (never `Accepted`).
+    Refused(Redemption),
+}
+
+/// What `ClaimWithPassword::claim_and_set_password` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimedReset {
+    /// The code is claimed by this confirm and the password is set (by this send or an earlier
+    /// one of the same write).
+    Done,
+    /// Another confirm claimed the code, or a newer code replaced it: nothing was changed.
+    Spent,
+}
+
+/// A code store and a directory one write spans (the DynamoDB codes and users tables, in one
+/// TransactWriteItems): the code's claim and the new password are applied together or not at
+/// all, and the write sent again after an answer lost on the way is applied once and answered as
+/// applied, so a lost answer never spends a code. Where it is wired, a confirm for a real user runs on it instead
+/// of `CodeStore::redeem`, `release` and `UserDirectory::set_password`.
+#[async_trait]
+pub trait ClaimWithPassword: Send + Sync {
+    /// Counts `attempt` and judges it as `CodeStore::redeem` does (at most `max_failed_attempts`
+    /// judged per code, a resent count counted once, a claimed code `Expired`), but claims nothing.
+    async fn judge(
+        &self,
+        key: &str,
+        attempt: &Attempt,
+        now: UnixTime,
+        policy: &CodePolicy,
+    ) -> Result<Judged, StoreError>;
+
+    /// Atomically: claims the code whose digest is `code` (still the live one, and unclaimed) for
+    /// this confirm and makes `password` the permanent password of `username` (status CONFIRMED),
+    /// sending the one write again until it answers for sure. An error is `NotApplied` when
+    /// nothing changed, `Unknown` when the write may have applied.
+    async fn claim_and_set_password(
+        &self,
+        key: &str,
+        code: &CodeDigest,
+        username: &str,
+        password: &str,
+    ) -> Result<ClaimedReset, PasswordChangeError>;
+}
+
+/// Sign-outs still owed after a password change: recorded durably when the directory could not
+/// end the sessions within the request, and retried outside any request until they succeed.
+#[async_trait]
+pub trait OwedSignOuts: Send + Sync {
+    /// Records that the sessions of `username` from before a password change must still be
+    /// ended. `Ok` only once the record is durable.
+    async fn record(&self, username: &str) -> Result<(), StoreError>;
+}
+
 /// A delivery that did not happen, with what the caller should be told.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeliveryError {

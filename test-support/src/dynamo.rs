@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
 use password_reset::adapters::codes::dynamodb::DynamoDbCodes;
+use password_reset::adapters::codes::dynamodb::claim_with_password::DynamoDbClaims;
 use password_reset::adapters::directory::dynamodb::DynamoDbDirectory;
 use password_reset::adapters::dynamodb_tables::{Tables, create_tables};
 use password_reset::config::Settings;
@@ -71,11 +72,10 @@ pub async fn fixture(test: &str, settings: Settings) -> Fixture {
     let inbox = Arc::new(Inbox::default());
     let mut service = embedded.service;
     service.ports.users = store.clone();
-    service.ports.codes = Arc::new(DynamoDbCodes::new(
-        client.clone(),
-        &tables.codes,
-        &settings.pool.codes,
-    ));
+    let codes = DynamoDbCodes::new(client.clone(), &tables.codes, &settings.pool.codes);
+    service.ports.codes = Arc::new(codes.clone());
+    // As deployed: the claim and the password in one transaction over both tables.
+    service.ports.claims = Some(Arc::new(DynamoDbClaims::new(codes, &tables.users)));
     service.ports.email = inbox.clone();
     service.ports.sms = inbox.clone();
     calls.take();

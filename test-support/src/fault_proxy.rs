@@ -27,6 +27,17 @@ pub enum Fault {
     ApplyThenStall(Duration),
     /// Not forwarded; the connection held open this long without an answer, then closed.
     Stall(Duration),
+    /// 400 with this error code (a service's own throttle), not forwarded: nothing applied.
+    Refuse(&'static str),
+}
+
+/// Faults drawn at random for every request, whatever its operation: each request is broken with
+/// probability `per_mille`/1000, by one of `faults` chosen uniformly, from a seeded generator (so
+/// a run's sequence is the same for the same order of requests).
+struct Random {
+    per_mille: u32,
+    faults: Vec<Fault>,
+    rng: rand::rngs::StdRng,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +50,7 @@ struct Rule {
 #[derive(Default)]
 struct State {
     rules: HashMap<String, Rule>,
+    random: Option<Random>,
     /// Requests seen per operation, broken or not.
     seen: HashMap<String, usize>,
     /// Requests broken per operation.
@@ -95,9 +107,27 @@ impl FaultProxy {
             .insert(operation.to_string(), Rule { fault, left: times });
     }
 
+    /// Breaks about `per_mille`/1000 of every request from now on, each by one of `faults`, drawn
+    /// from a generator seeded with `seed`. Rules for named operations are applied first.
+    pub fn break_randomly(&self, per_mille: u32, faults: &[Fault], seed: u64) {
+        use rand::SeedableRng;
+        self.state.lock().unwrap().random = Some(Random {
+            per_mille,
+            faults: faults.to_vec(),
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
+        });
+    }
+
     /// Every operation forwarded as it is from now on.
     pub fn heal(&self) {
-        self.state.lock().unwrap().rules.clear();
+        let mut state = self.state.lock().unwrap();
+        state.rules.clear();
+        state.random = None;
+    }
+
+    /// Requests broken so far, every operation.
+    pub fn broken_in_all(&self) -> usize {
+        self.state.lock().unwrap().broken.values().sum()
     }
 
     /// Requests of `operation` seen so far.
@@ -125,8 +155,19 @@ impl FaultProxy {
 
 /// The fault for this request of `operation`, counting it.
 fn fault_for(state: &Mutex<State>, operation: &str) -> Option<Fault> {
+    use rand::RngExt;
     let mut state = state.lock().unwrap();
     *state.seen.entry(operation.to_string()).or_default() += 1;
+    if !state.rules.contains_key(operation)
+        && let Some(random) = &mut state.random
+    {
+        if random.rng.random_range(0..1000) >= random.per_mille || random.faults.is_empty() {
+            return None;
+        }
+        let fault = random.faults[random.rng.random_range(0..random.faults.len())];
+        *state.broken.entry(operation.to_string()).or_default() += 1;
+        return Some(fault);
+    }
     let rule = state.rules.get_mut(operation)?;
     match &mut rule.left {
         Some(0) => return None,
@@ -257,6 +298,7 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> s
             tokio::time::sleep(hold).await;
             return Ok(());
         }
+        Some(Fault::Refuse(kind)) => error_answer("400 Bad Request", kind, "Refused by the proxy"),
     };
     client.write_all(&answer).await?;
     client.shutdown().await

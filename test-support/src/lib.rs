@@ -45,5 +45,5 @@ pub mod service;
 mod unique;
 
 pub use inbox::Inbox;
-pub use requests::{CLIENT, Operations, PASSWORD, confirm, forgot};
+pub use requests::{CLIENT, Operations, PASSWORD, as_an_sdk_retries, confirm, forgot};
 pub use unique::unique;

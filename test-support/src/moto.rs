@@ -26,6 +26,24 @@ pub fn dynamodb(calls: &Calls) -> aws_sdk_dynamodb::Client {
     )
 }
 
+/// DynamoDB at `endpoint` (moto behind a `FaultProxy`), its requests counted by `calls`: the
+/// functions' retries (standard, 3 attempts) with a 5 ms first backoff instead of about a second,
+/// so a suite of many faults runs in seconds.
+#[cfg(feature = "dynamodb")]
+pub fn dynamodb_at(endpoint: &str, calls: &Calls) -> aws_sdk_dynamodb::Client {
+    use aws_sdk_dynamodb::config::retry::RetryConfig;
+    aws_sdk_dynamodb::Client::from_conf(
+        sdk_config!(aws_sdk_dynamodb, endpoint)
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(std::time::Duration::from_millis(5)),
+            )
+            .interceptor(calls.clone())
+            .build(),
+    )
+}
+
 /// Cognito at moto, its requests counted by `calls`.
 #[cfg(feature = "cognito")]
 pub fn cognito(calls: &Calls) -> aws_sdk_cognitoidentityprovider::Client {
@@ -40,6 +58,54 @@ pub fn cognito_at(endpoint: &str, calls: &Calls) -> aws_sdk_cognitoidentityprovi
             .interceptor(calls.clone())
             .build(),
     )
+}
+
+/// A new SQS queue at moto named `name` (no delay): its client and URL.
+#[cfg(feature = "sqs")]
+pub async fn queue(name: &str) -> (aws_sdk_sqs::Client, String) {
+    let client = aws_sdk_sqs::Client::from_conf(sdk_config!(aws_sdk_sqs, endpoint()).build());
+    let url = client
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    (client, url)
+}
+
+/// The messages waiting on the queue at `url` (received, so hidden for moto's visibility
+/// timeout), as the Lambda event an SQS event source mapping delivers them in.
+#[cfg(feature = "sqs")]
+pub async fn queue_event(client: &aws_sdk_sqs::Client, url: &str) -> Value {
+    let received = client
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let name = url.rsplit('/').next().unwrap();
+    let records: Vec<Value> = received
+        .messages()
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "messageId": m.message_id(),
+                "receiptHandle": m.receipt_handle(),
+                "body": m.body(),
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1800000000000",
+                    "SenderId": "AROAEXAMPLE", "ApproximateFirstReceiveTimestamp": "1800000000000"},
+                "messageAttributes": {},
+                "md5OfBody": m.md5_of_body(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": format!("arn:aws:sqs:us-east-1:123456789012:{name}"),
+                "awsRegion": "us-east-1",
+            })
+        })
+        .collect();
+    serde_json::json!({ "Records": records })
 }
 
 #[cfg(feature = "ses")]

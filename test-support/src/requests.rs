@@ -100,3 +100,21 @@ impl Operations for ResetService {
             .await
     }
 }
+
+/// `request` sent as the AWS SDKs send it (standard mode): up to 3 attempts, the next one after an
+/// answer they retry (InternalErrorException, a 5xx; TooManyRequestsException, a throttle).
+pub async fn as_an_sdk_retries<T, F, Fut>(mut request: F) -> Result<T, CognitoError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, CognitoError>>,
+{
+    let mut attempts = 1;
+    loop {
+        match request().await {
+            Err(CognitoError::InternalError | CognitoError::TooManyRequests(_)) if attempts < 3 => {
+                attempts += 1;
+            }
+            answer => return answer,
+        }
+    }
+}

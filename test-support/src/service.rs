@@ -51,6 +51,8 @@ pub fn service_on(
         senders: Some((inbox.clone(), inbox)),
         migration_source,
         breached: None,
+        claims: None,
+        owed_sign_outs: None,
     };
     let key = CodeKey::from_bytes(&[key; 32]).unwrap().into();
     compose(

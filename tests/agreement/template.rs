@@ -408,8 +408,10 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.insert("STACK_TRIGGER_FUNCTIONS");
     }
     if binary == "forgot-password" {
-        // It confirms nothing: the ConfirmForgotPassword caller limit is unused there.
+        // It confirms nothing: the ConfirmForgotPassword caller limit is unused there, and no
+        // sign-out is ever owed by it.
         names.insert("MAX_CONFIRMS_PER_CALLER_PER_HOUR");
+        names.insert("SIGN_OUT_RETRY_QUEUE_URL");
         // It sets no password: the blocklist is confirm's, Have I Been Pwned's lookup too.
         names.extend([
             "PASSWORD_BLOCKLIST",
@@ -1067,6 +1069,8 @@ struct Reach {
     sms_identity: bool,
     notify: bool,
     sign_out: bool,
+    /// Records failed sign-outs on the retry queue, and takes them back.
+    retries_sign_outs: bool,
     marks_email_verified: bool,
     /// The pool's trigger functions it invokes.
     invokes: Vec<String>,
@@ -1091,6 +1095,7 @@ fn reach(environment: BTreeMap<String, String>) -> Reach {
             .is_some_and(|d| d.sms.origination_identity.is_some()),
         notify: settings.pool.notify_password_changed,
         sign_out: wiring.sign_out_on_reset,
+        retries_sign_outs: wiring.sign_out_retry_queue_url.is_some(),
         marks_email_verified: settings.pool.stuck_users.unverified_email,
         invokes: wiring.pool_trigger_functions,
     }
@@ -1148,6 +1153,16 @@ fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> 
                 add(
                     &["cognito-idp:AdminUpdateUserAttributes"],
                     r.pool && r.marks_email_verified,
+                );
+                // Sent by the reset, received and deleted by the queue's event source mapping.
+                add(
+                    &[
+                        "sqs:SendMessage",
+                        "sqs:ReceiveMessage",
+                        "sqs:DeleteMessage",
+                        "sqs:GetQueueAttributes",
+                    ],
+                    r.retries_sign_outs,
                 );
                 add(&["dynamodb:UpdateItem"], r.users_table);
             }
@@ -1239,6 +1254,20 @@ fn each_role_holds_exactly_what_its_function_reaches_under_every_parameter_set()
                     assert_eq!(
                         told.get("POOL_TRIGGER_FUNCTIONS"),
                         Some(&listed),
+                        "{context}"
+                    );
+                }
+                if these.iter().any(|a| a.starts_with("sqs:")) {
+                    // The stack's one sign-out retry queue, the one the function is told.
+                    assert_eq!(
+                        deployment.eval(&statement["Resource"]).as_deref(),
+                        Some("stack-SignOutRetryQueue-Arn"),
+                        "{context}"
+                    );
+                    assert!(
+                        deployment
+                            .environment(function)
+                            .contains_key("SIGN_OUT_RETRY_QUEUE_URL"),
                         "{context}"
                     );
                 }

@@ -168,9 +168,12 @@ async fn round_trips_per_operation() {
     assert_eq!(forgot_device, ops(&[("GetItem", 1), ("UpdateItem", 3)]));
     // A direct invocation without UserContextData has no caller to count.
     assert_eq!(forgot_no_caller, ops(&[("GetItem", 1), ("UpdateItem", 1)]));
-    // The right code: the caller counted, the attempt counted and the code claimed in one write,
-    // the password set.
-    assert_eq!(confirm_right, ops(&[("GetItem", 1), ("UpdateItem", 3)]));
+    // The right code: the caller counted, the attempt counted, then the code claimed and the
+    // password set in one transaction.
+    assert_eq!(
+        confirm_right,
+        ops(&[("GetItem", 1), ("UpdateItem", 2), ("TransactWriteItems", 1)])
+    );
     // A wrong code: the caller counted, then the same one write counts the attempt.
     assert_eq!(confirm_wrong, ops(&[("GetItem", 1), ("UpdateItem", 2)]));
 }

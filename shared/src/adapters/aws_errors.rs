@@ -40,6 +40,13 @@ pub(crate) const DYNAMODB: AwsService = AwsService {
     ],
 };
 
+/// SQS: the codes it uses when it sheds load.
+#[cfg(feature = "sqs")]
+pub(crate) const SQS: AwsService = AwsService {
+    name: "SQS",
+    throttling: &["ThrottlingException", "RequestThrottled", "Throttling"],
+};
+
 /// A service as its failures are judged: its name in logs and the codes it sheds load with.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AwsService {

@@ -19,4 +19,5 @@ pub mod migration_source;
 /// The origin secret CloudFront sends (`ORIGIN_VERIFY_SECRET_ARN`), from Secrets Manager.
 #[cfg(feature = "secrets")]
 pub mod origin_secret;
+pub mod owed_sign_outs;
 pub mod triggers;

@@ -122,6 +122,10 @@ variables! {
     CODES_TABLE: Unset::Default("needed by STORE=dynamodb (runner: cognito-reset-codes)");
     /// Whether a reset ends every session of the user (`AdminUserGlobalSignOut`).
     SIGN_OUT_ON_RESET: Unset::Default("true");
+    /// The SQS queue (URL) a sign-out that still fails after a password change is recorded on, so
+    /// the confirm function retries it from the queue until it succeeds; a reset whose sign-out
+    /// is recorded answers success.
+    SIGN_OUT_RETRY_QUEUE_URL: Unset::Default("none: a sign-out that fails fails the reset's answer");
     /// The user pool's trigger functions (ARNs, comma separated) forgot-password invokes as Cognito
     /// would (the template's `PoolTriggerFunctionArns`, which its role may invoke); a pool trigger
     /// not listed (this stack's own functions) runs in-process.

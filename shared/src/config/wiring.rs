@@ -190,6 +190,8 @@ pub struct Wiring {
     pub user_pool_id: Option<String>,
     /// `SIGN_OUT_ON_RESET` (default true): a reset ends every session of the user.
     pub sign_out_on_reset: bool,
+    /// `SIGN_OUT_RETRY_QUEUE_URL`, with a user pool: where failed sign-outs are recorded.
+    pub sign_out_retry_queue_url: Option<String>,
     /// Whether the outbox also prints each message (the runner does).
     pub print_outbox: bool,
     /// `RESET_PAGE` (default true): the API functions answer `GET` with the reset page.
@@ -270,6 +272,7 @@ impl Default for Wiring {
             codes_table: None,
             user_pool_id: None,
             sign_out_on_reset: true,
+            sign_out_retry_queue_url: None,
             reset_page: true,
             print_outbox: false,
             aws_delivery: None,
@@ -336,6 +339,16 @@ impl Wiring {
         if self.directory.is_user_pool() {
             self.pool_trigger_functions = vars.list(env::POOL_TRIGGER_FUNCTIONS);
             self.stack_trigger_functions = vars.list(env::STACK_TRIGGER_FUNCTIONS);
+        }
+        if self.directory.is_user_pool() {
+            self.sign_out_retry_queue_url = vars.text(env::SIGN_OUT_RETRY_QUEUE_URL);
+            if self.sign_out_retry_queue_url.is_some() && !cfg!(feature = "sqs") {
+                return Err(not_built(
+                    env::SIGN_OUT_RETRY_QUEUE_URL,
+                    "a sign-out retry queue",
+                    "sqs",
+                ));
+            }
         }
         if self.delivery != DeliveryKind::Outbox {
             self.aws_delivery = Some(AwsDeliverySettings::from_env(env)?);

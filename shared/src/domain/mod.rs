@@ -10,6 +10,7 @@ pub mod message;
 pub mod message_catalog;
 pub mod migration;
 pub mod operation;
+pub mod owed_sign_out;
 pub mod password;
 pub mod password_blocklist;
 pub mod pool;

@@ -10,18 +10,25 @@
 //! what the code answers from then on: never a changed password with a live code, never an answer
 //! that invites a retry the code cannot pass.
 //!
+//! Where one write spans the code and the password (`ClaimWithPassword`: the codes and users
+//! tables), there is no second system: the attempt is judged, then the claim and the password are
+//! one transaction, resent until it answers for sure, with nothing to give back.
+//!
 //! Sign-out design: the password is set first, then every session is ended (the pool's adapter
 //! retries the sign-out within its own deadline) while the PasswordChanged notice goes out, and
-//! the answer is `{}` only when both the change and the sign-out happened. The sign-out also
-//! follows a change whose outcome is unknown: the password may be new.
+//! the answer is `{}` only when both the change and the sign-out happened, or the sign-out is
+//! recorded for retries outside the request (`OwedSignOuts`). The sign-out also follows a change
+//! whose outcome is unknown: the password may be new.
 //! Ending sessions *after* the change covers every refresh token issued before the new password
 //! could be used, where signing out first would let a session started with the old password in
-//! between survive; a sign-out that still fails answers an error, logged as one, never a 200.
+//! between survive; a sign-out that still fails and cannot be recorded answers an error, logged as
+//! one, never a 200.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use crate::domain::caller::Caller;
+use crate::domain::code::Attempt;
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::error::CognitoError;
 use crate::domain::mask;
@@ -35,7 +42,7 @@ use crate::domain::reset::{ResetTarget, proves_unverified_email, reset_target};
 use crate::domain::time::UnixTime;
 use crate::domain::user::User;
 use crate::metrics;
-use crate::ports::PasswordChangeError;
+use crate::ports::{ClaimWithPassword, ClaimedReset, Judged, PasswordChangeError};
 
 use super::ResetService;
 use super::admission::{Admitted, admit, decoy_key};
@@ -55,6 +62,9 @@ impl Progress {
     const CLAIMING: u8 = 1;
     /// Password changed and sessions ended: only the notice is left.
     const DONE: u8 = 2;
+    /// The claim and the password in one write are under way (`ClaimWithPassword`): nothing to
+    /// give back, and a retry finds the code live if the write did not apply.
+    const ONE_WRITE: u8 = 3;
 
     fn mark(&self, step: u8) {
         self.0.store(step, Ordering::Release);
@@ -65,6 +75,12 @@ impl Progress {
             Self::DONE => {
                 tracing::warn!("the password-changed notice was cut short by the deadline");
                 Ok(())
+            }
+            Self::ONE_WRITE => {
+                tracing::error!(
+                    "confirm cut short by its deadline during its one write: the same confirm retried finds it"
+                );
+                Err(CognitoError::InternalError)
             }
             Self::CLAIMING => {
                 tracing::error!(
@@ -159,45 +175,29 @@ async fn confirm(
         .code_keys
         .attempt(&record, &request.confirmation_code);
     progress.mark(Progress::CLAIMING);
-    let outcome = service
-        .ports
-        .codes
-        .redeem(&record, &attempt, now, &service.pool.codes)
-        .await
-        .map_err(store_error)?;
-    let Some(mut user) = target else {
-        // A decoy is never redeemed: even a lucky guess of its unsent code is a mismatch.
-        return redemption(outcome).and(Err(CognitoError::CodeMismatch));
-    };
-    redemption(outcome)?;
-    // The code is claimed: from here on only a definite refusal gives it back. The user's own
-    // expected words are asked only now, of the code's holder: asked earlier they would tell
-    // anyone whose username or email a password guesses.
-    let changed = match user_expected(service, &user, &request.password) {
-        Some(blocked) => {
-            tracing::info!(user = %mask::login(login), "new password refused: it contains the user's own words");
-            Err(PasswordChangeError::Refused(blocked.reason().into()))
+    let (mut user, changed) = match (target, service.ports.claims.as_deref()) {
+        (Some(user), Some(claims)) => {
+            progress.mark(Progress::ONE_WRITE);
+            claim_with_password(service, claims, &user, &record, &attempt, now, request).await?;
+            (user, Ok(()))
         }
-        None => {
-            service
+        (target, _) => {
+            let outcome = service
                 .ports
-                .users
-                .set_password(&user.username, &request.password)
+                .codes
+                .redeem(&record, &attempt, now, &service.pool.codes)
                 .await
+                .map_err(store_error)?;
+            let Some(user) = target else {
+                // A decoy is never redeemed: even a lucky guess of its unsent code is a mismatch.
+                return redemption(outcome).and(Err(CognitoError::CodeMismatch));
+            };
+            redemption(outcome)?;
+            let changed =
+                claimed_then_set(service, &user, &record, &attempt, request, login).await?;
+            (user, changed)
         }
     };
-    if let Err(e) = &changed
-        && e.is_definite()
-    {
-        // The password did not change: the code goes back to the user for another try.
-        if let Err(release) = service.ports.codes.release(&record, &attempt).await {
-            tracing::error!(error = %release, refused = %e,
-                "releasing a claimed code failed: the user must request a new one");
-            // The code may still be claimed: an answer inviting a retry with it could be a dead end.
-            return Err(CognitoError::ExpiredCode);
-        }
-        return changed.map_err(password_change_error);
-    }
     if changed.is_ok() && proves_email {
         // The code went to the unverified email and came back: its owner controls it.
         match service
@@ -213,7 +213,10 @@ async fn confirm(
     }
     let user = user;
     let ended = async {
-        let ended = service.ports.users.end_sessions(&user.username).await;
+        let ended = match service.ports.users.end_sessions(&user.username).await {
+            Ok(()) => Ok(()),
+            Err(failure) => owe_sign_out(service, &user.username, login, failure).await,
+        };
         if ended.is_ok() && changed.is_ok() {
             progress.mark(Progress::DONE);
         }
@@ -235,6 +238,121 @@ async fn confirm(
             PasswordChangeError::SessionsNotEnded(failure.to_string()),
         )),
         (Err(unknown), _) => Err(password_change_error(unknown)),
+    }
+}
+
+/// A sign-out that failed after a password change (or one that may have applied), recorded for its
+/// retries outside the request (`OwedSignOuts`, the sign-out retry queue) when there is somewhere
+/// to record it: the password did change, so the reset answers success, as Cognito would, and the
+/// sessions from before it end within minutes. Without a record, the failure stands.
+async fn owe_sign_out(
+    service: &ResetService,
+    username: &str,
+    login: &str,
+    failure: crate::ports::StoreError,
+) -> Result<(), crate::ports::StoreError> {
+    let Some(owed) = &service.ports.owed_sign_outs else {
+        return Err(failure);
+    };
+    match owed.record(username).await {
+        Ok(()) => {
+            metrics::sign_out_owed("recorded");
+            tracing::warn!(error = %failure, user = %mask::login(login),
+                "sessions not ended after a password change: the sign-out is recorded for retries");
+            Ok(())
+        }
+        Err(e) => {
+            metrics::sign_out_owed("unrecorded");
+            tracing::error!(error = %e, sign_out = %failure, user = %mask::login(login),
+                "sessions not ended after a password change, and the retry record failed");
+            Err(failure)
+        }
+    }
+}
+
+/// The two-write path: the code claimed (`redeem`), then the password set in the directory. Only
+/// a definite refusal gives the code back; the error is the answer, a change that may have applied
+/// is returned for the sign-out to follow it.
+async fn claimed_then_set(
+    service: &ResetService,
+    user: &User,
+    record: &str,
+    attempt: &Attempt,
+    request: &ConfirmForgotPasswordRequest,
+    login: &str,
+) -> Result<Result<(), PasswordChangeError>, CognitoError> {
+    // The code is claimed: from here on only a definite refusal gives it back. The user's own
+    // expected words are asked only now, of the code's holder: asked earlier they would tell
+    // anyone whose username or email a password guesses.
+    let changed = match user_expected(service, user, &request.password) {
+        Some(blocked) => {
+            tracing::info!(user = %mask::login(login), "new password refused: it contains the user's own words");
+            Err(PasswordChangeError::Refused(blocked.reason().into()))
+        }
+        None => {
+            service
+                .ports
+                .users
+                .set_password(&user.username, &request.password)
+                .await
+        }
+    };
+    match changed {
+        Err(e) if e.is_definite() => {
+            // The password did not change: the code goes back to the user for another try.
+            if let Err(release) = service.ports.codes.release(record, attempt).await {
+                tracing::error!(error = %release, refused = %e,
+                    "releasing a claimed code failed: the user must request a new one");
+                // The code may still be claimed: an answer inviting a retry with it could be a
+                // dead end.
+                return Err(CognitoError::ExpiredCode);
+            }
+            Err(password_change_error(e))
+        }
+        changed => Ok(changed),
+    }
+}
+
+/// The one-write path (`ClaimWithPassword`, the users table's directory): the attempt judged, then
+/// the code's claim and the password in one write, resent until it answers for sure. Nothing is
+/// claimed unless the password changes with it, so there is never a code to give back. A write
+/// that still may have applied answers InternalErrorException: the SDKs' retry confirms if it did
+/// not apply, and finds the code spent (the password changed) if it did.
+async fn claim_with_password(
+    service: &ResetService,
+    claims: &dyn ClaimWithPassword,
+    user: &User,
+    record: &str,
+    attempt: &Attempt,
+    now: UnixTime,
+    request: &ConfirmForgotPasswordRequest,
+) -> Result<(), CognitoError> {
+    let judged = claims
+        .judge(record, attempt, now, &service.pool.codes)
+        .await
+        .map_err(store_error)?;
+    let code = match judged {
+        Judged::Right(code) => code,
+        // Never `Accepted`: every refusal is an error.
+        Judged::Refused(refused) => return redemption(refused).and(Err(CognitoError::ExpiredCode)),
+    };
+    if let Some(blocked) = user_expected(service, user, &request.password) {
+        tracing::info!(user = %mask::login(&user.username), "new password refused: it contains the user's own words");
+        return Err(password_change_error(PasswordChangeError::Refused(
+            blocked.reason().into(),
+        )));
+    }
+    match claims
+        .claim_and_set_password(record, &code, &user.username, &request.password)
+        .await
+    {
+        Ok(ClaimedReset::Done) => Ok(()),
+        Ok(ClaimedReset::Spent) => Err(CognitoError::ExpiredCode),
+        Err(e) if e.is_definite() => Err(password_change_error(e)),
+        Err(e) => {
+            tracing::error!(error = %e, "the claim and password change may have applied");
+            Err(CognitoError::InternalError)
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod custom_sender;
 mod errors;
 mod forgot_password;
 pub mod migrate_user;
+mod owed_sign_out;
 pub mod pool_triggers;
 mod service;
 pub mod timing;

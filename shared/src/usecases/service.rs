@@ -8,8 +8,8 @@ use crate::domain::delivery::DeliveryMedium;
 use crate::domain::message::RenderedMessage;
 use crate::domain::pool::PoolSettings;
 use crate::ports::{
-    AppClients, BreachedPasswords, CodeStore, DeliveryError, EmailSender, MigrationSource,
-    SmsSender, UserDirectory, check_by, send_by,
+    AppClients, BreachedPasswords, ClaimWithPassword, CodeStore, DeliveryError, EmailSender,
+    MigrationSource, OwedSignOuts, SmsSender, UserDirectory, check_by, send_by,
 };
 
 use super::pool_triggers::PoolTriggers;
@@ -40,6 +40,12 @@ pub struct Ports {
     pub migration_source: Option<Arc<dyn MigrationSource>>,
     /// When set (`PWNED_PASSWORDS`), new passwords seen in breaches are refused.
     pub breached: Option<Arc<dyn BreachedPasswords>>,
+    /// When set (the codes and the users on DynamoDB), a confirm claims the code and sets the
+    /// password in one write instead of `codes.redeem` then `users.set_password`.
+    pub claims: Option<Arc<dyn ClaimWithPassword>>,
+    /// When set (`SIGN_OUT_RETRY_QUEUE_URL`), a sign-out that fails after a password change is
+    /// recorded here and retried outside the request, and the reset answers success.
+    pub owed_sign_outs: Option<Arc<dyn OwedSignOuts>>,
 }
 
 impl Ports {

@@ -94,6 +94,8 @@ fn service_on(
             sms: inbox.clone(),
             migration_source,
             breached: None,
+            claims: None,
+            owed_sign_outs: None,
         },
     );
     (service, inbox)

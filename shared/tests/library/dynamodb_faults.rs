@@ -245,11 +245,12 @@ async fn a_throttled_password_change_gives_the_code_back() {
 }
 
 #[tokio::test]
-async fn a_claim_that_may_have_applied_answers_expired_code_not_a_retry() {
+async fn a_resent_count_that_finds_a_twin_counted_first_answers_expired_code() {
     let found = jane_found();
     let mut s = keyed_service(Arc::new(Inbox::default()));
-    // The counting write applied (the code claimed) and its answer was lost; sent once more, it
-    // finds this attempt's digest counted before: spent, whoever claimed it.
+    // The first send failed; the second applied behind a twin with the same code, counted first:
+    // spent by the twin. (A send whose own earlier twin applied is refused by its nonce instead:
+    // `delivered_codes` on moto.)
     let counted = mock!(Client::update_item)
         .match_requests(counting())
         .sequence()
@@ -288,23 +289,23 @@ async fn a_throttled_count_sent_once_more_goes_on_to_the_reset() {
 }
 
 #[tokio::test]
-async fn a_count_lost_twice_is_an_error_and_the_retry_answers_expired_code() {
+async fn a_count_lost_on_every_send_is_an_error_and_the_retry_answers_expired_code() {
     let found = jane_found();
     let mut s = keyed_service(Arc::new(Inbox::default()));
-    // Both sends applied and neither answer came back: the code may be spent, and the error
-    // cannot say so; the retry finds it spent.
+    // No send's answer came back: the code may be spent, and the error cannot say so; the
+    // client's retry, a new count, finds it counted before.
     let counted = mock!(Client::update_item)
         .match_requests(counting())
         .sequence()
         .error(lost_update)
-        .times(2)
-        .output(janes_item(&s, 3))
+        .times(4)
+        .output(janes_item(&s, 2))
         .build();
     let password = password_set();
     (s.ports.users, s.ports.codes) = store_sending_once(&[&found, &counted, &password]);
     assert_eq!(answer(&s).await, Err(CognitoError::InternalError));
     assert_eq!(answer(&s).await, Err(CognitoError::ExpiredCode));
-    assert_eq!(counted.num_calls(), 3);
+    assert_eq!(counted.num_calls(), 5);
     assert_eq!(password.num_calls(), 0);
 }
 

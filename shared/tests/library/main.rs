@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cognito_directory;
+mod delivered_codes;
 mod dynamodb_faults;
 mod esdk;
 mod fuzz;

@@ -714,6 +714,8 @@ fn container((users, codes): &Stores, inbox: &Arc<Inbox>, keys: CodeKeys) -> Res
             sms: inbox.clone(),
             migration_source: None,
             breached: None,
+            claims: None,
+            owed_sign_outs: None,
         },
         timing: password_reset::usecases::DeliveryTiming::unseeded(),
         triggers: None,

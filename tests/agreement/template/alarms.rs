@@ -56,6 +56,7 @@ fn every_alarm_names_a_metric_the_code_emits() {
         "FunctionErrorsAlarm",
         "FunctionThrottlesAlarm",
         "RecoveryQuotaAlarm",
+        "SignOutRetriesStuckAlarm",
     ] {
         assert!(names.contains(wanted), "no {wanted} in the template");
     }
@@ -89,6 +90,15 @@ fn every_alarm_names_a_metric_the_code_emits() {
                 }
                 "AWS/Lambda" => assert!(
                     ["Errors", "Throttles"].contains(&metric),
+                    "{name}: {metric}"
+                ),
+                // The sign-out retry queues' backlog, which SQS itself publishes.
+                "AWS/SQS" => assert!(
+                    [
+                        "ApproximateAgeOfOldestMessage",
+                        "ApproximateNumberOfMessagesVisible"
+                    ]
+                    .contains(&metric),
                     "{name}: {metric}"
                 ),
                 other => panic!("{name} watches the namespace {other}"),

@@ -15,6 +15,12 @@
 //! compare inside DynamoDB's condition would skip that queue: wrong attempts refused by it are
 //! compared uncounted, and the right one is accepted ahead of their counts.
 //!
+//! A counting write carries a nonce, added to the item's `counted` set on condition that it is not
+//! there yet, and is sent again on any failure: a send whose earlier twin applied (its answer lost)
+//! is refused and judges the item that twin left, so a lost answer never spends the code of the
+//! attempt that claimed it. With the users table as the directory, the claim is instead the
+//! transaction's (`claim_with_password`), made with the password or not at all.
+//!
 //! The request window is a shift register of `max_requests` slots, newest first: an issue shifts
 //! every slot down and writes `now` in slot 0, on condition that the last slot (the oldest request
 //! still remembered) is empty or has left the window. The item never grows, and no read is needed.
@@ -38,6 +44,8 @@ use crate::domain::code::{
 use crate::domain::delivery::DeliveryMedium;
 use crate::domain::time::{UnixTime, window_reopens};
 use crate::ports::{Admission, CodeStore, StoreError};
+
+pub mod claim_with_password;
 
 /// `CodeStore` on the codes table. Built once per process; cheap to share behind an `Arc`.
 #[derive(Debug, Clone)]
@@ -107,6 +115,10 @@ struct Snapshot {
     tried: Vec<CodeDigest>,
     /// A `claimed_at` attribute: a claim by a version before `tried`, read so such a code stays spent.
     claimed_before_tried: bool,
+    /// The token of the confirm that claimed the code with its password (`ClaimWithPassword`).
+    claimed_by: Option<String>,
+    /// The nonces of the sends that counted an attempt (`count_attempt`).
+    counted: Vec<String>,
 }
 
 impl Snapshot {
@@ -162,6 +174,16 @@ impl Snapshot {
                 .map_err(|_| DYNAMODB.malformed(table, key, CODES_ATTEMPTS))?,
             tried,
             claimed_before_tried: item.contains_key(CODES_CLAIMED_AT),
+            claimed_by: match item.get(CODES_CLAIMED_BY) {
+                None => None,
+                Some(AttributeValue::S(token)) => Some(token.clone()),
+                Some(_) => return Err(DYNAMODB.malformed(table, key, CODES_CLAIMED_BY)),
+            },
+            counted: match item.get(CODES_COUNTED) {
+                None => Vec::new(),
+                Some(AttributeValue::Ss(nonces)) => nonces.clone(),
+                Some(_) => return Err(DYNAMODB.malformed(table, key, CODES_COUNTED)),
+            },
         })
     }
 
@@ -169,6 +191,7 @@ impl Snapshot {
     /// before `tried` stands). A released claim leaves no entry.
     fn claimed(&self) -> bool {
         self.claimed_before_tried
+            || self.claimed_by.is_some()
             || self
                 .digest
                 .is_some_and(|code| self.tried.iter().any(|t| t.matches(&code)))
@@ -193,11 +216,51 @@ impl Snapshot {
             return Err(DYNAMODB.malformed(table, key, CODES_TRIED));
         };
         let earlier = self.tried.iter().take(before).any(|t| t.matches(&code));
-        Ok(if earlier || self.claimed_before_tried {
-            Redemption::Expired
-        } else {
-            Redemption::Accepted
-        })
+        Ok(
+            if earlier || self.claimed_before_tried || self.claimed_by.is_some() {
+                Redemption::Expired
+            } else {
+                Redemption::Accepted
+            },
+        )
+    }
+
+    /// Whether `attempt` is the stored code, compared in constant time under the key the code was
+    /// issued under (one the attempt carries: the counting write's condition admitted no other).
+    fn holds(&self, table: &str, key: &str, attempt: &Attempt) -> Result<bool, StoreError> {
+        let Some(code) = self.digest else {
+            return Err(DYNAMODB.malformed(table, key, CODES_DIGEST));
+        };
+        let Some(ours) = self.key_id.as_ref().and_then(|id| attempt.under(id)) else {
+            return Err(DYNAMODB.malformed(table, key, CODES_KEY_ID));
+        };
+        Ok(code.matches(ours))
+    }
+
+    /// Judges `attempt` on an item an earlier send of this same count wrote (its nonce is in
+    /// `counted`; this send was refused, uncounted): the right code is this attempt's claim when
+    /// its entry is the only one in `tried` with the code and nothing else claimed it, and spent
+    /// otherwise (a twin with the same code came too, and the order is unknown: never two claims).
+    fn judge_counted_before(
+        &self,
+        table: &str,
+        key: &str,
+        attempt: &Attempt,
+    ) -> Result<Redemption, StoreError> {
+        if !self.holds(table, key, attempt)? {
+            return Ok(Redemption::Mismatch);
+        }
+        let Some(code) = self.digest else {
+            return Err(DYNAMODB.malformed(table, key, CODES_DIGEST));
+        };
+        let with_the_code = self.tried.iter().filter(|t| t.matches(&code)).count();
+        Ok(
+            if with_the_code == 1 && !self.claimed_before_tried && self.claimed_by.is_none() {
+                Redemption::Accepted
+            } else {
+                Redemption::Expired
+            },
+        )
     }
 
     /// The item as the domain's code state, so the domain's rule judges it.
@@ -229,6 +292,79 @@ enum Written {
     Refused(Item),
 }
 
+/// What counting an attempt found.
+enum Counted {
+    /// Counted by this send: the item it wrote.
+    Now(Snapshot),
+    /// Counted by an earlier send of the same count whose answer was lost: the item as it stands.
+    Before(Snapshot),
+    /// Not judgeable (no code, expired, retired key, exhausted), uncounted.
+    Refused(Redemption),
+}
+
+/// Sends of one count before its error is the answer. Each is idempotent (its nonce), so a
+/// resend after a lost answer never counts twice.
+const COUNT_SENDS: u32 = 4;
+
+/// A fresh per-count nonce, 128 random bits in hex.
+fn nonce() -> String {
+    use rand::Rng;
+    let mut bytes = [0u8; 16];
+    crate::request_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl DynamoDbCodes {
+    /// Counts `attempt` (`count_attempt`) under one nonce, sent again on any failure (a throttle,
+    /// a 500, a lost answer) up to `COUNT_SENDS` times: a send whose earlier twin applied is
+    /// refused by the nonce and finds the item that twin left.
+    async fn count(
+        &self,
+        key: &str,
+        attempt: &Attempt,
+        now: UnixTime,
+        policy: &CodePolicy,
+    ) -> Result<Counted, StoreError> {
+        let table = &self.table;
+        let nonce = nonce();
+        let mut failures = 0;
+        let mut rounds = 0;
+        loop {
+            let written = match self.count_attempt(key, attempt, now, policy, &nonce).await {
+                Ok(written) => written,
+                Err(e) => {
+                    failures += 1;
+                    if failures >= COUNT_SENDS {
+                        return Err(e);
+                    }
+                    tracing::warn!(error = %e, "counting an attempt failed: sending it again");
+                    tokio::time::sleep(std::time::Duration::from_millis(25 << failures)).await;
+                    continue;
+                }
+            };
+            let item = match written {
+                Written::Applied(item) => {
+                    return Ok(Counted::Now(Snapshot::read(table, key, &item)?));
+                }
+                Written::Refused(item) => Snapshot::read(table, key, &item)?,
+            };
+            if item.counted.contains(&nonce) {
+                return Ok(Counted::Before(item));
+            }
+            if let Some(refused) = item.state().refusal(now, policy, attempt) {
+                return Ok(Counted::Refused(refused));
+            }
+            // Judgeable again by now (a new code since the condition failed): count again.
+            rounds += 1;
+            if rounds >= REDEEM_ROUNDS {
+                return Err(StoreError::Unavailable(format!(
+                    "confirm on {table}/{key} did not settle in {REDEEM_ROUNDS} rounds"
+                )));
+            }
+        }
+    }
+}
+
 impl DynamoDbCodes {
     fn code_key(key: &str) -> (String, AttributeValue) {
         (CODES_KEY.to_string(), AttributeValue::S(key.to_string()))
@@ -244,6 +380,7 @@ impl DynamoDbCodes {
         attempt: &Attempt,
         now: UnixTime,
         policy: &CodePolicy,
+        nonce: &str,
     ) -> Result<Written, StoreError> {
         let mut e = Expr::default();
         let a = e.name(CODES_ATTEMPTS);
@@ -252,13 +389,15 @@ impl DynamoDbCodes {
             .digests()
             .map(|d| AttributeValue::B(Blob::new(d.0.to_vec())))
             .collect();
+        let c = e.name(CODES_COUNTED);
         let update = format!(
             "SET {a} = if_not_exists({a}, {zero}) + {one}, \
-             {t} = list_append(if_not_exists({t}, {none}), {mine})",
+             {t} = list_append(if_not_exists({t}, {none}), {mine}) ADD {c} {sent}",
             zero = e.value("zero", number(0)),
             one = e.value("one", number(1)),
             none = e.value("none", AttributeValue::L(Vec::new())),
             mine = e.value("mine", AttributeValue::L(mine)),
+            sent = e.value("sent", AttributeValue::Ss(vec![nonce.to_string()])),
         );
         let known: Vec<String> = attempt
             .key_ids()
@@ -267,13 +406,15 @@ impl DynamoDbCodes {
             .collect();
         let condition = format!(
             "attribute_exists({d}) AND {x} > {now} \
-             AND {k} IN ({known}) AND (attribute_not_exists({a}) OR {a} < {max})",
+             AND {k} IN ({known}) AND (attribute_not_exists({a}) OR {a} < {max}) \
+             AND (attribute_not_exists({c}) OR NOT contains({c}, {nonce}))",
             d = e.name(CODES_DIGEST),
             x = e.name(CODES_EXPIRES_AT),
             now = e.value("now", number(now.0)),
             k = e.name(CODES_KEY_ID),
             known = known.join(", "),
             max = e.value("max", number(u64::from(policy.max_failed_attempts))),
+            nonce = e.value("nonce", AttributeValue::S(nonce.to_string())),
         );
         self.update_code(key, update, condition, e, ReturnValue::AllNew)
             .await
@@ -483,7 +624,13 @@ impl CodeStore for DynamoDbCodes {
             None => format!("SET {}", sets.join(", ")),
         };
         // A new code supersedes a claimed one too, and starts with no attempts tried.
-        let claimed = format!("{}, {}", e.name(CODES_CLAIMED_AT), e.name(CODES_TRIED));
+        let claimed = format!(
+            "{}, {}, {}, {}",
+            e.name(CODES_CLAIMED_AT),
+            e.name(CODES_TRIED),
+            e.name(CODES_CLAIMED_BY),
+            e.name(CODES_COUNTED)
+        );
         match code.medium {
             None => update.push_str(&format!(" REMOVE {}, {claimed}", e.name(CODES_MEDIUM))),
             Some(_) => update.push_str(&format!(" REMOVE {claimed}")),
@@ -544,7 +691,7 @@ impl CodeStore for DynamoDbCodes {
             e.name(&request_slot(slots.saturating_sub(1)))
         ));
         let update = format!(
-            "SET {} REMOVE {}, {}, {}, {}, {}, {}, {}, {}",
+            "SET {} REMOVE {}, {}, {}, {}, {}, {}, {}, {}, {}, {}",
             sets.join(", "),
             e.name(CODES_DIGEST),
             e.name(CODES_KEY_ID),
@@ -554,6 +701,8 @@ impl CodeStore for DynamoDbCodes {
             e.name(CODES_MEDIUM),
             e.name(CODES_CLAIMED_AT),
             e.name(CODES_TRIED),
+            e.name(CODES_CLAIMED_BY),
+            e.name(CODES_COUNTED),
         );
         let condition = format!(
             "{} = {}",
@@ -565,14 +714,10 @@ impl CodeStore for DynamoDbCodes {
         Ok(())
     }
 
-    /// One write per attempt (`count_attempt`), then the judgment on the item it returned
-    /// (`Snapshot::judge`). A refusal (no code, expired, retired key, exhausted) is that write's
-    /// failed condition, uncounted. A write that fails (a throttle, a timeout, a lost answer) may
-    /// have applied, so it is sent once more: if the first one applied, this attempt's digests
-    /// stand earlier in `tried`, and the right code answers `Expired` (spent, by this attempt or
-    /// a twin), never an invitation to retry it. If the second send fails too its error is the
-    /// answer (TooManyRequests or InternalError), though the first may have spent the code: a
-    /// retry then answers ExpiredCode.
+    /// One counted write per attempt (`DynamoDbCodes::count`), then the judgment on the item it
+    /// returned (`Snapshot::judge`), or, when an earlier send of the same count applied and its
+    /// answer was lost, on the item as that send left it (`Snapshot::judge_counted_before`): the
+    /// attempt that claimed the code finds its claim again, never a spent code.
     async fn redeem(
         &self,
         key: &str,
@@ -581,35 +726,11 @@ impl CodeStore for DynamoDbCodes {
         policy: &CodePolicy,
     ) -> Result<Redemption, StoreError> {
         let table = &self.table;
-        let mut resent = false;
-        for _ in 0..REDEEM_ROUNDS {
-            let written = match self.count_attempt(key, attempt, now, policy).await {
-                Ok(written) => written,
-                Err(e) if !resent => {
-                    tracing::warn!(error = %e, "counting an attempt failed: sending it once more");
-                    resent = true;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let counted = match written {
-                Written::Applied(item) => Snapshot::read(table, key, &item)?,
-                Written::Refused(item) => {
-                    match Snapshot::read(table, key, &item)?
-                        .state()
-                        .refusal(now, policy, attempt)
-                    {
-                        Some(refused) => return Ok(refused),
-                        // Judgeable again by now (a new code since the condition failed): retry.
-                        None => continue,
-                    }
-                }
-            };
-            return counted.judge(table, key, attempt);
+        match self.count(key, attempt, now, policy).await? {
+            Counted::Refused(refused) => Ok(refused),
+            Counted::Now(counted) => counted.judge(table, key, attempt),
+            Counted::Before(counted) => counted.judge_counted_before(table, key, attempt),
         }
-        Err(StoreError::Unavailable(format!(
-            "confirm on {table}/{key} did not settle in {REDEEM_ROUNDS} rounds"
-        )))
     }
 
     async fn release(&self, key: &str, attempt: &Attempt) -> Result<(), StoreError> {

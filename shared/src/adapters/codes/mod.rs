@@ -15,7 +15,7 @@ use crate::aws_sdk::Aws;
 use crate::config::env;
 use crate::config::{CodeStoreKind, ConfigError, Settings, Wiring};
 use crate::domain::code::{CodeKeys, CodePolicy};
-use crate::ports::CodeStore;
+use crate::ports::{ClaimWithPassword, CodeStore};
 
 /// The code store `wiring` chose; `None`: the embedded one.
 #[cfg_attr(not(feature = "dynamodb"), allow(unused_variables))]
@@ -44,6 +44,30 @@ pub fn build(
                 client, table, policy,
             ))))
         }
+    }
+}
+
+/// The one write over the codes and users tables (`ClaimWithPassword`), when the code store and
+/// the directory are both on DynamoDB (one account and Region: the stack's); `None` otherwise.
+#[cfg_attr(not(feature = "dynamodb"), allow(unused_variables))]
+pub fn build_claims(
+    wiring: &Wiring,
+    policy: &CodePolicy,
+    aws: &Aws,
+) -> Result<Option<Arc<dyn ClaimWithPassword>>, ConfigError> {
+    match (wiring.codes, wiring.directory) {
+        #[cfg(feature = "dynamodb")]
+        (CodeStoreKind::Dynamodb, crate::config::DirectoryKind::Dynamodb) => {
+            use crate::adapters::dynamodb_tables::table_name;
+            let codes = table_name(env::CODES_TABLE, wiring.codes_table.as_deref())?;
+            let users = table_name(env::USERS_TABLE, wiring.users_table.as_deref())?;
+            let client = aws_sdk_dynamodb::Client::new(aws.config(env::CODES_TABLE)?);
+            let store = dynamodb::DynamoDbCodes::new(client, codes, policy);
+            Ok(Some(Arc::new(
+                dynamodb::claim_with_password::DynamoDbClaims::new(store, users),
+            )))
+        }
+        _ => Ok(None),
     }
 }
 

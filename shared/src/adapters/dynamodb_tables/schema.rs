@@ -48,6 +48,13 @@ pub const CODES_CLAIMED_AT: &str = "claimed_at";
 /// per code key the attempt carried), in the order the writes applied: the code is claimed by the
 /// first attempt with its digest, dead to every other until released (see `CodeStore::redeem`).
 pub const CODES_TRIED: &str = "tried";
+/// The sends that counted an attempt at the live code (String Set of per-confirm nonces): a
+/// resent count whose first send applied finds its nonce here and is not counted twice.
+pub const CODES_COUNTED: &str = "counted";
+/// The token of the confirm that claimed the code together with its password change
+/// (`ClaimWithPassword`, the users table's directory): a SHA-256 of the new password's hash, the
+/// same for every send of that transaction, so a resend finds its own claim.
+pub const CODES_CLAIMED_BY: &str = "claimed_by";
 pub const CODES_MEDIUM: &str = "medium";
 /// The table's TTL attribute: max(code expiry, newest request + window). Deletion is lazy, so
 /// expiry is never inferred from the item's presence.

@@ -2,7 +2,8 @@
 //! event (Cognito's request JSON) answers with the response JSON or a Lambda error named after the
 //! Cognito error; an API Gateway HTTP API (payload 2.0) or Function URL request answers in kind,
 //! with `x-amzn-RequestId` (API Gateway's request id, the one its access log holds) on every answer
-//! and in the request's log lines; a `GET` there is the reset page. Behind CloudFront
+//! and in the request's log lines; a `GET` there is the reset page; an SQS batch, to the confirm
+//! function, is the sign-out retry queue's (`owed_sign_outs`). Behind CloudFront
 //! (`ORIGIN_VERIFY_SECRET_ARN`) an HTTP request must carry the origin secret (`entry::edge`). `run`
 //! is each function's whole `main`.
 
@@ -102,6 +103,12 @@ pub async fn handle_with_front(
     front: &Front,
     event: LambdaEvent<Value>,
 ) -> Result<Value, Diagnostic> {
+    #[cfg(feature = "sqs")]
+    if operation == Operation::ConfirmForgotPassword
+        && super::owed_sign_outs::is_queue_event(&event.payload)
+    {
+        return super::owed_sign_outs::handle(service, event.payload).await;
+    }
     let now = UnixTime::now();
     let mut rng = crate::request_rng();
     if is_http(&event.payload) {

@@ -9,5 +9,8 @@ pub mod errors;
 pub mod log;
 /// The functions' metrics: CloudWatch Embedded Metric Format on stdout.
 pub mod metrics;
+/// The confirm function's handler of the sign-out retry queue's messages.
+#[cfg(all(feature = "lambda", feature = "sqs"))]
+pub mod owed_sign_outs;
 /// A failed start reported to the Runtime API, so the invoker shows why.
 pub mod start;

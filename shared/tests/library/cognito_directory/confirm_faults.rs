@@ -243,3 +243,124 @@ async fn a_stalled_sign_out_is_never_a_200_and_answers_in_time() {
     assert_eq!(answer, Err(CognitoError::ExpiredCode));
     assert!(t.check(&answer, PASSWORD).await.changed);
 }
+
+/// The codes table on DynamoDB behind a proxy breaking about 30% of its requests (the faults of
+/// `delivered_codes`), the pool itself sound: every code the pool's 20 users received confirms,
+/// the client retrying as an SDK does (the claim's resend finds its own count by its nonce), and
+/// each is single-use after.
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn every_delivered_code_confirms_with_the_codes_table_under_30_percent_faults() {
+    use crate::delivered_codes::{BROKEN_PER_MILLE, DYNAMODB_FAULTS};
+    use password_reset::adapters::codes::dynamodb::DynamoDbCodes;
+    use test_support::as_an_sdk_retries;
+
+    let f = fixture(|b| b, CognitoOptions::default()).await;
+    let users: Vec<(String, String)> = (0..20)
+        .map(|i| (format!("user{i:02}"), format!("user{i:02}@example.com")))
+        .collect();
+    for (name, email) in &users {
+        let attrs = [("email", email.as_str()), ("email_verified", "true")];
+        f.add(name, &attrs, Some(OLD_PASSWORD)).await;
+    }
+    let calls = Calls::default();
+    let tables = test_support::dynamo::unique_tables("cognito-delivered");
+    password_reset::adapters::dynamodb_tables::create_tables(&moto::dynamodb(&calls), &tables)
+        .await
+        .unwrap();
+    let proxy = FaultProxy::start(&moto::endpoint()).await;
+    let (mut service, inbox) = f.service(PreventUserExistenceErrors::Enabled, None);
+    service.service.ports.codes = Arc::new(DynamoDbCodes::new(
+        moto::dynamodb_at(&proxy.endpoint(), &calls),
+        &tables.codes,
+        &service.pool.codes,
+    ));
+    let mut sent = Vec::new();
+    for (name, email) in &users {
+        service.ask(name, T0).await.unwrap();
+        sent.push(inbox.last_code(email));
+    }
+    proxy.break_randomly(BROKEN_PER_MILLE, &DYNAMODB_FAULTS, 31);
+    for ((name, _), code) in users.iter().zip(&sent) {
+        let answer = as_an_sdk_retries(|| service.reset(name, code, PASSWORD, T0.plus(1))).await;
+        assert_eq!(answer, Ok(()), "{name}'s delivered code");
+    }
+    assert!(
+        proxy.broken_in_all() >= 4,
+        "{} broken",
+        proxy.broken_in_all()
+    );
+    proxy.heal();
+    for ((name, _), code) in users.iter().zip(&sent) {
+        assert!(
+            f.sign_in(name, PASSWORD).await.is_ok(),
+            "{name}'s new password"
+        );
+        assert_eq!(
+            service.reset(name, code, LATER, T0.plus(2)).await,
+            Err(CognitoError::ExpiredCode),
+            "{name}'s code twice"
+        );
+        assert!(f.sign_in(name, LATER).await.is_err());
+    }
+}
+
+/// With the sign-out retry queue (`SIGN_OUT_RETRY_QUEUE_URL`, SQS on moto): a sign-out that keeps
+/// failing after the password changed is recorded and the reset answers success; the confirm
+/// function's handler, given the queue's message as Lambda delivers it, fails it back while the
+/// pool still fails, and ends the sessions once the pool answers: the old refresh token is refused.
+#[cfg(all(feature = "sqs", feature = "lambda"))]
+#[tokio::test]
+async fn a_sign_out_that_keeps_failing_is_recorded_and_retried_until_the_old_session_ends() {
+    use password_reset::adapters::owed_sign_outs::sqs::SqsOwedSignOuts;
+    use password_reset::entry::lambda::api::handle;
+    use password_reset::entry::protocol::Operation;
+
+    let mut t = faulty(CognitoOptions {
+        sign_out_deadline: Duration::from_millis(800),
+        ..CognitoOptions::default()
+    })
+    .await;
+    let (sqs, queue) = moto::queue(&test_support::unique("owed-sign-outs")).await;
+    t.service.service.ports.owed_sign_outs =
+        Some(Arc::new(SqsOwedSignOuts::new(sqs.clone(), &queue)));
+    t.proxy
+        .break_operation(SIGN_OUT, Fault::InternalError, None);
+    let answer = t.reset(PASSWORD).await;
+    assert_eq!(answer, Ok(()), "the password changed: success");
+    assert!(t.f.sign_in("jane", PASSWORD).await.is_ok());
+    assert!(t.f.refresh(&t.old_session).await.is_ok(), "not ended yet");
+    let retry = |event: serde_json::Value| {
+        let service = &t.service.service;
+        async move {
+            let event = lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default());
+            handle(service, Operation::ConfirmForgotPassword, event)
+                .await
+                .unwrap()
+        }
+    };
+    // The pool still fails: the retry fails, named so the queue gives it back.
+    let event = moto::queue_event(&sqs, &queue).await;
+    let records = event["Records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "one retry record: {event}");
+    assert_eq!(records[0]["body"], r#"{"Username":"jane"}"#);
+    let id = records[0]["messageId"].clone();
+    let seen = t.proxy.seen(SIGN_OUT);
+    assert_eq!(
+        retry(event.clone()).await,
+        serde_json::json!({ "batchItemFailures": [{ "itemIdentifier": id }] })
+    );
+    assert!(t.proxy.seen(SIGN_OUT) > seen, "retried against the pool");
+    assert!(t.f.refresh(&t.old_session).await.is_ok());
+    // Healed: the same message, delivered again, ends the sessions.
+    t.proxy.heal();
+    assert_eq!(
+        retry(event).await,
+        serde_json::json!({ "batchItemFailures": [] })
+    );
+    assert!(
+        t.f.refresh(&t.old_session).await.is_err(),
+        "the old refresh token refused"
+    );
+    assert!(t.f.sign_in("jane", PASSWORD).await.is_ok());
+}
