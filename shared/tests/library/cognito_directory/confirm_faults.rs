@@ -363,4 +363,19 @@ async fn a_sign_out_that_keeps_failing_is_recorded_and_retried_until_the_old_ses
         "the old refresh token refused"
     );
     assert!(t.f.sign_in("jane", PASSWORD).await.is_ok());
+    // A record for a user deleted since is done: no session is left, and nothing piles up on
+    // the dead-letter queue to raise the alarm.
+    t.f.client
+        .admin_delete_user()
+        .user_pool_id(&t.f.pool_id)
+        .username("jane")
+        .send()
+        .await
+        .unwrap();
+    let gone = serde_json::json!({"Records": [{
+        "messageId": "m-gone", "eventSource": "aws:sqs", "body": r#"{"Username":"jane"}"#}]});
+    assert_eq!(
+        retry(gone).await,
+        serde_json::json!({ "batchItemFailures": [] })
+    );
 }

@@ -227,6 +227,14 @@ impl UserDirectory for CognitoPool {
                 .await;
             let failure = match sent {
                 Ok(_) => return Ok(()),
+                // Deleted since: a user who no longer exists has no session left to end.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_user_not_found_exception()) =>
+                {
+                    tracing::info!("the user is gone: no session left to end");
+                    return Ok(());
+                }
                 Err(e) => COGNITO.store_error("AdminUserGlobalSignOut", pool, e),
             };
             if Instant::now() + pause >= deadline {
