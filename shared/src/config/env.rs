@@ -126,6 +126,10 @@ variables! {
     /// would (the template's `PoolTriggerFunctionArns`, which its role may invoke); a pool trigger
     /// not listed (this stack's own functions) runs in-process.
     POOL_TRIGGER_FUNCTIONS: Unset::Default("none: every trigger of the pool runs in-process");
+    /// The pool's `KMSKeyID` (a key ARN), when `POOL_TRIGGER_FUNCTIONS` lists the pool's own
+    /// CustomEmailSender / CustomSMSSender: forgot-password encrypts their codes under it (the
+    /// template's `PoolSenderKeyArn`, the one key its role may `kms:GenerateDataKey` with).
+    POOL_SENDER_KEY_ARN: Unset::Default("none: a listed custom sender is refused at start");
     /// Whether the API functions answer an HTTP `GET` with the reset page (the template's
     /// `ResetPage`); off, a `GET` is 404 Not Found.
     RESET_PAGE: Unset::Default("true");

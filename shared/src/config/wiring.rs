@@ -203,6 +203,9 @@ pub struct Wiring {
     pub code_key_secret_arn: Option<String>,
     /// `POOL_TRIGGER_FUNCTIONS`, with a user pool: the pool's trigger functions to invoke.
     pub pool_trigger_functions: Vec<String>,
+    /// `POOL_SENDER_KEY_ARN`, with a user pool: the key the pool's own custom senders' codes are
+    /// encrypted under.
+    pub pool_sender_key_arn: Option<String>,
     /// Have I Been Pwned's range API, when `PWNED_PASSWORDS` is on.
     pub pwned_passwords: Option<PwnedPasswordsSettings>,
 }
@@ -271,6 +274,7 @@ impl Default for Wiring {
             code_key_secret_arn: None,
             pwned_passwords: None,
             pool_trigger_functions: Vec::new(),
+            pool_sender_key_arn: None,
         }
     }
 }
@@ -336,6 +340,7 @@ impl Wiring {
                         .collect()
                 })
                 .unwrap_or_default();
+            self.pool_sender_key_arn = vars.text(env::POOL_SENDER_KEY_ARN);
         }
         if self.delivery != DeliveryKind::Outbox {
             self.aws_delivery = Some(AwsDeliverySettings::from_env(env)?);

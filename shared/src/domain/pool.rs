@@ -111,6 +111,13 @@ pub struct StuckUsers {
 pub struct TriggerFunctions {
     pub custom_message: Option<String>,
     pub user_migration: Option<String>,
+    /// `CustomEmailSender.LambdaArn` (`LambdaVersion` V1_0): the function that delivers the
+    /// pool's email codes, handed them encrypted under `kms_key_id`.
+    pub custom_email_sender: Option<String>,
+    /// `CustomSMSSender.LambdaArn`: the same for SMS.
+    pub custom_sms_sender: Option<String>,
+    /// `KMSKeyID`: the key ARN the custom senders' codes are encrypted under.
+    pub kms_key_id: Option<String>,
 }
 
 impl TriggerFunctions {
@@ -127,11 +134,22 @@ impl TriggerFunctions {
         Self {
             custom_message: listed(&self.custom_message),
             user_migration: listed(&self.user_migration),
+            custom_email_sender: listed(&self.custom_email_sender),
+            custom_sms_sender: listed(&self.custom_sms_sender),
+            kms_key_id: self.kms_key_id.clone(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.custom_message.is_none() && self.user_migration.is_none()
+        self.each().next().is_none()
+    }
+
+    /// The pool's custom sender function for `medium`.
+    pub fn custom_sender(&self, medium: super::delivery::DeliveryMedium) -> Option<&str> {
+        match medium {
+            super::delivery::DeliveryMedium::Email => self.custom_email_sender.as_deref(),
+            super::delivery::DeliveryMedium::Sms => self.custom_sms_sender.as_deref(),
+        }
     }
 
     /// Each trigger with its function: `("CustomMessage", arn)`.
@@ -139,6 +157,8 @@ impl TriggerFunctions {
         [
             ("CustomMessage", self.custom_message.as_deref()),
             ("UserMigration", self.user_migration.as_deref()),
+            ("CustomEmailSender", self.custom_email_sender.as_deref()),
+            ("CustomSMSSender", self.custom_sms_sender.as_deref()),
         ]
         .into_iter()
         .filter_map(|(trigger, arn)| Some((trigger, arn?)))
@@ -172,6 +192,7 @@ mod tests {
             user_migration: Some(
                 "arn:aws:lambda:us-east-1:1:function:stack-UserMigration:live".into(),
             ),
+            ..TriggerFunctions::default()
         };
         let chosen = pool.among(&["team-message".into()]);
         assert_eq!(chosen.custom_message, pool.custom_message);
@@ -185,5 +206,28 @@ mod tests {
             pool.each().map(|(t, _)| t).collect::<Vec<_>>(),
             ["CustomMessage", "UserMigration"]
         );
+    }
+
+    #[test]
+    fn a_pools_custom_senders_are_invoked_only_when_listed_with_their_key_kept() {
+        use crate::domain::delivery::DeliveryMedium;
+        let pool = TriggerFunctions {
+            custom_email_sender: Some("arn:aws:lambda:us-east-1:1:function:team-mail".into()),
+            custom_sms_sender: Some("arn:aws:lambda:us-east-1:1:function:team-sms".into()),
+            kms_key_id: Some("arn:aws:kms:us-east-1:1:key/k".into()),
+            ..TriggerFunctions::default()
+        };
+        let chosen = pool.among(&["team-mail".into()]);
+        assert_eq!(
+            chosen.custom_sender(DeliveryMedium::Email),
+            Some("arn:aws:lambda:us-east-1:1:function:team-mail")
+        );
+        assert_eq!(chosen.custom_sender(DeliveryMedium::Sms), None);
+        assert_eq!(chosen.kms_key_id, pool.kms_key_id);
+        assert_eq!(
+            pool.each().map(|(t, _)| t).collect::<Vec<_>>(),
+            ["CustomEmailSender", "CustomSMSSender"]
+        );
+        assert!(pool.among(&[]).is_empty());
     }
 }

@@ -58,6 +58,7 @@ fn service(fake: &FakeLambda, limits: TriggerLimits) -> (ResetService, Arc<Inbox
     let client = aws_sdk_lambda::Client::from_conf(config);
     service.triggers = Some(PoolTriggers {
         custom_message: Some(TEAM_MESSAGE.into()),
+        senders: None,
         invoker: Arc::new(LambdaInvoker::new(client)),
         limits,
     });

@@ -5,8 +5,11 @@
 //! functions) runs in-process, with no call added.
 
 mod custom_message;
+mod custom_sender;
 
 pub(super) use custom_message::CustomMessageCall;
+pub(super) use custom_sender::{CustomSenderCall, PoolSender};
+pub use custom_sender::PoolSenders;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +40,8 @@ impl Default for TriggerLimits {
 pub struct PoolTriggers {
     /// The pool's CustomMessage function, when it is one to invoke (not this stack's own).
     pub custom_message: Option<String>,
+    /// The pool's CustomEmailSender / CustomSMSSender, when one is to invoke.
+    pub senders: Option<PoolSenders>,
     pub invoker: Arc<dyn TriggerInvoker>,
     pub limits: TriggerLimits,
 }

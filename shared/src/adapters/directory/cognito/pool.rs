@@ -75,6 +75,12 @@ impl PoolDescription {
                 .map(|l| TriggerFunctions {
                     custom_message: l.custom_message.clone(),
                     user_migration: l.user_migration.clone(),
+                    custom_email_sender: l
+                        .custom_email_sender
+                        .as_ref()
+                        .map(|s| s.lambda_arn.clone()),
+                    custom_sms_sender: l.custom_sms_sender.as_ref().map(|s| s.lambda_arn.clone()),
+                    kms_key_id: l.kms_key_id.clone(),
                 })
                 .unwrap_or_default(),
         })
