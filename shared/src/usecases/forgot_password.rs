@@ -90,7 +90,11 @@ async fn forgot_password<R: CryptoRng + Send>(
 
     match plan {
         Plan::Deliver { user, channel } => {
-            if let Some(sender) = service.triggers.as_ref().and_then(|t| t.sender(channel.medium)) {
+            if let Some(sender) = service
+                .triggers
+                .as_ref()
+                .and_then(|t| t.sender(channel.medium))
+            {
                 return by_pool_sender(service, &sender, &user, &channel, &code, request, now)
                     .await;
             }

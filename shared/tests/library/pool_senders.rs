@@ -103,9 +103,10 @@ async fn fixture(order: &[RecoveryOptionNameType], limits: TriggerLimits) -> Fix
         Some("Old-Passw0rd!"),
     )
     .await;
-    let directory = CognitoPool::connect(cognito.clone(), pool_id.clone(), CognitoOptions::default())
-        .await
-        .unwrap();
+    let directory =
+        CognitoPool::connect(cognito.clone(), pool_id.clone(), CognitoOptions::default())
+            .await
+            .unwrap();
     // The pool's LambdaConfig as the directory read it, the deployment listing both senders.
     let invoked = directory
         .description()
@@ -215,7 +216,11 @@ impl Fixture {
 
 #[tokio::test]
 async fn the_pools_custom_email_sender_gets_the_code_encrypted_as_cognito_does_and_it_resets() {
-    let f = fixture(&[RecoveryOptionNameType::VerifiedEmail], TriggerLimits::default()).await;
+    let f = fixture(
+        &[RecoveryOptionNameType::VerifiedEmail],
+        TriggerLimits::default(),
+    )
+    .await;
     f.lambda.register_python(TEAM_MAIL, DELIVERS);
     let answer = f.forgot("jane").await.unwrap();
     assert_eq!(
@@ -284,7 +289,11 @@ async fn the_pools_custom_sms_sender_gets_an_sms_code() {
 
 #[tokio::test]
 async fn a_custom_sender_that_throws_is_cognitos_error_and_leaves_no_live_code() {
-    let f = fixture(&[RecoveryOptionNameType::VerifiedEmail], TriggerLimits::default()).await;
+    let f = fixture(
+        &[RecoveryOptionNameType::VerifiedEmail],
+        TriggerLimits::default(),
+    )
+    .await;
     f.lambda
         .register_python(TEAM_MAIL, "raise Exception('mail provider down')");
     let err = f.forgot("jane").await.unwrap_err();
@@ -294,15 +303,26 @@ async fn a_custom_sender_that_throws_is_cognitos_error_and_leaves_no_live_code()
         "CustomEmailSender failed with error mail provider down."
     );
     assert!(f.inbox.is_empty());
-    assert_eq!(f.lambda.invocations().len(), 1, "a function error is not retried");
+    assert_eq!(
+        f.lambda.invocations().len(),
+        1,
+        "a function error is not retried"
+    );
     // The code the failed delivery carried was revoked.
     let code = f.reference_decrypt(&f.lambda.invocations()[0].event);
-    assert_eq!(f.confirm(&code).await.unwrap_err().kind(), "CodeMismatchException");
+    assert_eq!(
+        f.confirm(&code).await.unwrap_err().kind(),
+        "CodeMismatchException"
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_user_invokes_nothing_and_waits_as_long_as_a_real_delivery() {
-    let f = fixture(&[RecoveryOptionNameType::VerifiedEmail], TriggerLimits::default()).await;
+    let f = fixture(
+        &[RecoveryOptionNameType::VerifiedEmail],
+        TriggerLimits::default(),
+    )
+    .await;
     // A team's function that takes its time before it answers.
     f.lambda.register_python(
         TEAM_MAIL,
@@ -324,10 +344,18 @@ async fn an_unknown_user_invokes_nothing_and_waits_as_long_as_a_real_delivery() 
 
 #[tokio::test]
 async fn a_deployment_not_allowed_the_pools_key_is_refused_at_start() {
-    let f = fixture(&[RecoveryOptionNameType::VerifiedEmail], TriggerLimits::default()).await;
-    let directory = CognitoPool::connect(f.cognito.clone(), f.pool_id.clone(), CognitoOptions::default())
-        .await
-        .unwrap();
+    let f = fixture(
+        &[RecoveryOptionNameType::VerifiedEmail],
+        TriggerLimits::default(),
+    )
+    .await;
+    let directory = CognitoPool::connect(
+        f.cognito.clone(),
+        f.pool_id.clone(),
+        CognitoOptions::default(),
+    )
+    .await
+    .unwrap();
     let invoked = directory.description().triggers.among(&[TEAM_MAIL.into()]);
     assert_eq!(invoked.kms_key_id.as_deref(), Some(f.key_arn.as_str()));
     let refused = sender_key(&invoked, None).unwrap_err();

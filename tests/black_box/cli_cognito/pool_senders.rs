@@ -37,7 +37,10 @@ fn the_pools_own_custom_email_sender_is_handed_a_code_this_repos_custom_sender_d
         .unwrap()
         .to_string();
     let lambda = FakeLambda::start();
-    lambda.register_python(TEAM_MAIL, "import json, sys; json.load(sys.stdin); print('null')");
+    lambda.register_python(
+        TEAM_MAIL,
+        "import json, sys; json.load(sys.stdin); print('null')",
+    );
     let config = LambdaConfigType::builder()
         .custom_email_sender(
             CustomEmailLambdaVersionConfigType::builder()
@@ -131,5 +134,9 @@ fn the_pools_own_custom_email_sender_is_handed_a_code_this_repos_custom_sender_d
             .ok
     );
     assert!(sign_in_to(&pool, "jane", NEW_PASSWORD).is_ok());
-    assert!(runner.logs().contains("team-email-sender"), "{}", runner.logs());
+    assert!(
+        runner.logs().contains("team-email-sender"),
+        "{}",
+        runner.logs()
+    );
 }

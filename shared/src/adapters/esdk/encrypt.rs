@@ -100,7 +100,9 @@ pub async fn encrypt(
 ) -> Result<Vec<u8>, EncryptError> {
     let suite = Suite::from_id(COGNITO_SUITE).ok_or(EncryptError::Unsupported("the suite"))?;
     if plaintext.len() > FRAME_LENGTH as usize {
-        return Err(EncryptError::Unsupported("a plaintext longer than one frame"));
+        return Err(EncryptError::Unsupported(
+            "a plaintext longer than one frame",
+        ));
     }
     if context.keys().any(|k| k.starts_with("aws-crypto-")) {
         return Err(EncryptError::Unsupported(

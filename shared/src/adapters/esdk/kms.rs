@@ -50,7 +50,8 @@ impl DataKeySource for KmsKeyring {
         len: usize,
         context: &EncryptionContext,
     ) -> Result<(Zeroizing<Vec<u8>>, EncryptedDataKey), EncryptError> {
-        let bytes = i32::try_from(len).map_err(|_| EncryptError::Unsupported("a data key length"))?;
+        let bytes =
+            i32::try_from(len).map_err(|_| EncryptError::Unsupported("a data key length"))?;
         let answer = self
             .client
             .generate_data_key()

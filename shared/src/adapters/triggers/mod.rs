@@ -76,11 +76,15 @@ pub fn sender_key<'a>(
         Some(allowed) if allowed == key => Ok(Some(key)),
         Some(other) => Err(ConfigError::new(
             env::POOL_SENDER_KEY_ARN,
-            format!("{other} is not the pool's KMSKeyID {key}, which its custom senders' codes are encrypted under"),
+            format!(
+                "{other} is not the pool's KMSKeyID {key}, which its custom senders' codes are encrypted under"
+            ),
         )),
         None => Err(ConfigError::new(
             env::POOL_SENDER_KEY_ARN,
-            format!("not set: the pool's custom senders' codes are encrypted under its KMSKeyID {key} (the template's PoolSenderKeyArn)"),
+            format!(
+                "not set: the pool's custom senders' codes are encrypted under its KMSKeyID {key} (the template's PoolSenderKeyArn)"
+            ),
         )),
     }
 }
@@ -104,7 +108,9 @@ fn pool_senders(
     #[cfg(not(feature = "kms"))]
     Err(ConfigError::new(
         env::POOL_SENDER_KEY_ARN,
-        format!("this build cannot encrypt the pool's custom sender codes under {key} (cargo feature kms)"),
+        format!(
+            "this build cannot encrypt the pool's custom sender codes under {key} (cargo feature kms)"
+        ),
     ))
 }
 
@@ -152,6 +158,9 @@ mod tests {
             sender_key(&keyless, Some(key)).unwrap_err().setting,
             env::POOL_TRIGGER_FUNCTIONS
         );
-        assert_eq!(sender_key(&TriggerFunctions::default(), None).unwrap(), None);
+        assert_eq!(
+            sender_key(&TriggerFunctions::default(), None).unwrap(),
+            None
+        );
     }
 }

@@ -95,10 +95,8 @@ impl PoolSender<'_> {
         code: &str,
         prevent: PreventUserExistenceErrors,
     ) -> Result<Value, CognitoError> {
-        let context = BTreeMap::from([(
-            POOL_CONTEXT_KEY.to_string(),
-            call.user_pool_id.to_string(),
-        )]);
+        let context =
+            BTreeMap::from([(POOL_CONTEXT_KEY.to_string(), call.user_pool_id.to_string())]);
         match self.encryption.encrypt(code, &context).await {
             Ok(encrypted) => Ok(custom_sender_event(call, self.medium, &encrypted)),
             Err(e) => {

@@ -8,8 +8,8 @@ mod custom_message;
 mod custom_sender;
 
 pub(super) use custom_message::CustomMessageCall;
-pub(super) use custom_sender::{CustomSenderCall, PoolSender};
 pub use custom_sender::PoolSenders;
+pub(super) use custom_sender::{CustomSenderCall, PoolSender};
 
 use std::sync::Arc;
 use std::time::Duration;
