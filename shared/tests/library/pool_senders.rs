@@ -20,7 +20,7 @@ use password_reset::adapters::triggers::{pool_senders_on, sender_key};
 use password_reset::assembly::{Chosen, EmbeddedAdapters, compose};
 use password_reset::domain::code::CodeKey;
 use password_reset::domain::delivery::DeliveryMedium;
-use password_reset::domain::pool::PreventUserExistenceErrors;
+use password_reset::domain::pool::{PreventUserExistenceErrors, TriggerFunctions};
 use password_reset::domain::request::{ConfirmForgotPasswordRequest, ForgotPasswordRequest};
 use password_reset::domain::time::UnixTime;
 use password_reset::usecases::pool_triggers::{PoolTriggers, TriggerLimits};
@@ -364,4 +364,29 @@ async fn a_deployment_not_allowed_the_pools_key_is_refused_at_start() {
     // A pool whose senders are this stack's own (not listed) keeps delivering in-process.
     let own = directory.description().triggers.among(&[]);
     assert_eq!(sender_key(&own, None).unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_key_kms_will_not_use_delivers_nothing_and_invokes_nothing() {
+    let mut f = fixture(
+        &[RecoveryOptionNameType::VerifiedEmail],
+        TriggerLimits::default(),
+    )
+    .await;
+    f.lambda.register_python(TEAM_MAIL, DELIVERS);
+    // The pool's key gone (deleted, or never this account's): KMS refuses GenerateDataKey.
+    let gone = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000";
+    let invoked = TriggerFunctions {
+        custom_email_sender: Some(TEAM_MAIL.into()),
+        kms_key_id: Some(gone.into()),
+        ..TriggerFunctions::default()
+    };
+    f.service.triggers.as_mut().unwrap().senders =
+        Some(pool_senders_on(&invoked, gone, moto::kms()));
+    let err = f.forgot("jane").await.unwrap_err();
+    // Ours (Cognito does not publish its answer): the code could not go out; no detail shown.
+    assert_eq!(err.kind(), "CodeDeliveryFailureException");
+    assert!(!err.to_string().contains(gone), "{err}");
+    assert!(f.lambda.invocations().is_empty());
+    assert!(f.inbox.is_empty());
 }
