@@ -4,6 +4,9 @@ AWS_ENDPOINT_URL (or MOTO_ENDPOINT) points at: moto_server in the tests.
 
   esdk.py encrypt --key-arn ARN --plaintext 123456 [--context JSON] [--suite 0x0378] [--frame-length N]
       prints the base64 message (a new key with --key-arn new; the ARN then goes to stderr)
+  esdk.py decrypt --key-arn ARN --message B64 [--context JSON]
+      prints the plaintext of a message (a custom sender event's request.code) under the strict
+      KMS provider of that key; with --context, each pair must be in the message's context
   esdk.py vectors OUT.json
       one message per algorithm suite (framed, multi-frame and non-framed), each with its plaintext
       data key (asked back from KMS), for the decrypt unit tests that run without KMS
@@ -90,6 +93,21 @@ def cmd_encrypt(args):
     context = json.loads(opts.get("--context", "{}"))
     message = encrypt(key_arn, opts["--plaintext"].encode(), context, suite, frame)
     print(b64(message))
+
+
+def cmd_decrypt(args):
+    opts = dict(zip(args[::2], args[1::2]))
+    client = aws_encryption_sdk.EncryptionSDKClient(
+        commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT
+    )
+    provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(key_ids=[opts["--key-arn"]])
+    plaintext, header = client.decrypt(
+        source=base64.b64decode(opts["--message"]), key_provider=provider
+    )
+    for key, value in json.loads(opts.get("--context", "{}")).items():
+        if header.encryption_context.get(key) != value:
+            sys.exit(f"the message's encryption context does not hold {key}={value}")
+    print(plaintext.decode())
 
 
 def cmd_vectors(out):
@@ -212,6 +230,8 @@ if __name__ == "__main__":
     command, rest = sys.argv[1], sys.argv[2:]
     if command == "encrypt":
         cmd_encrypt(rest)
+    elif command == "decrypt":
+        cmd_decrypt(rest)
     elif command == "vectors":
         cmd_vectors(rest[0])
     elif command == "local-events":

@@ -345,3 +345,16 @@ pub trait TriggerInvoker: Send + Sync {
         event: &serde_json::Value,
     ) -> Result<serde_json::Value, InvokeError>;
 }
+
+/// Encrypts a code as Cognito hands it to a pool's own CustomEmailSender / CustomSMSSender: an
+/// AWS Encryption SDK message under the pool's KMS key (`adapters::esdk::CodeEncryptor`), base64.
+/// A failure is the delivery's (`DeliveryError`): the code cannot go out.
+#[async_trait]
+pub trait CodeEncryption: Send + Sync {
+    /// `code`, bound to `context` (Cognito's: the pool's id), as the event's `request.code`.
+    async fn encrypt(
+        &self,
+        code: &str,
+        context: &std::collections::BTreeMap<String, String>,
+    ) -> Result<String, DeliveryError>;
+}

@@ -403,9 +403,12 @@ fn deliberately_unset(binary: &str) -> BTreeSet<&'static str> {
         names.insert("SOURCE_TABLE");
         // Its caller limit is MAX_CONFIRMS_PER_CALLER_PER_HOUR; the ForgotPassword one is unused.
         names.insert("MAX_REQUESTS_PER_CALLER_PER_HOUR");
-        // No trigger of Cognito's runs on ConfirmForgotPassword: it invokes none.
-        names.insert("POOL_TRIGGER_FUNCTIONS");
-        names.insert("STACK_TRIGGER_FUNCTIONS");
+        // No trigger of Cognito's runs on ConfirmForgotPassword: it invokes none, encrypts for none.
+        names.extend([
+            "POOL_TRIGGER_FUNCTIONS",
+            "STACK_TRIGGER_FUNCTIONS",
+            "POOL_SENDER_KEY_ARN",
+        ]);
     }
     if binary == "forgot-password" {
         // It confirms nothing: the ConfirmForgotPassword caller limit is unused there, and no
@@ -992,6 +995,17 @@ const ROLE_PARAMETER_SETS: &[&[(&str, &str)]] = &[
     &[("PoolTriggerFunctionArns", TEAM_TRIGGERS)],
     &[
         ("PoolTriggerFunctionArns", TEAM_TRIGGERS),
+        ("PoolSenderKeyArn", TEAM_SENDER_KEY),
+    ],
+    &[
+        ("PoolTriggerFunctionArns", TEAM_TRIGGERS),
+        ("PoolSenderKeyArn", TEAM_SENDER_KEY),
+        ("ExistingUserPoolId", "us-east-1_AbCdEf123"),
+    ],
+    // A key without a trigger to invoke: nothing to encrypt for.
+    &[("PoolSenderKeyArn", TEAM_SENDER_KEY)],
+    &[
+        ("PoolTriggerFunctionArns", TEAM_TRIGGERS),
         ("Directory", "dynamodb"),
     ],
     &[("Directory", "dynamodb")],
@@ -1038,6 +1052,9 @@ const ROLE_PARAMETER_SETS: &[&[(&str, &str)]] = &[
     &[("EdgeWaf", "true"), ("Directory", "dynamodb")],
 ];
 
+/// A team's pool's KMSKeyID, for PoolSenderKeyArn (its custom senders' codes).
+const TEAM_SENDER_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/team-sender-key";
+
 /// A team's own trigger functions on its pool, for PoolTriggerFunctionArns.
 const TEAM_TRIGGERS: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-message,arn:aws:lambda:us-east-1:123456789012:function:team-migration:live";
 
@@ -1074,6 +1091,8 @@ struct Reach {
     marks_email_verified: bool,
     /// The pool's trigger functions it invokes.
     invokes: Vec<String>,
+    /// The key it encrypts the pool's own custom senders' codes under.
+    sender_key: Option<String>,
 }
 
 fn reach(environment: BTreeMap<String, String>) -> Reach {
@@ -1098,6 +1117,7 @@ fn reach(environment: BTreeMap<String, String>) -> Reach {
         retries_sign_outs: wiring.sign_out_retry_queue_url.is_some(),
         marks_email_verified: settings.pool.stuck_users.unverified_email,
         invokes: wiring.pool_trigger_functions,
+        sender_key: wiring.pool_sender_key_arn,
     }
 }
 
@@ -1144,6 +1164,10 @@ fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> 
                 );
                 add(&["dynamodb:PutItem"], r.users_table && r.migrates);
                 add(&["lambda:InvokeFunction"], !r.invokes.is_empty());
+                add(
+                    password_reset::adapters::esdk::kms::ENCRYPT_IAM_ACTIONS,
+                    r.sender_key.is_some(),
+                );
             } else {
                 add(&["cognito-idp:AdminSetUserPassword"], r.pool);
                 add(
@@ -1270,6 +1294,24 @@ fn each_role_holds_exactly_what_its_function_reaches_under_every_parameter_set()
                             .contains_key("SIGN_OUT_RETRY_QUEUE_URL"),
                         "{context}"
                     );
+                }
+                if these.iter().any(|a| a == "kms:GenerateDataKey") {
+                    // The pool's own key, the one the function is told, for that pool alone.
+                    let told = deployment.environment(function);
+                    assert_eq!(
+                        deployment.eval(&statement["Resource"]).as_deref(),
+                        Some(TEAM_SENDER_KEY),
+                        "{context}"
+                    );
+                    assert_eq!(
+                        told.get("POOL_SENDER_KEY_ARN").map(String::as_str),
+                        Some(TEAM_SENDER_KEY),
+                        "{context}"
+                    );
+                    let pool = deployment.eval(
+                        &statement["Condition"]["StringEquals"]["kms:EncryptionContext:userpool-id"],
+                    );
+                    assert_eq!(pool, told.get("USER_POOL_ID").cloned(), "{context}");
                 }
                 if these.iter().any(|a| a == "sms-voice:SendTextMessage") {
                     // The one origination identity (and configuration set) given.
@@ -1956,6 +1998,7 @@ fn the_stacks_own_pool_triggers_are_the_functions_forgot_password_knows_as_its_o
                 user_migration: arn(chosen(&deployment, &config["UserMigration"])),
                 custom_email_sender: arn(sender("CustomEmailSender")),
                 custom_sms_sender: arn(sender("CustomSMSSender")),
+                kms_key_id: None,
             };
             let (_, forgot) = deployment.functions()["forgot-password"];
             let told = deployment.environment(forgot);

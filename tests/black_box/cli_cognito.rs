@@ -17,6 +17,7 @@ use test_support::moto::{Calls, cognito, endpoint as moto};
 use test_support::runner_sdk::block_on;
 
 mod one_answer;
+mod pool_senders;
 mod stuck_users;
 mod team_migration;
 

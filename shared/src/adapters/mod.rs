@@ -3,7 +3,7 @@
 //! (`EmailSender`, `SmsSender`), `breached/` (`BreachedPasswords`). Beside them: `dynamodb_tables/`, the two tables the DynamoDB
 //! directory and code store share; `aws_errors`, the one mapping of AWS SDK failures to store
 //! errors (Cognito's and DynamoDB's); `esdk/`, the Encryption SDK decrypt of the custom sender's
-//! codes.
+//! codes, and the encrypt of those a pool's own custom sender is handed (`CodeEncryption`).
 
 #[cfg(any(feature = "cognito", feature = "dynamodb"))]
 pub(crate) mod aws_errors;

@@ -135,6 +135,10 @@ variables! {
     /// (CustomMessage, UserMigration, CustomEmailSender, CustomSMSSender) that is neither here
     /// nor in `POOL_TRIGGER_FUNCTIONS` fails the start, naming the trigger and the function.
     STACK_TRIGGER_FUNCTIONS: Unset::Default("none: every trigger of the pool must be listed in POOL_TRIGGER_FUNCTIONS");
+    /// The pool's `KMSKeyID` (a key ARN), when `POOL_TRIGGER_FUNCTIONS` lists the pool's own
+    /// CustomEmailSender / CustomSMSSender: forgot-password encrypts their codes under it (the
+    /// template's `PoolSenderKeyArn`, the one key its role may `kms:GenerateDataKey` with).
+    POOL_SENDER_KEY_ARN: Unset::Default("none: a listed custom sender is refused at start");
     /// Whether the API functions answer an HTTP `GET` with the reset page (the template's
     /// `ResetPage`); off, a `GET` is 404 Not Found.
     RESET_PAGE: Unset::Default("true");

@@ -211,6 +211,9 @@ pub struct Wiring {
     /// `STACK_TRIGGER_FUNCTIONS`, with a user pool: this stack's own trigger functions, which
     /// run in-process.
     pub stack_trigger_functions: Vec<String>,
+    /// `POOL_SENDER_KEY_ARN`, with a user pool: the key the pool's own custom senders' codes are
+    /// encrypted under.
+    pub pool_sender_key_arn: Option<String>,
     /// Have I Been Pwned's range API, when `PWNED_PASSWORDS` is on.
     pub pwned_passwords: Option<PwnedPasswordsSettings>,
 }
@@ -282,6 +285,7 @@ impl Default for Wiring {
             pwned_passwords: None,
             pool_trigger_functions: Vec::new(),
             stack_trigger_functions: Vec::new(),
+            pool_sender_key_arn: None,
         }
     }
 }
@@ -339,6 +343,7 @@ impl Wiring {
         if self.directory.is_user_pool() {
             self.pool_trigger_functions = vars.list(env::POOL_TRIGGER_FUNCTIONS);
             self.stack_trigger_functions = vars.list(env::STACK_TRIGGER_FUNCTIONS);
+            self.pool_sender_key_arn = vars.text(env::POOL_SENDER_KEY_ARN);
         }
         if self.directory.is_user_pool() {
             self.sign_out_retry_queue_url = vars.text(env::SIGN_OUT_RETRY_QUEUE_URL);

@@ -111,9 +111,13 @@ pub struct StuckUsers {
 pub struct TriggerFunctions {
     pub custom_message: Option<String>,
     pub user_migration: Option<String>,
-    /// `CustomEmailSender.LambdaArn` / `CustomSMSSender.LambdaArn`: they deliver the code.
+    /// `CustomEmailSender.LambdaArn` (`LambdaVersion` V1_0): the function that delivers the
+    /// pool's email codes, handed them encrypted under `kms_key_id`.
     pub custom_email_sender: Option<String>,
+    /// `CustomSMSSender.LambdaArn`: the same for SMS.
     pub custom_sms_sender: Option<String>,
+    /// `KMSKeyID`: the key ARN the custom senders' codes are encrypted under.
+    pub kms_key_id: Option<String>,
 }
 
 /// What this stack does with one of the pool's triggers.
@@ -153,6 +157,7 @@ impl TriggerFunctions {
             user_migration: listed(&self.user_migration),
             custom_email_sender: listed(&self.custom_email_sender),
             custom_sms_sender: listed(&self.custom_sms_sender),
+            kms_key_id: self.kms_key_id.clone(),
         }
     }
 
@@ -177,6 +182,14 @@ impl TriggerFunctions {
             };
             (trigger, function, disposition)
         })
+    }
+
+    /// The pool's custom sender function for `medium`.
+    pub fn custom_sender(&self, medium: super::delivery::DeliveryMedium) -> Option<&str> {
+        match medium {
+            super::delivery::DeliveryMedium::Email => self.custom_email_sender.as_deref(),
+            super::delivery::DeliveryMedium::Sms => self.custom_sms_sender.as_deref(),
+        }
     }
 
     /// Each trigger with its function: `("CustomMessage", arn)`.
@@ -242,6 +255,7 @@ mod tests {
             user_migration: Some("arn:aws:lambda:us-east-1:1:function:stack-UserMigration".into()),
             custom_email_sender: Some("arn:aws:lambda:us-east-1:1:function:team-sender".into()),
             custom_sms_sender: None,
+            kms_key_id: None,
         };
         let invocable = ["team-message".to_string()];
         let own = ["stack-UserMigration".to_string()];
@@ -266,5 +280,28 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_pools_custom_senders_are_invoked_only_when_listed_with_their_key_kept() {
+        use crate::domain::delivery::DeliveryMedium;
+        let pool = TriggerFunctions {
+            custom_email_sender: Some("arn:aws:lambda:us-east-1:1:function:team-mail".into()),
+            custom_sms_sender: Some("arn:aws:lambda:us-east-1:1:function:team-sms".into()),
+            kms_key_id: Some("arn:aws:kms:us-east-1:1:key/k".into()),
+            ..TriggerFunctions::default()
+        };
+        let chosen = pool.among(&["team-mail".into()]);
+        assert_eq!(
+            chosen.custom_sender(DeliveryMedium::Email),
+            Some("arn:aws:lambda:us-east-1:1:function:team-mail")
+        );
+        assert_eq!(chosen.custom_sender(DeliveryMedium::Sms), None);
+        assert_eq!(chosen.kms_key_id, pool.kms_key_id);
+        assert_eq!(
+            pool.each().map(|(t, _)| t).collect::<Vec<_>>(),
+            ["CustomEmailSender", "CustomSMSSender"]
+        );
+        assert!(pool.among(&[]).is_empty());
     }
 }

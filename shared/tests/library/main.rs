@@ -14,6 +14,8 @@ mod lambda_events;
 mod migration;
 mod migration_source_dynamodb;
 mod nist_rules;
+#[cfg(all(feature = "lambda-invoke", feature = "kms"))]
+mod pool_senders;
 #[cfg(feature = "lambda-invoke")]
 mod pool_triggers;
 #[cfg(feature = "lambda-invoke")]

@@ -59,6 +59,7 @@ fn service(fake: &FakeLambda, limits: TriggerLimits) -> (ResetService, Arc<Inbox
     service.triggers = Some(PoolTriggers {
         custom_message: Some(TEAM_MESSAGE.into()),
         user_migration: None,
+        senders: None,
         invoker: Arc::new(LambdaInvoker::new(client)),
         limits,
     });

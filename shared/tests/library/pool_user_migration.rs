@@ -71,6 +71,7 @@ fn fixture(script: &str, prevent: PreventUserExistenceErrors) -> Fixture {
     service.triggers = Some(PoolTriggers {
         custom_message: None,
         user_migration: Some(TEAM_MIGRATION.into()),
+        senders: None,
         invoker: Arc::new(LambdaInvoker::new(aws_sdk_lambda::Client::from_conf(
             config,
         ))),

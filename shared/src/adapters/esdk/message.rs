@@ -25,11 +25,11 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Cognito writes one encrypted data key; a few more are tolerated, a flood is not tried.
 pub const MAX_ENCRYPTED_DATA_KEYS: usize = 8;
 
-const IV_LEN: usize = 12;
-const TAG_LEN: usize = 16;
-const FINAL_FRAME: u32 = 0xFFFF_FFFF;
+pub(super) const IV_LEN: usize = 12;
+pub(super) const TAG_LEN: usize = 16;
+pub(super) const FINAL_FRAME: u32 = 0xFFFF_FFFF;
 const FRAME_AAD: &[u8] = b"AWSKMSEncryptionClient Frame";
-const FINAL_FRAME_AAD: &[u8] = b"AWSKMSEncryptionClient Final Frame";
+pub(super) const FINAL_FRAME_AAD: &[u8] = b"AWSKMSEncryptionClient Final Frame";
 const SINGLE_BLOCK_AAD: &[u8] = b"AWSKMSEncryptionClient Single Block";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,20 +288,23 @@ fn hkdf(
 }
 
 /// Key material, wiped when dropped.
-type Secret = Zeroizing<Vec<u8>>;
+pub(super) type Secret = Zeroizing<Vec<u8>>;
 
 /// The key the content is encrypted under, and (committing suites) the commitment key.
-fn derive(header: &Header, data_key: &[u8]) -> Result<(Secret, Option<Secret>), DecryptError> {
-    let suite = header.suite;
+pub(super) fn derive(
+    suite: Suite,
+    message_id: &[u8],
+    data_key: &[u8],
+) -> Result<(Secret, Option<Secret>), DecryptError> {
     let id = suite.id.to_be_bytes();
     let mut key = Zeroizing::new(vec![0u8; suite.key_len]);
     match suite.kdf {
         kdf @ Kdf::HkdfSha384 => {
             // v1: no salt; the info binds the key to the suite and the message.
-            hkdf(kdf, None, data_key, &[&id, &header.message_id], &mut key)?;
+            hkdf(kdf, None, data_key, &[&id, message_id], &mut key)?;
         }
         kdf @ Kdf::CommittingHkdfSha512 => {
-            let salt = Some(header.message_id.as_slice());
+            let salt = Some(message_id);
             hkdf(kdf, salt, data_key, &[&id, b"DERIVEKEY"], &mut key)?;
             let mut commitment = Zeroizing::new(vec![0u8; 32]);
             hkdf(kdf, salt, data_key, &[b"COMMITKEY"], &mut commitment)?;
@@ -329,7 +332,7 @@ fn open(
         .map(|()| buffer)
 }
 
-fn content_aad(message_id: &[u8], label: &[u8], sequence: u32, length: u64) -> Vec<u8> {
+pub(super) fn content_aad(message_id: &[u8], label: &[u8], sequence: u32, length: u64) -> Vec<u8> {
     let mut aad = Vec::with_capacity(message_id.len() + label.len() + 12);
     aad.extend_from_slice(message_id);
     aad.extend_from_slice(label);
@@ -459,7 +462,7 @@ pub async fn decrypt(
             "the data key's length does not fit the algorithm suite",
         ));
     }
-    let (key, commitment) = derive(&header, &data_key)?;
+    let (key, commitment) = derive(header.suite, &header.message_id, &data_key)?;
     if let (Some(expected), Some(derived)) = (&header.commitment, &commitment)
         && !bool::from(expected.as_slice().ct_eq(derived.as_slice()))
     {

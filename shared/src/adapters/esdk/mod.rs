@@ -3,9 +3,10 @@
 //! Encryption SDK message whose data key KMS encrypted.
 //!
 //! AWS's own `aws-esdk` crate was measured and not used (see the README's custom-sender section):
-//! this is the decrypt path only, for the suites Cognito uses, on RustCrypto (AES-256-GCM, HKDF,
-//! ECDSA P-384).
+//! this is the decrypt path for the suites Cognito uses, and (`encrypt.rs`) the encrypt path for
+//! the one it writes, for a pool's own custom sender, on RustCrypto (AES-256-GCM, HKDF, ECDSA P-384).
 
+pub mod encrypt;
 pub mod kms;
 pub mod message;
 pub mod raw_aes;
@@ -17,6 +18,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use zeroize::Zeroizing;
 
+pub use encrypt::{CodeEncryptor, DataKeySource, EncryptError};
 pub use kms::KmsKeyring;
 pub use message::{Suite, decrypt};
 pub use raw_aes::RawAesKeyring;

@@ -46,7 +46,7 @@ fn iv_of(provider_info: &[u8]) -> Option<[u8; IV_LEN]> {
 
 /// The encryption context as the message format serializes it (the wrapping's AAD): nothing when
 /// empty, else the pair count, then each key and value with a big-endian u16 length, in key order.
-fn serialized(context: &EncryptionContext) -> Result<Vec<u8>, DecryptError> {
+pub(super) fn serialized(context: &EncryptionContext) -> Result<Vec<u8>, DecryptError> {
     let mut out = Vec::new();
     if context.is_empty() {
         return Ok(out);

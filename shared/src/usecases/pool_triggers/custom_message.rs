@@ -44,14 +44,7 @@ impl PoolTriggers {
 /// Cognito's CustomMessage_ForgotPassword event: the code as `{####}`, the response all null.
 fn custom_message_event(call: &CustomMessageCall<'_>) -> Value {
     let region = call.user_pool_id.split('_').next().unwrap_or_default();
-    let mut attributes = serde_json::to_value(&call.user.attributes).unwrap_or_else(|_| json!({}));
-    if let Some(map) = attributes.as_object_mut() {
-        map.entry("sub").or_insert_with(|| json!(call.user.sub));
-        map.insert(
-            "cognito:user_status".into(),
-            json!(call.user.status.as_str()),
-        );
-    }
+    let attributes = event_attributes(call.user);
     json!({
         "version": "1",
         "triggerSource": "CustomMessage_ForgotPassword",
@@ -68,6 +61,17 @@ fn custom_message_event(call: &CustomMessageCall<'_>) -> Value {
         },
         "response": {"smsMessage": null, "emailMessage": null, "emailSubject": null},
     })
+}
+
+/// `request.userAttributes` as Cognito's events carry them: the user's attributes with `sub` and
+/// `cognito:user_status`.
+pub(super) fn event_attributes(user: &User) -> Value {
+    let mut attributes = serde_json::to_value(&user.attributes).unwrap_or_else(|_| json!({}));
+    if let Some(map) = attributes.as_object_mut() {
+        map.entry("sub").or_insert_with(|| json!(user.sub));
+        map.insert("cognito:user_status".into(), json!(user.status.as_str()));
+    }
+    attributes
 }
 
 /// The function's `response` checked as Cognito checks it (each message it sets carries the code

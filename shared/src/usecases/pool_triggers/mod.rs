@@ -5,9 +5,12 @@
 //! (`STACK_TRIGGER_FUNCTIONS`) run in-process, with no call added.
 
 mod custom_message;
+mod custom_sender;
 mod user_migration;
 
 pub(super) use custom_message::CustomMessageCall;
+pub use custom_sender::PoolSenders;
+pub(super) use custom_sender::{CustomSenderCall, PoolSender};
 pub(super) use user_migration::UserMigrationCall;
 
 use std::sync::Arc;
@@ -41,6 +44,8 @@ pub struct PoolTriggers {
     pub custom_message: Option<String>,
     /// The pool's UserMigration function, when it is one to invoke.
     pub user_migration: Option<String>,
+    /// The pool's CustomEmailSender / CustomSMSSender, when one is to invoke.
+    pub senders: Option<PoolSenders>,
     pub invoker: Arc<dyn TriggerInvoker>,
     pub limits: TriggerLimits,
 }

@@ -80,6 +80,7 @@ impl PoolDescription {
                         .as_ref()
                         .map(|s| s.lambda_arn.clone()),
                     custom_sms_sender: l.custom_sms_sender.as_ref().map(|s| s.lambda_arn.clone()),
+                    kms_key_id: l.kms_key_id.clone(),
                 })
                 .unwrap_or_default(),
         })
