@@ -93,7 +93,7 @@ async fn a_pool_trigger_the_stack_may_not_invoke_is_the_init_error_naming_it() {
     let run = run_function(
         env!("CARGO_BIN_EXE_forgot-password"),
         &d.env,
-        &[event.clone()],
+        std::slice::from_ref(&event),
     )
     .await;
     let init_error = &run.answers[0];
