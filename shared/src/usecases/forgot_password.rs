@@ -106,19 +106,7 @@ async fn forgot_password<R: CryptoRng + Send>(
             let render_took = rendering.elapsed();
             let (key_id, digest) = service.code_keys.digest(&user.username, code.expose());
             let started = Instant::now();
-            let issued = async {
-                let answer = issue(
-                    service,
-                    &user.username,
-                    key_id,
-                    digest,
-                    channel.medium,
-                    Some(channel.medium),
-                    now,
-                )
-                .await;
-                (answer, started.elapsed())
-            };
+            let issued = issue_timed(service, &user.username, key_id, digest, channel.medium, now);
             // Together: the code write ∥ the delivery's pre-checks (the sandbox: account, recipient).
             let ((issued, issue_took), checked) = tokio::join!(
                 issued,
@@ -201,19 +189,7 @@ async fn by_pool_sender(
         client_metadata: request.client_metadata.as_ref(),
     };
     let started = Instant::now();
-    let issued = async {
-        let answer = issue(
-            service,
-            &user.username,
-            key_id,
-            digest,
-            channel.medium,
-            Some(channel.medium),
-            now,
-        )
-        .await;
-        (answer, started.elapsed())
-    };
+    let issued = issue_timed(service, &user.username, key_id, digest, channel.medium, now);
     let prevent = service.pool.prevent_user_existence_errors;
     let ((issued, issue_took), event) =
         tokio::join!(issued, sender.event(&call, code.expose(), prevent));
@@ -296,6 +272,20 @@ fn plan(service: &ResetService, user: Option<User>) -> Result<Plan, CognitoError
 
 /// `lifetime`: the medium whose lifetime the code gets; `medium`: the one recorded (none for a
 /// decoy).
+/// `issue` for a real user on `medium`, and how long the write took (a decoy waits it out).
+async fn issue_timed(
+    service: &ResetService,
+    record: &str,
+    key_id: KeyId,
+    digest: CodeDigest,
+    medium: DeliveryMedium,
+    now: UnixTime,
+) -> (Result<(), CognitoError>, std::time::Duration) {
+    let started = Instant::now();
+    let answer = issue(service, record, key_id, digest, medium, Some(medium), now).await;
+    (answer, started.elapsed())
+}
+
 async fn issue(
     service: &ResetService,
     record: &str,
