@@ -319,6 +319,15 @@ fn retries() -> aws_types::sdk_config::RetryConfig {
     aws_types::sdk_config::RetryConfig::standard().with_max_attempts(3)
 }
 
+/// The retries of a service whose quotas are the account's, shared by every container (Cognito's
+/// user pool API): at most two attempts, in the SDK's adaptive mode, so a throttle slows this
+/// container's later calls (its client-side rate limiter) instead of tripling a storm with
+/// retries. A throttle past that is the caller's TooManyRequestsException to retry.
+#[cfg(feature = "aws-sdk")]
+pub fn shared_quota_retries() -> aws_types::sdk_config::RetryConfig {
+    aws_types::sdk_config::RetryConfig::adaptive().with_max_attempts(2)
+}
+
 /// Every AWS call's bounds: the SDK has none by default, so a stalled connection would hold a
 /// function until Lambda kills it (10 s), with no answer and nothing logged. Each call (its
 /// retries included) ends within 3 s, each attempt within 2 s; the calls that must not be retried

@@ -34,15 +34,19 @@ pub const DELIVERY_LATENCY: &str = "DeliveryLatency";
 pub const NOTICES: &str = "PasswordChangedNotices";
 /// Containers started, by `Function`.
 pub const COLD_STARTS: &str = "ColdStarts";
+/// AWS calls a service answered with a throttle, by `Quota`: how close a storm runs to the
+/// account's shared quotas, before any request is refused for it.
+pub const THROTTLED_CALLS: &str = "ThrottledCalls";
 
 /// Every metric name, for the template agreement test: an alarm names one of these.
-pub const ALL: [&str; 6] = [
+pub const ALL: [&str; 7] = [
     REQUESTS,
     INTERNAL_ERRORS,
     CODES_SENT,
     DELIVERY_LATENCY,
     NOTICES,
     COLD_STARTS,
+    THROTTLED_CALLS,
 ];
 
 /// The dimension names.
@@ -50,6 +54,57 @@ pub const OPERATION: &str = "Operation";
 pub const OUTCOME: &str = "Outcome";
 pub const MEDIUM: &str = "Medium";
 pub const FUNCTION: &str = "Function";
+pub const QUOTA: &str = "Quota";
+
+/// The quota a throttled call spent: Cognito's categories (per account and Region, shared with
+/// every other use of the account's pools), or the other service by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    UserPoolRead,
+    UserPoolClientRead,
+    UserRead,
+    UserList,
+    UserAccountRecovery,
+    UserUpdate,
+    UserCreate,
+    UserDelete,
+    /// A Cognito operation of no category above.
+    OtherCognito,
+    DynamoDb,
+    Other,
+}
+
+impl Quota {
+    pub const ALL: [Quota; 11] = [
+        Self::UserPoolRead,
+        Self::UserPoolClientRead,
+        Self::UserRead,
+        Self::UserList,
+        Self::UserAccountRecovery,
+        Self::UserUpdate,
+        Self::UserCreate,
+        Self::UserDelete,
+        Self::OtherCognito,
+        Self::DynamoDb,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserPoolRead => "UserPoolRead",
+            Self::UserPoolClientRead => "UserPoolClientRead",
+            Self::UserRead => "UserRead",
+            Self::UserList => "UserList",
+            Self::UserAccountRecovery => "UserAccountRecovery",
+            Self::UserUpdate => "UserUpdate",
+            Self::UserCreate => "UserCreate",
+            Self::UserDelete => "UserDelete",
+            Self::OtherCognito => "OtherCognito",
+            Self::DynamoDb => "DynamoDB",
+            Self::Other => "Other",
+        }
+    }
+}
 
 /// What a request was: an API operation or a trigger invocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,6 +309,11 @@ pub fn cold_start(function: &'static str) {
     metrics::counter!(COLD_STARTS, FUNCTION => function).increment(1);
 }
 
+/// One AWS call a service throttled, against `quota`.
+pub fn throttled_call(quota: Quota) {
+    metrics::counter!(THROTTLED_CALLS, QUOTA => quota.as_str()).increment(1);
+}
+
 /// The units CloudWatch shows (a recorder that reads descriptions picks them up).
 pub fn describe() {
     metrics::describe_histogram!(
@@ -261,7 +321,14 @@ pub fn describe() {
         metrics::Unit::Milliseconds,
         "time SES or SMS took to accept a code"
     );
-    for counter in [REQUESTS, INTERNAL_ERRORS, CODES_SENT, NOTICES, COLD_STARTS] {
+    for counter in [
+        REQUESTS,
+        INTERNAL_ERRORS,
+        CODES_SENT,
+        NOTICES,
+        COLD_STARTS,
+        THROTTLED_CALLS,
+    ] {
         metrics::describe_counter!(counter, metrics::Unit::Count, "");
     }
 }
@@ -312,5 +379,9 @@ mod tests {
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), Outcome::ALL.len());
+        let mut quotas: Vec<&str> = Quota::ALL.iter().map(|q| q.as_str()).collect();
+        quotas.sort_unstable();
+        quotas.dedup();
+        assert_eq!(quotas.len(), Quota::ALL.len());
     }
 }
