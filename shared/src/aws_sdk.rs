@@ -320,12 +320,19 @@ fn retries() -> aws_types::sdk_config::RetryConfig {
 }
 
 /// The retries of a service whose quotas are the account's, shared by every container (Cognito's
-/// user pool API): at most two attempts, in the SDK's adaptive mode, so a throttle slows this
-/// container's later calls (its client-side rate limiter) instead of tripling a storm with
-/// retries. A throttle past that is the caller's TooManyRequestsException to retry.
+/// user pool API): at most two attempts, the second after a short full-jitter pause (at most
+/// 200 ms, then 400 ms), so a storm's throttles cost the quota at most twice and a throttle past
+/// that is answered at once, TooManyRequestsException, for the caller to retry. Not the SDK's
+/// adaptive mode: its client-side limiter, once throttled, delayed a container's next call past
+/// the call's 3 s bound (measured by the storm test), and a timeout is an InternalError, not a
+/// throttle.
 #[cfg(feature = "aws-sdk")]
 pub fn shared_quota_retries() -> aws_types::sdk_config::RetryConfig {
-    aws_types::sdk_config::RetryConfig::adaptive().with_max_attempts(2)
+    use std::time::Duration;
+    aws_types::sdk_config::RetryConfig::standard()
+        .with_max_attempts(2)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_millis(400))
 }
 
 /// Every AWS call's bounds: the SDK has none by default, so a stalled connection would hold a
