@@ -29,6 +29,8 @@ use crate::ports::StoreError;
 pub const FRESH: Duration = Duration::from_secs(300);
 /// The whole start's share of Lambda's 10 s init for describing the pool, retries included.
 const INIT_BUDGET: Duration = Duration::from_secs(6);
+/// No attempt is started with less than this left of the budget.
+const MIN_ATTEMPT: Duration = Duration::from_millis(250);
 /// One DescribeUserPool attempt at most (never retried by the SDK: the loop below is the retry).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Full jitter: each pause is uniform in [0, min(CAP, BASE * 2^n)].
@@ -66,6 +68,9 @@ pub(super) async fn describe(
             }
         }
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left < MIN_ATTEMPT {
+            break;
+        }
         let sent = client
             .describe_user_pool()
             .user_pool_id(pool_id)
@@ -100,7 +105,7 @@ pub(super) async fn describe(
             .saturating_mul(1 << attempt.min(10))
             .min(CAP)
             .mul_f64(rng.random_range(0.0..1.0));
-        if tokio::time::Instant::now() + pause >= deadline {
+        if tokio::time::Instant::now() + pause + MIN_ATTEMPT >= deadline {
             tracing::error!(pool = %pool_id, error = %failure, attempts = attempt + 1,
                 "DescribeUserPool gave no answer within the start's budget");
             return Err(failure);
@@ -108,7 +113,11 @@ pub(super) async fn describe(
         tracing::warn!(pool = %pool_id, error = %failure, "DescribeUserPool failed; retrying");
         tokio::time::sleep(pause).await;
     }
-    Err(StoreError::Unavailable("DescribeUserPool: no attempt".into()))
+    tracing::error!(pool = %pool_id, "DescribeUserPool gave no answer within the start's budget");
+    Err(StoreError::Unavailable(format!(
+        "DescribeUserPool on {pool_id}: no answer within {} s",
+        INIT_BUDGET.as_secs()
+    )))
 }
 
 /// Worth another try: a throttle, a 5xx, a timeout or a lost connection; not a refusal (no such
