@@ -86,6 +86,10 @@ pub struct Report {
     pub elapsed: Duration,
     /// Resets completed per second over the whole storm.
     pub resets_per_second: f64,
+    /// When each reset completed, since the storm began.
+    pub confirmed_at: Vec<Duration>,
+    /// Resets completed per second over the storm's second half (past the cold starts).
+    pub sustained_per_second: f64,
 }
 
 impl Report {
@@ -105,7 +109,7 @@ impl Report {
             })
             .collect();
         let row = format!(
-            "| {} | {} | {} | {} | {} | {} / {} / {} | {} | {} | {:.1} |",
+            "| {} | {} | {} | {} | {} | {} / {} / {} | {} | {} | {:.1} | {:.1} |",
             storm.login.name(),
             self.cold_starts,
             self.init_failures,
@@ -117,6 +121,7 @@ impl Report {
             self.abandoned,
             self.elapsed.as_secs(),
             self.resets_per_second,
+            self.sustained_per_second,
         );
         let detail = format!(
             "- {}: answers {}; Cognito calls {}.",
@@ -391,6 +396,7 @@ fn code_in(body: &str) -> Option<String> {
 
 /// What the workers share.
 struct Shared {
+    began: Instant,
     report: Mutex<Report>,
     next_user: Mutex<usize>,
     /// SMS bodies already taken, by phone: how many of each phone's messages were read.
@@ -417,13 +423,14 @@ pub struct Binaries {
 pub async fn run(storm: &Storm, binaries: &Binaries) -> Report {
     let stack = Arc::new(stack(storm).await);
     let shared = Arc::new(Shared {
+        began: Instant::now(),
         report: Mutex::new(Report::default()),
         next_user: Mutex::new(0),
         read: Mutex::new(BTreeMap::new()),
     });
     let began = Instant::now();
     let mut tasks = Vec::new();
-    for w in 0..storm.workers {
+    for _ in 0..storm.workers {
         let delay = storm
             .surge
             .mul_f64(rand::rng().random_range(0.0..1.0));
@@ -431,7 +438,7 @@ pub async fn run(storm: &Storm, binaries: &Binaries) -> Report {
         let (forgot, confirm) = (binaries.forgot.clone(), binaries.confirm.clone());
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            worker(w, &storm, &stack, &shared, &forgot, &confirm, began).await;
+            worker(&storm, &stack, &shared, &forgot, &confirm, began).await;
         }));
     }
     for task in tasks {
@@ -440,6 +447,9 @@ pub async fn run(storm: &Storm, binaries: &Binaries) -> Report {
     let mut report = shared.report.lock().unwrap().clone();
     report.elapsed = began.elapsed();
     report.resets_per_second = report.confirmed as f64 / report.elapsed.as_secs_f64().max(1e-3);
+    let half = report.elapsed / 2;
+    let late = report.confirmed_at.iter().filter(|at| **at >= half).count();
+    report.sustained_per_second = late as f64 / (report.elapsed - half).as_secs_f64().max(1e-3);
     for (op, _, _) in crate::fault_proxy::COGNITO_QUOTAS
         .iter()
         .flat_map(|(_, _, ops)| ops.iter().map(|op| (*op, 0, 0)))
@@ -462,7 +472,6 @@ async fn cold(binary: &str, stack: &Stack, shared: &Shared) -> Container {
 }
 
 async fn worker(
-    w: usize,
     storm: &Storm,
     stack: &Stack,
     shared: &Shared,
@@ -472,7 +481,6 @@ async fn worker(
 ) {
     let mut forgot = cold(forgot_binary, stack, shared).await;
     let mut confirm = cold(confirm_binary, stack, shared).await;
-    let ip = format!("10.{}.{}.{}", w / 65536 % 256, w / 256 % 256, w % 256);
     loop {
         let n = {
             let mut next = shared.next_user.lock().unwrap();
@@ -487,6 +495,8 @@ async fn worker(
             return;
         }
         let user = &stack.users[n % stack.users.len()];
+        // One caller per reset, as a storm of distinct people: the per-caller limit stays out.
+        let ip = format!("10.{}.{}.{}", n / 65536 % 256, n / 256 % 256, n % 256);
         reset(
             storm,
             stack,
@@ -595,7 +605,11 @@ async fn reset(
     if kind != "ok" {
         return;
     }
-    shared.report.lock().unwrap().confirmed += 1;
+    {
+        let mut report = shared.report.lock().unwrap();
+        report.confirmed += 1;
+        report.confirmed_at.push(shared.began.elapsed());
+    }
     // The spent code, replayed with another password: refused, whatever the throttling.
     let replay = json!({
         "ClientId": stack.client_id, "Username": user.login,
