@@ -181,7 +181,10 @@ async fn stack(storm: &Storm) -> Stack {
             Login::Username => (
                 format!("u{i}-{tag}"),
                 format!("u{i}-{tag}"),
-                vec![("phone_number", phone.as_str()), ("phone_number_verified", "true")],
+                vec![
+                    ("phone_number", phone.as_str()),
+                    ("phone_number_verified", "true"),
+                ],
             ),
             Login::EmailAlias => (
                 format!("u{i}-{tag}"),
@@ -203,7 +206,14 @@ async fn stack(storm: &Storm) -> Stack {
                 ],
             ),
         };
-        add_user(&cognito, &pool_id, &username, &attributes, Some(FIRST_PASSWORD)).await;
+        add_user(
+            &cognito,
+            &pool_id,
+            &username,
+            &attributes,
+            Some(FIRST_PASSWORD),
+        )
+        .await;
         users.push(StormUser { login, phone });
     }
     let tables = crate::dynamo::unique_tables("storm");
@@ -239,7 +249,10 @@ async fn stack(storm: &Storm) -> Stack {
             "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
             proxy.endpoint().as_str(),
         ),
-        ("AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2", sms.endpoint.as_str()),
+        (
+            "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2",
+            sms.endpoint.as_str(),
+        ),
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
     ]
@@ -336,8 +349,8 @@ impl Container {
                 .unwrap_or("?")
                 .to_string()
         };
-        let answer = serde_json::from_str(body["body"].as_str().unwrap_or("null"))
-            .unwrap_or(Value::Null);
+        let answer =
+            serde_json::from_str(body["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null);
         Answer::Http(status, kind, answer)
     }
 }
@@ -431,9 +444,7 @@ pub async fn run(storm: &Storm, binaries: &Binaries) -> Report {
     let began = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..storm.workers {
-        let delay = storm
-            .surge
-            .mul_f64(rand::rng().random_range(0.0..1.0));
+        let delay = storm.surge.mul_f64(rand::rng().random_range(0.0..1.0));
         let (stack, shared, storm) = (stack.clone(), shared.clone(), storm.clone());
         let (forgot, confirm) = (binaries.forgot.clone(), binaries.confirm.clone());
         tasks.push(tokio::spawn(async move {
@@ -569,8 +580,7 @@ async fn reset(
 ) {
     let request = json!({"ClientId": stack.client_id, "Username": user.login});
     let event = http_event("ForgotPassword", request, ip);
-    let Some((kind, _)) = call(storm, stack, shared, "ForgotPassword", forgot, &event).await
-    else {
+    let Some((kind, _)) = call(storm, stack, shared, "ForgotPassword", forgot, &event).await else {
         shared.report.lock().unwrap().abandoned += 1;
         return;
     };

@@ -53,18 +53,24 @@ async fn a_storm_past_the_quotas_fails_no_start_and_leaves_no_code_live() {
     assert_eq!(report.cold_starts, 16, "{report:#?}");
     assert_eq!(report.init_failures, 0, "no start failed: {report:#?}");
     assert_eq!(report.server_errors, 0, "no 5xx: {report:#?}");
-    assert_eq!(report.live_after_reset, 0, "no spent code accepted: {report:#?}");
+    assert_eq!(
+        report.live_after_reset, 0,
+        "no spent code accepted: {report:#?}"
+    );
     assert_eq!(unexpected(&report), Vec::<String>::new(), "{report:#?}");
     assert_eq!(report.abandoned, 0, "{report:#?}");
-    assert_eq!(report.confirmed, storm.users, "every user reset: {report:#?}");
+    assert_eq!(
+        report.confirmed, storm.users,
+        "every user reset: {report:#?}"
+    );
     // The storm did meet the quotas...
     assert!(
         report.cognito_throttled.values().sum::<usize>() > 0,
         "{report:#?}"
     );
     // ...and the containers shared the pool's description rather than each asking for it.
-    let described = report.cognito_seen["DescribeUserPool"]
-        - report.cognito_throttled["DescribeUserPool"];
+    let described =
+        report.cognito_seen["DescribeUserPool"] - report.cognito_throttled["DescribeUserPool"];
     assert!(
         described < report.cold_starts / 2,
         "{described} DescribeUserPool answered for {} cold starts: {report:#?}",

@@ -13,8 +13,8 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::SdkError;
 use aws_sdk_cognitoidentityprovider::types::{
     AccountRecoverySettingType, AliasAttributeType, LambdaConfigType, PasswordPolicyType,
-    RecoveryOptionNameType, RecoveryOptionType, UserPoolMfaType, UserPoolPolicyType,
-    UserPoolType, UsernameAttributeType, UsernameConfigurationType,
+    RecoveryOptionNameType, RecoveryOptionType, UserPoolMfaType, UserPoolPolicyType, UserPoolType,
+    UsernameAttributeType, UsernameConfigurationType,
 };
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -172,7 +172,10 @@ struct SharedPolicy {
 impl From<&UserPoolType> for SharedPool {
     fn from(pool: &UserPoolType) -> Self {
         Self {
-            case_sensitive: pool.username_configuration.as_ref().map(|c| c.case_sensitive),
+            case_sensitive: pool
+                .username_configuration
+                .as_ref()
+                .map(|c| c.case_sensitive),
             username_attributes: pool
                 .username_attributes()
                 .iter()
@@ -231,11 +234,7 @@ impl SharedPool {
                     .map(|a| AliasAttributeType::from(a.as_str()))
                     .collect(),
             ))
-            .set_mfa_configuration(
-                self.mfa_configuration
-                    .as_deref()
-                    .map(UserPoolMfaType::from),
-            );
+            .set_mfa_configuration(self.mfa_configuration.as_deref().map(UserPoolMfaType::from));
         if let Some(sensitive) = self.case_sensitive {
             pool = pool.username_configuration(
                 UsernameConfigurationType::builder()
