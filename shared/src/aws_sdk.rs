@@ -319,6 +319,22 @@ fn retries() -> aws_types::sdk_config::RetryConfig {
     aws_types::sdk_config::RetryConfig::standard().with_max_attempts(3)
 }
 
+/// The retries of a service whose quotas are the account's, shared by every container (Cognito's
+/// user pool API): at most two attempts, the second after a short full-jitter pause (at most
+/// 200 ms, then 400 ms), so a storm's throttles cost the quota at most twice and a throttle past
+/// that is answered at once, TooManyRequestsException, for the caller to retry. Not the SDK's
+/// adaptive mode: its client-side limiter, once throttled, delayed a container's next call past
+/// the call's 3 s bound (measured by the storm test), and a timeout is an InternalError, not a
+/// throttle.
+#[cfg(feature = "aws-sdk")]
+pub fn shared_quota_retries() -> aws_types::sdk_config::RetryConfig {
+    use std::time::Duration;
+    aws_types::sdk_config::RetryConfig::standard()
+        .with_max_attempts(2)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_millis(400))
+}
+
 /// Every AWS call's bounds: the SDK has none by default, so a stalled connection would hold a
 /// function until Lambda kills it (10 s), with no answer and nothing logged. Each call (its
 /// retries included) ends within 3 s, each attempt within 2 s; the calls that must not be retried

@@ -37,9 +37,12 @@ pub const COLD_STARTS: &str = "ColdStarts";
 /// Sign-outs owed after a password change, by `Outcome`: `recorded` for retries, `unrecorded`
 /// (the reset answered an error), `ended` by a retry, `failed` retries.
 pub const OWED_SIGN_OUTS: &str = "OwedSignOuts";
+/// AWS calls a service answered with a throttle, by `Quota`: how close a storm runs to the
+/// account's shared quotas, before any request is refused for it.
+pub const THROTTLED_CALLS: &str = "ThrottledCalls";
 
 /// Every metric name, for the template agreement test: an alarm names one of these.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     REQUESTS,
     INTERNAL_ERRORS,
     CODES_SENT,
@@ -47,6 +50,7 @@ pub const ALL: [&str; 7] = [
     NOTICES,
     COLD_STARTS,
     OWED_SIGN_OUTS,
+    THROTTLED_CALLS,
 ];
 
 /// The dimension names.
@@ -54,6 +58,57 @@ pub const OPERATION: &str = "Operation";
 pub const OUTCOME: &str = "Outcome";
 pub const MEDIUM: &str = "Medium";
 pub const FUNCTION: &str = "Function";
+pub const QUOTA: &str = "Quota";
+
+/// The quota a throttled call spent: Cognito's categories (per account and Region, shared with
+/// every other use of the account's pools), or the other service by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    UserPoolRead,
+    UserPoolClientRead,
+    UserRead,
+    UserList,
+    UserAccountRecovery,
+    UserUpdate,
+    UserCreate,
+    UserDelete,
+    /// A Cognito operation of no category above.
+    OtherCognito,
+    DynamoDb,
+    Other,
+}
+
+impl Quota {
+    pub const ALL: [Quota; 11] = [
+        Self::UserPoolRead,
+        Self::UserPoolClientRead,
+        Self::UserRead,
+        Self::UserList,
+        Self::UserAccountRecovery,
+        Self::UserUpdate,
+        Self::UserCreate,
+        Self::UserDelete,
+        Self::OtherCognito,
+        Self::DynamoDb,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserPoolRead => "UserPoolRead",
+            Self::UserPoolClientRead => "UserPoolClientRead",
+            Self::UserRead => "UserRead",
+            Self::UserList => "UserList",
+            Self::UserAccountRecovery => "UserAccountRecovery",
+            Self::UserUpdate => "UserUpdate",
+            Self::UserCreate => "UserCreate",
+            Self::UserDelete => "UserDelete",
+            Self::OtherCognito => "OtherCognito",
+            Self::DynamoDb => "DynamoDB",
+            Self::Other => "Other",
+        }
+    }
+}
 
 /// What a request was: an API operation or a trigger invocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,6 +318,11 @@ pub fn cold_start(function: &'static str) {
     metrics::counter!(COLD_STARTS, FUNCTION => function).increment(1);
 }
 
+/// One AWS call a service throttled, against `quota`.
+pub fn throttled_call(quota: Quota) {
+    metrics::counter!(THROTTLED_CALLS, QUOTA => quota.as_str()).increment(1);
+}
+
 /// The units CloudWatch shows (a recorder that reads descriptions picks them up).
 pub fn describe() {
     metrics::describe_histogram!(
@@ -277,6 +337,7 @@ pub fn describe() {
         NOTICES,
         COLD_STARTS,
         OWED_SIGN_OUTS,
+        THROTTLED_CALLS,
     ] {
         metrics::describe_counter!(counter, metrics::Unit::Count, "");
     }
@@ -328,5 +389,9 @@ mod tests {
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), Outcome::ALL.len());
+        let mut quotas: Vec<&str> = Quota::ALL.iter().map(|q| q.as_str()).collect();
+        quotas.sort_unstable();
+        quotas.dedup();
+        assert_eq!(quotas.len(), Quota::ALL.len());
     }
 }

@@ -3,6 +3,12 @@
 //! or a service breaks between a function and the pool: applied and then the connection dropped,
 //! a throttle or a 500 answered without forwarding, an answer that never comes.
 //!
+//!
+//! With `enforce_quotas`, it is also Cognito's throttling: each operation draws on its quota
+//! category's token bucket (per account: the proxy is one account), DescribeUserPoolClient on its
+//! pool's bucket too, and a request finding its bucket empty is answered as Cognito answers it,
+//! 400 TooManyRequestsException, without being forwarded.
+//!
 //! One request per connection (the forwarded request asks moto for `Connection: close`, and the
 //! answer carries it back), so a dropped connection is exactly one lost answer.
 
@@ -47,13 +53,116 @@ struct Rule {
     left: Option<usize>,
 }
 
+/// Cognito's default quotas (requests per second, per account and Region, the quotas page of
+/// 2026) by category, with the operations this service calls in each.
+pub const COGNITO_QUOTAS: [(&str, f64, &[&str]); 7] = [
+    ("UserPoolRead", 15.0, &["DescribeUserPool"]),
+    ("UserPoolClientRead", 15.0, &["DescribeUserPoolClient"]),
+    ("UserRead", 120.0, &["AdminGetUser"]),
+    ("UserList", 30.0, &["ListUsers"]),
+    (
+        "UserAccountRecovery",
+        30.0,
+        &[
+            "AdminSetUserPassword",
+            "ForgotPassword",
+            "ConfirmForgotPassword",
+        ],
+    ),
+    (
+        "UserUpdate",
+        25.0,
+        &["AdminUserGlobalSignOut", "AdminUpdateUserAttributes"],
+    ),
+    ("UserCreate", 50.0, &["AdminCreateUser"]),
+];
+/// DescribeUserPoolClient's own limit per pool, within UserPoolClientRead.
+pub const DESCRIBE_CLIENT_PER_POOL: f64 = 5.0;
+
+/// A token bucket holding a second's worth of its rate.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    rate: f64,
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl Bucket {
+    fn new(rate: f64) -> Self {
+        Self {
+            rate,
+            tokens: rate.max(1.0),
+            at: std::time::Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let elapsed = now.duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.rate.max(1.0));
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The quotas enforced: a bucket per category and one per pool for DescribeUserPoolClient.
+struct Quotas {
+    scale: f64,
+    categories: HashMap<&'static str, Bucket>,
+    client_reads: HashMap<String, Bucket>,
+}
+
+impl Quotas {
+    fn new(scale: f64) -> Self {
+        Self {
+            scale,
+            categories: COGNITO_QUOTAS
+                .iter()
+                .map(|(name, rate, _)| (*name, Bucket::new(rate * scale)))
+                .collect(),
+            client_reads: HashMap::new(),
+        }
+    }
+
+    /// Whether a request of `operation` (its body `body`) is within the quotas, spending them.
+    fn admit(&mut self, operation: &str, body: &[u8]) -> bool {
+        let Some((category, _, _)) = COGNITO_QUOTAS
+            .iter()
+            .find(|(_, _, operations)| operations.contains(&operation))
+        else {
+            return true;
+        };
+        if operation == "DescribeUserPoolClient" {
+            let pool = serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|b| b["UserPoolId"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            let scale = self.scale;
+            let per_pool = self
+                .client_reads
+                .entry(pool)
+                .or_insert_with(|| Bucket::new(DESCRIBE_CLIENT_PER_POOL * scale));
+            if !per_pool.take() {
+                return false;
+            }
+        }
+        self.categories.get_mut(category).is_none_or(Bucket::take)
+    }
+}
+
 #[derive(Default)]
 struct State {
     rules: HashMap<String, Rule>,
     random: Option<Random>,
+    quotas: Option<Quotas>,
     /// Requests seen per operation, broken or not.
     seen: HashMap<String, usize>,
-    /// Requests broken per operation.
+    /// Requests broken per operation (quota throttles included).
     broken: HashMap<String, usize>,
 }
 
@@ -118,6 +227,13 @@ impl FaultProxy {
         });
     }
 
+    /// Enforces Cognito's quotas (`COGNITO_QUOTAS`, `DESCRIBE_CLIENT_PER_POOL`), each rate
+    /// multiplied by `scale`, from now on: a request past its quota is answered 400
+    /// TooManyRequestsException and counted as broken.
+    pub fn enforce_quotas(&self, scale: f64) {
+        self.state.lock().unwrap().quotas = Some(Quotas::new(scale));
+    }
+
     /// Every operation forwarded as it is from now on.
     pub fn heal(&self) {
         let mut state = self.state.lock().unwrap();
@@ -154,10 +270,18 @@ impl FaultProxy {
 }
 
 /// The fault for this request of `operation`, counting it.
-fn fault_for(state: &Mutex<State>, operation: &str) -> Option<Fault> {
+fn fault_for(state: &Mutex<State>, operation: &str, body: &[u8]) -> Option<Fault> {
     use rand::RngExt;
     let mut state = state.lock().unwrap();
     *state.seen.entry(operation.to_string()).or_default() += 1;
+    let over_quota = state
+        .quotas
+        .as_mut()
+        .is_some_and(|q| !q.admit(operation, body));
+    if over_quota {
+        *state.broken.entry(operation.to_string()).or_default() += 1;
+        return Some(Fault::Throttle);
+    }
     if !state.rules.contains_key(operation)
         && let Some(random) = &mut state.random
     {
@@ -273,7 +397,7 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> s
     let Some(request) = Request::read(&mut client).await else {
         return Ok(());
     };
-    let answer = match fault_for(state, &request.operation()) {
+    let answer = match fault_for(state, &request.operation(), &request.body) {
         None => forward(&request, upstream).await?,
         Some(Fault::ApplyThenDrop) => {
             forward(&request, upstream).await?;

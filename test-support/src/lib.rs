@@ -42,6 +42,8 @@ pub mod requests;
 #[cfg(feature = "cognito")]
 pub mod runner_sdk;
 pub mod service;
+#[cfg(all(feature = "cognito", feature = "dynamodb"))]
+pub mod storm;
 mod unique;
 
 pub use inbox::Inbox;

@@ -1138,6 +1138,8 @@ fn expected_actions(deployment: &Deployment, binary: &str, function: &Value) -> 
                 true,
             );
             add(FIND_IN_POOL, r.pool);
+            // The pool's description other containers shared in the codes table.
+            add(&["dynamodb:GetItem"], r.pool);
             add(&["dynamodb:GetItem", "dynamodb:Query"], r.users_table);
             // A code goes by the order's media (an SMS needs an identity: the rule refuses
             // phone recovery without one); the notice by email first, by SMS where a reset

@@ -9,6 +9,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::metrics::{self, Quota};
 use crate::ports::StoreError;
 
 /// Cognito: the codes Cognito and the SDK's retry layer use when the service sheds load.
@@ -16,6 +17,7 @@ use crate::ports::StoreError;
 #[cfg(feature = "cognito")]
 pub(crate) const COGNITO: AwsService = AwsService {
     name: "Cognito",
+    quota: cognito_quota,
     throttling: &[
         "TooManyRequestsException",
         "ThrottlingException",
@@ -31,6 +33,7 @@ pub(crate) const COGNITO: AwsService = AwsService {
 #[cfg(feature = "dynamodb")]
 pub(crate) const DYNAMODB: AwsService = AwsService {
     name: "DynamoDB",
+    quota: |_| Quota::DynamoDb,
     throttling: &[
         "ProvisionedThroughputExceededException",
         "ThrottlingException",
@@ -44,13 +47,35 @@ pub(crate) const DYNAMODB: AwsService = AwsService {
 #[cfg(feature = "sqs")]
 pub(crate) const SQS: AwsService = AwsService {
     name: "SQS",
+    quota: |_| Quota::Other,
     throttling: &["ThrottlingException", "RequestThrottled", "Throttling"],
 };
 
-/// A service as its failures are judged: its name in logs and the codes it sheds load with.
+/// Cognito's quota category of each operation this service calls (Cognito's quotas page): the
+/// account's requests per second, shared by every pool and every caller of the account.
+#[cfg(feature = "cognito")]
+pub(crate) fn cognito_quota(operation: &str) -> Quota {
+    match operation {
+        "DescribeUserPool" => Quota::UserPoolRead,
+        "DescribeUserPoolClient" => Quota::UserPoolClientRead,
+        "AdminGetUser" => Quota::UserRead,
+        "ListUsers" => Quota::UserList,
+        "AdminSetUserPassword" | "ForgotPassword" | "ConfirmForgotPassword" => {
+            Quota::UserAccountRecovery
+        }
+        "AdminUserGlobalSignOut" | "AdminUpdateUserAttributes" => Quota::UserUpdate,
+        "AdminCreateUser" => Quota::UserCreate,
+        "AdminDeleteUser" => Quota::UserDelete,
+        _ => Quota::OtherCognito,
+    }
+}
+
+/// A service as its failures are judged: its name in logs, the quota each operation spends and
+/// the codes it sheds load with.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AwsService {
     pub name: &'static str,
+    pub quota: fn(&str) -> Quota,
     pub throttling: &'static [&'static str],
 }
 
@@ -75,13 +100,26 @@ impl AwsService {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         if self.throttled(&e) {
-            tracing::warn!(operation, resource, "{} throttled the request", self.name);
+            self.note_throttle(operation, resource);
             return StoreError::Throttled;
         }
         StoreError::Unavailable(format!(
             "{operation} on {resource}: {}",
             DisplayErrorContext(&e)
         ))
+    }
+
+    /// `operation` on `resource` was throttled: logged and counted against its quota.
+    pub fn note_throttle(&self, operation: &str, resource: &str) {
+        let quota = (self.quota)(operation);
+        tracing::warn!(
+            operation,
+            resource,
+            quota = quota.as_str(),
+            "{} throttled the request",
+            self.name
+        );
+        metrics::throttled_call(quota);
     }
 
     /// An item or a response without the shape this adapter reads: logged with where and what.
@@ -117,6 +155,22 @@ mod tests {
         assert!(!COGNITO.is_throttling(Some("LimitExceededException")));
         assert!(!COGNITO.is_throttling(Some("InvalidPasswordException")));
         assert!(!COGNITO.is_throttling(None));
+    }
+
+    #[cfg(feature = "cognito")]
+    #[test]
+    fn cognito_operations_by_quota() {
+        assert_eq!(cognito_quota("DescribeUserPool"), Quota::UserPoolRead);
+        assert_eq!(
+            cognito_quota("DescribeUserPoolClient"),
+            Quota::UserPoolClientRead
+        );
+        assert_eq!(
+            cognito_quota("AdminSetUserPassword"),
+            Quota::UserAccountRecovery
+        );
+        assert_eq!(cognito_quota("AdminUserGlobalSignOut"), Quota::UserUpdate);
+        assert_eq!(cognito_quota("ListUsers"), Quota::UserList);
     }
 
     #[cfg(feature = "dynamodb")]

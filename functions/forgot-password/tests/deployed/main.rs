@@ -6,4 +6,5 @@
 
 mod edge;
 mod start;
+mod storm;
 mod trace_logs;

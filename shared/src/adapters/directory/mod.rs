@@ -107,14 +107,39 @@ async fn cognito_pool(aws: &Aws, wiring: &Wiring) -> Result<cognito::CognitoPool
         .clone()
         .ok_or_else(|| ConfigError::new(env::USER_POOL_ID, "required when DIRECTORY=cognito"))?;
     let sdk = aws.config(env::USER_POOL_ID)?;
-    CognitoPool::connect(
-        aws_sdk_cognitoidentityprovider::Client::new(sdk),
+    // The pool's quotas are the account's, shared by every container: no retry storm.
+    let client = aws_sdk_cognitoidentityprovider::Client::from_conf(
+        aws_sdk_cognitoidentityprovider::config::Builder::from(sdk)
+            .retry_config(crate::aws_sdk::shared_quota_retries())
+            .build(),
+    );
+    let shared = shared_table(aws, wiring)?;
+    CognitoPool::connect_sharing(
+        client,
         pool_id.clone(),
         CognitoOptions {
             sign_out_on_reset: wiring.sign_out_on_reset,
             ..CognitoOptions::default()
         },
+        shared.as_ref(),
     )
     .await
     .map_err(|e| ConfigError::new(env::USER_POOL_ID, format!("user pool {pool_id}: {e}")))
+}
+
+/// Where containers share what they learned from the pool: the codes table, when the codes are
+/// in DynamoDB (as deployed); none otherwise.
+#[cfg(feature = "cognito")]
+fn shared_table(aws: &Aws, wiring: &Wiring) -> Result<Option<cognito::SharedTable>, ConfigError> {
+    #[cfg(feature = "dynamodb")]
+    if wiring.codes == crate::config::CodeStoreKind::Dynamodb {
+        let table = crate::adapters::dynamodb_tables::table_name(
+            env::CODES_TABLE,
+            wiring.codes_table.as_deref(),
+        )?;
+        let client = aws_sdk_dynamodb::Client::new(aws.config(env::CODES_TABLE)?);
+        return Ok(Some(cognito::SharedTable::new(client, table)));
+    }
+    let _ = (aws, wiring);
+    Ok(None)
 }

@@ -368,7 +368,7 @@ impl CognitoPool {
 }
 
 /// A call's config with no SDK retry and one timeout for its single attempt.
-fn one_attempt(timeout: Duration) -> aws_sdk_cognitoidentityprovider::config::Builder {
+pub(super) fn one_attempt(timeout: Duration) -> aws_sdk_cognitoidentityprovider::config::Builder {
     aws_sdk_cognitoidentityprovider::config::Builder::default()
         .retry_config(RetryConfig::disabled())
         .timeout_config(

@@ -1,7 +1,9 @@
 //! The Cognito user pool as the directory and the source of app clients (feature `cognito`).
 //!
 //! Round trips (Cognito API calls):
-//! - `connect`: one DescribeUserPool, once per container.
+//! - `connect`: none when another container shared the pool's description less than 5 minutes
+//!   ago (an item in the codes table, `SharedTable`); else one DescribeUserPool, shared once
+//!   answered, retried with jitter within the start's budget when throttled (`describe.rs`).
 //! - `AppClients::find`: one DescribeUserPoolClient the first time a client id is seen; none
 //!   after (a miss is asked again only after `client_miss_recheck`); ids never seen share one
 //!   token bucket per container (a burst of 10, then 1 a second), past which the answer is
@@ -22,17 +24,44 @@
 //! `AdminDeleteUser`, all on the pool's ARN.
 
 mod clients;
+mod describe;
 mod directory;
 mod pool;
+#[cfg(feature = "dynamodb")]
+mod shared_table;
+/// Without the `dynamodb` feature there is no table to share through.
+#[cfg(not(feature = "dynamodb"))]
+mod shared_table {
+    use std::time::Duration;
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub(super) struct SharedFact {
+        pub json: String,
+        pub age: Duration,
+    }
+
+    #[derive(Debug, Clone)]
+    pub enum SharedTable {}
+
+    impl SharedTable {
+        pub(super) async fn read(&self, _: &str) -> Option<SharedFact> {
+            match *self {}
+        }
+
+        pub(super) async fn write(&self, _: &str, _: String) {
+            match *self {}
+        }
+    }
+}
 
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider::Client;
 
-use crate::adapters::aws_errors::COGNITO;
 use crate::ports::StoreError;
 
 pub use pool::{PoolDescription, account_recovery, password_policy};
+pub use shared_table::SharedTable;
 
 /// The adapter's own settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,22 +112,25 @@ impl std::fmt::Debug for CognitoPool {
 }
 
 impl CognitoPool {
-    /// Reads the pool's settings once (DescribeUserPool); fails when the pool does not exist.
+    /// `connect_sharing` with nothing shared: DescribeUserPool alone.
     pub async fn connect(
         client: Client,
         user_pool_id: String,
         options: CognitoOptions,
     ) -> Result<Self, StoreError> {
-        let out = client
-            .describe_user_pool()
-            .user_pool_id(&user_pool_id)
-            .send()
-            .await
-            .map_err(|e| COGNITO.store_error("DescribeUserPool", &user_pool_id, e))?;
-        let Some(pool) = out.user_pool() else {
-            return Err(COGNITO.malformed(&user_pool_id, "DescribeUserPool", "UserPool"));
-        };
-        let description = PoolDescription::from_pool(&user_pool_id, pool)?;
+        Self::connect_sharing(client, user_pool_id, options, None).await
+    }
+
+    /// Reads the pool's settings once (`describe.rs`: from what other containers shared through
+    /// `shared`, else DescribeUserPool); fails when the pool does not exist, or when Cognito gave
+    /// no answer within the start's budget and nothing was shared.
+    pub async fn connect_sharing(
+        client: Client,
+        user_pool_id: String,
+        options: CognitoOptions,
+        shared: Option<&SharedTable>,
+    ) -> Result<Self, StoreError> {
+        let description = describe::describe(&client, &user_pool_id, shared).await?;
         tracing::info!(pool = %user_pool_id, case_sensitive = description.case_sensitive,
             aliases = ?description.alias_attributes, username_attributes = ?description.username_attributes,
             "user pool described");
