@@ -108,9 +108,12 @@ async fn origin_verifier(
 ) -> Result<Option<OriginVerifier>, ConfigError> {
     match &wiring.origin_verify_secret_arn {
         #[cfg(feature = "secrets")]
-        Some(arn) => crate::adapters::origin_secret::read(aws, arn)
-            .await
-            .map(Some),
+        Some(arn) => {
+            let secret = crate::adapters::origin_secret::read(aws, arn).await?;
+            OriginVerifier::new(&secret).map(Some).ok_or_else(|| {
+                ConfigError::new(env::ORIGIN_VERIFY_SECRET_ARN, "the secret is blank")
+            })
+        }
         _ => Ok(None),
     }
 }

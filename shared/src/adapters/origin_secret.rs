@@ -7,11 +7,10 @@ use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use crate::aws_sdk::Aws;
 use crate::config::ConfigError;
 use crate::config::env::ORIGIN_VERIFY_SECRET_ARN;
-use crate::entry::edge::OriginVerifier;
 
-/// The verifier for the secret `arn` names (its AWSCURRENT version, a plain string). A failure
-/// names `ORIGIN_VERIFY_SECRET_ARN` and never quotes the secret.
-pub async fn read(aws: &Aws, arn: &str) -> Result<OriginVerifier, ConfigError> {
+/// The secret `arn` names (its AWSCURRENT version, a plain string, never blank). A failure names
+/// `ORIGIN_VERIFY_SECRET_ARN` and never quotes the secret.
+pub async fn read(aws: &Aws, arn: &str) -> Result<String, ConfigError> {
     let fail = |problem: String| ConfigError::new(ORIGIN_VERIFY_SECRET_ARN, problem);
     let client = aws_sdk_secretsmanager::Client::new(aws.config(ORIGIN_VERIFY_SECRET_ARN)?);
     let out = client
@@ -25,10 +24,10 @@ pub async fn read(aws: &Aws, arn: &str) -> Result<OriginVerifier, ConfigError> {
                 DisplayErrorContext(&e)
             ))
         })?;
-    let verifier = out
+    let secret = out
         .secret_string()
-        .and_then(OriginVerifier::new)
+        .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| fail(format!("the secret {arn} holds no non-blank SecretString")))?;
     tracing::info!("origin secret read: HTTP requests must come through CloudFront");
-    Ok(verifier)
+    Ok(secret.to_string())
 }
