@@ -77,7 +77,10 @@ async fn a_storm_past_the_quotas_fails_no_start_and_leaves_no_code_live() {
         report.cold_starts
     );
     // ...and the app client, sealed, likewise.
-    let clients_described = report.cognito_seen.get("DescribeUserPoolClient").unwrap_or(&0)
+    let clients_described = report
+        .cognito_seen
+        .get("DescribeUserPoolClient")
+        .unwrap_or(&0)
         - report
             .cognito_throttled
             .get("DescribeUserPoolClient")

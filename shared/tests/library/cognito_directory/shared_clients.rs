@@ -110,10 +110,16 @@ async fn a_client_one_container_described_costs_the_next_none_and_is_sealed() {
     let found = AppClients::find(&*first, &app).await.unwrap().unwrap();
     assert_eq!(found.client_secret.as_deref(), Some(secret.as_str()));
     assert_eq!(first_calls.take(), counts(&[(DESCRIBE_CLIENT, 1)]));
-    let item = shared.raw(&f.pool_id, &app).await.expect("the client is shared");
+    let item = shared
+        .raw(&f.pool_id, &app)
+        .await
+        .expect("the client is shared");
     assert!(!item.contains(&secret), "the secret is sealed: {item}");
     // An unknown id is never shared as an answer.
-    assert_eq!(AppClients::find(&*first, "unknownclient123").await.unwrap(), None);
+    assert_eq!(
+        AppClients::find(&*first, "unknownclient123").await.unwrap(),
+        None
+    );
     assert_eq!(shared.raw(&f.pool_id, "unknownclient123").await, None);
 
     let second_calls = Calls::default();
@@ -126,8 +132,15 @@ async fn a_client_one_container_described_costs_the_next_none_and_is_sealed() {
     );
     let mut request = forgot(&app, "jane");
     request.secret_hash = Some(secret_hash::compute(&secret, "jane", &f.app).unwrap());
-    let e = service.forgot_at(&request, T0, &mut rng()).await.unwrap_err();
-    assert_eq!(e.kind(), "NotAuthorizedException", "another client's SecretHash");
+    let e = service
+        .forgot_at(&request, T0, &mut rng())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        "NotAuthorizedException",
+        "another client's SecretHash"
+    );
     request.secret_hash = Some(secret_hash::compute(&secret, "jane", &app).unwrap());
     service.forgot_at(&request, T0, &mut rng()).await.unwrap();
     assert_eq!(inbox.count(), 1);
@@ -155,7 +168,11 @@ async fn a_client_sealed_under_another_key_or_for_another_client_is_asked_again(
     calls.take();
     let found = AppClients::find(&*rotated, &app).await.unwrap().unwrap();
     assert_eq!(found.client_secret, secret);
-    assert_eq!(calls.take(), counts(&[(DESCRIBE_CLIENT, 1)]), "not opened: asked again");
+    assert_eq!(
+        calls.take(),
+        counts(&[(DESCRIBE_CLIENT, 1)]),
+        "not opened: asked again"
+    );
     let next = container(&f, moto::cognito(&calls), &shared, &other_keys()).await;
     calls.take();
     AppClients::find(&*next, &app).await.unwrap().unwrap();
@@ -215,8 +232,13 @@ async fn a_stale_shared_client_answers_when_cognito_throttles() {
     proxy.break_operation(DESCRIBE_CLIENT, Fault::Throttle, None);
     let found = AppClients::find(&*throttled, &app).await.unwrap().unwrap();
     assert_eq!(found.client_secret, secret);
-    assert!(proxy.broken(DESCRIBE_CLIENT) >= 1, "a stale item is asked again first");
+    assert!(
+        proxy.broken(DESCRIBE_CLIENT) >= 1,
+        "a stale item is asked again first"
+    );
     // Without a shared item, the throttle is the answer.
-    let e = AppClients::find(&*throttled, &never_shared).await.unwrap_err();
+    let e = AppClients::find(&*throttled, &never_shared)
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Throttled), "{e:?}");
 }

@@ -106,10 +106,21 @@ mod tests {
         // Moved to another client's item.
         assert!(seal.open("pool#pool#client#b", "b", &json).is_none());
         // Another pool's seal, another code key.
-        assert!(ClientSeal::new(&keys(1), "other").open("pool#pool#client#a", "a", &json).is_none());
-        assert!(ClientSeal::new(&keys(2), "pool").open("pool#pool#client#a", "a", &json).is_none());
+        assert!(
+            ClientSeal::new(&keys(1), "other")
+                .open("pool#pool#client#a", "a", &json)
+                .is_none()
+        );
+        assert!(
+            ClientSeal::new(&keys(2), "pool")
+                .open("pool#pool#client#a", "a", &json)
+                .is_none()
+        );
         assert!(seal.open("pool#pool#client#a", "a", "{").is_none());
-        assert!(seal.open("pool#pool#client#a", "a", r#"{"Sealed":"AAAA"}"#).is_none());
+        assert!(
+            seal.open("pool#pool#client#a", "a", r#"{"Sealed":"AAAA"}"#)
+                .is_none()
+        );
     }
 
     #[test]
@@ -119,8 +130,14 @@ mod tests {
                 KeyId::parse(current).unwrap(),
                 KeyId::parse("old").unwrap(),
                 [
-                    (KeyId::parse("old").unwrap(), CodeKey::from_bytes(&[1; 32]).unwrap()),
-                    (KeyId::parse("new").unwrap(), CodeKey::from_bytes(&[2; 32]).unwrap()),
+                    (
+                        KeyId::parse("old").unwrap(),
+                        CodeKey::from_bytes(&[1; 32]).unwrap(),
+                    ),
+                    (
+                        KeyId::parse("new").unwrap(),
+                        CodeKey::from_bytes(&[2; 32]).unwrap(),
+                    ),
                 ],
             )
             .unwrap()
