@@ -68,6 +68,7 @@ pub async fn assemble<R: CryptoRng + ?Sized>(
         origin_verifier(wiring, &aws),
     );
     let (key, (directory, pool), origin) = (key?, directory?, origin?);
+    directory.share_clients_under(&key);
     let pool_triggers = triggers::build(&directory.triggers, wiring, serves, &aws)?;
     let chosen = Chosen {
         users: directory.users,

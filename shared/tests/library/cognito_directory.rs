@@ -1257,6 +1257,7 @@ async fn faults_become_store_errors() {
 }
 
 mod confirm_faults;
+mod shared_clients;
 
 /// Test shorthand: the user `login` names, which must exist.
 trait FindForTest {

@@ -3,8 +3,8 @@
 //! throttles as Cognito does (`FaultProxy::enforce_quotas`, every quota scaled down so a few
 //! containers exceed it). Every start succeeds, no answer is a 5xx, a throttle is answered
 //! TooManyRequestsException and retried, and no code is accepted once its password change is
-//! done. The containers share the pool's description through the codes table, so most never
-//! ask DescribeUserPool. `storm_bench` is `scripts/bench storm`: the same at full size.
+//! done. The containers share the pool's description and its app client through the codes
+//! table, so most never ask DescribeUserPool or DescribeUserPoolClient. `storm_bench` is `scripts/bench storm`: the same at full size.
 
 use std::time::Duration;
 
@@ -74,6 +74,20 @@ async fn a_storm_past_the_quotas_fails_no_start_and_leaves_no_code_live() {
     assert!(
         described < report.cold_starts / 2,
         "{described} DescribeUserPool answered for {} cold starts: {report:#?}",
+        report.cold_starts
+    );
+    // ...and the app client, sealed, likewise.
+    let clients_described = report
+        .cognito_seen
+        .get("DescribeUserPoolClient")
+        .unwrap_or(&0)
+        - report
+            .cognito_throttled
+            .get("DescribeUserPoolClient")
+            .unwrap_or(&0);
+    assert!(
+        clients_described < report.cold_starts / 2,
+        "{clients_described} DescribeUserPoolClient answered for {} cold starts: {report:#?}",
         report.cold_starts
     );
 }

@@ -24,6 +24,21 @@ pub struct Directory {
     pub clients: Option<Arc<dyn AppClients>>,
     /// A user pool's trigger functions (its `LambdaConfig`); none for the other directories.
     pub triggers: TriggerFunctions,
+    /// The user pool, when it is the directory: its app clients are shared under the code keys.
+    #[cfg(feature = "cognito")]
+    pub pool: Option<Arc<cognito::CognitoPool>>,
+}
+
+impl Directory {
+    /// Once the code keys are read: the user pool's app clients are shared between containers,
+    /// sealed under a key derived from them.
+    #[cfg_attr(not(feature = "cognito"), allow(unused_variables))]
+    pub fn share_clients_under(&self, keys: &crate::domain::code::CodeKeys) {
+        #[cfg(feature = "cognito")]
+        if let Some(pool) = &self.pool {
+            pool.share_clients_under(keys);
+        }
+    }
 }
 
 /// The directory `wiring` chose, and the pool settings it serves: a user pool's own recovery
@@ -80,8 +95,9 @@ pub async fn build(
             let directory = Arc::new(directory);
             Directory {
                 users: Some(directory.clone()),
-                clients: Some(directory),
+                clients: Some(directory.clone()),
                 triggers,
+                pool: Some(directory),
             }
         }
     };

@@ -237,6 +237,15 @@ impl CodeKeys {
         }
     }
 
+    /// A key for `purpose` and `value` from the current key: one that a rotation of the current
+    /// key replaces (what was sealed under the old one no longer opens).
+    pub fn derive_current(&self, purpose: &str, value: &str) -> [u8; 32] {
+        match self.keys.get(&self.current) {
+            Some(key) => key.derive(purpose, value),
+            None => [0u8; 32],
+        }
+    }
+
     /// `derive`'s first 128 bits in hex: a store key that names nobody (decoy records, caller
     /// windows).
     pub fn pseudonym(&self, purpose: &str, value: &str) -> String {

@@ -5,6 +5,12 @@
 //! seen draw on one token bucket per process (`MISS_BURST`, refilled at `MISS_REFILL_PER_SECOND`):
 //! a flood of distinct random ids costs the account's DescribeUserPoolClient quota a
 //! bounded rate per container, and is answered TooManyRequests past it.
+//!
+//! A client found is shared with the other containers like the pool's description
+//! (`describe.rs`): an item `pool#<pool>#client#<id>` in the codes table, read before asking
+//! Cognito, taken when younger than `FRESH`, and when older still the answer if Cognito cannot
+//! give one (throttled, failing, or this container's bucket empty). The item is sealed
+//! (`sealed_client.rs`): one that does not open is asked of Cognito again. A miss is never shared.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -18,6 +24,7 @@ use crate::domain::pool::AppClient;
 use crate::ports::{AppClients, StoreError};
 
 use super::CognitoPool;
+use super::describe::{FRESH, retryable};
 use crate::adapters::aws_errors::COGNITO;
 
 /// Misses remembered at most; past it, expired misses are dropped, and then all of them, so a
@@ -95,11 +102,24 @@ impl AppClients for CognitoPool {
         if believed_missing {
             return Ok(None);
         }
+        let pool = &self.description.user_pool_id;
+        let stale = match self.shared_client(client_id).await {
+            Some((client, age)) if age < FRESH => {
+                tracing::info!(pool = %pool, age_s = age.as_secs(),
+                    "app client shared by another container");
+                return Ok(Some(self.keep(client)));
+            }
+            Some((client, _)) => Some(client),
+            None => None,
+        };
         if !locked(&self.clients.lookups).take(Instant::now()) {
+            if let Some(client) = stale {
+                tracing::warn!("too many unknown app client ids: the stale shared client serves");
+                return Ok(Some(self.keep(client)));
+            }
             tracing::warn!("too many unknown app client ids: DescribeUserPoolClient not asked");
             return Err(StoreError::Throttled);
         }
-        let pool = &self.description.user_pool_id;
         let described = self
             .client
             .describe_user_pool_client()
@@ -117,9 +137,8 @@ impl AppClients for CognitoPool {
                     client_secret: found.client_secret().map(str::to_string),
                     client_name: found.client_name().map(str::to_string),
                 };
-                locked(&self.clients.missing).remove(client_id);
-                locked(&self.clients.found).insert(client_id.to_string(), client.clone());
-                Ok(Some(client))
+                self.share_client(&client).await;
+                Ok(Some(self.keep(client)))
             }
             Err(e)
                 if matches!(
@@ -137,7 +156,55 @@ impl AppClients for CognitoPool {
                 missing.insert(client_id.to_string(), Instant::now());
                 Ok(None)
             }
-            Err(e) => Err(COGNITO.store_error("DescribeUserPoolClient", pool, e)),
+            Err(e) => {
+                let serves_stale = retryable(&e);
+                let failure = COGNITO.store_error("DescribeUserPoolClient", pool, e);
+                match stale {
+                    Some(client) if serves_stale => {
+                        tracing::warn!(pool = %pool, error = %failure,
+                            "DescribeUserPoolClient failed; the stale shared client serves");
+                        Ok(Some(self.keep(client)))
+                    }
+                    _ => Err(failure),
+                }
+            }
+        }
+    }
+}
+
+impl CognitoPool {
+    /// Remembers `client` for the life of the container.
+    fn keep(&self, client: AppClient) -> AppClient {
+        locked(&self.clients.missing).remove(&client.client_id);
+        locked(&self.clients.found).insert(client.client_id.clone(), client.clone());
+        client
+    }
+
+    fn client_fact(&self, client_id: &str) -> String {
+        format!("{}#client#{client_id}", self.description.user_pool_id)
+    }
+
+    /// The client another container shared, and its age; `None` when nothing is shared, or
+    /// what is does not open under this container's seal.
+    async fn shared_client(&self, client_id: &str) -> Option<(AppClient, std::time::Duration)> {
+        let (table, seal) = (self.shared.as_ref()?, self.client_seal.get()?);
+        let name = self.client_fact(client_id);
+        let fact = table.read(&name).await?;
+        let opened = seal.open(&table.item_key(&name), client_id, &fact.json);
+        if opened.is_none() {
+            tracing::warn!("the shared app client does not open (another code key?); ignored");
+        }
+        opened.map(|client| (client, fact.age))
+    }
+
+    /// Shares `client` with the other containers, sealed.
+    async fn share_client(&self, client: &AppClient) {
+        let (Some(table), Some(seal)) = (self.shared.as_ref(), self.client_seal.get()) else {
+            return;
+        };
+        let name = self.client_fact(&client.client_id);
+        if let Some(json) = seal.seal(&table.item_key(&name), client) {
+            table.write(&name, json).await;
         }
     }
 }

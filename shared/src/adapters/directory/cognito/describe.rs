@@ -122,7 +122,7 @@ pub(super) async fn describe(
 
 /// Worth another try: a throttle, a 5xx, a timeout or a lost connection; not a refusal (no such
 /// pool, no permission), which another try would only repeat.
-fn retryable<E, R>(e: &SdkError<E, R>) -> bool
+pub(super) fn retryable<E, R>(e: &SdkError<E, R>) -> bool
 where
     SdkError<E, R>: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata,
 {

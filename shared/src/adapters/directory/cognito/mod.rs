@@ -4,10 +4,12 @@
 //! - `connect`: none when another container shared the pool's description less than 5 minutes
 //!   ago (an item in the codes table, `SharedTable`); else one DescribeUserPool, shared once
 //!   answered, retried with jitter within the start's budget when throttled (`describe.rs`).
-//! - `AppClients::find`: one DescribeUserPoolClient the first time a client id is seen; none
-//!   after (a miss is asked again only after `client_miss_recheck`); ids never seen share one
-//!   token bucket per container (a burst of 10, then 1 a second), past which the answer is
-//!   TooManyRequests without a call.
+//! - `AppClients::find`: one DescribeUserPoolClient the first time a client id is seen, unless
+//!   another container shared it less than 5 minutes ago (an item in the codes table, sealed:
+//!   `sealed_client.rs`); none after (a miss is asked again only after `client_miss_recheck`,
+//!   and never shared); ids never seen share one token bucket per container (a burst of 10, then
+//!   1 a second), past which the answer is TooManyRequests without a call, or a stale shared
+//!   item when there is one.
 //! - `UserDirectory::find`: by the login's form alone, never by whether it exists: one
 //!   AdminGetUser for a login that can only be a username; for one that may be a sub or an alias
 //!   the pool has (email / phone_number / preferred_username in `AliasAttributes`), one ListUsers
@@ -27,6 +29,7 @@ mod clients;
 mod describe;
 mod directory;
 mod pool;
+mod sealed_client;
 #[cfg(feature = "dynamodb")]
 mod shared_table;
 /// Without the `dynamodb` feature there is no table to share through.
@@ -51,13 +54,19 @@ mod shared_table {
         pub(super) async fn write(&self, _: &str, _: String) {
             match *self {}
         }
+
+        pub(super) fn item_key(&self, _: &str) -> String {
+            match *self {}
+        }
     }
 }
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider::Client;
 
+use crate::domain::code::CodeKeys;
 use crate::ports::StoreError;
 
 pub use pool::{PoolDescription, account_recovery, password_policy};
@@ -100,6 +109,11 @@ pub struct CognitoPool {
     description: PoolDescription,
     options: CognitoOptions,
     clients: clients::ClientCache,
+    /// Where containers share what they learned (the app clients as well as the description).
+    shared: Option<SharedTable>,
+    /// The app clients' seal, once the code keys are read (`share_clients_under`): until then
+    /// clients are neither read from nor written to `shared`.
+    client_seal: OnceLock<sealed_client::ClientSeal>,
 }
 
 impl std::fmt::Debug for CognitoPool {
@@ -139,7 +153,19 @@ impl CognitoPool {
             description,
             options,
             clients: clients::ClientCache::default(),
+            shared: shared.cloned(),
+            client_seal: OnceLock::new(),
         })
+    }
+
+    /// Shares the app clients through the table given at connection, sealed under a key derived
+    /// from `keys`' current key (the code keys are read beside the pool's description, so they
+    /// come after it).
+    pub fn share_clients_under(&self, keys: &CodeKeys) {
+        if self.shared.is_some() {
+            let seal = sealed_client::ClientSeal::new(keys, &self.description.user_pool_id);
+            let _ = self.client_seal.set(seal);
+        }
     }
 
     pub fn description(&self) -> &PoolDescription {

@@ -52,6 +52,11 @@ impl SharedTable {
         format!("pool#{name}")
     }
 
+    /// The table key of the fact `name` (what a sealed fact is bound to).
+    pub(super) fn item_key(&self, name: &str) -> String {
+        Self::key(name)
+    }
+
     /// The fact `name`, if a container wrote it and DynamoDB has not purged it.
     pub(super) async fn read(&self, name: &str) -> Option<SharedFact> {
         let key = Self::key(name);
