@@ -42,7 +42,7 @@ pub mod requests;
 #[cfg(feature = "cognito")]
 pub mod runner_sdk;
 pub mod service;
-#[cfg(all(feature = "cognito", feature = "dynamodb"))]
+#[cfg(all(feature = "cognito", feature = "dynamodb", feature = "sqs"))]
 pub mod storm;
 mod unique;
 
