@@ -157,6 +157,9 @@ fn check_reset(name: &str, answer: &Value) {
             json!({"CodeDeliveryDetails": {"Destination": "j***@e***.com", "DeliveryMedium": "EMAIL", "AttributeName": "email"}}),
             "{name}"
         );
+    } else if name.ends_with("-sign-out-retry") {
+        // The sign-out retry queue's batch: every owed sign-out ended, none given back.
+        assert_eq!(body, json!({"batchItemFailures": []}), "{name}");
     } else {
         assert_eq!(body, json!({}), "{name}");
     }
@@ -441,6 +444,12 @@ async fn every_sample_event_is_answered_offline_under_local_env() {
             )
             .await;
             match op {
+                // The sign-out retry queue's message: the embedded directory has no session to
+                // end, so the batch reports no failure.
+                Operation::ConfirmForgotPassword if name.ends_with("-sign-out-retry") => {
+                    let answer = answer.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                    assert_eq!(answer, json!({"batchItemFailures": []}), "{name}");
+                }
                 Operation::ForgotPassword => {
                     check_reset(&name, &answer.unwrap_or_else(|e| panic!("{name}: {e:?}")))
                 }
