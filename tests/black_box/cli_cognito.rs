@@ -45,6 +45,27 @@ fn pool_with(
     Pool { id, client, admin }
 }
 
+/// A pool recovering by verified email whose `LambdaConfig` names a team's own functions.
+fn team_pool(config: LambdaConfigType) -> Pool {
+    pool_with(|b| {
+        b.account_recovery_setting(recovery(&[RecoveryOptionNameType::VerifiedEmail]))
+            .lambda_config(config)
+    })
+}
+
+/// The runner's environment on `pool` at moto, the Lambda Invoke API at `lambda`.
+fn team_env<'a>(pool: &'a Pool, moto: &'a str, lambda: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("RESET_DIRECTORY", "cognito"),
+        ("USER_POOL_ID", &pool.id),
+        ("AWS_ENDPOINT_URL", moto),
+        ("AWS_ENDPOINT_URL_LAMBDA", lambda),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ]
+}
+
 fn user(pool: &Pool, username: &str, attributes: &[(&str, &str)]) {
     create(pool, username, attributes, true);
 }
@@ -188,34 +209,20 @@ event["response"]["emailMessage"] = "<p>" + event["userName"] + ": <b>" + \
 print(json.dumps(event))
 "#,
     );
-    let pool = pool_with(|b| {
-        b.account_recovery_setting(recovery(&[RecoveryOptionNameType::VerifiedEmail]))
-            .lambda_config(
-                LambdaConfigType::builder()
-                    .custom_message(TEAM_MESSAGE)
-                    .build(),
-            )
-    });
+    let pool = team_pool(
+        LambdaConfigType::builder()
+            .custom_message(TEAM_MESSAGE)
+            .build(),
+    );
     user(
         &pool,
         "jane",
         &[("email", "jane@example.com"), ("email_verified", "true")],
     );
     let endpoint = moto();
-    let runner = Runner::start(
-        "cognito-team-trigger",
-        None,
-        &[
-            ("RESET_DIRECTORY", "cognito"),
-            ("USER_POOL_ID", &pool.id),
-            ("AWS_ENDPOINT_URL", &endpoint),
-            ("AWS_ENDPOINT_URL_LAMBDA", &lambda.endpoint),
-            ("POOL_TRIGGER_FUNCTIONS", TEAM_MESSAGE),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ],
-    );
+    let mut vars = team_env(&pool, &endpoint, &lambda.endpoint);
+    vars.push(("POOL_TRIGGER_FUNCTIONS", TEAM_MESSAGE));
+    let runner = Runner::start("cognito-team-trigger", None, &vars);
     // The CLI is the point here: its --client-metadata, as a team's app sends it.
     let out = runner.aws(&[
         "forgot-password",

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use aws_sdk_cognitoidentityprovider::types::{
     CustomEmailLambdaVersionConfigType, CustomEmailSenderLambdaVersionType, LambdaConfigType,
-    RecoveryOptionNameType,
 };
 use lambda_runtime::{Context, LambdaEvent};
 use password_reset::adapters::esdk::{CodeDecryptor, KmsKeyring};
@@ -17,12 +16,11 @@ use password_reset::usecases::custom_sender::CustomSender;
 use serde_json::json;
 use test_support::Inbox;
 use test_support::cli::*;
-use test_support::cognito_pool::recovery;
 use test_support::fake_lambda::FakeLambda;
 use test_support::moto::endpoint as moto;
 use test_support::runner_sdk::block_on;
 
-use super::{pool_with, sign_in_to, user};
+use super::{sign_in_to, team_env, team_pool, user};
 
 const TEAM_MAIL: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-email-sender";
 
@@ -51,31 +49,19 @@ fn the_pools_own_custom_email_sender_is_handed_a_code_this_repos_custom_sender_d
         )
         .kms_key_id(&key_arn)
         .build();
-    let pool = pool_with(|b| {
-        b.account_recovery_setting(recovery(&[RecoveryOptionNameType::VerifiedEmail]))
-            .lambda_config(config)
-    });
+    let pool = team_pool(config);
     user(
         &pool,
         "jane",
         &[("email", "jane@example.com"), ("email_verified", "true")],
     );
     let endpoint = moto();
-    let runner = Runner::start(
-        "cognito-team-sender",
-        None,
-        &[
-            ("RESET_DIRECTORY", "cognito"),
-            ("USER_POOL_ID", &pool.id),
-            ("AWS_ENDPOINT_URL", &endpoint),
-            ("AWS_ENDPOINT_URL_LAMBDA", &lambda.endpoint),
-            ("POOL_TRIGGER_FUNCTIONS", TEAM_MAIL),
-            ("POOL_SENDER_KEY_ARN", &key_arn),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ],
-    );
+    let mut vars = team_env(&pool, &endpoint, &lambda.endpoint);
+    vars.extend([
+        ("POOL_TRIGGER_FUNCTIONS", TEAM_MAIL),
+        ("POOL_SENDER_KEY_ARN", key_arn.as_str()),
+    ]);
+    let runner = Runner::start("cognito-team-sender", None, &vars);
     let out = runner.aws(&[
         "forgot-password",
         "--client-id",

@@ -7,13 +7,12 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_sdk_cognitoidentityprovider::types::{LambdaConfigType, RecoveryOptionNameType};
+use aws_sdk_cognitoidentityprovider::types::LambdaConfigType;
 use test_support::cli::*;
-use test_support::cognito_pool::recovery;
 use test_support::fake_lambda::FakeLambda;
 use test_support::moto::endpoint as moto;
 
-use super::{Pool, pool_with, sign_in_to};
+use super::{sign_in_to, team_env, team_pool};
 
 const TEAM_MIGRATION: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-user-migration";
 
@@ -32,25 +31,6 @@ event["response"]["messageAction"] = "SUPPRESS"
 print(json.dumps(event))
 "#;
 
-fn team_pool(config: LambdaConfigType) -> Pool {
-    pool_with(|b| {
-        b.account_recovery_setting(recovery(&[RecoveryOptionNameType::VerifiedEmail]))
-            .lambda_config(config)
-    })
-}
-
-fn env<'a>(pool: &'a Pool, moto: &'a str, lambda: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("RESET_DIRECTORY", "cognito"),
-        ("USER_POOL_ID", &pool.id),
-        ("AWS_ENDPOINT_URL", moto),
-        ("AWS_ENDPOINT_URL_LAMBDA", lambda),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-    ]
-}
-
 #[test]
 fn the_pools_own_migration_function_brings_its_user_who_resets_and_signs_in() {
     let lambda = FakeLambda::start();
@@ -61,7 +41,7 @@ fn the_pools_own_migration_function_brings_its_user_who_resets_and_signs_in() {
             .build(),
     );
     let endpoint = moto();
-    let mut vars = env(&pool, &endpoint, &lambda.endpoint);
+    let mut vars = team_env(&pool, &endpoint, &lambda.endpoint);
     vars.push(("POOL_TRIGGER_FUNCTIONS", TEAM_MIGRATION));
     let runner = Runner::start("cognito-team-migration", None, &vars);
     // The CLI is the point here: its --client-metadata reaches the team's function.
@@ -115,7 +95,7 @@ fn a_pool_trigger_the_stack_may_not_invoke_stops_the_start_named() {
     let endpoint = moto();
     let mut child = Command::new(runner_binary())
         .args(["--port", "0"])
-        .envs(env(&pool, &endpoint, "http://127.0.0.1:9"))
+        .envs(team_env(&pool, &endpoint, "http://127.0.0.1:9"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -155,7 +135,7 @@ fn doctor_names_each_pool_trigger_and_what_becomes_of_it() {
     let report = |listed: &str| {
         let out = Command::new(runner_binary())
             .arg("doctor")
-            .envs(env(&pool, &endpoint, "http://127.0.0.1:9"))
+            .envs(team_env(&pool, &endpoint, "http://127.0.0.1:9"))
             .envs([
                 ("DIRECTORY", "cognito"),
                 ("POOL_TRIGGER_FUNCTIONS", listed),
