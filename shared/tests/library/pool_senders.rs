@@ -15,7 +15,6 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use password_reset::adapters::codes::memory::MemoryCodes;
 use password_reset::adapters::directory::cognito::{CognitoOptions, CognitoPool};
-use password_reset::adapters::triggers::lambda::LambdaInvoker;
 use password_reset::adapters::triggers::{pool_senders_on, sender_key};
 use password_reset::assembly::{Chosen, EmbeddedAdapters, compose};
 use password_reset::domain::code::CodeKey;
@@ -115,16 +114,7 @@ async fn fixture(order: &[RecoveryOptionNameType], limits: TriggerLimits) -> Fix
     let key = sender_key(&invoked, Some(&key_arn)).unwrap().unwrap();
     let senders = pool_senders_on(&invoked, key, moto::kms());
     let lambda = FakeLambda::start();
-    let invoker = LambdaInvoker::new(aws_sdk_lambda::Client::from_conf(
-        aws_sdk_lambda::Config::builder()
-            .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-            .region(aws_sdk_lambda::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "testing", "testing", None, None, "tests",
-            ))
-            .endpoint_url(&lambda.endpoint)
-            .build(),
-    ));
+    let invoker = crate::pool_triggers::invoker_at(&lambda);
     let mut settings = demo_settings();
     settings.source_users = None;
     let mut pool = settings.pool.clone();

@@ -47,20 +47,11 @@ fn service(fake: &FakeLambda, limits: TriggerLimits) -> (ResetService, Arc<Inbox
         inbox.clone(),
         None,
     );
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-        .region(aws_sdk_lambda::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .endpoint_url(&fake.endpoint)
-        .build();
-    let client = aws_sdk_lambda::Client::from_conf(config);
     service.triggers = Some(PoolTriggers {
         custom_message: Some(TEAM_MESSAGE.into()),
         user_migration: None,
         senders: None,
-        invoker: Arc::new(LambdaInvoker::new(client)),
+        invoker: Arc::new(invoker_at(fake)),
         limits,
     });
     (service, inbox)
@@ -76,7 +67,22 @@ fn request(user: &str, locale: Option<&str>) -> ForgotPasswordRequest {
     request
 }
 
-async fn reset(
+/// The Lambda Invoke API client of `fake`, as the functions build theirs.
+pub(crate) fn invoker_at(fake: &FakeLambda) -> LambdaInvoker {
+    LambdaInvoker::new(aws_sdk_lambda::Client::from_conf(
+        aws_sdk_lambda::Config::builder()
+            .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
+            .region(aws_sdk_lambda::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .endpoint_url(&fake.endpoint)
+            .build(),
+    ))
+}
+
+/// ForgotPassword from one caller at T0, its answer reduced to success or the error.
+pub(crate) async fn reset(
     service: &ResetService,
     request: &ForgotPasswordRequest,
 ) -> Result<(), CognitoError> {

@@ -4,21 +4,19 @@
 
 use std::sync::Arc;
 
+use password_reset::ResetService;
 use password_reset::adapters::codes::memory::MemoryCodes;
 use password_reset::adapters::directory::memory::MemoryDirectory;
-use password_reset::adapters::triggers::lambda::LambdaInvoker;
-use password_reset::domain::caller::Caller;
 use password_reset::domain::pool::PreventUserExistenceErrors;
 use password_reset::domain::request::{ClientMetadata, ForgotPasswordRequest};
 use password_reset::domain::time::UnixTime;
 use password_reset::domain::user::UserStatus;
 use password_reset::usecases::pool_triggers::{PoolTriggers, TriggerLimits};
-use password_reset::{CognitoError, ResetService};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use test_support::fake_lambda::FakeLambda;
 use test_support::service::{demo_settings, service_on};
 use test_support::{Inbox, Operations, PASSWORD, confirm, forgot};
+
+use crate::pool_triggers::{invoker_at, reset};
 
 const TEAM_MIGRATION: &str = "arn:aws:lambda:us-east-1:123456789012:function:team-user-migration";
 const T0: UnixTime = UnixTime(1_800_000_000);
@@ -60,21 +58,11 @@ fn fixture(script: &str, prevent: PreventUserExistenceErrors) -> Fixture {
         inbox.clone(),
         None,
     );
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-        .region(aws_sdk_lambda::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .endpoint_url(&lambda.endpoint)
-        .build();
     service.triggers = Some(PoolTriggers {
         custom_message: None,
         user_migration: Some(TEAM_MIGRATION.into()),
         senders: None,
-        invoker: Arc::new(LambdaInvoker::new(aws_sdk_lambda::Client::from_conf(
-            config,
-        ))),
+        invoker: Arc::new(invoker_at(&lambda)),
         limits: TriggerLimits::default(),
     });
     Fixture {
@@ -94,17 +82,6 @@ fn with_metadata(login: &str, pairs: &[(&str, &str)]) -> ForgotPasswordRequest {
             .collect::<ClientMetadata>(),
     );
     request
-}
-
-async fn reset(
-    service: &ResetService,
-    request: &ForgotPasswordRequest,
-) -> Result<(), CognitoError> {
-    let caller = Caller::peer("192.0.2.7".parse().unwrap());
-    service
-        .forgot_password(request, &caller, T0, &mut StdRng::seed_from_u64(7))
-        .await
-        .map(|_| ())
 }
 
 #[tokio::test]
