@@ -493,3 +493,40 @@ pub fn emf_totals(documents: &[Value]) -> std::collections::BTreeMap<MetricKey, 
     }
     totals
 }
+
+/// An API Gateway HTTP API (payload 2.0) request for `operation` from `ip`, as the template's
+/// API hands it to the function.
+pub fn http_api_request(operation: &str, ip: &str, body: &str) -> Value {
+    let path = match operation {
+        "ForgotPassword" => "/forgot-password",
+        _ => "/confirm-forgot-password",
+    };
+    json!({
+        "version": "2.0",
+        "routeKey": format!("POST {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {
+            "content-type": "application/x-amz-json-1.1",
+            "x-amz-target": format!("AWSCognitoIdentityProviderService.{operation}"),
+            "x-forwarded-for": ip,
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "a1b2c3d4e5",
+            "domainName": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "a1b2c3d4e5",
+            "http": {
+                "method": "POST", "path": path, "protocol": "HTTP/1.1",
+                "sourceIp": ip, "userAgent": "aws-cli/2.22.0",
+            },
+            "requestId": crate::unique("req"),
+            "routeKey": format!("POST {path}"),
+            "stage": "$default",
+            "time": "02/Dec/2026:12:00:00 +0000",
+            "timeEpoch": 1_796_212_800_000_u64,
+        },
+        "body": body,
+        "isBase64Encoded": false,
+    })
+}

@@ -370,38 +370,7 @@ impl Drop for Container {
 
 /// An HTTP API (payload 2.0) request of `operation` from `ip`.
 fn http_event(operation: &str, body: Value, ip: &str) -> Value {
-    let path = if operation == "ForgotPassword" {
-        "/forgot-password"
-    } else {
-        "/confirm-forgot-password"
-    };
-    json!({
-        "version": "2.0",
-        "routeKey": format!("POST {path}"),
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {
-            "content-type": "application/x-amz-json-1.1",
-            "x-amz-target": format!("AWSCognitoIdentityProviderService.{operation}"),
-        },
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "storm",
-            "domainName": "storm.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "storm",
-            "http": {
-                "method": "POST", "path": path, "protocol": "HTTP/1.1",
-                "sourceIp": ip, "userAgent": "storm",
-            },
-            "requestId": crate::unique("storm-req"),
-            "routeKey": format!("POST {path}"),
-            "stage": "$default",
-            "time": "07/Dec/2026:12:00:00 +0000",
-            "timeEpoch": 1_796_644_800_000_u64,
-        },
-        "body": body.to_string(),
-        "isBase64Encoded": false,
-    })
+    crate::deployed::http_api_request(operation, ip, &body.to_string())
 }
 
 /// The six-digit code in an SMS body, if it carries one (the password-changed notice does not).

@@ -21,7 +21,8 @@ use password_reset::metrics as m;
 use serde_json::{Value, json};
 use serde_yaml_ng::Value as Yaml;
 use test_support::deployed::{
-    Deployed, MetricKey, NEW_PASSWORD, code_mailed_to, emf_documents, emf_totals, run_function,
+    Deployed, MetricKey, NEW_PASSWORD, code_mailed_to, emf_documents, emf_totals, http_api_request,
+    run_function,
 };
 
 use super::forgot_password_binary;
@@ -36,43 +37,6 @@ const RITA_PHONE: &str = "+14255550142";
 const WRONG_CODE: &str = "731902";
 /// Shorter than the pool's 8 characters.
 const WEAK_PASSWORD: &str = "Sh0rt!";
-
-/// An API Gateway HTTP API (payload 2.0) request for `operation` from `ip`, as the template's
-/// API hands it to the function.
-fn http(operation: &str, ip: &str, body: &str) -> Value {
-    let path = match operation {
-        "ForgotPassword" => "/forgot-password",
-        _ => "/confirm-forgot-password",
-    };
-    json!({
-        "version": "2.0",
-        "routeKey": format!("POST {path}"),
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {
-            "content-type": "application/x-amz-json-1.1",
-            "x-amz-target": format!("AWSCognitoIdentityProviderService.{operation}"),
-            "x-forwarded-for": ip,
-        },
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "a1b2c3d4e5",
-            "domainName": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "a1b2c3d4e5",
-            "http": {
-                "method": "POST", "path": path, "protocol": "HTTP/1.1",
-                "sourceIp": ip, "userAgent": "aws-cli/2.22.0",
-            },
-            "requestId": test_support::unique("req"),
-            "routeKey": format!("POST {path}"),
-            "stage": "$default",
-            "time": "02/Dec/2026:12:00:00 +0000",
-            "timeEpoch": 1_796_212_800_000_u64,
-        },
-        "body": body,
-        "isBase64Encoded": false,
-    })
-}
 
 /// "ok", or the Cognito error type the HTTP answer carries.
 fn kind(answer: &Value) -> String {
@@ -154,7 +118,7 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
         let body = json!({
             "ClientId": d.client_id, "Username": user, "SecretHash": d.secret_hash(user),
         });
-        http("ForgotPassword", ip, &body.to_string())
+        http_api_request("ForgotPassword", ip, &body.to_string())
     };
     let mut forgot_events = vec![
         forgot(JANE_IP, &jane),
@@ -165,7 +129,11 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
         forgot(RITA_IP, "rita"),
     ];
     forgot_events.extend(ghosts[..5].iter().map(|g| forgot(ATTACKER_IP, g)));
-    forgot_events.push(http("ForgotPassword", MALFORMED_IP, "{\"ClientId\":"));
+    forgot_events.push(http_api_request(
+        "ForgotPassword",
+        MALFORMED_IP,
+        "{\"ClientId\":",
+    ));
     let issued = run_function(&forgot_password_binary(), &env, &forgot_events).await;
     let answers: Vec<String> = issued.answers.iter().map(kind).collect();
     assert_eq!(
@@ -198,7 +166,7 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
             "ClientId": d.client_id, "Username": user, "ConfirmationCode": code,
             "Password": password, "SecretHash": d.secret_hash(user),
         });
-        http("ConfirmForgotPassword", ip, &body.to_string())
+        http_api_request("ConfirmForgotPassword", ip, &body.to_string())
     };
     let mut confirm_events = vec![
         confirm(JANE_IP, &jane, WRONG_CODE, NEW_PASSWORD),
@@ -216,7 +184,7 @@ async fn the_scenario_yields_exactly_its_counts_in_emf_and_no_pii() {
             .iter()
             .map(|g| confirm(ATTACKER_IP, g, WRONG_CODE, NEW_PASSWORD)),
     );
-    confirm_events.push(http(
+    confirm_events.push(http_api_request(
         "ConfirmForgotPassword",
         MALFORMED_IP,
         "{\"ClientId\":",
